@@ -1,0 +1,85 @@
+"""The Compare tab's whole computation: one sentence through BERT and GPT-2 side by side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .attention import AttentionMap, attention_map
+from .causal_lm import NextTokenResult, next_token_distribution, next_word_probability
+from .direction import InfluenceResult, causal_lm_influence, fill_masks, masked_lm_influence
+from .errors import PlaygroundError
+from .generation import GenerationResult, GenerationSettings, generate
+from .loader import LoadedModel
+from .masked_lm import NO_MASK_HELP, FillMaskResult, WordProbability, fill_mask, masked_word_probability
+from .text_input import clean_text
+from .tokens import TokenizedText, tokenize
+
+CONTINUATION_TOKENS = 12
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    text: str
+    bert_model: str
+    gpt_model: str
+    bert_tokens: TokenizedText
+    gpt_tokens: TokenizedText  # the sentence GPT-2 reads (gaps filled with BERT's guesses)
+    gpt_slot_position: int  # tokens at or after this position are invisible when GPT-2 predicts the slot
+    bert: FillMaskResult | None  # None when the text has no [MASK]
+    bert_message: str | None
+    gpt: NextTokenResult
+    continuation: GenerationResult
+    bert_influence: InfluenceResult | None
+    gpt_influence: InfluenceResult
+    bert_attention: AttentionMap
+    gpt_attention: AttentionMap
+    bert_word: WordProbability | None = None
+    gpt_word: WordProbability | None = None
+    notices: tuple[str, ...] = ()
+
+
+def gpt_reading(gpt: LoadedModel, text: str, fillers: list[str]) -> tuple[TokenizedText, int]:
+    """The sentence as GPT-2 reads it (each gap filled), and the first slot's token position."""
+    cleaned = clean_text(text)
+    if not cleaned.mask_count:
+        tokens = tokenize(gpt, cleaned.text, keep="end", add_special_tokens=False)
+        return tokens, len(tokens.tokens)
+    filled, span = fill_masks(cleaned.text, fillers or ["…"])
+    tokens = tokenize(gpt, filled, add_special_tokens=False)
+    slot = next((t.position for t in tokens.tokens if t.end is not None and span and t.end > span[0]),
+                len(tokens.tokens))
+    return tokens, slot
+
+
+def compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word: str | None = None,
+            layer: int = 1, head: int = 1) -> CompareResult:
+    cleaned = clean_text(text)
+    notices = list(cleaned.notices)
+    fill = fill_mask(bert, cleaned.text, top_k) if cleaned.mask_count else None
+    fillers = [m.predictions[0].token.lstrip("␣").removeprefix("##") for m in fill.masks] if fill else []
+    bert_tokens = fill.tokens if fill else tokenize(bert, cleaned.text)
+    gpt_tokens, slot = gpt_reading(gpt, cleaned.text, fillers)
+    next_tokens = next_token_distribution(gpt, cleaned.text, top_k)
+    continuation = generate(gpt, next_tokens.context, GenerationSettings(max_new_tokens=CONTINUATION_TOKENS))
+    bert_word = gpt_word = None
+    if word and word.strip():
+        gpt_word = next_word_probability(gpt, cleaned.text, word)
+        if fill:
+            bert_word = masked_word_probability(bert, cleaned.text, word)
+    if gpt_tokens.tokens:
+        gpt_attention = attention_map(gpt, gpt_tokens, layer=min(int(layer), gpt.model.config.num_hidden_layers),
+                                      head=min(int(head), gpt.model.config.num_attention_heads))
+    else:
+        raise PlaygroundError("GPT-2 found no tokens in the text.")
+    return CompareResult(
+        text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name,
+        bert_tokens=bert_tokens, gpt_tokens=gpt_tokens, gpt_slot_position=slot,
+        bert=fill, bert_message=None if fill else NO_MASK_HELP,
+        gpt=next_tokens, continuation=continuation,
+        bert_influence=masked_lm_influence(bert, cleaned.text) if fill else None,
+        gpt_influence=causal_lm_influence(gpt, cleaned.text, fillers),
+        bert_attention=attention_map(bert, bert_tokens, layer=min(int(layer), bert.model.config.num_hidden_layers),
+                                     head=min(int(head), bert.model.config.num_attention_heads)),
+        gpt_attention=gpt_attention,
+        bert_word=bert_word, gpt_word=gpt_word, notices=tuple(notices),
+    )

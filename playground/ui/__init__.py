@@ -1,0 +1,1 @@
+"""Gradio layer: lays out components and calls the task functions in `playground/`."""

@@ -1,0 +1,41 @@
+"""Assemble the playground: header, model status, and one tab per topic."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from .common import AppContext
+from .compare_tab import build_compare_tab
+
+TITLE = "BERT vs GPT Playground"
+
+CSS = """
+#mode-banner {background:#fef3c7; border:1px solid #f59e0b; border-radius:8px; padding:6px 12px;}
+"""
+
+
+def model_status_markdown(ctx: AppContext) -> str:
+    """Which default models are ready; for missing ones, the command that pre-downloads them."""
+    if ctx.profile.is_tiny:
+        return ""
+    names = list(dict.fromkeys(ctx.profile.default(task) for task in ctx.profile.models))
+    missing = [n for n in names if ctx.store.availability(n) == "not downloaded"]
+    if not missing:
+        return f"✅ All default models are in the local cache ({', '.join(names)})."
+    return (f"⚠️ Not downloaded yet: {', '.join(missing)}. With internet access they download on first use; "
+            f"for offline use run once: `python -m playground download {' '.join(missing)}`")
+
+
+def build_demo(ctx: AppContext) -> gr.Blocks:
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(f"# {TITLE}\nHow an **encoder** (BERT: bidirectional, masked-token prediction) and a "
+                    "**decoder** (GPT-2: left-to-right, next-token prediction) read the same text.")
+        if ctx.profile.banner:
+            gr.Markdown(f"⚠️ **{ctx.profile.banner}**", elem_id="mode-banner")
+        status = model_status_markdown(ctx)
+        if status:
+            gr.Markdown(status, elem_id="model-status")
+        with gr.Tabs():
+            with gr.Tab("Compare", id="compare"):
+                build_compare_tab(ctx)
+    return demo

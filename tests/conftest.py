@@ -1,0 +1,93 @@
+"""Shared fixtures: tiny models built once per session, a model store over them, and a live app."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+# Tests never touch the network: a missing model must fail fast with a clear message.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory) -> Path:
+    from playground.tiny import build_tiny_models
+
+    root = tmp_path_factory.mktemp("tiny") / "models"
+    build_tiny_models(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def store(tiny_dir):
+    from playground.cards import load_catalog
+    from playground.loader import ModelStore
+    from playground.tiny import TINY_NAMES
+
+    return ModelStore(load_catalog(), local_models={n: tiny_dir / n for n in TINY_NAMES})
+
+
+@pytest.fixture(scope="session")
+def bert(store):
+    return store.get("tiny-bert", "fill-mask")
+
+
+@pytest.fixture(scope="session")
+def gpt(store):
+    return store.get("tiny-gpt2", "text-generation")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_app(tiny_dir):
+    """The whole app on tiny models, served on a free local port; yields its URL."""
+    from playground.app_factory import AppOptions, build_app
+    from playground.ui.app import CSS
+
+    demo = build_app(AppOptions(models="tiny", tiny_dir=tiny_dir))
+    port = _free_port()
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(live_app):
+    from gradio_client import Client
+
+    return Client(live_app, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium driven by Playwright (skipped where chromium is not installed)."""
+    chromium = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).exists():
+        pytest.skip(f"no chromium at {chromium}; install Debian's chromium (the CI script does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield instance
+        instance.close()
+
+
+@pytest.fixture()
+def page(browser, live_app):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    tab = context.new_page()
+    tab.goto(live_app)
+    yield tab
+    context.close()
