@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -58,7 +59,7 @@ def check_int(value: object, name: str, low: int, high: int) -> int:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise PlaygroundError(f"{name} must be a whole number between {low} and {high}, got {value!r}.") from None
-    if number != int(number) or not low <= number <= high:
+    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
         raise PlaygroundError(f"{name} must be a whole number between {low} and {high}, got {value!r}.")
     return int(number)
 
@@ -69,7 +70,7 @@ def check_float(value: object, name: str, low: float, high: float, *, low_inclus
     except (TypeError, ValueError):
         raise PlaygroundError(f"{name} must be a number between {low} and {high}, got {value!r}.") from None
     too_low = number < low or (number == low and not low_inclusive)
-    if number != number or too_low or number > high:
+    if not math.isfinite(number) or too_low or number > high:
         bracket = "[" if low_inclusive else "("
         raise PlaygroundError(f"{name} must be in {bracket}{low}, {high}], got {value!r}.")
     return number

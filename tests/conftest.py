@@ -73,6 +73,8 @@ def browser():
     """Headless Debian chromium driven by Playwright (skipped where chromium is not installed)."""
     chromium = os.environ.get("PLAYGROUND_CHROMIUM", "/usr/bin/chromium")
     if not Path(chromium).exists():
+        if os.environ.get("PLAYGROUND_REQUIRE_BROWSER"):
+            pytest.fail(f"PLAYGROUND_REQUIRE_BROWSER is set but there is no chromium at {chromium}")
         pytest.skip(f"no chromium at {chromium}; install Debian's chromium (the CI script does)")
     from playwright.sync_api import sync_playwright
 

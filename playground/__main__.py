@@ -1,0 +1,52 @@
+"""Command line: `python -m playground download [names…]` and `python -m playground tiny`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m playground")
+    commands = parser.add_subparsers(dest="command", required=True)
+    dl = commands.add_parser("download", help="pre-download models into the Hugging Face cache for offline use")
+    dl.add_argument("names", nargs="*", help="Hub ids (default: the default model of every tab)")
+    dl.add_argument("--all", action="store_true", help="every runnable model in model_cards/")
+    dl.add_argument("--allow-any-model", action="store_true", help="also models without a card")
+    commands.add_parser("tiny", help="build the tiny offline models and print where they are")
+    args = parser.parse_args(argv)
+
+    from .errors import PlaygroundError
+
+    if args.command == "tiny":
+        from .tiny import build_tiny_models
+
+        for name, path in build_tiny_models().items():
+            print(f"{name}\t{path}")
+        return 0
+
+    from .cards import load_catalog
+    from .download import default_download_names, download
+
+    catalog = load_catalog()
+    if args.all:
+        names = [c.hub_id for c in catalog.runnable() if c.hub_id]
+    else:
+        names = args.names or default_download_names(catalog)
+    print(f"Downloading {len(names)} model(s): {', '.join(names)}")
+    try:
+        for result in download(names, catalog, allow_any_model=args.allow_any_model):
+            print(f"✓ {result.name} → {result.path}")
+    except PlaygroundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # network errors: say what failed, not a traceback
+        print(f"error: download failed ({type(exc).__name__}: {exc}). Is the Hugging Face Hub reachable?",
+              file=sys.stderr)
+        return 1
+    print("Done. The app now works offline with these models (HF_HUB_OFFLINE=1 python app.py).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

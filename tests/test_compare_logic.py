@@ -1,0 +1,150 @@
+import math
+
+import pytest
+import torch
+
+from playground.causal_lm import next_token_distribution, next_word_probability
+from playground.compare import compare
+from playground.errors import PlaygroundError
+from playground.masked_lm import fill_mask, masked_word_probability
+from playground.text_input import MAX_MASKS
+from playground.tokens import tokenize
+
+TESLA = "Tesla is an American [MASK] company headquartered in Austin, Texas."
+
+
+def test_bert_sees_cls_sep_and_wordpiece_continuations(bert):
+    tokens = tokenize(bert, "Tesla is an American [MASK] company")
+    pieces = [t.piece for t in tokens.tokens]
+    assert pieces[0] == "[CLS]" and pieces[-1] == "[SEP]"
+    assert "[MASK]" in pieces
+    kinds = {t.piece: t.kind for t in tokens.tokens}
+    assert kinds["[CLS]"] == "special" and kinds["[MASK]"] == "mask"
+    assert any(t.kind == "continuation" and t.piece.startswith("##") for t in tokens.tokens)
+
+
+def test_gpt_sees_no_special_tokens_and_shows_the_space_marker(gpt):
+    tokens = tokenize(gpt, "Tesla is an American company", add_special_tokens=False)
+    assert all(t.kind != "special" for t in tokens.tokens)
+    assert tokens.tokens[1].piece.startswith("Ġ") and tokens.tokens[1].display.startswith("␣")
+    # The pieces spell the text back exactly: byte-level BPE loses nothing.
+    assert gpt.tokenizer.decode(tokens.input_ids) == "Tesla is an American company"
+
+
+def test_emoji_becomes_byte_pieces_for_gpt_and_unk_for_wordpiece(bert, gpt):
+    gpt_tokens = tokenize(gpt, "ok 🚗", add_special_tokens=False)
+    assert any(t.display.startswith("<bytes") for t in gpt_tokens.tokens)
+    bert_tokens = tokenize(bert, "ok 🚗")
+    assert any(t.kind == "unknown" for t in bert_tokens.tokens)
+
+
+def test_fill_mask_matches_a_direct_forward_pass(bert):
+    result = fill_mask(bert, TESLA, top_k=5)
+    assert len(result.masks) == 1 and len(result.masks[0].predictions) == 5
+    with torch.inference_mode():
+        logits = bert.model(input_ids=torch.tensor([result.tokens.input_ids])).logits[0, result.masks[0].position]
+    expected = logits.softmax(-1).topk(5)
+    assert [p.token_id for p in result.masks[0].predictions] == expected.indices.tolist()
+    assert result.masks[0].predictions[0].probability == pytest.approx(float(expected.values[0]), abs=1e-6)
+
+
+def test_every_mask_is_predicted_and_underscores_count_as_masks(bert):
+    result = fill_mask(bert, "The ___ sat on the [MASK].", top_k=3)
+    assert [m.mask_number for m in result.masks] == [1, 2]
+    assert result.masks[0].position < result.masks[1].position
+
+
+def test_no_mask_explains_how_to_add_one(bert):
+    with pytest.raises(PlaygroundError, match=r"\[MASK\]"):
+        fill_mask(bert, "Tesla is a company.")
+
+
+def test_too_many_masks_is_refused(bert):
+    with pytest.raises(PlaygroundError, match=f"at most {MAX_MASKS}"):
+        fill_mask(bert, " ".join(["[MASK]"] * (MAX_MASKS + 1)))
+
+
+@pytest.mark.parametrize("k", [0, 21, "five"])
+def test_top_k_out_of_range(bert, k):
+    with pytest.raises(PlaygroundError, match="top-k"):
+        fill_mask(bert, TESLA, top_k=k)
+
+
+def test_long_text_is_truncated_with_the_count_of_dropped_tokens(bert):
+    text = "[MASK] " + "company " * 200
+    result = fill_mask(bert, text, top_k=1)
+    assert len(result.tokens.tokens) == bert.max_positions
+    assert result.tokens.tokens[-1].piece == "[SEP]"
+    assert any(f"{result.tokens.truncated_tokens} token(s) were dropped" in n for n in result.notices)
+
+
+def test_mask_cut_off_by_truncation_is_an_error(bert):
+    with pytest.raises(PlaygroundError, match="cut off"):
+        fill_mask(bert, "company " * 200 + "[MASK]")
+
+
+def test_gpt_predicts_from_the_left_context_only(gpt):
+    left = next_token_distribution(gpt, "Tesla is an American [MASK] company in Texas", top_k=3)
+    plain = next_token_distribution(gpt, "Tesla is an American", top_k=3)
+    assert left.context == "Tesla is an American"
+    assert [p.token_id for p in left.predictions] == [p.token_id for p in plain.predictions]
+    assert any("only the text left" in n for n in left.notices)
+
+
+def test_gpt_with_mask_at_the_start_predicts_from_its_start_token(gpt):
+    result = next_token_distribution(gpt, "[MASK] is a company", top_k=2)
+    assert result.tokens.input_ids == [gpt.tokenizer.eos_token_id]
+    assert any("start token" in n for n in result.notices)
+
+
+def test_gpt_long_context_keeps_the_most_recent_tokens(gpt):
+    result = next_token_distribution(gpt, "company " * 200 + "Tesla", top_k=1)
+    assert len(result.tokens.tokens) == gpt.max_positions
+    assert result.tokens.tokens[-1].display == "␣Tesla" or gpt.tokenizer.decode(result.tokens.input_ids).endswith("Tesla")
+    assert result.tokens.truncated_tokens > 0
+
+
+def test_gpt_word_probability_is_the_exact_chain_rule(gpt):
+    result = next_word_probability(gpt, "Tesla is an [MASK]", "unbelievable")
+    ids = gpt.tokenizer("Tesla is an")["input_ids"]
+    pieces = gpt.tokenizer(" unbelievable")["input_ids"]
+    log_p = 0.0
+    for piece in pieces:
+        with torch.inference_mode():
+            log_p += float(gpt.model(input_ids=torch.tensor([ids])).logits[0, -1].log_softmax(-1)[piece])
+        ids = ids + [piece]
+    assert len(result.pieces) == len(pieces) > 1
+    assert result.probability == pytest.approx(math.exp(log_p), rel=1e-4)
+    assert "chain rule" in result.method
+
+
+def test_bert_word_probability_uses_one_mask_per_piece(bert):
+    result = masked_word_probability(bert, TESLA, "unbelievable")
+    assert len(result.pieces) == len(result.piece_probabilities) >= 2
+    assert result.probability == pytest.approx(math.prod(result.piece_probabilities))
+    assert "[MASK]s in a row" in result.method
+
+
+def test_word_scoring_validates_the_word(bert):
+    with pytest.raises(PlaygroundError, match="one word"):
+        masked_word_probability(bert, TESLA, "two words")
+
+
+def test_compare_puts_both_models_on_the_same_slot(bert, gpt):
+    result = compare(bert, gpt, TESLA, top_k=4, word="electric", layer=2, head=2)
+    assert result.bert and len(result.bert.masks[0].predictions) == 4
+    assert result.gpt.context == "Tesla is an American"
+    filler = result.bert.masks[0].predictions[0].token.removeprefix("##")
+    assert filler in result.gpt_influence.text
+    # GPT-2's tokens from the slot on are the ones it cannot see when predicting the slot.
+    visible = gpt.tokenizer.decode(result.gpt_tokens.input_ids[: result.gpt_slot_position])
+    assert visible.strip() == "Tesla is an American"
+    assert result.bert_attention.layer == 2 and result.gpt_attention.head == 2
+    assert result.bert_word and result.gpt_word
+
+
+def test_compare_without_mask_still_runs_gpt_and_explains_bert(bert, gpt):
+    result = compare(bert, gpt, "Tesla is an American company", top_k=3)
+    assert result.bert is None and "[MASK]" in result.bert_message
+    assert result.gpt.context == "Tesla is an American company"
+    assert all(w.side == "left" for w in result.gpt_influence.words)

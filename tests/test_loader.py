@@ -1,0 +1,71 @@
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from playground.cards import load_catalog
+from playground.errors import ModelUnavailable
+from playground.loader import ModelStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_models_are_loaded_once_and_shared(store):
+    first = store.get("tiny-gpt2", "text-generation")
+    again = store.get("tiny-gpt2", "text-generation")
+    assert first is again
+    assert first.model.training is False
+    assert not any(p.requires_grad for p in first.model.parameters())
+
+
+def test_unlisted_model_is_refused_without_opt_in(store):
+    with pytest.raises(ModelUnavailable, match="not named in model_cards"):
+        store.get("someone/unknown-model", "fill-mask")
+
+
+def test_opt_in_allows_unlisted_names_but_still_fails_clearly_offline(tiny_dir):
+    open_store = ModelStore(load_catalog(), allow_unlisted=True, hub_reachable=lambda: False)
+    open_store.check_allowed("someone/unknown-model")  # allowed…
+    with pytest.raises(ModelUnavailable, match="python -m playground download someone/unknown-model"):
+        open_store.get("someone/unknown-model", "fill-mask")  # …but not downloadable here
+
+
+def test_missing_model_offline_fails_fast_and_names_the_download_command(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    calls = []
+    offline_store = ModelStore(load_catalog(), hub_reachable=lambda: calls.append(1) or False)
+    started = time.monotonic()
+    with pytest.raises(ModelUnavailable) as info:
+        offline_store.get("gpt2", "text-generation")
+    assert time.monotonic() - started < 2
+    assert "gpt2" in str(info.value) and "python -m playground download gpt2" in str(info.value)
+
+
+def test_memory_budget_evicts_least_recently_used(tiny_dir):
+    from playground.tiny import TINY_NAMES
+
+    local = {n: tiny_dir / n for n in TINY_NAMES}
+    probe = ModelStore(load_catalog(), local_models=local)
+    one_model = probe.get("tiny-gpt2", "text-generation").nbytes
+    small = ModelStore(load_catalog(), local_models=local, memory_budget_bytes=int(one_model * 1.5))
+    small.get("tiny-gpt2", "text-generation")
+    small.get("tiny-bert", "fill-mask")
+    loaded = [(name, task) for name, task, _ in small.loaded()]
+    assert loaded == [("tiny-bert", "fill-mask")]
+
+
+def test_unknown_task_is_rejected(store):
+    with pytest.raises(ValueError, match="Unknown task"):
+        store.get("tiny-bert", "translation")
+
+
+def test_importing_the_app_loads_no_model_and_no_torch():
+    code = ("import sys, app; from playground.app_factory import make_context, AppOptions; "
+            "ctx = make_context(AppOptions(models='default')); "
+            "import playground.ui.app as ui; ui.build_demo(ctx); "
+            "print('torch' in sys.modules, ctx.store.loaded())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
+    assert out.stdout.strip().splitlines()[-1] == "False []"
