@@ -11,7 +11,7 @@ from .errors import PlaygroundError
 from .generation import GenerationResult, GenerationSettings, generate
 from .loader import LoadedModel
 from .masked_lm import NO_MASK_HELP, FillMaskResult, WordProbability, fill_mask, masked_word_probability
-from .text_input import clean_text
+from .text_input import check_int, clean_text
 from .tokens import TokenizedText, tokenize
 
 CONTINUATION_TOKENS = 12
@@ -51,6 +51,14 @@ def gpt_reading(gpt: LoadedModel, text: str, fillers: list[str]) -> tuple[Tokeni
     return tokens, slot
 
 
+def clamped_attention_map(lm: LoadedModel, tokens: TokenizedText, layer: int, head: int) -> AttentionMap:
+    """One layer/head selection shared by two models of different depth: clamp to each model's size."""
+    config = lm.model.config
+    layer = check_int(layer, "Layer", 1, 1000)
+    head = check_int(head, "Head", 1, 1000)
+    return attention_map(lm, tokens, min(layer, config.num_hidden_layers), min(head, config.num_attention_heads))
+
+
 def compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word: str | None = None,
             layer: int = 1, head: int = 1) -> CompareResult:
     cleaned = clean_text(text)
@@ -66,10 +74,7 @@ def compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word
         gpt_word = next_word_probability(gpt, cleaned.text, word)
         if fill:
             bert_word = masked_word_probability(bert, cleaned.text, word)
-    if gpt_tokens.tokens:
-        gpt_attention = attention_map(gpt, gpt_tokens, layer=min(int(layer), gpt.model.config.num_hidden_layers),
-                                      head=min(int(head), gpt.model.config.num_attention_heads))
-    else:
+    if not gpt_tokens.tokens:
         raise PlaygroundError("GPT-2 found no tokens in the text.")
     return CompareResult(
         text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name,
@@ -78,8 +83,7 @@ def compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word
         gpt=next_tokens, continuation=continuation,
         bert_influence=masked_lm_influence(bert, cleaned.text) if fill else None,
         gpt_influence=causal_lm_influence(gpt, cleaned.text, fillers),
-        bert_attention=attention_map(bert, bert_tokens, layer=min(int(layer), bert.model.config.num_hidden_layers),
-                                     head=min(int(head), bert.model.config.num_attention_heads)),
-        gpt_attention=gpt_attention,
+        bert_attention=clamped_attention_map(bert, bert_tokens, layer, head),
+        gpt_attention=clamped_attention_map(gpt, gpt_tokens, layer, head),
         bert_word=bert_word, gpt_word=gpt_word, notices=tuple(notices),
     )

@@ -62,7 +62,7 @@ def display_piece(tokenizer, token_id: int) -> str:
     piece = tokenizer.convert_ids_to_tokens(int(token_id))
     if piece is None:
         return f"<id {token_id}>"
-    if token_id in set(tokenizer.all_special_ids):
+    if token_id in tokenizer.all_special_ids:
         return piece
     if tokenizer_scheme(tokenizer) == "byte-level BPE":
         decoded = tokenizer.decode([int(token_id)])

@@ -19,7 +19,7 @@ def test_compare_returns_visuals_and_json(client):
     assert result["gpt"]["context"] == "Tesla is an American"
     right = [w for w in result["gpt_influence"]["words"] if w["side"] == "right"]
     assert right and all(w["influence"] == 0 for w in right)
-    bert_chips = out[1]
+    bert_chips = out[4]
     assert bert_chips[0]["token"] == "[CLS]" and bert_chips[0]["class_or_confidence"] == "special"
 
 

@@ -148,3 +148,11 @@ def test_compare_without_mask_still_runs_gpt_and_explains_bert(bert, gpt):
     assert result.bert is None and "[MASK]" in result.bert_message
     assert result.gpt.context == "Tesla is an American company"
     assert all(w.side == "left" for w in result.gpt_influence.words)
+
+
+def test_one_layer_head_choice_is_clamped_to_each_models_size(bert, gpt):
+    result = compare(bert, gpt, TESLA, layer=99, head=99)
+    assert (result.bert_attention.layer, result.bert_attention.head) == (2, 2)
+    assert (result.gpt_attention.layer, result.gpt_attention.head) == (2, 2)
+    with pytest.raises(PlaygroundError, match="Layer"):
+        compare(bert, gpt, TESLA, layer=0)

@@ -6,12 +6,11 @@ from typing import Any
 
 import gradio as gr
 
-from ..attention import attention_map
 from ..causal_lm import next_token_distribution
-from ..compare import CompareResult, compare, gpt_reading
+from ..compare import CompareResult, clamped_attention_map, compare, gpt_reading
 from ..generation import MAX_NEW_TOKENS, GenerationSettings, stream_generate
 from ..masked_lm import fill_mask
-from ..text_input import clean_text
+from ..text_input import check_int, clean_text
 from ..tokens import SPECIAL_TOKEN_ROLES, tokenize
 from .common import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, label_value,
                      model_dropdown, notices_markdown, to_json, token_table, user_errors)
@@ -88,7 +87,15 @@ def build_compare_tab(ctx: AppContext) -> None:
         notices = notices_markdown(result.notices, result.bert.notices if result.bert else (),
                                    [result.bert_message] if result.bert_message else (), result.gpt.notices,
                                    result.gpt_influence.notices)
+        n_tokens = max(len(result.bert_tokens.tokens), len(result.gpt_tokens.tokens))
+        bert_cfg, gpt_cfg = bert.model.config, gpt.model.config
+        sliders = (
+            gr.Slider(maximum=max(1, n_tokens - 1)),
+            gr.Slider(maximum=max(bert_cfg.num_hidden_layers, gpt_cfg.num_hidden_layers)),
+            gr.Slider(maximum=max(bert_cfg.num_attention_heads, gpt_cfg.num_attention_heads)),
+        )
         return (
+            *sliders,
             notices,
             highlighted_tokens(result.bert_tokens), token_table(result.bert_tokens), _special_roles(result.bert_tokens),
             highlighted_tokens(result.gpt_tokens, hidden_from=result.gpt_slot_position),
@@ -111,10 +118,9 @@ def build_compare_tab(ctx: AppContext) -> None:
         fillers = [m.predictions[0].token.lstrip("␣").removeprefix("##") for m in fill.masks] if fill else []
         bert_tokens = fill.tokens if fill else tokenize(bert, cleaned.text)
         gpt_tokens, slot = gpt_reading(gpt, cleaned.text, fillers)
-        bert_map = attention_map(bert, bert_tokens, layer, head)
-        gpt_map = attention_map(gpt, gpt_tokens, min(int(layer), gpt.model.config.num_hidden_layers),
-                                min(int(head), gpt.model.config.num_attention_heads))
-        q = int(query)
+        bert_map = clamped_attention_map(bert, bert_tokens, layer, head)
+        gpt_map = clamped_attention_map(gpt, gpt_tokens, layer, head)
+        q = check_int(query, "Token position", 0, 10_000)
         masks = attention_masks_figure([t.display for t in bert_tokens.tokens], [t.display for t in gpt_tokens.tokens],
                                        min(q, len(bert_tokens.tokens) - 1), min(q, len(gpt_tokens.tokens) - 1),
                                        f"{bert.name}: bidirectional", f"{gpt.name}: causal")
@@ -201,7 +207,7 @@ def build_compare_tab(ctx: AppContext) -> None:
     with gr.Accordion("Full result (JSON)", open=False):
         result_json = gr.JSON()
 
-    outputs = [notices, bert_tokens, bert_table, bert_roles, gpt_tokens, gpt_table, bert_label, bert_masks,
+    outputs = [query, layer, head, notices, bert_tokens, bert_table, bert_roles, gpt_tokens, gpt_table, bert_label, bert_masks,
                gpt_label, gpt_continuation, bert_word, gpt_word, bert_influence, bert_influence_note,
                gpt_influence, gpt_influence_note, masks_plot, heat_plot, result_json]
     inputs = [text, top_k, word, layer, head, bert_name, gpt_name]

@@ -1,0 +1,170 @@
+"""Benchmark: the playground's own code paths vs the raw transformers calls, on real-size models.
+
+    python -m playground.bench [--repeats 20] [--new-tokens 50]
+
+Models are bert-base-uncased and gpt2 *shapes* (configs with the published hyper-parameters) with
+random weights — the compute is the same as the real checkpoints', and nothing is downloaded.
+Tokenizers are real WordPiece / byte-level BPE tokenizers trained locally and padded to the real
+vocabulary sizes. Prints a table; no assertion — this is measurement, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Callable
+
+from .loader import LoadedModel, model_nbytes
+
+TEXT = "Tesla is an American [MASK] company headquartered in Austin, Texas."
+PROMPT = "Tesla is an American electric vehicle company headquartered in Austin, Texas. It"
+
+
+def timed(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
+    """Median seconds of `repeats` calls after `warmup` calls."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def padded_tokenizer(kind: str, vocab_size: int):
+    """A tokenizer trained on the tiny corpus, padded with filler entries to `vocab_size` ids so every id a
+    real-size model can output decodes."""
+    import tempfile
+
+    from .tiny import build_tiny_models
+
+    from transformers import AutoTokenizer
+
+    tiny = build_tiny_models(Path(tempfile.gettempdir()) / "playground-bench-tiny")
+    tokenizer = AutoTokenizer.from_pretrained(tiny["tiny-bert" if kind == "wordpiece" else "tiny-gpt2"])
+    tokenizer.add_tokens([f"filler{i}" for i in range(vocab_size - len(tokenizer))])
+    assert len(tokenizer) == vocab_size
+    return tokenizer
+
+
+def bert_base(attn: str):
+    import torch
+    from transformers import BertConfig, BertForMaskedLM
+
+    torch.manual_seed(0)
+    return BertForMaskedLM(BertConfig(attn_implementation=attn)).eval()  # defaults = bert-base-uncased
+
+
+def gpt2_small(attn: str):
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(0)
+    return GPT2LMHeadModel(GPT2Config(attn_implementation=attn)).eval()  # defaults = gpt2 (124M)
+
+
+def bench_fill_mask(repeats: int, report: Callable[[str], None]) -> None:
+    import torch
+    from transformers import pipeline
+
+    from .masked_lm import fill_mask
+
+    tokenizer = padded_tokenizer("wordpiece", 30522)
+    ours = bert_base("eager")
+    ours.requires_grad_(False)
+    lm = LoadedModel(name="bert-base (random)", task="fill-mask", tokenizer=tokenizer, model=ours,
+                     nbytes=model_nbytes(ours), source="config")
+    raw_model = bert_base("sdpa")
+    raw_model.load_state_dict(ours.state_dict())
+    raw = pipeline("fill-mask", model=raw_model, tokenizer=tokenizer, device=-1)
+    with torch.inference_mode():
+        t_ours = timed(lambda: fill_mask(lm, TEXT, top_k=5), repeats)
+        t_raw = timed(lambda: raw(TEXT.replace("[MASK]", tokenizer.mask_token), top_k=5), repeats)
+    report(f"fill-mask, bert-base shape ({model_nbytes(ours) / 2**20:.0f} MiB), {len(tokenizer(TEXT)['input_ids'])} tokens")
+    report(f"  playground fill_mask            {t_ours * 1000:8.1f} ms")
+    report(f"  pipeline('fill-mask') (sdpa)    {t_raw * 1000:8.1f} ms   ratio {t_ours / t_raw:.2f}×")
+
+
+def bench_generation(repeats: int, new_tokens: int, report: Callable[[str], None]) -> None:
+    import torch
+
+    from .generation import GenerationSettings, generate
+
+    tokenizer = padded_tokenizer("bpe", 50257)
+    ours = gpt2_small("eager")
+    ours.requires_grad_(False)
+    # Random weights almost never emit <|endoftext|>, but make sure both sides run the full length.
+    ours.generation_config.eos_token_id = None
+    lm = LoadedModel(name="gpt2 (random)", task="text-generation", tokenizer=tokenizer, model=ours,
+                     nbytes=model_nbytes(ours), source="config")
+    raw_model = gpt2_small("sdpa")
+    raw_model.load_state_dict(ours.state_dict())
+    ids = torch.tensor([tokenizer(PROMPT)["input_ids"]])
+    settings = GenerationSettings(max_new_tokens=new_tokens)
+    produced = {}
+
+    def run_ours():
+        produced["ours"] = len(generate(lm, PROMPT, settings).tokens)
+
+    def run_raw():
+        out = raw_model.generate(ids, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
+                                 pad_token_id=0)
+        produced["raw"] = out.shape[1] - ids.shape[1]
+
+    t_ours = timed(run_ours, repeats, warmup=1)
+    t_raw = timed(run_raw, repeats, warmup=1)
+    ours_tps, raw_tps = produced["ours"] / t_ours, produced["raw"] / t_raw
+    report(f"generation, gpt2 shape ({model_nbytes(ours) / 2**20:.0f} MiB), prompt {ids.shape[1]} tokens, "
+           f"{new_tokens} new tokens, greedy")
+    report(f"  playground stream_generate      {ours_tps:8.1f} tokens/s (with top-5 candidates per step)")
+    report(f"  model.generate (sdpa)           {raw_tps:8.1f} tokens/s   ratio {ours_tps / raw_tps:.2f}×")
+
+
+def bench_startup(report: Callable[[str], None], timeout_s: float = 60) -> None:
+    """Seconds from `python app.py` to the page being served (no model is loaded at start-up)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--port", str(port)], cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - start < timeout_s:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as response:
+                    if response.status == 200:
+                        report(f"start-up: `python app.py` → page served in {time.perf_counter() - start:.2f} s")
+                        return
+            except OSError:
+                time.sleep(0.05)
+        report(f"start-up: page not served within {timeout_s:.0f} s")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--new-tokens", type=int, default=50)
+    args = parser.parse_args(argv)
+    import torch
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    bench_startup(print)
+    bench_fill_mask(args.repeats, print)
+    bench_generation(max(3, args.repeats // 4), args.new_tokens, print)
+
+
+if __name__ == "__main__":
+    main()
