@@ -1,0 +1,39 @@
+"""Start-up behaviour: safe defaults, Space variables, and an honest model status when offline."""
+
+import app
+from playground.app_factory import AppOptions, make_context
+
+
+def test_binds_locally_by_default(monkeypatch):
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    monkeypatch.delenv("GRADIO_SERVER_PORT", raising=False)
+    args = app.parse_args([])
+    assert app.server_address(args) == ("127.0.0.1", 7860)
+    assert args.share is False and args.allow_any_model is False
+
+
+def test_space_variables_win_over_defaults_and_flags_win_over_both(monkeypatch):
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "7861")
+    assert app.server_address(app.parse_args([])) == ("0.0.0.0", 7861)
+    assert app.server_address(app.parse_args(["--host", "127.0.0.1", "--port", "9000"])) == ("127.0.0.1", 9000)
+
+
+def test_missing_models_are_named_with_the_download_command(monkeypatch):
+    import playground.loader as loader
+    from playground.ui.app import model_status_markdown
+
+    monkeypatch.setattr(loader, "hub_is_cached", lambda repo_id: repo_id == "gpt2")
+    ctx = make_context(AppOptions(models="default"))
+    status = model_status_markdown(ctx)
+    assert "bert-base-uncased" in status and "python -m playground download" in status
+    command = status.split("run once:")[1]
+    assert "bert-base-uncased" in command and "gpt2" not in command  # the cached one is not asked for
+
+
+def test_tiny_mode_is_labelled_and_builds_nothing_at_start_up(tmp_path):
+    ctx = make_context(AppOptions(models="tiny", tiny_dir=tmp_path / "tiny"))
+    assert "predictions are noise" in ctx.profile.banner
+    assert not (tmp_path / "tiny").exists()  # built on first use, not at start-up
+    assert ctx.model("tiny-gpt2", "text-generation").is_tiny
+    assert (tmp_path / "tiny" / "COMPLETE").exists()
