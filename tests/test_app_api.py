@@ -35,7 +35,7 @@ def test_fill_mask_next_token_and_tokenize(client):
 
 
 def test_generate_streams_token_by_token(client):
-    job = client.submit("Tesla is", 6, "greedy", 1.0, 0, 1.0, None, "tiny-gpt2", api_name="/generate")
+    job = client.submit("Tesla is", 6, "greedy", 1.0, 0, 1.0, "", "tiny-gpt2", api_name="/generate")
     updates = list(job)
     assert len(updates) >= 2  # streamed, not one final blob
     final = job.outputs()[-1][-1]
@@ -67,9 +67,18 @@ def test_bad_input_gets_a_clear_message_and_the_app_stays_up(client, args, api, 
 
 def test_absurd_generation_length_is_refused(client):
     with pytest.raises(AppError, match="Max new tokens|greater than maximum value 200"):
-        client.predict("Tesla", 100000, "greedy", 1.0, 0, 1.0, None, "tiny-gpt2", api_name="/generate")
+        client.predict("Tesla", 100000, "greedy", 1.0, 0, 1.0, "", "tiny-gpt2", api_name="/generate")
 
 
 def test_non_latin_and_emoji_text(client):
     out = client.predict("東京は[MASK]です 🚗", 3, "", 1, 1, "tiny-bert", "tiny-gpt2", api_name="/compare")
     assert out[-1]["bert"]["masks"]
+
+
+def test_sampling_with_a_seed_is_reproducible_through_the_api_and_bad_seeds_are_explained(client):
+    args = ("Tesla is", 8, "sample", 1.3, 0, 1.0, "42", "tiny-gpt2")
+    first = client.predict(*args, api_name="/generate")[-1]
+    second = client.predict(*args, api_name="/generate")[-1]
+    assert first["generated_text"] == second["generated_text"] and first["settings"]["seed"] == 42
+    with pytest.raises(AppError, match="Seed"):
+        client.predict("Tesla is", 8, "sample", 1.3, 0, 1.0, "abc", "tiny-gpt2", api_name="/generate")

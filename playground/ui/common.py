@@ -25,7 +25,7 @@ TOKEN_COLORS = {
     "word": "#93c5fd",  # blue: a piece that starts a word
     "continuation": "#6ee7b7",  # green: ## / glued pieces
     "unknown": "#fbbf24",  # amber: [UNK]
-    "hidden from the slot": "#e5e7eb",  # grey: GPT-2 cannot see these when predicting the slot
+    "hidden from the slot": "#9ca3af",  # grey: GPT-2 cannot see these when predicting the slot
 }
 
 

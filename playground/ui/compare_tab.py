@@ -127,12 +127,12 @@ def build_compare_tab(ctx: AppContext) -> None:
         return masks, attention_heatmaps_figure([bert_map, gpt_map]), to_json({"bert": bert_map, "gpt": gpt_map})
 
     def run_generate(text: str, max_new_tokens: float, strategy: str, temperature: float, top_k: float,
-                     top_p: float, seed: float | None, gpt_name: str):
+                     top_p: float, seed: str | None, gpt_name: str):
         """Stream GPT-2's continuation of the text left of the first [MASK] (or all of it)."""
         gpt = ctx.model(gpt_name, gen_task)
         context = next_token_distribution(gpt, text, 1).context
         settings = GenerationSettings(max_new_tokens=max_new_tokens, strategy=strategy, temperature=temperature,
-                                      top_k=top_k, top_p=top_p, seed=seed)
+                                      top_k=top_k, top_p=top_p, seed=(seed or "").strip() or None)
         for result in stream_generate(gpt, context, settings):
             chips = [(context, None)] + [(t.token.replace("␣", " "), round(t.probability, 3)) for t in result.tokens]
             yield chips, notices_markdown(result.notices), to_json(result)
@@ -199,11 +199,12 @@ def build_compare_tab(ctx: AppContext) -> None:
             temperature = gr.Slider(0.05, 2.0, value=1.0, step=0.05, label="Temperature")
             gen_top_k = gr.Slider(0, 100, value=50, step=1, label="Top-k (0 = off)")
             top_p = gr.Slider(0.05, 1.0, value=0.95, step=0.05, label="Top-p")
-            seed = gr.Number(value=None, label="Seed (sampling)", precision=0)
+            seed = gr.Textbox(value="", label="Seed (sampling; blank = random)", max_lines=1)
         write = gr.Button("Generate")
         generated = gr.HighlightedText(label="Generated text, coloured by the model's probability of each token")
         gen_notices = gr.Markdown()
-        gen_json = gr.JSON(label="Generation (JSON)")
+        with gr.Accordion("Generation (JSON)", open=False):
+            gen_json = gr.JSON(show_label=False)
     with gr.Accordion("Full result (JSON)", open=False):
         result_json = gr.JSON()
 
