@@ -135,8 +135,10 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
     step_input = all_ids
     prompt_len = len(ids)
     stop_reason = f"reached {room} new tokens"
-    with torch.inference_mode():
-        for step in range(room):
+    for step in range(room):
+        # Per step, never across `yield`: grad mode is thread-local and gradio may resume this generator on
+        # another worker thread, which would leave the first thread stuck in inference mode.
+        with torch.inference_mode():
             out = lm.model(input_ids=step_input, cache=past, use_cache=True)
             past = out.cache
             logits = out.logits[:, -1, :].float()
@@ -164,12 +166,12 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
             if done:
                 stop_reason = "the model produced its end-of-text token"
             text = lm.tokenizer.decode(all_ids[0, prompt_len:].tolist(), skip_special_tokens=True)
-            yield GenerationResult(model_name=lm.name, prompt=prompt, generated_text=text,
-                                   tokens=tuple(generated), settings=settings, finished=done or step == room - 1,
-                                   stop_reason=stop_reason if done or step == room - 1 else "",
-                                   notices=tuple(notices))
-            if done:
-                return
+        yield GenerationResult(model_name=lm.name, prompt=prompt, generated_text=text,
+                               tokens=tuple(generated), settings=settings, finished=done or step == room - 1,
+                               stop_reason=stop_reason if done or step == room - 1 else "",
+                               notices=tuple(notices))
+        if done:
+            return
 
 
 def generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, **kwargs) -> GenerationResult:

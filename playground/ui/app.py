@@ -6,6 +6,7 @@ import gradio as gr
 
 from .common import AppContext
 from .compare_tab import build_compare_tab
+from .objectives_tab import build_objectives_tab
 
 TITLE = "BERT vs GPT Playground"
 
@@ -38,4 +39,7 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Compare", id="compare"):
                 build_compare_tab(ctx)
+            # --- more tabs below: one `with gr.Tab(...)` block each ---
+            with gr.Tab("Pre-training", id="pretraining"):
+                build_objectives_tab(ctx)
     return demo

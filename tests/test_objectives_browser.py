@@ -1,0 +1,76 @@
+"""A real browser (headless Debian chromium via Playwright) opens the Pre-training tab and runs each tool."""
+
+
+def _rows(page, table: str) -> int:
+    """Data rows of a gradio Dataframe (its grid counts the header row too; rows may be virtualised)."""
+    return int(page.locator(f"{table} [role=grid]").get_attribute("aria-rowcount")) - 1
+
+
+def _open(page, sub_tab: str) -> None:
+    page.get_by_role("tab", name="Pre-training", exact=True).click()
+    page.get_by_role("tab", name=sub_tab, exact=True).click()
+
+
+def test_masking_simulator_renders_selection_scores_and_table(page):
+    _open(page, "Masked LM (BERT)")
+    page.locator("#mlm-run").click()
+    scores = page.locator("#mlm-recovery")
+    scores.get_by_text("BERT top-1 recovery").wait_for(timeout=30_000)
+    assert "GPT-2 top-1 on the same" in scores.inner_text()
+    assert "Selected 5 of" in scores.inner_text()  # 15% of the preset's maskable tokens
+    original = page.locator("#mlm-original").inner_text()
+    assert "data scientist" in original or "scientist" in original  # the text itself, with coloured slots
+    assert "masked" in original  # the legend
+    reads = page.locator("#mlm-input").inner_text()
+    assert "[CLS]" in reads and "[SEP]" in reads
+    assert _rows(page, "#mlm-table") == 5
+    table = page.locator("#mlm-table").inner_text()
+    assert "aligned" in table or "partial" in table
+
+
+def test_nsp_step_generation_and_tokenizers_render(page):
+    _open(page, "Next sentence (BERT)")
+    page.get_by_role("button", name="Random sentence").click()
+    page.locator("#nsp-run").click()
+    page.locator("#nsp-label").get_by_text("NotNext").first.wait_for(timeout=30_000)
+    assert "token_type_ids" in page.locator("#nsp-layout").inner_text()
+    assert "segment 1 (B)" in page.locator("#nsp-tokens").inner_text()
+
+    page.get_by_role("tab", name="Next token, step by step (GPT-2)", exact=True).click()
+    page.locator("#steps-run").click()
+    page.get_by_text("Stopped: reached 20 new tokens").wait_for(timeout=30_000)
+    assert _rows(page, "#steps-table") == 20
+    assert "Tesla is an American" in page.locator("#steps-text").inner_text()
+    # Pick the second candidate at step 3 and continue from it.
+    page.locator("#steps-pick-step input").click()
+    page.get_by_role("option").nth(2).click()
+    page.locator("#steps-candidates").get_by_text("%").first.wait_for(timeout=30_000)
+    page.locator("#steps-pick-choice input").click()
+    second = page.get_by_role("option").nth(1)
+    picked = second.inner_text().split("(")[0].strip()
+    second.click()
+    page.locator("#steps-pick-run").click()
+    page.locator("#steps-table").get_by_text("you").first.wait_for(timeout=30_000)
+    cells = [c.strip() for c in page.locator("#steps-table").inner_text().splitlines()]
+    you = cells.index("you")  # cells of the row: step, token, probability, chosen by, candidates
+    assert cells[you - 3] == "3" and cells[you - 2] == picked and f"✓{picked} " in cells[you + 1]
+    assert "model (kept)" in cells
+    assert _rows(page, "#steps-table") == 20
+
+    page.get_by_role("tab", name="Tokenizers", exact=True).click()
+    page.locator("#tok-run").click()
+    page.locator("#tok-facts").get_by_text("lossless", exact=False).first.wait_for(timeout=30_000)
+    assert "[CLS]" in page.locator("#tok-wordpiece").inner_text()
+    assert "</s>" in page.locator("#tok-sentencepiece").inner_text()
+    assert "<bytes" in page.locator("#tok-bpe").inner_text()
+
+
+def test_bad_input_shows_an_error_and_the_tab_keeps_working(page):
+    _open(page, "Masked LM (BERT)")
+    box = page.get_by_label("Text to mask")
+    box.fill("")
+    page.locator("#mlm-run").click()
+    page.get_by_text("empty", exact=False).first.wait_for(timeout=30_000)
+    box.fill("The cat sat on the mat.")
+    page.locator("#mlm-run").click()
+    page.locator("#mlm-recovery").get_by_text("BERT top-1 recovery").wait_for(timeout=30_000)
