@@ -6,6 +6,7 @@ import gradio as gr
 
 from .common import AppContext
 from .compare_tab import build_compare_tab
+from .models_tab import build_models_tab
 from .objectives_tab import build_objectives_tab
 
 TITLE = "BERT vs GPT Playground"
@@ -40,6 +41,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
             with gr.Tab("Compare", id="compare"):
                 build_compare_tab(ctx)
             # --- more tabs below: one `with gr.Tab(...)` block each ---
+            with gr.Tab("Models", id="models"):
+                build_models_tab(ctx)
             with gr.Tab("Pre-training", id="pretraining"):
                 build_objectives_tab(ctx)
     return demo

@@ -1,0 +1,101 @@
+"""Measuring models on this machine — on tiny twins of the real configs, so the tests stay fast."""
+
+import pytest
+
+from playground import measure
+from playground.architectures import count_parameters
+from playground.errors import PlaygroundError
+from playground.measure import MAX_MODELS_PER_REQUEST, measure_models, measure_one
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    measure.clear_cache()
+    yield
+    measure.clear_cache()
+
+
+def test_encoder_decoder_and_encoder_decoder_models_are_measured():
+    steps: list[tuple[float, str]] = []
+    report = measure_models(["bert-base-uncased", "gpt2", "google/pegasus-xsum"], tiny=True, repeats=3,
+                            progress=lambda fraction, what: steps.append((fraction, what)))
+    by_id = {m.hub_id: m for m in report.measurements}
+    assert list(by_id) == ["bert-base-uncased", "gpt2", "google/pegasus-xsum"]
+    assert [by_id[h].model_class for h in by_id] == ["BertForMaskedLM", "GPT2LMHeadModel",
+                                                     "PegasusForConditionalGeneration"]
+    for hub_id, m in by_id.items():
+        assert m.tiny and m.repeats == 3
+        assert m.parameters == count_parameters(hub_id, tiny=True)
+        assert 0 < m.latency_min_ms <= m.latency_ms <= m.latency_max_ms
+        assert m.activation_peak_mb > 0 and m.peak_memory_mb == pytest.approx(m.weights_mb + m.activation_peak_mb)
+        assert m.input_tokens == 64  # the tiny configs' maximum; the request asked for 128
+    assert by_id["google/pegasus-xsum"].decoder_tokens == 1 and by_id["gpt2"].decoder_tokens == 0
+    assert [f for f, _ in steps] == sorted(f for f, _ in steps) and steps[-1][0] == 1.0
+    assert any("pegasus" in what for _, what in steps)
+    assert any("Tiny mode" in n for n in report.notices)
+    assert any("cut to the model's maximum" in n for n in report.notices)
+    assert "median" in report.latency_method and "TorchDispatchMode" in report.memory_method
+
+
+def test_head_for_the_task_is_built():
+    report = measure_models(["distilbert-base-uncased", "albert-base-v2"], head="question-answering", tiny=True,
+                            repeats=1)
+    assert [m.model_class for m in report.measurements] == ["DistilBertForQuestionAnswering",
+                                                            "AlbertForQuestionAnswering"]
+
+
+def test_a_model_without_the_head_is_measured_as_itself():
+    report = measure_models(["gpt2", "google/pegasus-xsum"], head="question-answering", tiny=True, repeats=1)
+    assert [m.model_class for m in report.measurements] == ["GPT2ForQuestionAnswering",
+                                                            "PegasusForConditionalGeneration"]
+    assert any("No question-answering head exists for google/pegasus-xsum" in n for n in report.notices)
+
+
+def test_too_many_models_are_capped_and_named():
+    names = ["bert-base-uncased", "gpt2", "albert-base-v2", "roberta-base", "distilbert-base-uncased"]
+    report = measure_models(names, tiny=True, repeats=1)
+    assert len(report.measurements) == MAX_MODELS_PER_REQUEST
+    assert report.not_measured == ("distilbert-base-uncased",)
+    assert any("at most 4 per request" in n and "distilbert-base-uncased" in n for n in report.notices)
+
+
+def test_activation_memory_grows_with_the_input():
+    short = measure_one("bert-base-uncased", tiny=True, input_tokens=16, repeats=1)
+    long = measure_one("bert-base-uncased", tiny=True, input_tokens=64, repeats=1)
+    assert long.activation_peak_mb > 2 * short.activation_peak_mb  # attention scores grow with length²
+    assert long.weights_mb == short.weights_mb
+
+
+def test_peak_tracker_counts_new_tensors_not_existing_ones():
+    import torch
+
+    weights = torch.ones(1000, 1000)  # 4 MB that exists before: not an activation
+    with measure._PeakTensorBytes([weights]) as tracker:
+        a = torch.ones(500, 1000)  # 2 MB
+        b = a * 2  # another 2 MB while `a` is alive
+        view = weights.t()  # a view of the weights: no new memory
+        del a, b, view
+        c = torch.zeros(250, 1000)  # 1 MB after the others are gone
+        del c
+    assert tracker.peak == pytest.approx(4e6, rel=0.01)
+    assert tracker.current == 0
+
+
+def test_measurements_are_cached():
+    first = measure_models(["gpt2"], tiny=True, repeats=2).measurements[0]
+    again = measure_models(["gpt2"], tiny=True, repeats=2).measurements[0]
+    assert again is first
+    assert measure.cached("gpt2", None, tiny=True) is first
+    assert measure.cached("gpt2", "question-answering", tiny=True) is None
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(hub_ids=[]), "Choose at least one model"),
+    (dict(hub_ids=["someone/unknown"]), "No architecture is recorded for 'someone/unknown'"),
+    (dict(hub_ids=["gpt2"], input_tokens=4), "Input length"),
+    (dict(hub_ids=["gpt2"], repeats=0), "Repeats"),
+    (dict(hub_ids=["gpt2"], head="translation"), "Unknown head"),
+])
+def test_bad_requests_are_explained(kwargs, message):
+    with pytest.raises(PlaygroundError, match=message):
+        measure_models(tiny=True, **kwargs)
