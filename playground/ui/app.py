@@ -7,6 +7,7 @@ import gradio as gr
 from .common import AppContext
 from .compare_tab import build_compare_tab
 from .models_tab import build_models_tab
+from .heads_tabs import build_qa_tab, build_sentiment_tab, build_summarization_tab
 from .objectives_tab import build_objectives_tab
 
 TITLE = "BERT vs GPT Playground"
@@ -43,6 +44,12 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
             # --- more tabs below: one `with gr.Tab(...)` block each ---
             with gr.Tab("Models", id="models"):
                 build_models_tab(ctx)
+            with gr.Tab("Sentiment", id="sentiment"):
+                build_sentiment_tab(ctx)
+            with gr.Tab("Question answering", id="question-answering"):
+                build_qa_tab(ctx)
+            with gr.Tab("Summarization", id="summarization"):
+                build_summarization_tab(ctx)
             with gr.Tab("Pre-training", id="pretraining"):
                 build_objectives_tab(ctx)
     return demo
