@@ -1,6 +1,6 @@
 """Benchmark: the playground's own code paths vs the raw transformers calls, on real-size models.
 
-    python -m playground.bench [--repeats 20] [--new-tokens 50]
+    python -m playground.bench [--repeats 20] [--new-tokens 50] [--skip-heads]
 
 Models are bert-base-uncased and gpt2 *shapes* (configs with the published hyper-parameters) with
 random weights — the compute is the same as the real checkpoints', and nothing is downloaded.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -27,16 +26,29 @@ TEXT = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 PROMPT = "Tesla is an American electric vehicle company headquartered in Austin, Texas. It"
 
 
-def timed(fn: Callable[[], object], repeats: int, warmup: int = 2) -> float:
-    """Median seconds of `repeats` calls after `warmup` calls."""
+def interleaved_ms(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1) -> dict[str, float]:
+    """Best-of-`repeats` milliseconds per function. The functions are called in turn, so background load hits
+    all of them alike, and the minimum is the run least disturbed by other processes (as `timeit` advises)."""
     for _ in range(warmup):
-        fn()
-    samples = []
+        for fn in fns.values():
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: min(values) * 1000 for name, values in times.items()}
+
+
+def real_size_model(hub_id: str, attn: str):
+    """The checkpoint's architecture (real hyper-parameters from `architectures.py`) with random weights."""
+    import torch
+
+    from .architectures import build_model, config_for
+
+    torch.manual_seed(0)
+    return build_model(hub_id, config=config_for(hub_id, overrides={"attn_implementation": attn}))
 
 
 def padded_tokenizer(kind: str, vocab_size: int):
@@ -55,22 +67,6 @@ def padded_tokenizer(kind: str, vocab_size: int):
     return tokenizer
 
 
-def bert_base(attn: str):
-    import torch
-    from transformers import BertConfig, BertForMaskedLM
-
-    torch.manual_seed(0)
-    return BertForMaskedLM(BertConfig(attn_implementation=attn)).eval()  # defaults = bert-base-uncased
-
-
-def gpt2_small(attn: str):
-    import torch
-    from transformers import GPT2Config, GPT2LMHeadModel
-
-    torch.manual_seed(0)
-    return GPT2LMHeadModel(GPT2Config(attn_implementation=attn)).eval()  # defaults = gpt2 (124M)
-
-
 def bench_fill_mask(repeats: int, report: Callable[[str], None]) -> None:
     import torch
     from transformers import pipeline
@@ -78,16 +74,16 @@ def bench_fill_mask(repeats: int, report: Callable[[str], None]) -> None:
     from .masked_lm import fill_mask
 
     tokenizer = padded_tokenizer("wordpiece", 30522)
-    ours = bert_base("eager")
-    ours.requires_grad_(False)
+    ours = real_size_model("bert-base-uncased", "eager")  # eager, as the loader loads it
     lm = LoadedModel(name="bert-base (random)", task="fill-mask", tokenizer=tokenizer, model=ours,
                      nbytes=model_nbytes(ours), source="config")
-    raw_model = bert_base("sdpa")
+    raw_model = real_size_model("bert-base-uncased", "sdpa")  # transformers' default attention
     raw_model.load_state_dict(ours.state_dict())
     raw = pipeline("fill-mask", model=raw_model, tokenizer=tokenizer, device=-1)
     with torch.inference_mode():
-        t_ours = timed(lambda: fill_mask(lm, TEXT, top_k=5), repeats)
-        t_raw = timed(lambda: raw(TEXT.replace("[MASK]", tokenizer.mask_token), top_k=5), repeats)
+        ms = interleaved_ms({"ours": lambda: fill_mask(lm, TEXT, top_k=5),
+                             "raw": lambda: raw(TEXT, top_k=5)}, repeats)
+    t_ours, t_raw = ms["ours"] / 1000, ms["raw"] / 1000
     report(f"fill-mask, bert-base shape ({model_nbytes(ours) / 2**20:.0f} MiB), {len(tokenizer(TEXT)['input_ids'])} tokens")
     report(f"  playground fill_mask            {t_ours * 1000:8.1f} ms")
     report(f"  pipeline('fill-mask') (sdpa)    {t_raw * 1000:8.1f} ms   ratio {t_ours / t_raw:.2f}×")
@@ -99,13 +95,12 @@ def bench_generation(repeats: int, new_tokens: int, report: Callable[[str], None
     from .generation import GenerationSettings, generate
 
     tokenizer = padded_tokenizer("bpe", 50257)
-    ours = gpt2_small("eager")
-    ours.requires_grad_(False)
+    ours = real_size_model("gpt2", "eager")
     # Random weights almost never emit <|endoftext|>, but make sure both sides run the full length.
     ours.generation_config.eos_token_id = None
     lm = LoadedModel(name="gpt2 (random)", task="text-generation", tokenizer=tokenizer, model=ours,
                      nbytes=model_nbytes(ours), source="config")
-    raw_model = gpt2_small("sdpa")
+    raw_model = real_size_model("gpt2", "sdpa")
     raw_model.load_state_dict(ours.state_dict())
     ids = torch.tensor([tokenizer(PROMPT)["input_ids"]])
     settings = GenerationSettings(max_new_tokens=new_tokens)
@@ -119,8 +114,8 @@ def bench_generation(repeats: int, new_tokens: int, report: Callable[[str], None
                                  pad_token_id=0)
         produced["raw"] = out.shape[1] - ids.shape[1]
 
-    t_ours = timed(run_ours, repeats, warmup=1)
-    t_raw = timed(run_raw, repeats, warmup=1)
+    ms = interleaved_ms({"ours": run_ours, "raw": run_raw}, repeats)
+    t_ours, t_raw = ms["ours"] / 1000, ms["raw"] / 1000
     ours_tps, raw_tps = produced["ours"] / t_ours, produced["raw"] / t_raw
     report(f"generation, gpt2 shape ({model_nbytes(ours) / 2**20:.0f} MiB), prompt {ids.shape[1]} tokens, "
            f"{new_tokens} new tokens, greedy")
@@ -157,13 +152,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--new-tokens", type=int, default=50)
+    parser.add_argument("--skip-heads", action="store_true", help="only the Compare tab's benchmarks")
     args = parser.parse_args(argv)
     import torch
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; best of interleaved runs")
     bench_startup(print)
     bench_fill_mask(args.repeats, print)
     bench_generation(max(3, args.repeats // 4), args.new_tokens, print)
+    if not args.skip_heads:
+        from . import bench_heads
+
+        bench_heads.run(print)
 
 
 if __name__ == "__main__":

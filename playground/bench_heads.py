@@ -1,6 +1,6 @@
 """Benchmarks for the fine-tuned heads tabs: the playground's task functions against plain transformers,
-on real-size model shapes with random weights (built from hand-written configs with the checkpoints'
-real hyper-parameters; no download needed). Tokenizers are the tiny ones: timing depends on the number
+on real-size model shapes with random weights (built from the checkpoints' real hyper-parameters recorded in
+`architectures.py`; no download needed). Tokenizers are the tiny ones: timing depends on the number
 of tokens, not on which tokens they are, so each line reports its token counts.
 
     python -m playground.bench_heads
@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from .bench import interleaved_ms, real_size_model
 from .loader import LoadedModel, model_nbytes
 from .question_answering import QASettings, answer_question
 from .sentiment import classify
@@ -31,21 +32,6 @@ SENTENCE = ("The movie was wonderful, the acting was great and I loved every min
 QUESTION = "Who founded Tesla?"
 PARAGRAPH = ("Tesla is an American electric vehicle and clean energy company headquartered in Austin, Texas. "
              "Tesla was founded in 2003 by Martin Eberhard and Marc Tarpenning. ")
-
-
-def _interleaved_ms(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1) -> dict[str, float]:
-    """Best-of-`repeats` milliseconds per function. The functions are called in turn, so background load hits
-    all of them alike, and the minimum is the run least disturbed by other processes (as `timeit` advises)."""
-    for _ in range(warmup):
-        for fn in fns.values():
-            fn()
-    times: dict[str, list[float]] = {name: [] for name in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: min(values) * 1000 for name, values in times.items()}
 
 
 def _loaded(name: str, task: str, model, tokenizer) -> LoadedModel:
@@ -60,52 +46,24 @@ def _params(model) -> str:
     return f"{sum(p.numel() for p in model.parameters()) / 1e6:.1f}M params"
 
 
-# ---- real-size shapes ------------------------------------------------------------------------------
-
-def distilbert_config(vocab_size: int, **extra):
-    from transformers import DistilBertConfig
-
-    return DistilBertConfig(vocab_size=vocab_size, dim=768, n_layers=6, n_heads=12, hidden_dim=3072,
-                            max_position_embeddings=512, **extra)
-
-
-def roberta_base_config():
-    from transformers import RobertaConfig
-
-    return RobertaConfig(vocab_size=50265, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-                         intermediate_size=3072, max_position_embeddings=514, type_vocab_size=1, pad_token_id=1,
-                         bos_token_id=0, eos_token_id=2)
-
-
-def pegasus_large_config(max_positions: int = 512):
-    from transformers import PegasusConfig
-
-    return PegasusConfig(vocab_size=96103, d_model=1024, encoder_layers=16, decoder_layers=16,
-                         encoder_attention_heads=16, decoder_attention_heads=16, encoder_ffn_dim=4096,
-                         decoder_ffn_dim=4096, max_position_embeddings=max_positions, scale_embedding=True,
-                         activation_function="relu", pad_token_id=0, eos_token_id=1, decoder_start_token_id=0,
-                         forced_eos_token_id=1)
-
-
 # ---- benchmarks ------------------------------------------------------------------------------------
 
 def bench_sentiment(tiny: dict[str, Path], report: Callable[[str], None]) -> None:
     import transformers as tf
 
     tokenizer = tf.AutoTokenizer.from_pretrained(tiny["tiny-distilbert-sst2"])
-    config = distilbert_config(30522, id2label={0: "NEGATIVE", 1: "POSITIVE"}, label2id={"NEGATIVE": 0, "POSITIVE": 1})
-    model = tf.AutoModelForSequenceClassification.from_config(config, attn_implementation="eager")
+    model = real_size_model("distilbert-base-uncased-finetuned-sst-2-english", "eager")
     lm = _loaded("distilbert-sst2 shape", "sentiment", model, tokenizer)
     pipe = tf.pipeline("text-classification", model=model, tokenizer=tokenizer, device="cpu")
     tokens = len(tokenizer(SENTENCE)["input_ids"])
     lines = [SENTENCE[: 40 + 9 * i] for i in range(8)]
-    ms = _interleaved_ms({
+    ms = interleaved_ms({
         "pipeline": lambda: pipe(SENTENCE),
         "classify": lambda: classify(lm, SENTENCE, attributions=False),
         "attribution": lambda: classify(lm, SENTENCE),
     }, repeats=10)
     raw, ours, attr = ms["pipeline"], ms["classify"], ms["attribution"]
-    ms8 = _interleaved_ms({"pipeline": lambda: pipe(lines),
+    ms8 = interleaved_ms({"pipeline": lambda: pipe(lines),
                            "classify": lambda: classify(lm, "\n".join(lines), one_per_line=True)}, repeats=5)
     raw8, ours8 = ms8["pipeline"], ms8["classify"]
     report(f"Sentiment · DistilBERT SST-2 shape ({_params(model)}) · 1 sentence, {tokens} tokens: "
@@ -132,19 +90,19 @@ def bench_qa(tiny: dict[str, Path], report: Callable[[str], None]) -> None:
     import transformers as tf
 
     shapes = (
-        ("DistilBERT-cased SQuAD", "tiny-distilbert-squad", distilbert_config(28996), "1.1"),
-        ("RoBERTa-base SQuAD 2.0", "tiny-roberta-squad2", roberta_base_config(), "2"),
+        ("DistilBERT-cased SQuAD", "tiny-distilbert-squad", "distilbert-base-cased-distilled-squad", "1.1"),
+        ("RoBERTa-base SQuAD 2.0", "tiny-roberta-squad2", "deepset/roberta-base-squad2", "2"),
     )
-    for label, tiny_name, config, version in shapes:
+    for label, tiny_name, hub_id, version in shapes:
         tokenizer = tf.AutoTokenizer.from_pretrained(tiny[tiny_name])
-        model = tf.AutoModelForQuestionAnswering.from_config(config, attn_implementation="eager")
+        model = real_size_model(hub_id, "eager")
         lm = _loaded(label, "question-answering", model, tokenizer)
         for copies in (2, 8, 20):
             context = PARAGRAPH * copies
             n = len(tokenizer(context, add_special_tokens=False, verbose=False)["input_ids"])
             settings = QASettings(max_length=384, stride=128, top_n=3)
             windows = answer_question(lm, QUESTION, context, settings, version).window_count
-            ms = _interleaved_ms({"raw": lambda: _naive_span(lm, QUESTION, context),
+            ms = interleaved_ms({"raw": lambda: _naive_span(lm, QUESTION, context),
                                   "ours": lambda: answer_question(lm, QUESTION, context, settings, version)},
                                  repeats=5)
             raw, ours = ms["raw"], ms["ours"]
@@ -159,7 +117,7 @@ def bench_pegasus(tiny: dict[str, Path], report: Callable[[str], None], new_toke
 
     tokenizer = tf.AutoTokenizer.from_pretrained(tiny["tiny-pegasus"])
     started = time.perf_counter()
-    model = tf.AutoModelForSeq2SeqLM.from_config(pegasus_large_config(), attn_implementation="eager")
+    model = real_size_model("google/pegasus-xsum", "eager")
     built = time.perf_counter() - started
     lm = _loaded("pegasus-large shape", "summarization", model, tokenizer)
     text = PARAGRAPH  # short input: the point is the decoder's per-token cost
@@ -172,7 +130,7 @@ def bench_pegasus(tiny: dict[str, Path], report: Callable[[str], None], new_toke
                            do_sample=False)
 
     # The warm-up round matters: the first generate() call on a freshly built large model is several times slower.
-    ms = _interleaved_ms({"generate": raw, "ours": lambda: summarize(lm, text, settings)}, repeats=3)
+    ms = interleaved_ms({"generate": raw, "ours": lambda: summarize(lm, text, settings)}, repeats=3)
     raw_ms, ours_ms = ms["generate"], ms["ours"]
     report(f"Summarization · Pegasus-large shape ({_params(model)}, built in {built:.0f} s) · input "
            f"{enc['input_ids'].shape[1]} tokens, {new_tokens} new tokens, greedy: model.generate "

@@ -1,28 +1,42 @@
-"""A real browser (headless Debian chromium via Playwright) opens the app and runs the Compare tab."""
+"""A real browser (headless Debian chromium via Playwright) opens the app and runs the Compare tab.
+
+Each output renders on its own, so every check polls (`expect`) instead of reading once."""
+
+from playwright.sync_api import expect
+
+TIMEOUT = 30_000
 
 
 def test_compare_tab_renders_tokens_predictions_influence_and_plots(page):
     page.get_by_role("button", name="Compare", exact=True).click()
-    bert_predictions = page.locator("#bert-predictions")
-    bert_predictions.get_by_text("%").first.wait_for(timeout=30_000)
-    assert "[CLS]" in page.locator("#bert-tokens").inner_text()
-    assert "[MASK]" in page.locator("#bert-tokens").inner_text()
-    gpt_tokens = page.locator("#gpt-tokens").inner_text()
-    assert "␣is" in gpt_tokens and "[CLS]" not in gpt_tokens
-    assert "%" in page.locator("#gpt-predictions").inner_text()
-    assert "Texas" in page.locator("#gpt-influence").inner_text()
-    assert page.get_by_text("Words right of the slot carry 0.0% of the total influence", exact=False).count() >= 1
+    expect(page.locator("#bert-predictions")).to_contain_text("%", timeout=TIMEOUT)
+    expect(page.locator("#bert-tokens")).to_contain_text("[CLS]", timeout=TIMEOUT)
+    expect(page.locator("#bert-tokens")).to_contain_text("[MASK]")
+    expect(page.locator("#gpt-tokens")).to_contain_text("␣is", timeout=TIMEOUT)
+    assert "[CLS]" not in page.locator("#gpt-tokens").inner_text()
+    expect(page.locator("#gpt-predictions")).to_contain_text("%", timeout=TIMEOUT)
+    expect(page.locator("#gpt-influence")).to_contain_text("Texas", timeout=TIMEOUT)
+    expect(page.get_by_text("Words right of the slot carry 0.0% of the total influence").first).to_be_visible(
+        timeout=TIMEOUT)
     # Both attention figures are drawn as images.
-    page.locator("img[src^='data:image']").first.wait_for(timeout=30_000)
-    assert page.locator("img[src^='data:image']").count() >= 2
-    assert page.get_by_text("tiny untrained models", exact=False).first.is_visible()
+    for plot in ("#attention-masks", "#attention-weights"):
+        expect(page.locator(f"{plot} img[src^='data:image']")).to_have_count(1, timeout=TIMEOUT)
+    expect(page.get_by_text("tiny untrained models").first).to_be_visible()
+
+
+def test_streamed_generation_renders_the_continuation(page):
+    page.get_by_text("Let GPT-2 keep writing").click()
+    page.get_by_role("button", name="Generate", exact=True).click()
+    expect(page.locator("#gpt-generated")).to_contain_text("Tesla is an American", timeout=TIMEOUT)
+    expect(page.get_by_text("reached 30 new tokens", exact=False).first).to_be_attached(timeout=TIMEOUT)
 
 
 def test_bad_input_shows_an_error_and_the_page_keeps_working(page):
     box = page.get_by_label("Sentence")
     box.fill("")
     page.get_by_role("button", name="Compare", exact=True).click()
-    page.get_by_text("empty", exact=False).first.wait_for(timeout=30_000)
+    expect(page.get_by_text("empty", exact=False).first).to_be_visible(timeout=TIMEOUT)
     box.fill("The [MASK] barked.")
     page.get_by_role("button", name="Compare", exact=True).click()
-    page.locator("#bert-predictions").get_by_text("%").first.wait_for(timeout=30_000)
+    expect(page.locator("#bert-predictions")).to_contain_text("%", timeout=TIMEOUT)
+    expect(page.locator("#bert-tokens")).to_contain_text("the", timeout=TIMEOUT)  # the new sentence's tokens

@@ -1,5 +1,9 @@
 """A real browser (headless Debian chromium via Playwright) opens the Pre-training tab and runs each tool."""
 
+import re
+
+from playwright.sync_api import expect
+
 
 def _rows(page, table: str) -> int:
     """Data rows of a gradio Dataframe (its grid counts the header row too; rows may be virtualised)."""
@@ -41,16 +45,21 @@ def test_nsp_step_generation_and_tokenizers_render(page):
     page.get_by_text("Stopped: reached 20 new tokens").wait_for(timeout=30_000)
     assert _rows(page, "#steps-table") == 20
     assert "Tesla is an American" in page.locator("#steps-text").inner_text()
-    # Pick the second candidate at step 3 and continue from it.
+    # Pick the second candidate at step 3 and continue from it. Options are scoped to their own dropdown, and
+    # each step waits for the UI to settle, so a slow update cannot make the test read the wrong list.
     page.locator("#steps-pick-step input").click()
-    page.get_by_role("option").nth(2).click()
-    page.locator("#steps-candidates").get_by_text("%").first.wait_for(timeout=30_000)
+    page.locator("#steps-pick-step").get_by_role("option").nth(2).click()
+    expect(page.locator("#steps-pick-step input")).to_have_value(re.compile(r"^3: "))
+    expect(page.locator("#steps-pick-step").get_by_role("option")).to_have_count(0)
     page.locator("#steps-pick-choice input").click()
-    second = page.get_by_role("option").nth(1)
+    second = page.locator("#steps-pick-choice").get_by_role("option").nth(1)
     picked = second.inner_text().split("(")[0].strip()
     second.click()
+    expect(page.locator("#steps-pick-choice input")).to_have_value(re.compile("^" + re.escape(picked)))
     page.locator("#steps-pick-run").click()
     page.locator("#steps-table").get_by_text("you").first.wait_for(timeout=30_000)
+    # The continuation streams: wait for all 20 rows before reading the table.
+    expect(page.locator("#steps-table [role=grid]")).to_have_attribute("aria-rowcount", "21", timeout=30_000)
     cells = [c.strip() for c in page.locator("#steps-table").inner_text().splitlines()]
     you = cells.index("you")  # cells of the row: step, token, probability, chosen by, candidates
     assert cells[you - 3] == "3" and cells[you - 2] == picked and f"✓{picked} " in cells[you + 1]

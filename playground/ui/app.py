@@ -6,8 +6,8 @@ import gradio as gr
 
 from .common import AppContext
 from .compare_tab import build_compare_tab
-from .models_tab import build_models_tab
 from .heads_tabs import build_qa_tab, build_sentiment_tab, build_summarization_tab
+from .models_tab import build_models_tab
 from .objectives_tab import build_objectives_tab
 
 TITLE = "BERT vs GPT Playground"
@@ -41,15 +41,14 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Compare", id="compare"):
                 build_compare_tab(ctx)
-            # --- more tabs below: one `with gr.Tab(...)` block each ---
-            with gr.Tab("Models", id="models"):
-                build_models_tab(ctx)
+            with gr.Tab("Pre-training", id="pretraining"):
+                build_objectives_tab(ctx)
             with gr.Tab("Sentiment", id="sentiment"):
                 build_sentiment_tab(ctx)
             with gr.Tab("Question answering", id="question-answering"):
                 build_qa_tab(ctx)
             with gr.Tab("Summarization", id="summarization"):
                 build_summarization_tab(ctx)
-            with gr.Tab("Pre-training", id="pretraining"):
-                build_objectives_tab(ctx)
+            with gr.Tab("Models", id="models"):
+                build_models_tab(ctx)
     return demo

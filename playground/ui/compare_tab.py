@@ -135,7 +135,8 @@ def build_compare_tab(ctx: AppContext) -> None:
                                       top_k=top_k, top_p=top_p, seed=(seed or "").strip() or None)
         for result in stream_generate(gpt, context, settings):
             chips = [(context, None)] + [(t.token.replace("␣", " "), round(t.probability, 3)) for t in result.tokens]
-            yield chips, notices_markdown(result.notices), to_json(result)
+            status = [f"Stopped: {result.stop_reason}."] if result.finished else []
+            yield chips, notices_markdown(result.notices, status), to_json(result)
 
     # ---- layout ---------------------------------------------------------------------------
     gr.Markdown("Type a sentence with a gap — `[MASK]` or `___`. **BERT** fills the gap using the words on "
@@ -190,8 +191,8 @@ def build_compare_tab(ctx: AppContext) -> None:
         query = gr.Slider(0, 63, value=0, step=1, label="What can token i see? (position i)")
         layer = gr.Slider(1, 24, value=1, step=1, label="Layer")
         head = gr.Slider(1, 16, value=1, step=1, label="Head")
-    masks_plot = gr.Plot(label="Attention masks")
-    heat_plot = gr.Plot(label="Attention weights")
+    masks_plot = gr.Plot(label="Attention masks", elem_id="attention-masks")
+    heat_plot = gr.Plot(label="Attention weights", elem_id="attention-weights")
     with gr.Accordion("Let GPT-2 keep writing (streamed)", open=False):
         with gr.Row():
             max_new = gr.Slider(1, MAX_NEW_TOKENS, value=30, step=1, label="Max new tokens")
@@ -201,7 +202,8 @@ def build_compare_tab(ctx: AppContext) -> None:
             top_p = gr.Slider(0.05, 1.0, value=0.95, step=0.05, label="Top-p")
             seed = gr.Textbox(value="", label="Seed (sampling; blank = random)", max_lines=1)
         write = gr.Button("Generate")
-        generated = gr.HighlightedText(label="Generated text, coloured by the model's probability of each token")
+        generated = gr.HighlightedText(label="Generated text, coloured by the model's probability of each token",
+                                       elem_id="gpt-generated")
         gen_notices = gr.Markdown()
         with gr.Accordion("Generation (JSON)", open=False):
             gen_json = gr.JSON(show_label=False)
