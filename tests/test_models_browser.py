@@ -22,7 +22,7 @@ def test_table_card_and_fact_sheet_render(page):
     view = page.locator("#card-view")
     view.get_by_text("History card").wait_for(timeout=30_000)
     assert "Brown et al. 2020, Table 3.2" in view.inner_text()
-    assert page.locator("#timeline-plot img").count() == 1
+    expect(page.locator("#timeline-plot img")).to_have_count(1, timeout=30_000)  # drawn when the tab opens
 
 
 def test_chooser_ranks_and_measurement_plots(page):

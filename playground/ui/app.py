@@ -49,6 +49,6 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
                 build_qa_tab(ctx)
             with gr.Tab("Summarization", id="summarization"):
                 build_summarization_tab(ctx)
-            with gr.Tab("Models", id="models"):
-                build_models_tab(ctx)
+            with gr.Tab("Models", id="models") as models_tab:
+                build_models_tab(ctx, models_tab)
     return demo
