@@ -8,8 +8,9 @@ Sampling controls are transformers' own logits processors, applied in the same o
 from __future__ import annotations
 
 import random
+from collections import deque
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Iterable, Iterator, TypeVar
 
 from .errors import PlaygroundError
 from .loader import LoadedModel
@@ -19,6 +20,7 @@ from .text_input import check_float, check_int, clean_text
 MAX_NEW_TOKENS = 200
 MAX_CANDIDATES = 20
 STRATEGIES = ("greedy", "sample")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -174,10 +176,14 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
             return
 
 
+def final(stream: Iterable[T]) -> T:
+    """The last item of a stream of growing results (every stream here yields at least once)."""
+    last = deque(stream, maxlen=1)
+    if not last:
+        raise PlaygroundError("Nothing was generated.")
+    return last[0]
+
+
 def generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, **kwargs) -> GenerationResult:
     """The whole generation at once (the last streamed result)."""
-    result = None
-    for result in stream_generate(lm, prompt, settings, **kwargs):
-        pass
-    assert result is not None  # room >= 1 always yields at least one step
-    return result
+    return final(stream_generate(lm, prompt, settings, **kwargs))

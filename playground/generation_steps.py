@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Iterator, Sequence
 
 from .errors import PlaygroundError
-from .generation import MAX_CANDIDATES, MAX_NEW_TOKENS, GenerationResult, GenerationSettings, stream_generate
+from .generation import MAX_CANDIDATES, MAX_NEW_TOKENS, GenerationResult, GenerationSettings, final, stream_generate
 from .loader import LoadedModel
 from .predictions import Prediction
 from .text_input import check_int, clean_text
@@ -144,8 +144,4 @@ def _follow(stream: Iterator[GenerationResult], eos: int, forced: tuple[int, ...
 
 def generate_steps(lm: LoadedModel, prompt: str, settings: GenerationSettings, **kwargs) -> StepByStepResult:
     """The whole step-by-step generation at once (the last streamed result)."""
-    result = None
-    for result in stream_steps(lm, prompt, settings, **kwargs):
-        pass
-    assert result is not None  # at least one step is always generated
-    return result
+    return final(stream_steps(lm, prompt, settings, **kwargs))

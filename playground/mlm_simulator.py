@@ -83,8 +83,9 @@ def plan_masking(input_ids: Sequence[int], candidates: Sequence[int], *, rate: f
 def _random_other(rng: random.Random, pool: Sequence[int], original: int) -> int:
     if len(pool) < 2:
         raise PlaygroundError("The vocabulary is too small to draw a random replacement token.")
-    while (token_id := pool[rng.randrange(len(pool))]) == original:
-        pass
+    token_id = original
+    while token_id == original:  # a "random" replacement must change the token
+        token_id = pool[rng.randrange(len(pool))]
     return token_id
 
 

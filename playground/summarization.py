@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Iterator
 
 from .errors import PlaygroundError
+from .generation import final
 from .loader import LoadedModel
 from .predictions import Prediction, top_predictions
 from .text_input import check_float, check_int, clean_text
@@ -245,8 +246,4 @@ def _beam_summary(lm: LoadedModel, text: str, tokens: TokenizedText, settings: S
 
 def summarize(lm: LoadedModel, text: str, settings: SummarySettings | None = None) -> SummaryResult:
     """The finished summary (the last streamed result)."""
-    result = None
-    for result in stream_summary(lm, text, settings or SummarySettings()):
-        pass
-    assert result is not None
-    return result
+    return final(stream_summary(lm, text, settings or SummarySettings()))
