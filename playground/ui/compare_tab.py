@@ -75,10 +75,10 @@ def _figures(result: CompareResult, query: int | None):
 def build_compare_tab(ctx: AppContext) -> None:
     fill_task, gen_task = "fill-mask", "text-generation"
 
-    def run_compare(text: str, top_k: float, word: str, layer: float, head: float, bert_name: str,
-                    gpt_name: str) -> tuple[Any, ...]:
-        bert = ctx.model(bert_name, fill_task)
-        gpt = ctx.model(gpt_name, gen_task)
+    def run_compare(text: str, top_k: float, word: str, layer: float, head: float, bert_model: str,
+                    gpt_model: str) -> tuple[Any, ...]:
+        bert = ctx.model(bert_model, fill_task)
+        gpt = ctx.model(gpt_model, gen_task)
         result = compare(bert, gpt, text, top_k=top_k, word=word, layer=layer, head=head)
         masks_fig, heat_fig = _figures(result, None)
         bert_label = label_value(result.bert.masks[0].predictions) if result.bert else {}
@@ -109,10 +109,10 @@ def build_compare_tab(ctx: AppContext) -> None:
             masks_fig, heat_fig, to_json(result),
         )
 
-    def run_attention(text: str, layer: float, head: float, query: float, bert_name: str, gpt_name: str):
+    def run_attention(text: str, layer: float, head: float, query: float, bert_model: str, gpt_model: str):
         """Attention masks (what can token `query` see) and the attention heatmap of one layer and head."""
-        bert = ctx.model(bert_name, fill_task)
-        gpt = ctx.model(gpt_name, gen_task)
+        bert = ctx.model(bert_model, fill_task)
+        gpt = ctx.model(gpt_model, gen_task)
         cleaned = clean_text(text)
         fill = fill_mask(bert, cleaned.text, 1) if cleaned.mask_count else None
         fillers = [m.predictions[0].token.lstrip("␣").removeprefix("##") for m in fill.masks] if fill else []
@@ -127,9 +127,9 @@ def build_compare_tab(ctx: AppContext) -> None:
         return masks, attention_heatmaps_figure([bert_map, gpt_map]), to_json({"bert": bert_map, "gpt": gpt_map})
 
     def run_generate(text: str, max_new_tokens: float, strategy: str, temperature: float, top_k: float,
-                     top_p: float, seed: str | None, gpt_name: str):
+                     top_p: float, seed: str | None, gpt_model: str):
         """Stream GPT-2's continuation of the text left of the first [MASK] (or all of it)."""
-        gpt = ctx.model(gpt_name, gen_task)
+        gpt = ctx.model(gpt_model, gen_task)
         context = next_token_distribution(gpt, text, 1).context
         settings = GenerationSettings(max_new_tokens=max_new_tokens, strategy=strategy, temperature=temperature,
                                       top_k=top_k, top_p=top_p, seed=(seed or "").strip() or None)
@@ -149,8 +149,8 @@ def build_compare_tab(ctx: AppContext) -> None:
             top_k = gr.Slider(1, 20, value=5, step=1, label="Top-k predictions")
             word = gr.Textbox(label="Score a word in the slot (optional)", placeholder="e.g. electric")
             with gr.Row():
-                bert_name = model_dropdown(ctx, fill_task, "Encoder (BERT)")
-                gpt_name = model_dropdown(ctx, gen_task, "Decoder (GPT-2)")
+                bert_model = model_dropdown(ctx, fill_task, "Encoder (BERT)")
+                gpt_model = model_dropdown(ctx, gen_task, "Decoder (GPT-2)")
     run = gr.Button("Compare", variant="primary")
     notices = gr.Markdown()
     with gr.Row(equal_height=False):
@@ -213,17 +213,17 @@ def build_compare_tab(ctx: AppContext) -> None:
     outputs = [query, layer, head, notices, bert_tokens, bert_table, bert_roles, gpt_tokens, gpt_table, bert_label, bert_masks,
                gpt_label, gpt_continuation, bert_word, gpt_word, bert_influence, bert_influence_note,
                gpt_influence, gpt_influence_note, masks_plot, heat_plot, result_json]
-    inputs = [text, top_k, word, layer, head, bert_name, gpt_name]
+    inputs = [text, top_k, word, layer, head, bert_model, gpt_model]
     run.click(user_errors(run_compare), inputs, outputs, api_name="compare")
     text.submit(user_errors(run_compare), inputs, outputs, api_visibility="private")
     attention_json = gr.JSON(visible=False)
     for control in (query, layer, head):
-        control.release(user_errors(run_attention), [text, layer, head, query, bert_name, gpt_name],
+        control.release(user_errors(run_attention), [text, layer, head, query, bert_model, gpt_model],
                         [masks_plot, heat_plot, attention_json],
                         api_name="attention" if control is layer else None,
                         api_visibility="public" if control is layer else "private")
     write.click(user_errors(run_generate),
-                [text, max_new, strategy, temperature, gen_top_k, top_p, seed, gpt_name],
+                [text, max_new, strategy, temperature, gen_top_k, top_p, seed, gpt_model],
                 [generated, gen_notices, gen_json], api_name="generate")
 
     # API-only endpoints for scripts (gradio_client): each returns the structured result as JSON.
