@@ -85,11 +85,8 @@ def hub_offline_forced() -> bool:
     return bool(constants.HF_HUB_OFFLINE)
 
 
-_reachability: dict[str, tuple[float, bool]] = {}
-
-
-def hub_is_reachable(timeout_s: float = 2.0, ttl_s: float = 60.0) -> bool:
-    """One quick TCP connect to the Hub endpoint, remembered for a minute.
+def hub_is_reachable(timeout_s: float = 2.0) -> bool:
+    """One quick TCP connect to the Hub endpoint.
 
     Without it, a missing model on an offline machine costs ~20 s of HTTP retries before failing.
     """
@@ -97,16 +94,11 @@ def hub_is_reachable(timeout_s: float = 2.0, ttl_s: float = 60.0) -> bool:
 
     url = urlparse(constants.ENDPOINT)
     host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
-    cached = _reachability.get(host)
-    if cached and time.monotonic() - cached[0] < ttl_s:
-        return cached[1]
     try:
         with socket.create_connection((host, port), timeout=timeout_s):
-            ok = True
+            return True
     except OSError:
-        ok = False
-    _reachability[host] = (time.monotonic(), ok)
-    return ok
+        return False
 
 
 class ModelStore:
@@ -131,6 +123,7 @@ class ModelStore:
         self.allow_unlisted = allow_unlisted
         self.local_models = dict(local_models or {})
         self._hub_reachable = hub_reachable
+        self._last_probe: tuple[float, bool] | None = None  # (when, result): probe at most once a minute
         self._prepare_local = prepare_local  # e.g. build the tiny models on first use
         self._cache: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
@@ -193,6 +186,11 @@ class ModelStore:
             if key != keep:
                 total -= self._cache.pop(key).nbytes
 
+    def _hub_is_reachable(self, ttl_s: float = 60.0) -> bool:
+        if self._last_probe is None or time.monotonic() - self._last_probe[0] > ttl_s:
+            self._last_probe = (time.monotonic(), self._hub_reachable())
+        return self._last_probe[1]
+
     def _source(self, name: str) -> tuple[str, bool]:
         """Where to load from, and whether to stay off the network."""
         if name in self.local_models:
@@ -203,7 +201,7 @@ class ModelStore:
             return name, True
         if hub_offline_forced():
             raise ModelUnavailable(name, "it is not in the local Hugging Face cache and HF_HUB_OFFLINE is set.")
-        if not self._hub_reachable():
+        if not self._hub_is_reachable():
             raise ModelUnavailable(name, "it is not in the local Hugging Face cache and the Hub is unreachable.")
         return name, False
 

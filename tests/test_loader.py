@@ -32,15 +32,42 @@ def test_opt_in_allows_unlisted_names_but_still_fails_clearly_offline(tiny_dir):
         open_store.get("someone/unknown-model", "fill-mask")  # …but not downloadable here
 
 
-def test_missing_model_offline_fails_fast_and_names_the_download_command(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+def test_missing_model_with_the_hub_unreachable_fails_fast_and_names_the_download_command(monkeypatch):
+    import playground.loader as loader
+
+    monkeypatch.setattr(loader, "hub_offline_forced", lambda: False)  # as on a user's machine without the flag
     calls = []
     offline_store = ModelStore(load_catalog(), hub_reachable=lambda: calls.append(1) or False)
     started = time.monotonic()
     with pytest.raises(ModelUnavailable) as info:
         offline_store.get("gpt2", "text-generation")
     assert time.monotonic() - started < 2
-    assert "gpt2" in str(info.value) and "python -m playground download gpt2" in str(info.value)
+    assert calls == [1]  # the reachability probe decided, not ~20 s of HTTP retries
+    with pytest.raises(ModelUnavailable):
+        offline_store.get("bert-base-uncased", "fill-mask")
+    assert calls == [1]  # and its answer is remembered for a while
+    assert "Hub is unreachable" in str(info.value)
+    assert "python -m playground download gpt2" in str(info.value)
+
+
+def test_missing_model_with_hf_hub_offline_fails_without_probing(monkeypatch):
+    import playground.loader as loader
+
+    monkeypatch.setattr(loader, "hub_offline_forced", lambda: True)
+    offline_store = ModelStore(load_catalog(), hub_reachable=lambda: pytest.fail("must not probe when offline"))
+    with pytest.raises(ModelUnavailable, match="HF_HUB_OFFLINE is set"):
+        offline_store.get("bert-base-uncased", "fill-mask")
+
+
+def test_hub_probe_gives_up_quickly_on_an_unreachable_endpoint(monkeypatch):
+    from huggingface_hub import constants
+
+    import playground.loader as loader
+
+    monkeypatch.setattr(constants, "ENDPOINT", "https://127.0.0.1:9")  # nothing listens on the discard port
+    started = time.monotonic()
+    assert loader.hub_is_reachable(timeout_s=1.0) is False
+    assert time.monotonic() - started < 2
 
 
 def test_memory_budget_evicts_least_recently_used(tiny_dir):
