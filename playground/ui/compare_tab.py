@@ -90,7 +90,8 @@ def build_compare_tab(ctx: AppContext) -> None:
         n_tokens = max(len(result.bert_tokens.tokens), len(result.gpt_tokens.tokens))
         bert_cfg, gpt_cfg = bert.model.config, gpt.model.config
         sliders = (
-            gr.Slider(maximum=max(1, n_tokens - 1)),
+            gr.Slider(maximum=max(1, n_tokens - 1),  # starts on the gap, as drawn
+                      value=next((t.position for t in result.bert_tokens.tokens if t.kind == "mask"), 0)),
             gr.Slider(maximum=max(bert_cfg.num_hidden_layers, gpt_cfg.num_hidden_layers)),
             gr.Slider(maximum=max(bert_cfg.num_attention_heads, gpt_cfg.num_attention_heads)),
         )
