@@ -172,8 +172,10 @@ def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings) -> Ite
     sequence = torch.tensor([[lm.model.config.decoder_start_token_id]])
     step_input, cache = sequence, None
     generated: list[DecodedToken] = []
-    with torch.inference_mode():
-        for step in range(1, settings.max_new_tokens + 1):
+    for step in range(1, settings.max_new_tokens + 1):
+        # inference_mode per step, never across `yield`: grad mode is thread-local and gradio may resume this
+        # generator on another worker thread (see generation.stream_generate).
+        with torch.inference_mode():
             out = lm.model(encoder_outputs=encoder_outputs, attention_mask=mask, decoder_input_ids=step_input,
                            cache=cache, use_cache=True)
             cache = out.cache
@@ -188,14 +190,12 @@ def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings) -> Ite
             ))
             sequence = torch.cat([sequence, torch.tensor([[next_id]])], dim=1)
             step_input = sequence[:, -1:]
-            done = next_id == eos
-            last = done or step == settings.max_new_tokens
-            reason = ""
-            if last:
-                reason = _stop_reason(generated[-1], eos, settings, lm)
-            yield _result(lm, cleaned, tokens, settings, generated, decoding, True, last, reason, notices)
-            if done:
-                return
+        done = next_id == eos
+        last = done or step == settings.max_new_tokens
+        reason = _stop_reason(generated[-1], eos, settings, lm) if last else ""
+        yield _result(lm, cleaned, tokens, settings, generated, decoding, True, last, reason, notices)
+        if done:
+            return
 
 
 def _rank(probs, token_id: int) -> int:

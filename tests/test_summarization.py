@@ -110,3 +110,12 @@ def test_real_checkpoints_have_cards_and_fail_offline_with_the_download_command(
     for name in ("google/pegasus-xsum", "google/pegasus-cnn_dailymail"):
         with pytest.raises(ModelUnavailable, match=f"python -m playground download {name}"):
             store.get(name, "summarization")
+
+
+def test_a_paused_summary_stream_does_not_leave_the_thread_in_inference_mode(pegasus):
+    """Gradio resumes generators on worker threads; grad mode is thread-local, so a stream paused between
+    tokens must not hold `torch.inference_mode()` open (gradient-based tabs on that thread would break)."""
+    stream = stream_summary(pegasus, "Tesla is an American electric vehicle company.", SummarySettings(max_new_tokens=5))
+    next(stream)
+    assert not torch.is_inference_mode_enabled() and torch.is_grad_enabled()
+    stream.close()
