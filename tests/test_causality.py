@@ -14,26 +14,26 @@ def _logits(lm, ids):
         return lm.model(input_ids=ids).logits[0]
 
 
+def _logits_before_and_after_changing_the_future(lm, seed):
+    """Logits for 20 random tokens, and again after every token after a random position t was replaced."""
+    g = torch.Generator().manual_seed(seed)
+    ids = _random_ids(lm.model, 20, g)
+    t = int(torch.randint(0, 18, (1,), generator=g))
+    changed = ids.clone()
+    changed[0, t + 1:] = _random_ids(lm.model, 19 - t, g)
+    return _logits(lm, ids), _logits(lm, changed), t
+
+
 def test_gpt_logits_at_t_do_not_change_when_any_later_token_changes(gpt):
     for seed in SEEDS:
-        g = torch.Generator().manual_seed(seed)
-        ids = _random_ids(gpt.model, 20, g)
-        t = int(torch.randint(0, 18, (1,), generator=g))
-        changed = ids.clone()
-        changed[0, t + 1:] = _random_ids(gpt.model, 19 - t, g)
-        before, after = _logits(gpt, ids), _logits(gpt, changed)
+        before, after, t = _logits_before_and_after_changing_the_future(gpt, seed)
         torch.testing.assert_close(before[: t + 1], after[: t + 1], rtol=0, atol=1e-6)
         assert not torch.allclose(before[t + 1:], after[t + 1:])  # the later positions did see the change
 
 
 def test_bert_logits_at_t_change_when_a_later_token_changes(bert):
     for seed in SEEDS:
-        g = torch.Generator().manual_seed(seed)
-        ids = _random_ids(bert.model, 20, g)
-        t = int(torch.randint(0, 18, (1,), generator=g))
-        changed = ids.clone()
-        changed[0, t + 1:] = _random_ids(bert.model, 19 - t, g)
-        before, after = _logits(bert, ids), _logits(bert, changed)
+        before, after, t = _logits_before_and_after_changing_the_future(bert, seed)
         assert (before[t] - after[t]).abs().max() > 1e-4
 
 
