@@ -10,7 +10,7 @@ from ..causal_lm import next_token_distribution
 from ..compare import CompareResult, clamped_attention_map, compare, gpt_reading
 from ..generation import MAX_NEW_TOKENS, GenerationSettings, stream_generate
 from ..masked_lm import fill_mask
-from ..text_input import check_int, clean_text
+from ..text_input import check_int, clean_text, with_mask_token
 from ..tokens import SPECIAL_TOKEN_ROLES, tokenize
 from .common import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, label_value,
                      model_dropdown, notices_markdown, to_json, token_table, user_errors)
@@ -243,13 +243,12 @@ def build_compare_tab(ctx: AppContext) -> None:
     @user_errors
     def tokenize_api(text: str, model: str = default_bert) -> dict:
         """The tokens a model sees: pieces, ids, kinds and character offsets (truncated to the model's limit)."""
-        task = gen_task if model in ctx.profile.choices(gen_task) else fill_task
-        lm = ctx.model(model, task)
+        lm = ctx.model(model, "tokenizer-only")
         cleaned = clean_text(text)
-        keep = "end" if task == gen_task else "start"
-        from ..text_input import with_mask_token
-        model_text = with_mask_token(cleaned.text, lm.tokenizer.mask_token) if lm.tokenizer.mask_token else cleaned.text
-        return to_json(tokenize(lm, model_text, keep=keep, add_special_tokens=task != gen_task))
+        mask_token = lm.tokenizer.mask_token
+        # Models with a mask token read "[MASK]" as their mask; left-to-right models keep their most recent tokens.
+        model_text = with_mask_token(cleaned.text, mask_token) if mask_token else cleaned.text
+        return to_json(tokenize(lm, model_text, keep="start" if mask_token else "end"))
 
     gr.api(fill_mask_api, api_name="fill_mask")
     gr.api(next_token_api, api_name="next_token")
