@@ -51,6 +51,26 @@ def gpt_reading(gpt: LoadedModel, text: str, fillers: list[str]) -> tuple[Tokeni
     return tokens, slot
 
 
+@dataclass(frozen=True)
+class Readings:
+    """The same sentence as each model reads it: BERT with its masks, GPT-2 with the gaps filled by BERT's guesses."""
+
+    fill: FillMaskResult | None  # None when the text has no [MASK]
+    fillers: tuple[str, ...]
+    bert_tokens: TokenizedText
+    gpt_tokens: TokenizedText
+    gpt_slot_position: int
+
+
+def readings(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 1) -> Readings:
+    cleaned = clean_text(text)
+    fill = fill_mask(bert, cleaned.text, top_k) if cleaned.mask_count else None
+    fillers = tuple(m.predictions[0].token.lstrip("␣").removeprefix("##") for m in fill.masks) if fill else ()
+    bert_tokens = fill.tokens if fill else tokenize(bert, cleaned.text)
+    gpt_tokens, slot = gpt_reading(gpt, cleaned.text, list(fillers))
+    return Readings(fill=fill, fillers=fillers, bert_tokens=bert_tokens, gpt_tokens=gpt_tokens, gpt_slot_position=slot)
+
+
 def clamped_attention_map(lm: LoadedModel, tokens: TokenizedText, layer: int, head: int) -> AttentionMap:
     """One layer/head selection shared by two models of different depth: clamp to each model's size."""
     config = lm.model.config
@@ -63,10 +83,9 @@ def compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word
             layer: int = 1, head: int = 1) -> CompareResult:
     cleaned = clean_text(text)
     notices = list(cleaned.notices)
-    fill = fill_mask(bert, cleaned.text, top_k) if cleaned.mask_count else None
-    fillers = [m.predictions[0].token.lstrip("␣").removeprefix("##") for m in fill.masks] if fill else []
-    bert_tokens = fill.tokens if fill else tokenize(bert, cleaned.text)
-    gpt_tokens, slot = gpt_reading(gpt, cleaned.text, fillers)
+    read = readings(bert, gpt, cleaned.text, top_k)
+    fill, fillers, bert_tokens, gpt_tokens, slot = (read.fill, list(read.fillers), read.bert_tokens, read.gpt_tokens,
+                                                    read.gpt_slot_position)
     next_tokens = next_token_distribution(gpt, cleaned.text, top_k)
     continuation = generate(gpt, next_tokens.context, GenerationSettings(max_new_tokens=CONTINUATION_TOKENS))
     bert_word = gpt_word = None

@@ -7,7 +7,7 @@ from typing import Any
 import gradio as gr
 
 from ..causal_lm import next_token_distribution
-from ..compare import CompareResult, clamped_attention_map, compare, gpt_reading
+from ..compare import CompareResult, clamped_attention_map, compare, readings
 from ..generation import MAX_NEW_TOKENS, GenerationSettings, stream_generate
 from ..masked_lm import fill_mask
 from ..text_input import check_int, clean_text, with_mask_token
@@ -114,11 +114,8 @@ def build_compare_tab(ctx: AppContext) -> None:
         """Attention masks (what can token `query` see) and the attention heatmap of one layer and head."""
         bert = ctx.model(bert_model, fill_task)
         gpt = ctx.model(gpt_model, gen_task)
-        cleaned = clean_text(text)
-        fill = fill_mask(bert, cleaned.text, 1) if cleaned.mask_count else None
-        fillers = [m.predictions[0].token.lstrip("␣").removeprefix("##") for m in fill.masks] if fill else []
-        bert_tokens = fill.tokens if fill else tokenize(bert, cleaned.text)
-        gpt_tokens, slot = gpt_reading(gpt, cleaned.text, fillers)
+        read = readings(bert, gpt, text)
+        bert_tokens, gpt_tokens = read.bert_tokens, read.gpt_tokens
         bert_map = clamped_attention_map(bert, bert_tokens, layer, head)
         gpt_map = clamped_attention_map(gpt, gpt_tokens, layer, head)
         q = check_int(query, "Token position", 0, 10_000)
