@@ -36,8 +36,9 @@ def server_address(args: argparse.Namespace) -> tuple[str, int]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    from playground.app_factory import AppOptions, build_app
-    from playground.ui.app import CSS
+    from playground.models.context import AppOptions
+    from playground.ui.page import build_app
+    from playground.ui.page import CSS
 
     options = AppOptions(models=args.models, allow_any_model=args.allow_any_model,
                          **({"memory_budget_gb": args.memory_budget_gb} if args.memory_budget_gb else {}))

@@ -16,17 +16,17 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("tiny", help="build the tiny offline models and print where they are")
     args = parser.parse_args(argv)
 
-    from .errors import PlaygroundError
+    from playground.core.errors import PlaygroundError
 
     if args.command == "tiny":
-        from .tiny import build_tiny_models
+        from playground.models.tiny import build_tiny_models
 
         for name, path in build_tiny_models().items():
             print(f"{name}\t{path}")
         return 0
 
-    from .cards import load_catalog
-    from .download import default_download_names, download
+    from playground.models.cards import load_catalog
+    from playground.models.download import default_download_names, download
 
     catalog = load_catalog()
     if args.all:

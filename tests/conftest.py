@@ -16,7 +16,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 @pytest.fixture(scope="session")
 def tiny_dir(tmp_path_factory) -> Path:
-    from playground.tiny import build_tiny_models
+    from playground.models.tiny import build_tiny_models
 
     root = tmp_path_factory.mktemp("tiny") / "models"
     build_tiny_models(root)
@@ -25,9 +25,9 @@ def tiny_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def store(tiny_dir):
-    from playground.cards import load_catalog
-    from playground.loader import ModelStore
-    from playground.tiny import TINY_NAMES
+    from playground.models.cards import load_catalog
+    from playground.models.loader import ModelStore
+    from playground.models.tiny import TINY_NAMES
 
     return ModelStore(load_catalog(), local_models={n: tiny_dir / n for n in TINY_NAMES})
 
@@ -51,8 +51,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_app(tiny_dir):
     """The whole app on tiny models, served on a free local port; yields its URL."""
-    from playground.app_factory import AppOptions, build_app
-    from playground.ui.app import CSS
+    from playground.models.context import AppOptions
+    from playground.ui.page import build_app
+    from playground.ui.page import CSS
 
     demo = build_app(AppOptions(models="tiny", tiny_dir=tiny_dir))
     port = _free_port()

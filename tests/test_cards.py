@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from playground.cards import (CARDS_DIR, METRICS, CardCatalog, CardError, load_catalog, parse_card,
+from playground.models.cards import (CARDS_DIR, METRICS, CardCatalog, CardError, load_catalog, parse_card,
                               validate_card)
-from playground.loader import TASK_AUTO_CLASS, ModelStore
-from playground.errors import ModelUnavailable
-from playground.profiles import default_profile
+from playground.models.loader import TASK_AUTO_CLASS, ModelStore
+from playground.core.errors import ModelUnavailable
+from playground.models.profiles import default_profile
 
 CARD_FILES = sorted(CARDS_DIR.glob("*.md"))
 

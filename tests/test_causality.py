@@ -38,7 +38,7 @@ def test_bert_logits_at_t_change_when_a_later_token_changes(bert):
 
 
 def test_measured_influence_right_of_the_slot_is_exactly_zero_for_gpt_and_not_for_bert(bert, gpt):
-    from playground.direction import causal_lm_influence, masked_lm_influence
+    from playground.lm.influence import causal_lm_influence, masked_lm_influence
 
     text = "Tesla is an American [MASK] company headquartered in Austin, Texas."
     gpt_result = causal_lm_influence(gpt, text, ["car"])
@@ -53,9 +53,9 @@ def test_measured_influence_right_of_the_slot_is_exactly_zero_for_gpt_and_not_fo
 
 def test_attention_masks_match_the_models_real_attention(bert, gpt):
     """The mask pictures are not decoration: zero weights appear exactly where the mask says."""
-    from playground.attention import attention_map
-    from playground.direction import attention_mask_pattern
-    from playground.tokens import tokenize
+    from playground.lm.attention import attention_map
+    from playground.lm.influence import attention_mask_pattern
+    from playground.core.tokens import tokenize
 
     text = "BERT reads both ways while GPT reads left to right."
     for lm, direction, specials in ((bert, "bidirectional", True), (gpt, "causal", False)):

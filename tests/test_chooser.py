@@ -2,10 +2,10 @@
 
 import pytest
 
-from playground import measure
-from playground.cards import CardCatalog, load_catalog
-from playground.chooser import Constraints, choose_variant, choose_with_measurements, models_to_measure, resolve_task
-from playground.errors import PlaygroundError
+from playground.models import measure
+from playground.models.cards import CardCatalog, load_catalog
+from playground.tasks.chooser import Constraints, choose_variant, choose_with_measurements, models_to_measure, resolve_task
+from playground.core.errors import PlaygroundError
 
 # Only the issue-5 cards, so these rankings do not move when another tab adds a card.
 ISSUE_CARDS = ("bert-base-uncased", "bert-large-uncased", "distilbert-base-uncased", "albert-base-v2", "roberta-base",

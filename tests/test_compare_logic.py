@@ -3,12 +3,12 @@ import math
 import pytest
 import torch
 
-from playground.causal_lm import next_token_distribution, next_word_probability
-from playground.compare import compare
-from playground.errors import PlaygroundError
-from playground.masked_lm import fill_mask, masked_word_probability
-from playground.text_input import MAX_MASKS
-from playground.tokens import tokenize
+from playground.lm.causal_lm import next_token_distribution, next_word_probability
+from playground.tasks.compare import compare
+from playground.core.errors import PlaygroundError
+from playground.lm.masked_lm import fill_mask, masked_word_probability
+from playground.core.text_input import MAX_MASKS
+from playground.core.tokens import tokenize
 
 TESLA = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from playground.errors import PlaygroundError
-from playground.generation import MAX_NEW_TOKENS, GenerationSettings, generate, stream_generate
+from playground.core.errors import PlaygroundError
+from playground.lm.generation import MAX_NEW_TOKENS, GenerationSettings, generate, stream_generate
 
 
 def test_greedy_stream_equals_transformers_generate(gpt):

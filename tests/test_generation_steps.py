@@ -4,9 +4,9 @@ user picked (checked against direct forward passes)."""
 import pytest
 import torch
 
-from playground.errors import PlaygroundError
-from playground.generation import GenerationSettings, generate
-from playground.generation_steps import check_token_ids, generate_steps, stream_steps
+from playground.core.errors import PlaygroundError
+from playground.lm.generation import GenerationSettings, generate
+from playground.tasks.step_by_step import check_token_ids, generate_steps, stream_steps
 
 PROMPT = "Tesla is an American"
 GREEDY = GenerationSettings(max_new_tokens=8)

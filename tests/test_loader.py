@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from playground.cards import load_catalog
-from playground.errors import ModelUnavailable
-from playground.loader import ModelStore
+from playground.models.cards import load_catalog
+from playground.core.errors import ModelUnavailable
+from playground.models.loader import ModelStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +33,7 @@ def test_opt_in_allows_unlisted_names_but_still_fails_clearly_offline(tiny_dir):
 
 
 def test_missing_model_with_the_hub_unreachable_fails_fast_and_names_the_download_command(monkeypatch):
-    import playground.loader as loader
+    import playground.models.loader as loader
 
     monkeypatch.setattr(loader, "hub_offline_forced", lambda: False)  # as on a user's machine without the flag
     calls = []
@@ -51,7 +51,7 @@ def test_missing_model_with_the_hub_unreachable_fails_fast_and_names_the_downloa
 
 
 def test_missing_model_with_hf_hub_offline_fails_without_probing(monkeypatch):
-    import playground.loader as loader
+    import playground.models.loader as loader
 
     monkeypatch.setattr(loader, "hub_offline_forced", lambda: True)
     offline_store = ModelStore(load_catalog(), hub_reachable=lambda: pytest.fail("must not probe when offline"))
@@ -62,7 +62,7 @@ def test_missing_model_with_hf_hub_offline_fails_without_probing(monkeypatch):
 def test_hub_probe_gives_up_quickly_on_an_unreachable_endpoint(monkeypatch):
     from huggingface_hub import constants
 
-    import playground.loader as loader
+    import playground.models.loader as loader
 
     monkeypatch.setattr(constants, "ENDPOINT", "https://127.0.0.1:9")  # nothing listens on the discard port
     started = time.monotonic()
@@ -71,7 +71,7 @@ def test_hub_probe_gives_up_quickly_on_an_unreachable_endpoint(monkeypatch):
 
 
 def test_memory_budget_evicts_least_recently_used(tiny_dir):
-    from playground.tiny import TINY_NAMES
+    from playground.models.tiny import TINY_NAMES
 
     local = {n: tiny_dir / n for n in TINY_NAMES}
     probe = ModelStore(load_catalog(), local_models=local)
@@ -89,9 +89,9 @@ def test_unknown_task_is_rejected(store):
 
 
 def test_importing_the_app_loads_no_model_and_no_torch():
-    code = ("import sys, app; from playground.app_factory import make_context, AppOptions; "
+    code = ("import sys, app; from playground.models.context import make_context, AppOptions; "
             "ctx = make_context(AppOptions(models='default')); "
-            "import playground.ui.app as ui; ui.build_demo(ctx); "
+            "import playground.ui.page as ui; ui.build_demo(ctx); "
             "print('torch' in sys.modules, ctx.store.loaded())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
                          env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})

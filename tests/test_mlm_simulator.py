@@ -4,8 +4,8 @@ character-offset alignment that puts GPT-2 on the same slots."""
 import pytest
 import torch
 
-from playground.errors import PlaygroundError
-from playground.mlm_simulator import (ACTIONS, PRESET, align_span, plan_masking, replacement_pool, simulate_mlm,
+from playground.core.errors import PlaygroundError
+from playground.tasks.mlm_simulator import (ACTIONS, PRESET, align_span, plan_masking, replacement_pool, simulate_mlm,
                                       trim_span)
 
 # ---- the masking plan ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 import pytest
 from gradio_client.exceptions import AppError
 
-from playground.cards import CARDS_DIR
+from playground.models.cards import CARDS_DIR
 
 
 def test_endpoints_are_named(client):

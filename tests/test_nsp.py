@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from playground.errors import PlaygroundError
-from playground.nsp import LABELS, PRESETS, next_sentence
+from playground.core.errors import PlaygroundError
+from playground.tasks.nsp import LABELS, PRESETS, next_sentence
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 import pytest
 from gradio_client.exceptions import AppError
 
-from playground.mlm_simulator import PRESET
+from playground.tasks.mlm_simulator import PRESET
 
 
 def test_endpoints_are_named(client):

@@ -6,9 +6,9 @@ import math
 import pytest
 import torch
 
-from playground.cards import load_catalog
-from playground.errors import ModelUnavailable, PlaygroundError
-from playground.question_answering import (QASettings, answer_question, best_spans, encode_windows, select_answers,
+from playground.models.cards import load_catalog
+from playground.core.errors import ModelUnavailable, PlaygroundError
+from playground.tasks.question_answering import (QASettings, answer_question, best_spans, encode_windows, select_answers,
                                            squad_version)
 
 TESLA = ("Tesla, Inc. is an American multinational automotive and clean energy company headquartered in Austin, "

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from playground.errors import ModelUnavailable, PlaygroundError
-from playground.sentiment import MAX_LINES, attribution_target, classify, split_lines
+from playground.core.errors import ModelUnavailable, PlaygroundError
+from playground.tasks.sentiment import MAX_LINES, attribution_target, classify, split_lines
 
 
 @pytest.fixture(scope="module")

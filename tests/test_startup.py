@@ -1,7 +1,7 @@
 """Start-up behaviour: safe defaults, Space variables, and an honest model status when offline."""
 
 import app
-from playground.app_factory import AppOptions, make_context
+from playground.models.context import AppOptions, make_context
 
 
 def test_binds_locally_by_default(monkeypatch):
@@ -20,8 +20,8 @@ def test_space_variables_win_over_defaults_and_flags_win_over_both(monkeypatch):
 
 
 def test_missing_models_are_named_with_the_download_command(monkeypatch):
-    import playground.loader as loader
-    from playground.ui.app import model_status_markdown
+    import playground.models.loader as loader
+    from playground.ui.page import model_status_markdown
 
     monkeypatch.setattr(loader, "hub_is_cached", lambda repo_id: repo_id == "gpt2")
     ctx = make_context(AppOptions(models="default"))

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from playground.errors import ModelUnavailable, PlaygroundError
-from playground.summarization import SummarySettings, stream_summary, summarize
+from playground.core.errors import ModelUnavailable, PlaygroundError
+from playground.tasks.summarization import SummarySettings, stream_summary, summarize
 
 TEXT = "Tesla was founded in 2003 by Martin Eberhard and Marc Tarpenning. Tesla makes electric cars."
 

@@ -1,7 +1,7 @@
 import pytest
 
-from playground.errors import PlaygroundError
-from playground.text_input import MAX_CHARS, check_float, check_int, clean_text, with_mask_token
+from playground.core.errors import PlaygroundError
+from playground.core.text_input import MAX_CHARS, check_float, check_int, clean_text, with_mask_token
 
 
 @pytest.mark.parametrize("bad", [None, "", "   ", "\n\t", 42])

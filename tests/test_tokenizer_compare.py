@@ -2,8 +2,8 @@
 
 import pytest
 
-from playground.errors import PlaygroundError
-from playground.tokenizer_compare import MAX_COMPARE_CHARS, TOPICS, compare_tokenizers
+from playground.core.errors import PlaygroundError
+from playground.tasks.tokenizer_compare import MAX_COMPARE_CHARS, TOPICS, compare_tokenizers
 
 
 @pytest.fixture(scope="module")

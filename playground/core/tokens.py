@@ -1,0 +1,133 @@
+"""What each model really sees: token pieces, ids, special tokens and character offsets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from playground.core.types import LoadedModel
+
+# One line per special token, shown next to the token list.
+SPECIAL_TOKEN_ROLES = {
+    "[CLS]": "sequence summary: its final vector feeds classification heads",
+    "[SEP]": "end of a segment (separates sentence A from sentence B)",
+    "[MASK]": "a hidden token the model must predict",
+    "[PAD]": "padding to equal length; attention ignores it",
+    "[UNK]": "a character the WordPiece vocabulary cannot spell",
+    "<s>": "start of sequence (RoBERTa's [CLS])",
+    "</s>": "end of sequence / segment (RoBERTa's [SEP], Pegasus' EOS)",
+    "<mask>": "a hidden token the model must predict (RoBERTa)",
+    "<pad>": "padding; also Pegasus' decoder start token",
+    "<|endoftext|>": "GPT-2's only special token: separates documents (used here as a start token)",
+}
+
+
+@dataclass(frozen=True)
+class Token:
+    position: int
+    token_id: int
+    piece: str  # exactly as the tokenizer's vocabulary spells it (`Ġcompany`, `##ing`)
+    display: str  # readable: `␣company`, `##ing`, `<bytes f0 9f>`
+    kind: str  # "special" | "mask" | "unknown" | "word" | "continuation"
+    start: int | None = None  # character span in the input text (None for special tokens)
+    end: int | None = None
+
+
+@dataclass(frozen=True)
+class TokenizedText:
+    model_name: str
+    scheme: str
+    tokens: tuple[Token, ...]
+    truncated_tokens: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def input_ids(self) -> list[int]:
+        return [t.token_id for t in self.tokens]
+
+
+def tokenizer_scheme(tokenizer) -> str:
+    name = type(tokenizer).__name__.lower()
+    if "bert" in name and "roberta" not in name or "electra" in name:
+        return "WordPiece"
+    if "gpt2" in name or "roberta" in name:
+        return "byte-level BPE"
+    if "pegasus" in name or "albert" in name or "t5" in name:
+        return "SentencePiece"
+    return type(tokenizer).__name__
+
+
+def display_piece(tokenizer, token_id: int) -> str:
+    """A readable form of one vocabulary piece: byte-level space marker `Ġ` → `␣`, newline `Ċ` → `↵`,
+    and incomplete UTF-8 byte pieces (parts of an emoji) as their bytes."""
+    piece = tokenizer.convert_ids_to_tokens(int(token_id))
+    if piece is None:
+        return f"<id {token_id}>"
+    if token_id in tokenizer.all_special_ids:
+        return piece
+    if tokenizer_scheme(tokenizer) == "byte-level BPE":
+        decoded = tokenizer.decode([int(token_id)])
+        if "\ufffd" in decoded:
+            from transformers.convert_slow_tokenizer import bytes_to_unicode
+
+            to_byte = {v: k for k, v in bytes_to_unicode().items()}
+            return "<bytes " + " ".join(f"{to_byte.get(c, 0):02x}" for c in piece) + ">"
+        return decoded.replace(" ", "␣").replace("\n", "↵")
+    return piece
+
+
+def _kind(tokenizer, scheme: str, token_id: int, piece: str, previous: Token | None, text: str, start: int) -> str:
+    if token_id == tokenizer.mask_token_id:
+        return "mask"
+    if token_id == tokenizer.unk_token_id and scheme != "byte-level BPE":
+        return "unknown"
+    if token_id in set(tokenizer.all_special_ids):
+        return "special"
+    if scheme == "WordPiece":
+        return "continuation" if piece.startswith("##") else "word"
+    # BPE / SentencePiece: a piece glued to the previous letter continues that word.
+    glued = (
+        previous is not None and previous.kind in ("word", "continuation") and previous.end == start
+        and 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum()
+    )
+    return "continuation" if glued else "word"
+
+
+def tokenize(lm: LoadedModel, text: str, *, max_length: int | None = None, keep: str = "start",
+             add_special_tokens: bool = True) -> TokenizedText:
+    """Tokenise `text` as the model will see it, truncated to `max_length` tokens.
+
+    keep="start" (encoders) drops tokens from the end; keep="end" (left-to-right LMs) keeps the most
+    recent tokens. Either way the number of dropped tokens is reported.
+    """
+    tokenizer = lm.tokenizer
+    limit = max_length or lm.max_positions
+    enc = tokenizer(text, add_special_tokens=add_special_tokens, return_offsets_mapping=True, truncation=False,
+                    verbose=False)
+    ids, offsets = list(enc["input_ids"]), list(enc["offset_mapping"])
+    dropped = max(0, len(ids) - limit)
+    if dropped:
+        if keep == "end":
+            ids, offsets = ids[-limit:], offsets[-limit:]
+        else:
+            specials = set(tokenizer.all_special_ids)
+            tail = [i for i in range(len(ids)) if i >= len(ids) - 1 and ids[i] in specials]  # keep final [SEP]
+            keep_idx = list(range(limit - len(tail))) + tail
+            ids, offsets = [ids[i] for i in keep_idx], [offsets[i] for i in keep_idx]
+    scheme = tokenizer_scheme(tokenizer)
+    tokens: list[Token] = []
+    special_ids = set(tokenizer.all_special_ids)
+    for position, (token_id, (start, end)) in enumerate(zip(ids, offsets)):
+        piece = tokenizer.convert_ids_to_tokens(int(token_id))
+        is_special = token_id in special_ids and token_id not in (tokenizer.mask_token_id, tokenizer.unk_token_id)
+        kind = _kind(tokenizer, scheme, token_id, piece, tokens[-1] if tokens else None, text, start)
+        tokens.append(Token(
+            position=position, token_id=int(token_id), piece=piece, display=display_piece(tokenizer, token_id),
+            kind=kind, start=None if is_special else int(start), end=None if is_special else int(end),
+        ))
+    notes = []
+    if dropped:
+        side = "beginning" if keep == "end" else "end"
+        notes.append(f"The input is {len(ids) + dropped} tokens; {lm.name} reads at most {limit}, "
+                     f"so {dropped} token(s) were dropped from the {side}.")
+    return TokenizedText(model_name=lm.name, scheme=scheme, tokens=tuple(tokens), truncated_tokens=dropped,
+                         notes=tuple(notes))

@@ -1,0 +1,88 @@
+"""GPT-2's side: the next token from the words on the left only, and words scored by the chain rule."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from playground.core.errors import PlaygroundError
+from playground.core.types import LoadedModel
+from playground.lm.masked_lm import WordProbability, check_word
+from playground.core.predictions import Prediction, check_top_k, top_predictions
+from playground.core.text_input import MASK, clean_text
+from playground.core.tokens import TokenizedText, tokenize
+
+
+@dataclass(frozen=True)
+class NextTokenResult:
+    model_name: str
+    context: str  # the text the model conditions on
+    tokens: TokenizedText
+    predictions: tuple[Prediction, ...]
+    notices: tuple[str, ...] = ()
+
+
+def left_context(text: str) -> tuple[str, bool]:
+    """The text left of the first [MASK] (or all of it), and whether a mask was found."""
+    cleaned = clean_text(text)
+    if cleaned.mask_count == 0:
+        return cleaned.text, False
+    return cleaned.text[: cleaned.text.index(MASK)].rstrip(), True
+
+
+def encode_context(lm: LoadedModel, context: str) -> tuple[TokenizedText, list[str]]:
+    """Tokens of `context` (most recent kept if too long); an empty context becomes the start token,
+    because GPT-2 needs at least one token to predict from."""
+    notices: list[str] = []
+    if context.strip():
+        tokens = tokenize(lm, context, keep="end", add_special_tokens=False)
+        notices += tokens.notes
+        if tokens.tokens:
+            return tokens, notices
+    bos = lm.tokenizer.bos_token or lm.tokenizer.eos_token
+    notices.append(f"Nothing to the left of the slot, so {lm.name} predicts from its start token {bos} alone.")
+    return tokenize(lm, bos, add_special_tokens=False), notices
+
+
+def next_token_logits(lm: LoadedModel, input_ids: list[int]):
+    """Logits at every position (1 × T × V)."""
+    import torch
+
+    with torch.inference_mode():
+        return lm.model(input_ids=torch.tensor([input_ids])).logits
+
+
+def next_token_distribution(lm: LoadedModel, text: str, top_k: int = 5) -> NextTokenResult:
+    """Top-k next tokens given only the text left of the first [MASK] (or the whole text if none)."""
+    top_k = check_top_k(top_k)
+    context, had_mask = left_context(text)
+    tokens, notices = encode_context(lm, context)
+    if had_mask:
+        notices.insert(0, f"{lm.name} sees only the text left of the first [MASK]; everything after it is invisible.")
+    probs = next_token_logits(lm, tokens.input_ids)[0, -1].softmax(-1)
+    return NextTokenResult(model_name=lm.name, context=context, tokens=tokens,
+                           predictions=top_predictions(lm.tokenizer, probs, top_k), notices=tuple(notices))
+
+
+def next_word_probability(lm: LoadedModel, text: str, word: str) -> WordProbability:
+    """P(word | left context) exactly, by the chain rule over the word's pieces:
+    P(p1 | left) · P(p2 | left, p1) · … from one forward pass over left context + word."""
+    word = check_word(word)
+    context, _ = left_context(text)
+    tokens, _ = encode_context(lm, context)
+    piece_ids = lm.tokenizer((" " if context else "") + word, add_special_tokens=False)["input_ids"]
+    ids = tokens.input_ids + piece_ids
+    if len(ids) > lm.max_positions:
+        ids = ids[-lm.max_positions:]
+        if len(ids) <= len(piece_ids):
+            raise PlaygroundError("That word is too long to score within the model's length limit.")
+    log_probs = next_token_logits(lm, ids)[0].log_softmax(-1)
+    start = len(ids) - len(piece_ids)
+    piece_probs = tuple(math.exp(float(log_probs[start - 1 + i, pid])) for i, pid in enumerate(piece_ids))
+    n = len(piece_ids)
+    method = ("one piece → its next-token probability" if n == 1 else
+              f"{n} pieces → chain rule: product of P(piece | left context and the pieces before it) — exact")
+    return WordProbability(
+        model_name=lm.name, word=word, pieces=tuple(lm.tokenizer.convert_ids_to_tokens(piece_ids)),
+        piece_probabilities=piece_probs, probability=math.prod(piece_probs), method=method,
+    )

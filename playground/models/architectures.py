@@ -1,0 +1,182 @@
+"""The real hyper-parameters of every runnable model, so its architecture can be built without a download.
+
+Each entry copies the architecture fields of the checkpoint's `config.json` on the Hugging Face Hub
+(layers, widths, vocabulary, positions). Building the model from it with random weights gives exactly
+the real parameter count and the real compute per token — which is all the parameter-count test and
+the "Measure on this machine" feature need. Weights are never downloaded here.
+
+    config_for("bert-large-uncased")             # transformers.BertConfig with the real sizes
+    count_parameters("google/pegasus-xsum")      # built on the meta device: instant, no memory
+    build_model("gpt2", tiny=True)               # a 2-layer twin for tests (same classes, tiny sizes)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from playground.core.errors import PlaygroundError
+
+# Shrunken sizes per config class: same model classes and code paths, a few thousand parameters.
+# Used by the tests and by the app's tiny mode, where measuring full-size models would be pointless.
+_TINY_OVERRIDES: dict[str, dict[str, Any]] = {
+    "BertConfig": dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                       vocab_size=512, max_position_embeddings=64),
+    "RobertaConfig": dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                          vocab_size=512, max_position_embeddings=66),  # 2 positions reserved for padding
+    "DistilBertConfig": dict(dim=32, n_layers=2, n_heads=2, hidden_dim=64, vocab_size=512,
+                             max_position_embeddings=64),
+    "AlbertConfig": dict(embedding_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, vocab_size=512, max_position_embeddings=64),
+    "ElectraConfig": dict(embedding_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                          intermediate_size=64, vocab_size=512, max_position_embeddings=64),
+    "GPT2Config": dict(n_embd=32, n_layer=2, n_head=2, vocab_size=512, n_positions=64, bos_token_id=511,
+                       eos_token_id=511),
+    "PegasusConfig": dict(d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                          decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, vocab_size=512,
+                          max_position_embeddings=64),
+}
+
+# The playground task / chooser head -> transformers Auto class that carries that head.
+HEAD_AUTO_CLASSES = {
+    "fill-mask": "AutoModelForMaskedLM",
+    "text-generation": "AutoModelForCausalLM",
+    "question-answering": "AutoModelForQuestionAnswering",
+    "classification": "AutoModelForSequenceClassification",
+    "sentiment": "AutoModelForSequenceClassification",
+    "summarization": "AutoModelForSeq2SeqLM",
+    "base": "AutoModel",
+}
+
+
+@dataclass(frozen=True)
+class ArchitectureSpec:
+    hub_id: str
+    config_class: str  # transformers class name, e.g. "BertConfig"
+    auto_class: str  # the Auto class of the released checkpoint (its `architectures` entry)
+    config: Mapping[str, Any] = field(default_factory=dict)  # non-default fields of the Hub config.json
+
+    def kwargs(self, tiny: bool = False) -> dict[str, Any]:
+        values = dict(self.config)
+        if tiny:
+            values.update(_TINY_OVERRIDES[self.config_class])
+        return values
+
+
+_BERT_LARGE = dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096)
+_ROBERTA_BASE = dict(vocab_size=50265, max_position_embeddings=514, type_vocab_size=1, layer_norm_eps=1e-5,
+                     pad_token_id=1, bos_token_id=0, eos_token_id=2)
+_PEGASUS_LARGE = dict(vocab_size=96103, d_model=1024, encoder_layers=16, decoder_layers=16,
+                      encoder_attention_heads=16, decoder_attention_heads=16, encoder_ffn_dim=4096,
+                      decoder_ffn_dim=4096, activation_function="relu", scale_embedding=True,
+                      pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)
+
+SPECS: dict[str, ArchitectureSpec] = {s.hub_id: s for s in (
+    # BertConfig() defaults are bert-base-uncased: 12 x 768, 12 heads, FFN 3072, vocab 30522, 512 positions.
+    ArchitectureSpec("bert-base-uncased", "BertConfig", "AutoModelForMaskedLM"),
+    ArchitectureSpec("bert-large-uncased", "BertConfig", "AutoModelForMaskedLM", _BERT_LARGE),
+    # DistilBertConfig() defaults are distilbert-base-uncased: 6 x 768, 12 heads, FFN 3072.
+    ArchitectureSpec("distilbert-base-uncased", "DistilBertConfig", "AutoModelForMaskedLM"),
+    ArchitectureSpec("distilbert-base-uncased-finetuned-sst-2-english", "DistilBertConfig",
+                     "AutoModelForSequenceClassification",
+                     dict(id2label={0: "NEGATIVE", 1: "POSITIVE"}, label2id={"NEGATIVE": 0, "POSITIVE": 1})),
+    ArchitectureSpec("distilbert-base-cased-distilled-squad", "DistilBertConfig", "AutoModelForQuestionAnswering",
+                     dict(vocab_size=28996)),
+    # ALBERT v2: 128-dim factorised embeddings, one set of layer weights shared by all 12 layers.
+    ArchitectureSpec("albert-base-v2", "AlbertConfig", "AutoModelForMaskedLM",
+                     dict(vocab_size=30000, embedding_size=128, hidden_size=768, num_hidden_layers=12,
+                          num_attention_heads=12, intermediate_size=3072, max_position_embeddings=512,
+                          hidden_act="gelu_new", hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)),
+    ArchitectureSpec("roberta-base", "RobertaConfig", "AutoModelForMaskedLM", _ROBERTA_BASE),
+    ArchitectureSpec("deepset/roberta-base-squad2", "RobertaConfig", "AutoModelForQuestionAnswering", _ROBERTA_BASE),
+    ArchitectureSpec("google/electra-small-discriminator", "ElectraConfig", "AutoModelForPreTraining",
+                     dict(embedding_size=128, hidden_size=256, num_hidden_layers=12, num_attention_heads=4,
+                          intermediate_size=1024, vocab_size=30522, max_position_embeddings=512)),
+    ArchitectureSpec("huawei-noah/TinyBERT_General_4L_312D", "BertConfig", "AutoModel",
+                     dict(hidden_size=312, num_hidden_layers=4, num_attention_heads=12, intermediate_size=1200)),
+    # GPT2Config() defaults are gpt2 (124M): 12 x 768, 12 heads, 1024 positions, vocab 50257.
+    ArchitectureSpec("gpt2", "GPT2Config", "AutoModelForCausalLM"),
+    ArchitectureSpec("gpt2-medium", "GPT2Config", "AutoModelForCausalLM", dict(n_embd=1024, n_layer=24, n_head=16)),
+    ArchitectureSpec("google/pegasus-xsum", "PegasusConfig", "AutoModelForSeq2SeqLM",
+                     dict(_PEGASUS_LARGE, max_position_embeddings=512)),
+    ArchitectureSpec("google/pegasus-cnn_dailymail", "PegasusConfig", "AutoModelForSeq2SeqLM",
+                     dict(_PEGASUS_LARGE, max_position_embeddings=1024)),
+)}
+
+
+def spec_for(hub_id: str) -> ArchitectureSpec:
+    spec = SPECS.get(hub_id)
+    if spec is None:
+        raise PlaygroundError(f"No architecture is recorded for '{hub_id}'. Measurable models: "
+                              f"{', '.join(sorted(SPECS))}.")
+    return spec
+
+
+def config_for(hub_id: str, *, tiny: bool = False, overrides: Mapping[str, Any] | None = None):
+    """The model's transformers config (real sizes; `tiny=True` for a shrunken twin)."""
+    import transformers
+
+    spec = spec_for(hub_id)
+    kwargs = spec.kwargs(tiny)
+    kwargs.update(overrides or {})
+    return getattr(transformers, spec.config_class)(**kwargs)
+
+
+def auto_class_name(hub_id: str, head: str | None = None) -> str:
+    """The Auto class to build: the checkpoint's own, or the one carrying `head` (a HEAD_AUTO_CLASSES key)."""
+    if head is None:
+        return spec_for(hub_id).auto_class
+    if head not in HEAD_AUTO_CLASSES:
+        raise PlaygroundError(f"Unknown head '{head}'. Choose one of: {', '.join(HEAD_AUTO_CLASSES)}.")
+    return HEAD_AUTO_CLASSES[head]
+
+
+def supports_head(hub_id: str, head: str) -> bool:
+    """Whether transformers has a class with this head for the model's architecture (Pegasus has no QA head)."""
+    import transformers
+
+    auto = getattr(transformers, auto_class_name(hub_id, head))
+    return getattr(transformers, spec_for(hub_id).config_class) in auto._model_mapping
+
+
+def _instantiate(config, auto_class: str):
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    try:
+        return getattr(transformers, auto_class).from_config(config)
+    except ValueError as exc:  # e.g. a decoder asked for a question-answering head it has no class for
+        raise PlaygroundError(f"{type(config).__name__} has no {auto_class} head ({str(exc).splitlines()[0][:200]}).") \
+            from exc
+
+
+def count_parameters(hub_id: str, *, head: str | None = None, tiny: bool = False,
+                     config=None) -> int:
+    """Parameters of the model built from its config, counted on the meta device (no memory, ~0.1 s).
+
+    Counts every registered parameter once (tied input/output embeddings once), like
+    `PreTrainedModel.num_parameters()`; this includes Pegasus' fixed sinusoidal position tables.
+    """
+    import torch
+
+    with torch.device("meta"):  # shapes only; nothing is allocated or initialised
+        model = _instantiate(config or config_for(hub_id, tiny=tiny), auto_class_name(hub_id, head))
+    return sum(p.numel() for p in model.parameters())
+
+
+def build_model(hub_id: str, *, head: str | None = None, tiny: bool = False, config=None):
+    """The architecture with random weights, in eval mode, ready for a forward pass.
+
+    Built on the meta device, then materialised and initialised once by transformers' own
+    `init_weights` (which also fills buffers such as position ids): about 3x faster than
+    `from_config` on CPU, and no process-wide state is patched.
+    """
+    import torch
+
+    with torch.device("meta"):
+        model = _instantiate(config or config_for(hub_id, tiny=tiny), auto_class_name(hub_id, head))
+    model.to_empty(device="cpu")
+    model.init_weights()
+    model.eval()
+    model.requires_grad_(False)
+    return model

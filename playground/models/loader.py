@@ -1,0 +1,209 @@
+"""The one place that loads models: lazily, once per (model, task), shared by every user, with an
+LRU memory budget, an allow-list from `model_cards/`, and fast, explained failure when offline.
+
+Nothing here imports torch or transformers at module import time; the first `get()` does.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlparse
+
+from playground.core.types import LoadedModel
+from playground.models.cards import CardCatalog
+from playground.core.errors import ModelUnavailable, PlaygroundError
+
+# Which transformers Auto class serves which playground task.
+TASK_AUTO_CLASS = {
+    "fill-mask": "AutoModelForMaskedLM",
+    "text-generation": "AutoModelForCausalLM",
+    "nsp": "AutoModelForPreTraining",  # BertForPreTraining carries the next-sentence head
+    "sentiment": "AutoModelForSequenceClassification",
+    "question-answering": "AutoModelForQuestionAnswering",
+    "summarization": "AutoModelForSeq2SeqLM",
+    "tokenizer-only": None,
+}
+
+DEFAULT_MEMORY_BUDGET_GB = float(os.environ.get("PLAYGROUND_MEMORY_BUDGET_GB", "6"))
+
+
+def model_nbytes(model: Any) -> int:
+    """Bytes of parameters and buffers (tied weights counted once)."""
+    if model is None:
+        return 0
+    seen: set[int] = set()
+    total = 0
+    for tensor in list(model.parameters()) + list(model.buffers()):
+        if id(tensor) not in seen:
+            seen.add(id(tensor))
+            total += tensor.numel() * tensor.element_size()
+    return total
+
+
+def hub_is_cached(repo_id: str) -> bool:
+    """True if the Hub cache already holds this model's config (so loading needs no network)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    try:
+        return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
+    except Exception:  # malformed repo id etc.: treat as not cached
+        return False
+
+
+def hub_offline_forced() -> bool:
+    from huggingface_hub import constants
+
+    return bool(constants.HF_HUB_OFFLINE)
+
+
+def hub_is_reachable(timeout_s: float = 2.0) -> bool:
+    """One quick TCP connect to the Hub endpoint.
+
+    Without it, a missing model on an offline machine costs ~20 s of HTTP retries before failing.
+    """
+    from huggingface_hub import constants
+
+    url = urlparse(constants.ENDPOINT)
+    host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+class ModelStore:
+    """Lazy, thread-safe, LRU-bounded cache of loaded models.
+
+    `local_models` maps names to directories (the tiny test models); every other name must be a
+    hub id named by a card in `model_cards/` unless `allow_unlisted` is set by the user.
+    """
+
+    def __init__(
+        self,
+        catalog: CardCatalog,
+        *,
+        memory_budget_bytes: int | None = None,
+        allow_unlisted: bool = False,
+        local_models: dict[str, Path] | None = None,
+        hub_reachable: Callable[[], bool] = hub_is_reachable,
+        prepare_local: Callable[[], object] | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.memory_budget_bytes = memory_budget_bytes or int(DEFAULT_MEMORY_BUDGET_GB * 2**30)
+        self.allow_unlisted = allow_unlisted
+        self.local_models = dict(local_models or {})
+        self._hub_reachable = hub_reachable
+        self._last_probe: tuple[float, bool] | None = None  # (when, result): probe at most once a minute
+        self._prepare_local = prepare_local  # e.g. build the tiny models on first use
+        self._cache: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
+        self._lock = threading.Lock()
+        self._load_locks: dict[tuple[str, str], threading.Lock] = {}
+
+    # ---- what may be loaded -------------------------------------------------------------
+    def is_tiny(self, name: str) -> bool:
+        return name in self.local_models
+
+    def check_allowed(self, name: str) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise PlaygroundError("Choose a model first.")
+        if name in self.local_models or self.catalog.by_hub_id(name) or self.allow_unlisted:
+            return
+        known = ", ".join(sorted(c.hub_id for c in self.catalog.runnable() if c.hub_id))
+        raise ModelUnavailable(
+            name,
+            "it is not named in model_cards/, so the playground will not load it. "
+            f"Known models: {known}. To load any Hub model anyway, start the app with --allow-any-model.",
+            download_hint=False,
+        )
+
+    def availability(self, name: str) -> str:
+        """'local', 'cached' or 'not downloaded' — cheap, never touches the network."""
+        if name in self.local_models:
+            return "local"
+        return "cached" if hub_is_cached(name) else "not downloaded"
+
+    # ---- loading ------------------------------------------------------------------------
+    def get(self, name: str, task: str) -> LoadedModel:
+        if task not in TASK_AUTO_CLASS:
+            raise PlaygroundError(f"Unknown task '{task}'.")
+        self.check_allowed(name)
+        key = (name, task)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+            load_lock = self._load_locks.setdefault(key, threading.Lock())
+        with load_lock:  # one load per key even if many users ask at once
+            with self._lock:
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+                    return self._cache[key]
+            loaded = self._load(name, task)
+            with self._lock:
+                self._cache[key] = loaded
+                self._evict_over_budget(keep=key)
+            return loaded
+
+    def loaded(self) -> list[tuple[str, str, int]]:
+        with self._lock:
+            return [(m.name, m.task, m.nbytes) for m in self._cache.values()]
+
+    def _evict_over_budget(self, keep: tuple[str, str]) -> None:
+        total = sum(m.nbytes for m in self._cache.values())
+        for key in list(self._cache):
+            if total <= self.memory_budget_bytes:
+                break
+            if key != keep:
+                total -= self._cache.pop(key).nbytes
+
+    def _hub_is_reachable(self, ttl_s: float = 60.0) -> bool:
+        if self._last_probe is None or time.monotonic() - self._last_probe[0] > ttl_s:
+            self._last_probe = (time.monotonic(), self._hub_reachable())
+        return self._last_probe[1]
+
+    def _source(self, name: str) -> tuple[str, bool]:
+        """Where to load from, and whether to stay off the network."""
+        if name in self.local_models:
+            if self._prepare_local is not None and not Path(self.local_models[name]).exists():
+                self._prepare_local()
+            return str(self.local_models[name]), True
+        if hub_is_cached(name):
+            return name, True
+        if hub_offline_forced():
+            raise ModelUnavailable(name, "it is not in the local Hugging Face cache and HF_HUB_OFFLINE is set.")
+        if not self._hub_is_reachable():
+            raise ModelUnavailable(name, "it is not in the local Hugging Face cache and the Hub is unreachable.")
+        return name, False
+
+    def _load(self, name: str, task: str) -> LoadedModel:
+        source, local_only = self._source(name)
+        import transformers
+
+        transformers.logging.set_verbosity_error()  # load reports about unused heads are noise here
+        try:
+            tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=local_only)
+            model = None
+            auto_class_name = TASK_AUTO_CLASS[task]
+            if auto_class_name:
+                auto_class = getattr(transformers, auto_class_name)
+                # eager attention: sdpa does not return attention weights, which the UI shows.
+                model = auto_class.from_pretrained(source, local_files_only=local_only, attn_implementation="eager")
+                model.eval()
+                model.requires_grad_(False)  # inference only; input gradients still flow
+        except ModelUnavailable:
+            raise
+        except Exception as exc:  # OSError (missing files), ValueError (wrong head), ...
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelUnavailable(name, f"loading it for '{task}' failed ({first_line[:300]}).") from exc
+        return LoadedModel(
+            name=name, task=task, tokenizer=tokenizer, model=model, nbytes=model_nbytes(model),
+            source=source, is_tiny=name in self.local_models,
+        )

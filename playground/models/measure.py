@@ -1,0 +1,283 @@
+"""Measure models on this machine: forward latency and peak memory, with random weights.
+
+Each candidate is built from its real config (`architectures.py`) with random weights — the compute
+per token equals the real checkpoint's, so no download is needed — and run on a typical input:
+`input_tokens` random token ids, batch 1, one warm-up pass, then the median of `repeats` timed passes
+under `torch.inference_mode()`.
+
+Peak memory = the model's parameters and buffers (exact bytes) + the peak bytes of tensors alive at
+the same time during one forward pass (activations, attention scores, logits, cache), tracked per
+operator with a `TorchDispatchMode`. It leaves out the Python interpreter and the libraries, which a
+process-RSS number would include.
+"""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from playground.models.architectures import auto_class_name, build_model, config_for, spec_for, supports_head
+from playground.core.errors import PlaygroundError
+from playground.core.text_input import check_int
+
+MAX_MODELS_PER_REQUEST = 4  # a 570M-parameter Pegasus alone takes seconds to build on a laptop
+DEFAULT_INPUT_TOKENS = 128
+MAX_INPUT_TOKENS = 512
+DEFAULT_REPEATS = 5
+MAX_REPEATS = 20
+MEMORY_METHOD = ("parameters + buffers (exact) plus the peak bytes of tensors alive at once during one forward "
+                 "pass (tracked per operator with a TorchDispatchMode); excludes the Python process itself")
+LATENCY_METHOD = ("median wall-clock time of {repeats} forward passes after one warm-up, batch 1, {tokens} random "
+                  "tokens, torch.inference_mode(), {threads} CPU thread(s); decoders produce next-token logits "
+                  "for the last position only and encoder–decoders run one decoder step, as generation starts")
+
+ProgressFn = Callable[[float, str], None]  # (fraction done, what is happening); gr.Progress fits
+
+
+@dataclass(frozen=True)
+class Measurement:
+    hub_id: str
+    model_class: str  # the transformers class that was built, e.g. "BertForQuestionAnswering"
+    parameters: int
+    weights_mb: float  # parameters + buffers, bytes / 1e6
+    activation_peak_mb: float
+    peak_memory_mb: float  # weights + activation peak
+    latency_ms: float  # median
+    latency_min_ms: float
+    latency_max_ms: float
+    input_tokens: int
+    decoder_tokens: int  # encoder–decoder models: decoder positions run (1 = the first generation step)
+    repeats: int
+    build_seconds: float
+    tiny: bool  # a shrunken twin (tests / tiny mode), not the real size
+
+
+@dataclass(frozen=True)
+class MeasureReport:
+    measurements: tuple[Measurement, ...]
+    not_measured: tuple[str, ...]  # over the per-request cap
+    notices: tuple[str, ...]
+    threads: int
+    torch_version: str
+    latency_method: str
+    memory_method: str
+
+
+class _PeakTensorBytes:
+    """Peak bytes of tensor storage created inside the context and alive at the same time.
+
+    Storages that existed before (weights, buffers, inputs) are ignored, so views of weights
+    (e.g. the transpose inside a linear layer) are not counted as activations.
+    """
+
+    def __init__(self, existing: Sequence) -> None:
+        self._ignore = {t.untyped_storage().data_ptr() for t in existing}
+        self._refs: dict[int, int] = {}
+        self._sizes: dict[int, int] = {}
+        self.current = 0
+        self.peak = 0
+        self._mode = None
+
+    def _release(self, key: int) -> None:
+        self._refs[key] -= 1
+        if self._refs[key] == 0:
+            del self._refs[key]
+            self.current -= self._sizes.pop(key)
+
+    def _track(self, out) -> None:
+        import torch
+        from torch.utils._pytree import tree_leaves
+
+        for t in tree_leaves(out):
+            if not isinstance(t, torch.Tensor):
+                continue
+            storage = t.untyped_storage()
+            key = storage.data_ptr()
+            if key == 0 or key in self._ignore:
+                continue
+            if key not in self._refs:
+                self._refs[key] = 0
+                self._sizes[key] = storage.nbytes()
+                self.current += storage.nbytes()
+                self.peak = max(self.peak, self.current)
+            self._refs[key] += 1  # one count per Python tensor object; released when it is collected
+            weakref.finalize(t, self._release, key)
+
+    def __enter__(self) -> "_PeakTensorBytes":
+        from torch.utils._python_dispatch import TorchDispatchMode
+
+        tracker = self
+
+        class _Mode(TorchDispatchMode):
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                out = func(*args, **(kwargs or {}))
+                tracker._track(out)
+                return out
+
+        self._mode = _Mode()
+        self._mode.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._mode.__exit__(*exc)
+
+
+_MEASURE_LOCK = threading.Lock()  # one measurement at a time: parallel runs would slow each other down
+_CACHE: dict[tuple, Measurement] = {}
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
+
+
+def cached(hub_id: str, head: str | None, input_tokens: int = DEFAULT_INPUT_TOKENS,
+           tiny: bool = False) -> Measurement | None:
+    """A measurement of this model and head already taken in this process (any repeats), or None."""
+    import torch
+
+    tokens = min(input_tokens, max_input_tokens(config_for(hub_id, tiny=tiny)))
+    wanted = (hub_id, head, tokens, tiny)
+    return next((m for k, m in _CACHE.items() if k[:4] == wanted and k[5] == torch.get_num_threads()), None)
+
+
+def _inputs(model, config, tokens: int, seq2seq: bool):
+    import inspect
+
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    # Skip the lowest ids, where vocabularies keep their special tokens.
+    ids = torch.randint(5, config.vocab_size, (1, tokens), generator=generator)
+    inputs = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+    if seq2seq:
+        start = getattr(config, "decoder_start_token_id", None) or 0
+        inputs["decoder_input_ids"] = torch.full((1, 1), start, dtype=torch.long)
+    elif "logits_to_keep" in inspect.signature(model.forward).parameters:
+        # A causal LM reading a prompt needs next-token logits only for the last position (as `generate`
+        # does); projecting all positions onto a 50k vocabulary would triple GPT-2's measured time.
+        inputs["logits_to_keep"] = 1
+    return inputs
+
+
+def max_input_tokens(config) -> int:
+    for attr in ("max_position_embeddings", "n_positions"):
+        value = getattr(config, attr, None)
+        if isinstance(value, int) and value > 0:
+            return value - 2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta") else value
+    return MAX_INPUT_TOKENS
+
+
+def measure_one(hub_id: str, *, head: str | None = None, input_tokens: int = DEFAULT_INPUT_TOKENS,
+                repeats: int = DEFAULT_REPEATS, tiny: bool = False, config=None) -> Measurement:
+    """Build one model with random weights and time it (no cache, no lock: see `measure_models`)."""
+    import torch
+
+    config = config or config_for(hub_id, tiny=tiny)
+    started = time.perf_counter()
+    model = build_model(hub_id, head=head, tiny=tiny, config=config)
+    build_seconds = time.perf_counter() - started
+    try:
+        seq2seq = bool(getattr(config, "is_encoder_decoder", False))
+        inputs = _inputs(model, config, input_tokens, seq2seq)
+        with torch.inference_mode():
+            model(**inputs)  # warm-up: first-call allocations and kernel selection
+            times = []
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                model(**inputs)
+                times.append(time.perf_counter() - t0)
+            existing = [*model.parameters(), *model.buffers(),
+                        *(v for v in inputs.values() if isinstance(v, torch.Tensor))]
+            with _PeakTensorBytes(existing) as tracker:  # separate pass: tracking slows the ops down
+                out = model(**inputs)
+            del out
+        seen: set[int] = set()
+        weight_bytes = 0
+        for t in (*model.parameters(), *model.buffers()):
+            if t.untyped_storage().data_ptr() not in seen:  # tied embeddings once
+                seen.add(t.untyped_storage().data_ptr())
+                weight_bytes += t.untyped_storage().nbytes()
+        return Measurement(
+            hub_id=hub_id, model_class=type(model).__name__,
+            parameters=sum(p.numel() for p in model.parameters()),
+            weights_mb=weight_bytes / 1e6, activation_peak_mb=tracker.peak / 1e6,
+            peak_memory_mb=(weight_bytes + tracker.peak) / 1e6,
+            latency_ms=statistics.median(times) * 1000, latency_min_ms=min(times) * 1000,
+            latency_max_ms=max(times) * 1000, input_tokens=input_tokens, decoder_tokens=1 if seq2seq else 0,
+            repeats=repeats, build_seconds=build_seconds, tiny=tiny,
+        )
+    finally:
+        del model
+        gc.collect()  # give the (possibly GB-sized) weights back before the next model is built
+
+
+def measure_models(hub_ids: Sequence[str], *, head: str | None = None,
+                   input_tokens: int = DEFAULT_INPUT_TOKENS, repeats: int = DEFAULT_REPEATS,
+                   tiny: bool = False, progress: ProgressFn | None = None,
+                   max_models: int = MAX_MODELS_PER_REQUEST, use_cache: bool = True) -> MeasureReport:
+    """Measure up to `max_models` models, one after another; the rest are named in the report.
+
+    `head` (e.g. "question-answering") builds each model with that task's head; a model whose
+    architecture has no such head is measured with its own checkpoint class, and a notice says so.
+    """
+    import torch
+
+    if isinstance(hub_ids, str):
+        hub_ids = [hub_ids]
+    names = list(dict.fromkeys(str(h).strip() for h in (hub_ids or []) if str(h).strip()))
+    if not names:
+        raise PlaygroundError("Choose at least one model to measure.")
+    for name in names:
+        spec_for(name)  # unknown names: a clear error listing the measurable ones
+    input_tokens = check_int(input_tokens, "Input length (tokens)", 8, MAX_INPUT_TOKENS)
+    repeats = check_int(repeats, "Repeats", 1, MAX_REPEATS)
+    if head is not None:
+        auto_class_name(names[0], head)  # validates the head name
+    notices: list[str] = []
+    todo, not_measured = names[:max_models], names[max_models:]
+    if not_measured:
+        notices.append(f"Measured the first {max_models} of {len(names)} models (at most {max_models} per request, "
+                       f"so one request stays under a minute); not measured: {', '.join(not_measured)}. "
+                       "Ask again for those.")
+    if tiny:
+        notices.append("Tiny mode: each model was measured as a shrunken twin (2 layers, width 32), so the numbers "
+                       "test the code path, not the real model. Run with the default models for real numbers.")
+    threads = torch.get_num_threads()
+    results: list[Measurement] = []
+    cut: list[str] = []
+    own_head = [name for name in todo if head is not None and not supports_head(name, head)]
+    if own_head:
+        notices.append(f"No {head} head exists for {', '.join(own_head)}; measured with the checkpoint's own "
+                       "class instead.")
+    with _MEASURE_LOCK:
+        for i, name in enumerate(todo):
+            model_head = None if name in own_head else head
+            config = config_for(name, tiny=tiny)
+            tokens = min(input_tokens, max_input_tokens(config))
+            if tokens < input_tokens:
+                cut.append(f"{name} ({tokens})")
+            key = (name, model_head, tokens, tiny, repeats, threads)
+            if progress:
+                progress(i / len(todo), f"Building and timing {name} ({i + 1}/{len(todo)})")
+            if use_cache and key in _CACHE:
+                results.append(_CACHE[key])
+                continue
+            measurement = measure_one(name, head=model_head, input_tokens=tokens, repeats=repeats, tiny=tiny,
+                                      config=config)
+            _CACHE[key] = measurement
+            results.append(measurement)
+    if cut:
+        notices.append(f"Input cut to the model's maximum length (tokens): {', '.join(cut)}.")
+    if progress:
+        progress(1.0, "Done")
+    return MeasureReport(
+        measurements=tuple(results), not_measured=tuple(not_measured), notices=tuple(notices), threads=threads,
+        torch_version=torch.__version__,
+        latency_method=LATENCY_METHOD.format(repeats=repeats, tokens=input_tokens, threads=threads),
+        memory_method=MEMORY_METHOD,
+    )

@@ -1,0 +1,157 @@
+"""Static teaching content for the Models tab: the BERT-vs-GPT fact sheet and the timeline.
+
+Plain data (no gradio). The "sizes" row of the fact sheet is computed from the model cards, so the
+numbers shown there are the cards' numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playground.models.cards import CardCatalog
+
+
+@dataclass(frozen=True)
+class TabLink:
+    """A place in the app: a top-level tab (its id and label) and optionally one of its sub-tabs."""
+
+    label: str  # shown to the user, e.g. "Pre-training › Tokenizers"
+    tab_id: str
+    subtab_id: str | None = None
+
+
+COMPARE = TabLink("Compare", "compare")
+MLM = TabLink("Pre-training › Masked LM (BERT)", "pretraining", "pretraining-mlm")
+NSP = TabLink("Pre-training › Next sentence (BERT)", "pretraining", "pretraining-nsp")
+STEPS = TabLink("Pre-training › Next token, step by step (GPT-2)", "pretraining", "pretraining-steps")
+TOKENIZERS = TabLink("Pre-training › Tokenizers", "pretraining", "pretraining-tokenizers")
+SENTIMENT = TabLink("Sentiment", "sentiment")
+QA = TabLink("Question answering", "question-answering")
+SUMMARIZATION = TabLink("Summarization", "summarization")
+
+
+@dataclass(frozen=True)
+class FactRow:
+    aspect: str
+    bert: str
+    gpt: str
+    links: tuple[TabLink, ...]  # where the playground demonstrates it live
+    try_it: str  # what to do there
+
+
+FACT_ROWS: tuple[FactRow, ...] = (
+    FactRow("Training objective",
+            "Masked language modelling: hide ~15% of the tokens and predict them from both sides",
+            "Autoregressive (causal) language modelling: predict the next token from the tokens on its left",
+            (MLM, STEPS), "run one masked-LM step and GPT-2's next-token steps on your own text"),
+    FactRow("Sentence pairs",
+            "Next-sentence prediction: is sentence B the real continuation of A? (`[CLS]` A `[SEP]` B `[SEP]`)",
+            "No sentence-pair objective; one running text",
+            (NSP,), "give BERT a real and a random second sentence"),
+    FactRow("Architecture",
+            "Stack of Transformer **encoder** blocks (self-attention + feed-forward)",
+            "Stack of Transformer **decoder** blocks (masked self-attention + feed-forward, no cross-attention)",
+            (COMPARE,), "open “Attention masks and weights”: a full square vs a lower triangle"),
+    FactRow("Context direction",
+            "**Bidirectional** — every token sees every other token, left and right",
+            "**Left-to-right** — token *t* sees only tokens ≤ *t*",
+            (COMPARE,), "“Context direction — measured”: words right of the gap move BERT, never GPT-2"),
+    FactRow("Token masking",
+            "`[MASK]` replaces input tokens during pre-training (of the chosen 15%: 80% `[MASK]`, 10% random, "
+            "10% unchanged)",
+            "No `[MASK]` token: the *attention* mask hides future positions instead",
+            (MLM, COMPARE), "see which tokens get masked, replaced or kept"),
+    FactRow("Tokenizer and special tokens",
+            "WordPiece (30,522 pieces); `[CLS]` summary token, `[SEP]` separator, `##` continues a word",
+            "Byte-level BPE (50,257 pieces); only `<\\|endoftext\\|>`; a leading space is part of the token",
+            (TOKENIZERS,), "the same text through WordPiece, byte-level BPE and SentencePiece"),
+    FactRow("Output",
+            "One vector per token; `[CLS]` feeds classification heads, token vectors feed tagging and QA heads",
+            "A probability distribution over the next token, sampled again and again to generate",
+            (COMPARE,), "the prediction bars on both sides, then “Let GPT-2 keep writing”"),
+    FactRow("Typical uses",
+            "Classification, sentiment, named-entity recognition, extractive question answering, search",
+            "Text generation, completion, dialogue, code, few-shot prompting",
+            (SENTIMENT, QA, COMPARE), "encoders fine-tuned on SST-2 and SQuAD; GPT-2 writing in Compare"),
+    FactRow("Encoder + decoder together",
+            "An encoder reads the whole document in both directions…",
+            "…and a decoder writes the output left to right, attending to it (Pegasus, T5, BART)",
+            (SUMMARIZATION,), "summarise a paragraph with Pegasus"),
+)
+
+LINKED_TABS: tuple[TabLink, ...] = (COMPARE, MLM, NSP, STEPS, TOKENIZERS, SENTIMENT, QA, SUMMARIZATION)
+
+
+def _fmt(n: int) -> str:
+    return f"{n / 1e9:g}B" if n >= 1e9 else f"{n / 1e6:.0f}M"
+
+
+def short_name(card) -> str:
+    """"BERT base (uncased)" -> "BERT base"; a card may set `short_name` itself."""
+    return str(card.extra.get("short_name") or card.display_name.split(" (")[0].split(":")[0]).strip()
+
+
+def sizes_row(catalog: CardCatalog) -> FactRow:
+    """Parameter counts of the BERT-family encoders and GPT-family decoders, from their cards."""
+    def listing(family: str, kind: str) -> str:
+        cards = sorted((c for c in catalog.cards if c.family == family and c.architecture_kind == kind
+                        and c.parameters and not c.is_fine_tuned), key=lambda c: c.parameters)
+        return ", ".join(f"{short_name(c)} {_fmt(c.parameters)}" for c in cards) or "—"
+
+    return FactRow("Sizes (from the model cards)", listing("BERT", "encoder"), listing("GPT", "decoder"),
+                   (), "the table above, and “Measure on this machine” in the variant chooser below")
+
+
+def fact_sheet_markdown(catalog: CardCatalog) -> str:
+    rows = [*FACT_ROWS, sizes_row(catalog)]
+    lines = ["| | BERT (encoder) | GPT (decoder) | See it live |", "|---|---|---|---|"]
+    for r in rows:
+        where = " · ".join(f"**{link.label}**" for link in r.links) or "**Models** tab"
+        lines.append(f"| **{r.aspect}** | {r.bert} | {r.gpt} | {where} — {r.try_it} |")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    year: int
+    title: str
+    note: str
+    citation: str
+    kind: str  # "recurrent" | "attention" | "encoder" | "decoder" | "alignment" — colour in the figure
+    card: str | None = None  # slug of the model card that describes it, if any
+
+
+TIMELINE: tuple[TimelineEvent, ...] = (
+    TimelineEvent(1986, "RNN", "a hidden state carried from word to word, trained by backpropagation through time",
+                  "Rumelhart, Hinton & Williams 1986; Elman 1990", "recurrent"),
+    TimelineEvent(1997, "LSTM", "gated memory cells keep gradients alive over long sequences",
+                  "Hochreiter & Schmidhuber 1997", "recurrent"),
+    TimelineEvent(2014, "GRU", "a simpler gated unit with two gates",
+                  "Cho et al. 2014", "recurrent"),
+    TimelineEvent(2014, "Encoder–decoder", "one RNN reads the input into a vector, another writes the output",
+                  "Sutskever, Vinyals & Le 2014; Cho et al. 2014", "recurrent"),
+    TimelineEvent(2015, "Attention", "the decoder looks back at every encoder state instead of one vector",
+                  "Bahdanau, Cho & Bengio 2015 (arXiv 2014)", "attention"),
+    TimelineEvent(2017, "Transformer", "attention only, no recurrence: every position processed in parallel",
+                  "Vaswani et al. 2017", "attention"),
+    TimelineEvent(2018, "ULMFiT", "pre-train a language model, then fine-tune it for each task (LSTM)",
+                  "Howard & Ruder 2018", "recurrent", "history--ulmfit"),
+    TimelineEvent(2018, "GPT", "the same recipe with a Transformer decoder, left to right",
+                  "Radford et al. 2018", "decoder", "history--gpt-1"),
+    TimelineEvent(2018, "BERT", "a Transformer encoder pre-trained with masked tokens: bidirectional",
+                  "Devlin et al. 2018", "encoder", "bert-base-uncased"),
+    TimelineEvent(2019, "GPT-2", "a bigger decoder on WebText; zero-shot tasks emerge",
+                  "Radford et al. 2019", "decoder", "gpt2"),
+    TimelineEvent(2019, "BERT variants", "RoBERTa, XLM, DistilBERT, ALBERT, TinyBERT, Megatron-LM; ELECTRA (2020)",
+                  "Liu et al.; Lample & Conneau; Sanh et al.; Lan et al.; Jiao et al.; Shoeybi et al.; "
+                  "Clark et al.", "encoder", "roberta-base"),
+    TimelineEvent(2020, "GPT-3", "175B parameters; tasks by prompting with a few examples",
+                  "Brown et al. 2020", "decoder", "history--gpt-3"),
+    TimelineEvent(2022, "Instruction tuning + RLHF", "SFT on demonstrations, then a reward model and PPO "
+                  "(InstructGPT; ChatGPT-style assistants)", "Ouyang et al. 2022", "alignment",
+                  "history--instructgpt-rlhf"),
+)
+
+
+def timeline_markdown() -> str:
+    return "\n".join(f"- **{e.year} — {e.title}**: {e.note} _({e.citation})_" for e in TIMELINE)

@@ -1,0 +1,132 @@
+"""BERT's second pre-training objective: next-sentence prediction (NSP).
+
+The input is one sequence `[CLS] A [SEP] B [SEP]`; segment ids (token_type_ids) are 0 for `[CLS]`, A and
+the first `[SEP]`, and 1 for B and the final `[SEP]`. `BertForPreTraining`'s NSP head reads `[CLS]`'s
+final vector and outputs two logits: index 0 = IsNext (B really follows A), index 1 = NotNext.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playground.core.errors import PlaygroundError
+from playground.core.types import LoadedModel
+from playground.core.text_input import clean_text
+from playground.core.tokens import display_piece
+
+LABELS = ("IsNext", "NotNext")  # the order of BertForPreTraining's seq_relationship_logits
+
+_FIRST = "Tesla is an American electric vehicle and clean energy company headquartered in Austin, Texas."
+PRESETS: dict[str, tuple[str, str]] = {
+    "true continuation": (_FIRST, "Tesla was founded in 2003 by Martin Eberhard and Marc Tarpenning."),
+    "random sentence": (_FIRST, "The cat sat on the mat."),
+}
+
+
+@dataclass(frozen=True)
+class SegmentToken:
+    position: int
+    token_id: int
+    piece: str
+    display: str
+    segment: int  # token_type_id: 0 = [CLS] + sentence A + first [SEP], 1 = sentence B + final [SEP]
+    kind: str  # "special" | "mask" | "unknown" | "word" | "continuation"
+
+
+@dataclass(frozen=True)
+class NSPResult:
+    model_name: str
+    sentence_a: str
+    sentence_b: str
+    tokens: tuple[SegmentToken, ...]
+    layout: str  # "[CLS] A [SEP] B [SEP]" written with this input's own pieces
+    probabilities: dict[str, float]  # {"IsNext": p, "NotNext": 1 - p}
+    logits: tuple[float, float]  # (IsNext, NotNext), before softmax
+    verdict: str  # the more probable label
+    dropped_a: int = 0  # tokens cut from sentence A to fit the model
+    dropped_b: int = 0
+    notices: tuple[str, ...] = ()
+
+
+def _kind(tokenizer, token_id: int, piece: str) -> str:
+    if token_id == tokenizer.mask_token_id:
+        return "mask"
+    if token_id == tokenizer.unk_token_id:
+        return "unknown"
+    if token_id in set(tokenizer.all_special_ids):
+        return "special"
+    return "continuation" if piece.startswith("##") else "word"
+
+
+def _segment_lengths(enc, special_ids: set[int]) -> tuple[int, int]:
+    """Number of non-special tokens in segment 0 and segment 1."""
+    counts = [0, 0]
+    for token_id, segment in zip(enc["input_ids"], enc["token_type_ids"]):
+        if token_id not in special_ids:
+            counts[min(int(segment), 1)] += 1
+    return counts[0], counts[1]
+
+
+def _layout(tokens: tuple[SegmentToken, ...], keep: int = 6) -> str:
+    """`[CLS] tesla is an … [SEP] it was … [SEP]`: the real pieces, long segments shortened."""
+    parts: list[str] = []
+    run: list[str] = []
+    for token in tokens:
+        if token.kind == "special":
+            if run:
+                parts.append(" ".join(run if len(run) <= keep else run[: keep - 1] + ["…", run[-1]]))
+                run = []
+            parts.append(token.display)
+        else:
+            run.append(token.display)
+    if run:
+        parts.append(" ".join(run))
+    return " ".join(parts)
+
+
+def next_sentence(lm: LoadedModel, a: str, b: str) -> NSPResult:
+    """IsNext / NotNext probabilities for sentence B following sentence A."""
+    import torch
+
+    first = clean_text(a, what="sentence A")
+    second = clean_text(b, what="sentence B")
+    tokenizer = lm.tokenizer
+    limit = lm.max_positions
+    special_ids = set(tokenizer.all_special_ids) - {tokenizer.unk_token_id, tokenizer.mask_token_id}
+    full = tokenizer(first.text, second.text, truncation=False, return_token_type_ids=True, verbose=False)
+    if "token_type_ids" not in full:
+        raise PlaygroundError(f"{lm.name}'s tokenizer has no segment ids, so it cannot encode a sentence pair.")
+    # Too long: cut tokens from whichever sentence is longer, one at a time (BERT's own pair truncation).
+    enc = tokenizer(first.text, second.text, truncation="longest_first", max_length=limit,
+                    return_token_type_ids=True, return_tensors="pt")
+    with torch.inference_mode():
+        out = lm.model(**enc)
+    logits = getattr(out, "seq_relationship_logits", None)
+    if logits is None:
+        raise PlaygroundError(f"{lm.name} has no next-sentence-prediction head; only BERT's pre-training "
+                              "checkpoint (BertForPreTraining) was trained on this objective.")
+    probs = logits[0].float().softmax(-1)
+    ids = enc["input_ids"][0].tolist()
+    segments = enc["token_type_ids"][0].tolist()
+    tokens = tuple(
+        SegmentToken(position=i, token_id=int(t), piece=tokenizer.convert_ids_to_tokens(int(t)),
+                     display=display_piece(tokenizer, int(t)), segment=int(s),
+                     kind=_kind(tokenizer, int(t), tokenizer.convert_ids_to_tokens(int(t))))
+        for i, (t, s) in enumerate(zip(ids, segments))
+    )
+    full_a, full_b = _segment_lengths(full, special_ids)
+    kept_a, kept_b = _segment_lengths({"input_ids": ids, "token_type_ids": segments}, special_ids)
+    dropped_a, dropped_b = full_a - kept_a, full_b - kept_b
+    notices = list(first.notices) + list(second.notices)
+    if dropped_a or dropped_b:
+        notices.append(
+            f"The pair is {len(full['input_ids'])} tokens with [CLS] and [SEP]s; {lm.name} reads at most {limit}, "
+            f"so {dropped_a + dropped_b} were cut from the end of the longer sentence first "
+            f"({dropped_a} from A, {dropped_b} from B).")
+    probabilities = {label: float(p) for label, p in zip(LABELS, probs)}
+    return NSPResult(
+        model_name=lm.name, sentence_a=first.text, sentence_b=second.text, tokens=tokens, layout=_layout(tokens),
+        probabilities=probabilities, logits=(float(logits[0, 0]), float(logits[0, 1])),
+        verdict=max(probabilities, key=probabilities.get), dropped_a=dropped_a, dropped_b=dropped_b,
+        notices=tuple(notices),
+    )

@@ -1,0 +1,403 @@
+"""Extractive question answering: the span head, span selection, sliding windows and "no answer".
+
+A QA head is one linear layer that turns every token's final vector into two numbers: a start logit
+and an end logit. The answer is the context span (s, e) with s ≤ e, at most `max_answer_tokens` long,
+that maximises start_logit[s] + end_logit[e]. Nothing is generated: the answer is always a piece of the
+context.
+
+Contexts longer than the model's window are split into overlapping windows (`stride` tokens shared by
+neighbouring windows, the old pipeline's `doc_stride`), so an answer past the first window is still seen
+whole in some window. Each window repeats the question: `[CLS] question [SEP] context-part [SEP]`.
+
+SQuAD 2.0 models were also trained on unanswerable questions, where the target span is `[CLS]` itself;
+start_logit[CLS] + end_logit[CLS] is the "null score". As in the Hugging Face SQuAD 2.0 post-processing,
+the lowest null score over the windows is compared with the best span's score: if it is higher, the
+model says there is no answer. SQuAD 1.1 models never saw such questions and always pick a span.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+from playground.models.cards import CardCatalog
+from playground.core.errors import PlaygroundError
+from playground.models.head_cards import card_for
+from playground.core.types import LoadedModel
+from playground.core.text_input import check_int, clean_text
+from playground.core.tokens import display_piece
+
+DEFAULT_MAX_LENGTH = 384  # the old pipeline's max_seq_len
+DEFAULT_STRIDE = 128  # the old pipeline's doc_stride
+DEFAULT_MAX_ANSWER_TOKENS = 15  # the old pipeline's max_answer_len
+MAX_ANSWER_TOKENS = 64
+MAX_QUESTION_TOKENS = 64  # the old pipeline's max_question_len
+MIN_CONTEXT_ROOM = 16  # a window must leave at least this many tokens for the context
+MAX_TOP_N = 10
+MAX_STRIDE = 256
+MAX_WINDOWS = 16  # enough for MAX_CHARS of context at 384 tokens per window; tiny models read less
+SQUAD_VERSIONS = ("1.1", "2")
+
+
+@dataclass(frozen=True)
+class QASettings:
+    top_n: int = 3
+    max_answer_tokens: int = DEFAULT_MAX_ANSWER_TOKENS
+    stride: int = DEFAULT_STRIDE
+    max_length: int = DEFAULT_MAX_LENGTH  # tokens per window; capped by the model's maximum
+
+    def validated(self) -> "QASettings":
+        return replace(
+            self,
+            top_n=check_int(self.top_n, "Top-n answers", 1, MAX_TOP_N),
+            max_answer_tokens=check_int(self.max_answer_tokens, "Max answer length (tokens)", 1, MAX_ANSWER_TOKENS),
+            stride=check_int(self.stride, "Stride (overlap between windows)", 0, MAX_STRIDE),
+            max_length=check_int(self.max_length, "Window length (tokens)", 32, 4096),
+        )
+
+
+@dataclass(frozen=True)
+class QAEncoding:
+    """Question + context as the model reads them: one row per window (unpadded)."""
+
+    question: str
+    context: str
+    input_ids: tuple[tuple[int, ...], ...]
+    sequence_ids: tuple[tuple[int | None, ...], ...]  # None: special token, 0: question, 1: context
+    offsets: tuple[tuple[tuple[int, int], ...], ...]  # character spans into the question or the context
+    segment_ids: tuple[tuple[int, ...], ...]  # token_type_ids as BERT numbers them
+    cls_index: tuple[int, ...]
+    uses_segment_ids: bool  # whether the model is given token_type_ids
+    max_length: int
+    stride: int
+    context_tokens: int  # in the whole context
+    notices: tuple[str, ...] = ()
+
+    @property
+    def window_count(self) -> int:
+        return len(self.input_ids)
+
+
+@dataclass(frozen=True)
+class QAToken:
+    position: int
+    token: str
+    segment: str  # "question" | "context" | "special"
+    segment_id: int
+    start: int | None  # character span in the question or the context (see segment); None for specials
+    end: int | None
+    start_probability: float
+    end_probability: float
+
+
+@dataclass(frozen=True)
+class QAWindow:
+    index: int  # 1-based
+    tokens: tuple[QAToken, ...]
+    context_start: int  # the context characters this window covers
+    context_end: int
+    null_score: float  # start + end logit at [CLS]
+    best_score: float | None  # best valid span in this window
+
+
+@dataclass(frozen=True)
+class AnswerSpan:
+    text: str
+    start: int  # character span in the context
+    end: int
+    score: float  # start logit + end logit
+    probability: float  # P(start) × P(end), softmax within its window
+    window: int  # 1-based
+    token_start: int  # positions in that window
+    token_end: int
+
+
+@dataclass(frozen=True)
+class SpanSelection:
+    answer: AnswerSpan | None  # None: the null score won ("no answer in the context")
+    candidates: tuple[AnswerSpan, ...]  # top-n spans over all windows, best first
+    null_score: float | None  # lowest [CLS] score over windows (SQuAD 2.0 models), else None
+    decision: str
+    windows: tuple[QAWindow, ...]
+
+
+@dataclass(frozen=True)
+class QAResult:
+    model_name: str
+    question: str
+    context: str
+    squad_version: str
+    answer: AnswerSpan | None  # None: the null score won ("no answer in the context")
+    candidates: tuple[AnswerSpan, ...]  # top-n spans over all windows, best first
+    null_score: float | None  # lowest [CLS] score over windows (SQuAD 2.0 models), else None
+    decision: str
+    windows: tuple[QAWindow, ...]
+    layout: str  # e.g. "[CLS] question [SEP] context [SEP]"
+    segment_note: str
+    settings: QASettings
+    notices: tuple[str, ...] = ()
+
+    @property
+    def window_count(self) -> int:
+        return len(self.windows)
+
+
+# ---- which SQuAD a model was trained on ----------------------------------------------------------
+
+def squad_version(catalog: CardCatalog, name: str) -> tuple[str, str]:
+    """("2" | "1.1", how we know) from the model card's `squad_version` field."""
+    card = card_for(catalog, name)
+    value = card.extra.get("squad_version") if card else None
+    if value is not None:
+        version = "2" if str(value).strip() in ("2", "2.0") else "1.1"
+        source = f"from the model card of {card.hub_id}"
+        if card.hub_id != name:
+            source += f", which {name} stands in for"
+        return version, source
+    return "1.1", f"{name} has no card with `squad_version`; treated as a SQuAD 1.1 model (always answers)"
+
+
+# ---- span selection (pure, works on any logits) ---------------------------------------------------
+
+def best_spans(start_logits: Sequence[float], end_logits: Sequence[float], allowed: Sequence[bool],
+               max_answer_tokens: int, top_n: int) -> list[tuple[int, int, float]]:
+    """The top-n (start, end, start_logit + end_logit) with start ≤ end < start + max_answer_tokens and
+    both ends on allowed (context) tokens — never in the question or on special tokens."""
+    import torch
+
+    start = torch.as_tensor(start_logits, dtype=torch.float32)
+    end = torch.as_tensor(end_logits, dtype=torch.float32)
+    ok = torch.as_tensor(allowed, dtype=torch.bool)
+    if not start.shape == end.shape == ok.shape or start.dim() != 1:
+        raise ValueError("start logits, end logits and the allowed mask must be 1-D and equally long")
+    n = start.shape[0]
+    index = torch.arange(n)
+    length = index[None, :] - index[:, None]  # end - start
+    valid = (length >= 0) & (length < max_answer_tokens) & ok[:, None] & ok[None, :]
+    count = int(valid.sum())
+    if count == 0:
+        return []
+    scores = (start[:, None] + end[None, :]).masked_fill(~valid, float("-inf"))
+    values, flat = scores.flatten().topk(min(top_n, count))
+    return [(int(f) // n, int(f) % n, float(v)) for v, f in zip(values, flat)]
+
+
+def window_probabilities(logits, allowed: Sequence[bool]):
+    """Softmax over the allowed positions only (others get probability 0)."""
+    import torch
+
+    ok = torch.as_tensor(allowed, dtype=torch.bool)
+    return logits.float().masked_fill(~ok, float("-inf")).softmax(-1)
+
+
+# ---- encoding -------------------------------------------------------------------------------------
+
+def _model_takes(lm: LoadedModel, argument: str) -> bool:
+    import inspect
+
+    return argument in inspect.signature(lm.model.forward).parameters
+
+
+def encode_windows(lm: LoadedModel, question: str, context: str, settings: QASettings) -> QAEncoding:
+    """Tokenise question + context into overlapping windows (validating both texts first)."""
+    settings = settings.validated()
+    tokenizer = lm.tokenizer
+    if not getattr(tokenizer, "is_fast", False):
+        raise PlaygroundError(f"{lm.name} has no fast tokenizer, which sliding windows need (offset mapping).")
+    q = clean_text(question, what="question")
+    c = clean_text(context, what="context")
+    notices = list(q.notices) + list(c.notices)
+    if not any(ch.isalnum() for ch in c.text):
+        raise PlaygroundError("The context has no usable text (only symbols or punctuation) — paste the paragraph "
+                              "the answer should come from.")
+    if not any(ch.isalnum() for ch in q.text):
+        raise PlaygroundError("The question has no words — type a question such as 'Who founded Tesla?'.")
+    # verbose=False: these counts are meant to exceed the model's length (windows follow).
+    q_ids = tokenizer(q.text, add_special_tokens=False, verbose=False)["input_ids"]
+    c_ids = tokenizer(c.text, add_special_tokens=False, verbose=False)["input_ids"]
+    if not c_ids or all(i == tokenizer.unk_token_id for i in c_ids):
+        raise PlaygroundError(f"{lm.name}'s vocabulary cannot read any of the context (every token is unknown).")
+    if len(q_ids) > len(c_ids):
+        raise PlaygroundError(f"The question ({len(q_ids)} tokens) is longer than the context ({len(c_ids)} "
+                              "tokens). Put the paragraph to search in the context box and a short question "
+                              "in the question box.")
+    max_length = min(settings.max_length, lm.max_positions)
+    specials = tokenizer.num_special_tokens_to_add(pair=True)
+    longest_question = min(MAX_QUESTION_TOKENS, max_length - specials - MIN_CONTEXT_ROOM)
+    if len(q_ids) > longest_question:
+        raise PlaygroundError(f"The question is {len(q_ids)} tokens; with windows of {max_length} tokens, "
+                              f"{lm.name} needs it to be at most {longest_question} tokens to leave room for the "
+                              "context. Shorten the question.")
+    room = max_length - specials - len(q_ids)  # context tokens per window
+    stride = settings.stride
+    if stride > room // 2:
+        stride = room // 2
+        notices.append(f"A stride of {settings.stride} tokens is more than half of the {room} context tokens per "
+                       f"window, so windows overlap by {stride} tokens instead.")
+    enc = tokenizer(q.text, c.text, truncation="only_second", max_length=max_length, stride=stride,
+                    return_overflowing_tokens=True, return_offsets_mapping=True)
+    count = len(enc["input_ids"])
+    if count > MAX_WINDOWS:
+        last_end = max(e for (s, e), sid in zip(enc["offset_mapping"][MAX_WINDOWS - 1],
+                                                 enc.sequence_ids(MAX_WINDOWS - 1)) if sid == 1)
+        notices.append(f"The context needs {count} windows; only the first {MAX_WINDOWS} were read (up to "
+                       f"character {last_end} of {len(c.text)}).")
+        count = MAX_WINDOWS
+    sequence_ids = tuple(tuple(enc.sequence_ids(w)) for w in range(count))
+    if "token_type_ids" in enc:
+        segment_ids = tuple(tuple(enc["token_type_ids"][w]) for w in range(count))
+    else:  # BERT's numbering, for display: 0 up to the first context token, 1 from there on
+        segment_ids = tuple(tuple(_bert_segments(seq)) for seq in sequence_ids)
+    uses_segments = ("token_type_ids" in enc and _model_takes(lm, "token_type_ids")
+                     and getattr(lm.model.config, "type_vocab_size", 1) > 1)
+    cls_id = tokenizer.cls_token_id
+    cls_index = tuple(ids.index(cls_id) if cls_id in ids else 0 for ids in enc["input_ids"][:count])
+    return QAEncoding(
+        question=q.text, context=c.text,
+        input_ids=tuple(tuple(ids) for ids in enc["input_ids"][:count]), sequence_ids=sequence_ids,
+        offsets=tuple(tuple((int(s), int(e)) for s, e in offs) for offs in enc["offset_mapping"][:count]),
+        segment_ids=segment_ids, cls_index=cls_index, uses_segment_ids=uses_segments,
+        max_length=max_length, stride=stride, context_tokens=len(c_ids), notices=tuple(notices),
+    )
+
+
+def _bert_segments(sequence_ids: Sequence[int | None]) -> list[int]:
+    out, segment = [], 0
+    for sid in sequence_ids:
+        segment = 1 if sid == 1 else segment
+        out.append(segment)
+    return out
+
+
+def window_logits(lm: LoadedModel, encoding: QAEncoding):
+    """Start and end logits of every window, one forward pass for all windows: ([T_w], [T_w]) per window."""
+    import torch
+
+    pad = lm.tokenizer.pad_token_id if lm.tokenizer.pad_token_id is not None else 0
+    width = max(len(ids) for ids in encoding.input_ids)
+    count = encoding.window_count
+    ids = torch.full((count, width), pad, dtype=torch.long)
+    mask = torch.zeros((count, width), dtype=torch.long)
+    types = torch.zeros((count, width), dtype=torch.long)
+    for w, row in enumerate(encoding.input_ids):
+        ids[w, :len(row)] = torch.tensor(row)
+        mask[w, :len(row)] = 1
+        types[w, :len(row)] = torch.tensor(encoding.segment_ids[w])
+    inputs = {"input_ids": ids, "attention_mask": mask}
+    if encoding.uses_segment_ids:
+        inputs["token_type_ids"] = types
+    with torch.inference_mode():
+        out = lm.model(**inputs)
+    lengths = [len(row) for row in encoding.input_ids]
+    return ([out.start_logits[w, :n].float() for w, n in enumerate(lengths)],
+            [out.end_logits[w, :n].float() for w, n in enumerate(lengths)])
+
+
+# ---- from logits to an answer (pure: testable with hand-made logits) -------------------------------
+
+def select_answers(encoding: QAEncoding, start_logits: Sequence, end_logits: Sequence, settings: QASettings,
+                   version: str, tokenizer=None) -> SpanSelection:
+    """The answer (or "no answer"), top-n candidates and per-window scores from per-window logits."""
+    import torch
+
+    settings = settings.validated()
+    if version not in SQUAD_VERSIONS:
+        raise PlaygroundError(f"SQuAD version must be one of {', '.join(SQUAD_VERSIONS)}, got {version!r}.")
+    squad2 = version == "2"
+    candidates: dict[tuple[int, int], AnswerSpan] = {}
+    windows: list[QAWindow] = []
+    for w in range(encoding.window_count):
+        start = torch.as_tensor(start_logits[w], dtype=torch.float32)
+        end = torch.as_tensor(end_logits[w], dtype=torch.float32)
+        seq, offsets, cls = encoding.sequence_ids[w], encoding.offsets[w], encoding.cls_index[w]
+        context_mask = [sid == 1 for sid in seq]
+        # SQuAD 2.0 models spread probability over [CLS] too ("no answer"); 1.1 models only over the context.
+        shown = [ok or (squad2 and i == cls) for i, ok in enumerate(context_mask)]
+        p_start, p_end = window_probabilities(start, shown), window_probabilities(end, shown)
+        spans = best_spans(start, end, context_mask, settings.max_answer_tokens, settings.top_n)
+        for s, e, score in spans:
+            char_start, char_end = offsets[s][0], offsets[e][1]
+            span = AnswerSpan(text=encoding.context[char_start:char_end], start=char_start, end=char_end,
+                              score=score, probability=float(p_start[s] * p_end[e]), window=w + 1,
+                              token_start=s, token_end=e)
+            key = (char_start, char_end)  # the same span seen by two overlapping windows: keep its best score
+            if key not in candidates or candidates[key].score < score:
+                candidates[key] = span
+        context_chars = [offsets[i] for i, ok in enumerate(context_mask) if ok]
+        windows.append(QAWindow(
+            index=w + 1,
+            tokens=tuple(_window_tokens(encoding, w, p_start, p_end, tokenizer)),
+            context_start=context_chars[0][0] if context_chars else 0,
+            context_end=context_chars[-1][1] if context_chars else 0,
+            null_score=float(start[cls] + end[cls]), best_score=spans[0][2] if spans else None,
+        ))
+    ranked = tuple(sorted(candidates.values(), key=lambda a: -a.score)[:settings.top_n])
+    best = ranked[0] if ranked else None
+    if not squad2:
+        decision = ("This model was fine-tuned on SQuAD 1.1, where every question has an answer, so it always "
+                    "picks a span — even when the context does not contain the answer.")
+        return SpanSelection(best, ranked, None, decision, tuple(windows))
+    cls = f"`{tokenizer.cls_token}`" if tokenizer is not None and tokenizer.cls_token else "[CLS]"
+    null = min(win.null_score for win in windows)
+    null_window = next(win.index for win in windows if win.null_score == null)
+    if best is None or null > best.score:
+        best_text = f"the best span '{best.text}' scores {best.score:.2f}" if best else "no valid span exists"
+        decision = (f"No answer in the context: the null score (start + end logit at the {cls} token, window "
+                    f"{null_window}) is {null:.2f}, while {best_text}. This SQuAD 2.0 model was trained to point "
+                    f"at {cls} when the context does not answer the question.")
+        return SpanSelection(None, ranked, null, decision, tuple(windows))
+    decision = (f"Answer found: the best span scores {best.score:.2f} (start + end logit), above the null score "
+                f"{null:.2f} (start + end logit at {cls}, window {null_window}).")
+    return SpanSelection(best, ranked, null, decision, tuple(windows))
+
+
+def _window_tokens(encoding: QAEncoding, w: int, p_start, p_end, tokenizer) -> list[QAToken]:
+    out = []
+    for i, (token_id, sid, (s, e), seg) in enumerate(zip(encoding.input_ids[w], encoding.sequence_ids[w],
+                                                         encoding.offsets[w], encoding.segment_ids[w])):
+        segment = "special" if sid is None else ("question" if sid == 0 else "context")
+        piece = display_piece(tokenizer, token_id) if tokenizer is not None else str(token_id)
+        out.append(QAToken(position=i, token=piece, segment=segment, segment_id=int(seg),
+                           start=None if sid is None else s, end=None if sid is None else e,
+                           start_probability=float(p_start[i]), end_probability=float(p_end[i])))
+    return out
+
+
+def layout(encoding: QAEncoding, tokenizer) -> str:
+    """The input pattern, e.g. `[CLS] question [SEP] context [SEP]` or `<s> question </s> </s> context </s>`."""
+    parts: list[str] = []
+    for token_id, sid in zip(encoding.input_ids[0], encoding.sequence_ids[0]):
+        part = tokenizer.convert_ids_to_tokens(int(token_id)) if sid is None else ("question", "context")[sid]
+        if sid is None or not parts or parts[-1] != part:
+            parts.append(part)
+    return " ".join(parts)
+
+
+def segment_note(lm: LoadedModel, encoding: QAEncoding) -> str:
+    if encoding.uses_segment_ids:
+        return ("Segment ids (token_type_ids): 0 for the question part, 1 for the context part; the model adds a "
+                "learned segment embedding to every token.")
+    model_type = getattr(lm.model.config, "model_type", "this model")
+    return (f"{lm.name} is given no segment ids ({model_type} has no segment embeddings): the separator tokens "
+            "alone tell the question from the context. The ids shown are BERT's numbering, for comparison.")
+
+
+def answer_question(lm: LoadedModel, question: str, context: str, settings: QASettings | None = None,
+                    version: str = "1.1") -> QAResult:
+    """Encode into windows, run the QA head once over all windows, select spans and decide."""
+    settings = (settings or QASettings()).validated()
+    encoding = encode_windows(lm, question, context, settings)
+    starts, ends = window_logits(lm, encoding)
+    selection = select_answers(encoding, starts, ends, settings, version, lm.tokenizer)
+    notices = list(encoding.notices)
+    if encoding.window_count > 1:
+        notices.append(f"The context is {encoding.context_tokens} tokens, more than fit next to the question in "
+                       f"{encoding.max_length} tokens, so it was read in {encoding.window_count} overlapping "
+                       f"windows ({encoding.stride} tokens shared by neighbours).")
+    return QAResult(
+        model_name=lm.name, question=encoding.question, context=encoding.context, squad_version=version,
+        answer=selection.answer, candidates=selection.candidates, null_score=selection.null_score,
+        decision=selection.decision, windows=selection.windows,
+        layout=layout(encoding, lm.tokenizer), segment_note=segment_note(lm, encoding),
+        settings=replace(settings, stride=encoding.stride, max_length=encoding.max_length), notices=tuple(notices),
+    )

@@ -1,0 +1,219 @@
+"""The same text through three tokenization schemes — BERT's WordPiece, GPT-2's byte-level BPE and
+Pegasus' SentencePiece — with facts derived from the actual tokenization (not static prose): what became
+unknown, what was lower-cased, what happened to spaces and emoji, and whether decoding gives the text back.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from playground.core.errors import PlaygroundError
+from playground.core.types import LoadedModel
+from playground.core.text_input import clean_text
+from playground.core.tokens import Token, tokenize
+
+MAX_COMPARE_CHARS = 1000  # three token strips of a paragraph stay readable
+TOPICS = ("special tokens", "unknown words", "casing", "spaces", "emoji", "round trip", "length")
+EXAMPLES = (
+    "Tokenizers aren't trivial: BERT, GPT-2 and Pegasus split 'unbelievable' differently 🤗",
+    "I am a data scientist who loves to work with ML, DL and NLP, and I know how to design a data pipeline",
+    "Café   naïve  résumé — 東京 2024!!",
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class TokenizerView:
+    model_name: str
+    scheme: str  # "WordPiece" | "byte-level BPE" | "SentencePiece"
+    tokens: tuple[Token, ...]  # pieces, ids, kinds and character offsets, special tokens included
+    token_count: int
+    text_token_count: int  # without the special tokens the tokenizer adds
+    special_tokens_added: tuple[str, ...]
+    unknown_count: int
+    tokens_per_word: float
+    decoded: str  # the text's tokens decoded back to a string
+    lossless: bool  # decoded == the input text
+    max_positions: int
+    facts: dict[str, str] = field(default_factory=dict)  # topic -> what this scheme did to this text
+
+
+@dataclass(frozen=True)
+class TokenizerComparison:
+    text: str
+    views: tuple[TokenizerView, ...]
+    notices: tuple[str, ...] = ()
+
+
+def _quote(items: Sequence[str], limit: int = 3) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def _is_emoji(ch: str) -> bool:
+    return unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF
+
+
+def _piece_text(tokenizer, scheme: str, token: Token) -> str:
+    """The characters a piece stands for, without its scheme's markers (`##`, `Ġ`, `▁`)."""
+    if scheme == "byte-level BPE":
+        return tokenizer.decode([token.token_id]).strip()
+    return token.piece.removeprefix("##").replace("▁", "").strip()
+
+
+def _covering(tokens: Sequence[Token], start: int, end: int) -> list[Token]:
+    """Tokens overlapping the characters [start, end), lone space markers (`▁`, `Ġ`) left out."""
+    return [t for t in tokens if t.start is not None and t.start < end and t.end > start
+            and t.piece not in ("▁", "Ġ")]
+
+
+def _unknown_fact(text: str, scheme: str, content: Sequence[Token], unk: str) -> str:
+    unknown = [t for t in content if t.kind == "unknown"]
+    if scheme == "byte-level BPE":
+        byte_pieces = [t for t in content if t.display.startswith("<bytes")]
+        if byte_pieces:
+            chars = list(dict.fromkeys(repr(text[t.start:t.end]) for t in byte_pieces))
+            first = f"no unknown token exists: {len(byte_pieces)} byte piece(s) spell {_quote(chars)}"
+        else:
+            first = "no unknown token exists: any character it lacks would be spelled as raw UTF-8 bytes"
+    elif unknown:
+        spans = [repr(text[t.start:t.end]) for t in unknown]
+        first = f"{unk} appeared {len(unknown)}× — for {_quote(spans)}"
+        whole = [s for s, t in zip(spans, unknown) if t.end - t.start > 1]
+        if whole and scheme == "WordPiece":
+            first += f"; a word it cannot spell is lost whole ({_quote(whole)})"
+    else:
+        first = f"no {unk}: every character has a piece"
+    # Rare words are not unknown: they are split into known pieces. Show the most split word.
+    splits = []
+    for match in _WORD.finditer(text):
+        pieces = _covering(content, match.start(), match.end())
+        if len(pieces) > 1 and all(p.kind in ("word", "continuation") for p in pieces):
+            splits.append((len(pieces), match.group(), pieces))
+    if splits:
+        n, word, pieces = max(splits, key=lambda s: s[0])
+        first += f"; rare words are split into known pieces: '{word}' → {' · '.join(p.display for p in pieces)}"
+    return first
+
+
+def _casing_fact(text: str, tokenizer, scheme: str, content: Sequence[Token]) -> str:
+    if not any(c.isupper() for c in text):
+        return "the text has no capital letters, so casing does not show here"
+    lowered, kept, stripped = [], [], []
+    for token in content:
+        if token.kind not in ("word", "continuation"):
+            continue
+        surface = text[token.start:token.end].strip()
+        piece = _piece_text(tokenizer, scheme, token)
+        if piece == surface and any(c.isupper() for c in surface):
+            kept.append(repr(surface))
+        elif piece == surface.lower() != surface:
+            lowered.append(f"{surface!r} → {piece!r}")
+        elif piece == _strip_accents(surface.lower()) != surface.lower():
+            stripped.append(f"{surface!r} → {piece!r}")
+    parts = []
+    if lowered:
+        parts.append(f"lower-cased: {_quote(lowered)} — 'Apple' and 'apple' become the same tokens")
+    if kept:
+        parts.append(f"case kept ({_quote(list(dict.fromkeys(kept)))} as typed) — 'Apple' and 'apple' are "
+                     "different tokens")
+    if stripped:
+        parts.append(f"accents stripped: {_quote(stripped)}")
+    return "; ".join(parts) or "capital letters occur only inside pieces the vocabulary could not spell"
+
+
+def _spaces_fact(text: str, scheme: str, content: Sequence[Token]) -> str:
+    spaces = sum(c.isspace() for c in text)
+    if scheme == "WordPiece":
+        glued = sum(t.piece.startswith("##") for t in content)
+        return (f"spaces are not tokens: the text is split at spaces and punctuation first and its {spaces} "
+                f"space(s) vanish; {glued} piece(s) marked ## continue the word before them")
+    if scheme == "byte-level BPE":
+        marked = sum(t.display.startswith("␣") for t in content)
+        only = sum(t.display.strip("␣↵") == "" for t in content)
+        note = f"spaces are part of the tokens: {marked} piece(s) start with a space (shown ␣)"
+        return note + (f"; {only} piece(s) are nothing but spaces" if only else "")
+    marked = sum(t.piece.startswith("▁") for t in content)
+    alone = sum(t.piece == "▁" for t in content)
+    note = f"a space becomes ▁ at the start of the next piece: {marked} piece(s) carry ▁"
+    return note + (f", {alone} of them a lone ▁" if alone else "")
+
+
+def _emoji_fact(text: str, content: Sequence[Token]) -> str:
+    found = list(dict.fromkeys((i, ch) for i, ch in enumerate(text) if _is_emoji(ch)))
+    if not found:
+        return "no emoji in the text (add one, e.g. 🤗, to see how each scheme copes)"
+    seen, notes = set(), []
+    for index, ch in found:
+        if ch in seen:
+            continue
+        seen.add(ch)
+        pieces = _covering(content, index, index + 1)
+        shown = " ".join(p.display for p in pieces[:4]) + (" …" if len(pieces) > 4 else "")
+        notes.append(f"{ch} → {len(pieces)} piece(s): {shown}")
+    return "; ".join(notes[:3])
+
+
+def _special_fact(tokens: Sequence[Token]) -> str:
+    added = [t for t in tokens if t.start is None]
+    if not added:
+        return "adds none: the model reads only the text's own pieces"
+    last = len(tokens) - 1
+    where = [f"{t.display} at the {'start' if t.position == 0 else 'end' if t.position == last else 'middle'}"
+             for t in added]
+    return f"adds {_quote(where, 4)}"
+
+
+def _round_trip_fact(text: str, decoded: str) -> str:
+    if decoded == text:
+        return "lossless: decoding the ids gives back exactly the input text"
+    at = next((i for i, (x, y) in enumerate(zip(text, decoded)) if x != y), min(len(text), len(decoded)))
+    return (f"not lossless: decoding gives {decoded[max(0, at - 10):at + 30]!r} where the text has "
+            f"{text[max(0, at - 10):at + 30]!r}")
+
+
+def tokenizer_view(lm: LoadedModel, text: str) -> TokenizerView:
+    """One tokenizer on `text`: every piece (no truncation) plus facts derived from what it did."""
+    tokenizer = lm.tokenizer
+    tokenized = tokenize(lm, text, max_length=10**9)  # show everything; the length fact names the limit
+    tokens = tokenized.tokens
+    scheme = tokenized.scheme
+    content = [t for t in tokens if t.start is not None]
+    added = [t for t in tokens if t.start is None]
+    decoded = tokenizer.decode([t.token_id for t in content], clean_up_tokenization_spaces=False)
+    words = max(1, len(text.split()))
+    unk = tokenizer.unk_token or "unknown"
+    length = f"{len(tokens)} tokens for {words} word(s) ({len(content) / words:.2f} per word)"
+    if len(tokens) > lm.max_positions:
+        length += f"; over the {lm.max_positions}-token limit, so a model would read only the first {lm.max_positions}"
+    facts = {
+        "special tokens": _special_fact(tokens),
+        "unknown words": _unknown_fact(text, scheme, content, unk),
+        "casing": _casing_fact(text, tokenizer, scheme, content),
+        "spaces": _spaces_fact(text, scheme, content),
+        "emoji": _emoji_fact(text, content),
+        "round trip": _round_trip_fact(text, decoded),
+        "length": length,
+    }
+    return TokenizerView(
+        model_name=lm.name, scheme=scheme, tokens=tokens, token_count=len(tokens), text_token_count=len(content),
+        special_tokens_added=tuple(t.piece for t in added),
+        unknown_count=sum(t.kind == "unknown" for t in content), tokens_per_word=len(content) / words,
+        decoded=decoded, lossless=decoded == text, max_positions=lm.max_positions, facts=facts,
+    )
+
+
+def compare_tokenizers(models: Sequence[LoadedModel], text: str, *, notices: Sequence[str] = ()) -> TokenizerComparison:
+    """Tokenize `text` with each model's tokenizer (WordPiece, byte-level BPE, SentencePiece, …)."""
+    if not models:
+        raise PlaygroundError("No tokenizer is available to compare.")
+    cleaned = clean_text(text, max_chars=MAX_COMPARE_CHARS)
+    views = tuple(tokenizer_view(lm, cleaned.text) for lm in models)
+    return TokenizerComparison(text=cleaned.text, views=views, notices=tuple(cleaned.notices) + tuple(notices))

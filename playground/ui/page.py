@@ -1,0 +1,59 @@
+"""Assemble the playground: header, model status, and one tab per topic."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from playground.models.context import AppContext, AppOptions, make_context
+from playground.ui.tabs.compare import build_compare_tab
+from playground.ui.tabs.heads import build_qa_tab, build_sentiment_tab, build_summarization_tab
+from playground.ui.tabs.models import build_models_tab
+from playground.ui.tabs.pretraining import build_objectives_tab
+
+TITLE = "BERT vs GPT Playground"
+
+CSS = """
+#mode-banner {background:#fef3c7; border:1px solid #f59e0b; border-radius:8px; padding:6px 12px;}
+"""
+
+
+def model_status_markdown(ctx: AppContext) -> str:
+    """Which default models are ready; for missing ones, the command that pre-downloads them."""
+    if ctx.profile.is_tiny:
+        return ""
+    names = list(dict.fromkeys(ctx.profile.default(task) for task in ctx.profile.models))
+    missing = [n for n in names if ctx.store.availability(n) == "not downloaded"]
+    if not missing:
+        return f"✅ All default models are in the local cache ({', '.join(names)})."
+    return (f"⚠️ Not downloaded yet: {', '.join(missing)}. With internet access they download on first use; "
+            f"for offline use run once: `python -m playground download {' '.join(missing)}`")
+
+
+def build_demo(ctx: AppContext) -> gr.Blocks:
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(f"# {TITLE}\nHow an **encoder** (BERT: bidirectional, masked-token prediction) and a "
+                    "**decoder** (GPT-2: left-to-right, next-token prediction) read the same text.")
+        if ctx.profile.banner:
+            gr.Markdown(f"⚠️ **{ctx.profile.banner}**", elem_id="mode-banner")
+        status = model_status_markdown(ctx)
+        if status:
+            gr.Markdown(status, elem_id="model-status")
+        with gr.Tabs():
+            with gr.Tab("Compare", id="compare"):
+                build_compare_tab(ctx)
+            with gr.Tab("Pre-training", id="pretraining"):
+                build_objectives_tab(ctx)
+            with gr.Tab("Sentiment", id="sentiment"):
+                build_sentiment_tab(ctx)
+            with gr.Tab("Question answering", id="question-answering"):
+                build_qa_tab(ctx)
+            with gr.Tab("Summarization", id="summarization"):
+                build_summarization_tab(ctx)
+            with gr.Tab("Models", id="models") as models_tab:
+                build_models_tab(ctx, models_tab)
+    return demo
+
+
+def build_app(options: AppOptions | None = None) -> gr.Blocks:
+    """The whole playground for these options; loads no model (models load on first use)."""
+    return build_demo(make_context(options or AppOptions()))

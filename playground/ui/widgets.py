@@ -1,0 +1,117 @@
+"""Shared UI plumbing: the app context, error adaptation and value conversions."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import logging
+from typing import Any, Callable
+
+import gradio as gr
+
+from playground.core.errors import PlaygroundError
+from playground.models.context import AppContext
+
+log = logging.getLogger("playground")
+
+# Colours shared by every tab so a token kind always looks the same.
+TOKEN_COLORS = {
+    "special": "#a78bfa",  # violet: [CLS] [SEP] </s> <|endoftext|>
+    "mask": "#f87171",  # red: the gap
+    "word": "#93c5fd",  # blue: a piece that starts a word
+    "continuation": "#6ee7b7",  # green: ## / glued pieces
+    "unknown": "#fbbf24",  # amber: [UNK]
+    "hidden from the slot": "#9ca3af",  # grey: GPT-2 cannot see these when predicting the slot
+}
+
+
+def to_json(value: Any) -> Any:
+    """Dataclass results → plain JSON-able dicts/lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def _as_gradio_error(exc: Exception) -> gr.Error:
+    if isinstance(exc, PlaygroundError):
+        return gr.Error(str(exc), print_exception=False)
+    log.exception("unexpected error in a handler")
+    return gr.Error(f"Something went wrong ({type(exc).__name__}: {str(exc)[:300]}). The app is still running; "
+                    "try different input.")
+
+
+def user_errors(fn: Callable) -> Callable:
+    """Turn PlaygroundError (and anything unexpected) into a visible gr.Error; works for generators too."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as exc:
+                raise _as_gradio_error(exc) from exc
+        return gen_wrapper
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as exc:
+            raise _as_gradio_error(exc) from exc
+    return wrapper
+
+
+def highlighted_tokens(tokens, hidden_from: int | None = None) -> list[tuple[str, str]]:
+    """TokenizedText → HighlightedText value, one chip per token, coloured by kind."""
+    out = []
+    for t in tokens.tokens:
+        kind = "hidden from the slot" if hidden_from is not None and t.position >= hidden_from else t.kind
+        out.append((t.display, kind))
+    return out
+
+
+def highlighted_scores(text: str, spans: list[tuple[int, int, float]]) -> list[tuple[str, float | None]]:
+    """A sentence with scored character spans → HighlightedText value (unscored gaps kept as plain text)."""
+    out: list[tuple[str, float | None]] = []
+    cursor = 0
+    for start, end, score in sorted(spans):
+        if start > cursor:
+            out.append((text[cursor:start], None))
+        out.append((text[start:end], round(score, 4)))
+        cursor = end
+    if cursor < len(text):
+        out.append((text[cursor:], None))
+    return out
+
+
+def token_table(tokens) -> list[list[Any]]:
+    return [[t.position, t.display, t.token_id, t.kind] for t in tokens.tokens]
+
+
+def label_value(predictions) -> dict[str, float]:
+    """Predictions → gr.Label value (distinct keys even if two pieces display alike)."""
+    out: dict[str, float] = {}
+    for p in predictions:
+        key = p.token if p.token not in out else f"{p.token} (id {p.token_id})"
+        out[key] = p.probability
+    return out
+
+
+def notices_markdown(*groups) -> str:
+    lines = [n for group in groups for n in (group or ())]
+    return "\n".join(f"- ℹ️ {line}" for line in dict.fromkeys(lines)) if lines else ""
+
+
+def model_dropdown(ctx: AppContext, task: str, label: str) -> gr.Dropdown:
+    choices = ctx.profile.choices(task)
+    return gr.Dropdown(choices=choices, value=choices[0], label=label, allow_custom_value=ctx.store.allow_unlisted)
