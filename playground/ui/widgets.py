@@ -71,6 +71,31 @@ def user_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def json_endpoint(ctx: AppContext, fn: Callable, api_name: str, **defaults: Any) -> None:
+    """Publish `fn(ctx, ...)` as a named JSON API endpoint (usable from gradio_client with keywords).
+
+    `fn` is a module-level handler whose first parameter is the app context; the endpoint's signature is
+    the rest of it (type hints drive the API schema), with `defaults` overriding parameter defaults —
+    e.g. the profile's default model. Results are dataclasses, returned as JSON; errors become clear
+    messages. Generators stream.
+    """
+    signature = inspect.signature(fn)
+    params = [p.replace(default=defaults[p.name]) if p.name in defaults else p
+              for p in list(signature.parameters.values())[1:]]
+    if inspect.isgeneratorfunction(fn):
+        def endpoint(*args, **kwargs):
+            for value in fn(ctx, *args, **kwargs):
+                yield to_json(value)
+    else:
+        def endpoint(*args, **kwargs):
+            return to_json(fn(ctx, *args, **kwargs))
+    endpoint.__name__, endpoint.__doc__ = fn.__name__, fn.__doc__
+    endpoint.__signature__ = signature.replace(parameters=params, return_annotation=dict)
+    hints = {p.name: p.annotation for p in params if p.annotation is not inspect.Parameter.empty}
+    endpoint.__annotations__ = {**hints, "return": dict}
+    gr.api(user_errors(endpoint), api_name=api_name)
+
+
 def highlighted_tokens(tokens, hidden_from: int | None = None) -> list[tuple[str, str]]:
     """TokenizedText → HighlightedText value, one chip per token, coloured by kind."""
     out = []

@@ -6,13 +6,13 @@ from typing import Any
 
 import gradio as gr
 
-from playground.lm.causal_lm import next_token_distribution
+from playground.lm.causal_lm import NextTokenResult, next_token_distribution
 from playground.tasks.compare import CompareResult, clamped_attention_map, compare, readings
 from playground.lm.generation import MAX_NEW_TOKENS, GenerationSettings, stream_generate
-from playground.lm.masked_lm import fill_mask
+from playground.lm.masked_lm import FillMaskResult, fill_mask
 from playground.core.text_input import check_int, clean_text, with_mask_token
-from playground.core.tokens import SPECIAL_TOKEN_ROLES, tokenize
-from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, label_value,
+from playground.core.tokens import SPECIAL_TOKEN_ROLES, TokenizedText, tokenize
+from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, json_endpoint, label_value,
                      model_dropdown, notices_markdown, to_json, token_table, user_errors)
 from playground.ui.figures.attention import attention_heatmaps_figure, attention_masks_figure
 
@@ -225,28 +225,26 @@ def build_compare_tab(ctx: AppContext) -> None:
                 [generated, gen_notices, gen_json], api_name="generate")
 
     # API-only endpoints for scripts (gradio_client): each returns the structured result as JSON.
-    default_bert, default_gpt = ctx.profile.default(fill_task), ctx.profile.default(gen_task)
+    json_endpoint(ctx, fill_mask_api, "fill_mask", model=ctx.profile.default(fill_task))
+    json_endpoint(ctx, next_token_api, "next_token", model=ctx.profile.default(gen_task))
+    json_endpoint(ctx, tokenize_api, "tokenize", model=ctx.profile.default(fill_task))
 
-    @user_errors
-    def fill_mask_api(text: str, top_k: int = 5, model: str = default_bert) -> dict:
-        """BERT's top-k tokens for every [MASK] (or ___) in the text."""
-        return to_json(fill_mask(ctx.model(model, fill_task), text, top_k))
 
-    @user_errors
-    def next_token_api(text: str, top_k: int = 5, model: str = default_gpt) -> dict:
-        """GPT-2's top-k next tokens given the text left of the first [MASK] (or all of it)."""
-        return to_json(next_token_distribution(ctx.model(model, gen_task), text, top_k))
+def fill_mask_api(ctx: AppContext, text: str, top_k: int = 5, model: str = "bert-base-uncased") -> FillMaskResult:
+    """BERT's top-k tokens for every [MASK] (or ___) in the text."""
+    return fill_mask(ctx.model(model, "fill-mask"), text, top_k)
 
-    @user_errors
-    def tokenize_api(text: str, model: str = default_bert) -> dict:
-        """The tokens a model sees: pieces, ids, kinds and character offsets (truncated to the model's limit)."""
-        lm = ctx.model(model, "tokenizer-only")
-        cleaned = clean_text(text)
-        mask_token = lm.tokenizer.mask_token
-        # Models with a mask token read "[MASK]" as their mask; left-to-right models keep their most recent tokens.
-        model_text = with_mask_token(cleaned.text, mask_token) if mask_token else cleaned.text
-        return to_json(tokenize(lm, model_text, keep="start" if mask_token else "end"))
 
-    gr.api(fill_mask_api, api_name="fill_mask")
-    gr.api(next_token_api, api_name="next_token")
-    gr.api(tokenize_api, api_name="tokenize")
+def next_token_api(ctx: AppContext, text: str, top_k: int = 5, model: str = "gpt2") -> NextTokenResult:
+    """GPT-2's top-k next tokens given the text left of the first [MASK] (or all of it)."""
+    return next_token_distribution(ctx.model(model, "text-generation"), text, top_k)
+
+
+def tokenize_api(ctx: AppContext, text: str, model: str = "bert-base-uncased") -> TokenizedText:
+    """The tokens a model sees: pieces, ids, kinds and character offsets (truncated to the model's limit)."""
+    lm = ctx.model(model, "tokenizer-only")
+    cleaned = clean_text(text)
+    mask_token = lm.tokenizer.mask_token
+    # Models with a mask token read "[MASK]" as their mask; left-to-right models keep their most recent tokens.
+    model_text = with_mask_token(cleaned.text, mask_token) if mask_token else cleaned.text
+    return tokenize(lm, model_text, keep="start" if mask_token else "end")
