@@ -1,8 +1,4 @@
-"""BERT vs GPT Playground — start the Gradio app.
-
-    python app.py                 # real models from the Hugging Face Hub, http://127.0.0.1:7860
-    python app.py --models tiny   # offline, tiny untrained models (for trying the UI)
-    python app.py --share         # also create a public gradio.live link (only when asked)
+"""BERT vs GPT Playground — the command line that starts the Gradio app (see `python app.py --help`).
 
 On a Hugging Face Space, GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (set by the Space) are honoured.
 """
@@ -11,14 +7,36 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+
+EXAMPLES = """\
+examples:
+  python app.py                       real models from the Hugging Face Hub; opens http://127.0.0.1:7860
+  python app.py --models tiny         fully offline: tiny untrained models built locally (predictions are noise)
+  python app.py --no-browser          serve without opening a browser window
+  python app.py --port 8080           another port (also: GRADIO_SERVER_PORT)
+  python app.py --share               also create a public gradio.live link (only when asked)
+  HF_HUB_OFFLINE=1 python app.py      never touch the network; models must already be in the cache
+                                      (python -m playground download)
+
+environment:
+  PLAYGROUND_MODELS        default for --models ('default' or 'tiny')
+  HF_HUB_OFFLINE=1         load models only from the local Hugging Face cache (~/.cache/huggingface or $HF_HOME)
+  GRADIO_SERVER_NAME/PORT  where to listen (a Hugging Face Space sets these); --host/--port win over them
+  PLAYGROUND_MEMORY_BUDGET_GB  default for --memory-budget-gb
+"""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="BERT vs GPT Playground")
+    parser = argparse.ArgumentParser(
+        prog="python app.py", description="BERT vs GPT Playground: see how an encoder and a decoder read text.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default=None,
                         help="interface to bind (default: $GRADIO_SERVER_NAME or 127.0.0.1, local only)")
     parser.add_argument("--port", type=int, default=None, help="port (default: $GRADIO_SERVER_PORT or 7860)")
     parser.add_argument("--share", action="store_true", help="create a public share link (off by default)")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="do not open the playground in the default browser once it is served")
     parser.add_argument("--models", choices=["default", "tiny"], default=os.environ.get("PLAYGROUND_MODELS", "default"),
                         help="'default': real Hub checkpoints; 'tiny': untrained local models, fully offline")
     parser.add_argument("--allow-any-model", action="store_true",
@@ -34,19 +52,43 @@ def server_address(args: argparse.Namespace) -> tuple[str, int]:
     return host, port
 
 
-def main(argv: list[str] | None = None) -> None:
+def should_open_browser(args: argparse.Namespace, host: str, environ: dict[str, str] | None = None) -> bool:
+    """Open a browser only for a local desktop start: never on a Space, a server without a display, or in CI."""
+    env = os.environ if environ is None else environ
+    if args.no_browser or env.get("SPACE_ID") or env.get("CI"):
+        return False
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        return False  # listening for other machines: a server, not a desktop
+    if sys.platform.startswith("linux") and not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from playground.models.context import AppOptions
-    from playground.ui.page import build_app
-    from playground.ui.page import CSS
+    from playground.ui.page import CSS, build_app
 
     options = AppOptions(models=args.models, allow_any_model=args.allow_any_model,
                          **({"memory_budget_gb": args.memory_budget_gb} if args.memory_budget_gb else {}))
     demo = build_app(options)
     host, port = server_address(args)
-    demo.queue(default_concurrency_limit=2).launch(server_name=host, server_port=port, share=args.share, css=CSS,
-                                                   footer_links=["api", "gradio"])
+    try:
+        # quiet: Gradio's own banner advises `share=True` in `launch()`, which is not how this command line shares.
+        _, local_url, share_url = demo.queue(default_concurrency_limit=2).launch(
+            server_name=host, server_port=port, share=args.share, css=CSS, footer_links=["api", "gradio"],
+            inbrowser=should_open_browser(args, host), quiet=True, prevent_thread_lock=True)
+    except OSError as exc:
+        # Gradio's message advises `launch(server_port=…)`; this command line's way is --port.
+        print(f"error: {host}:{port} is busy or cannot be bound ({type(exc).__name__}). Is another playground "
+              f"running? Choose another port: python app.py --port {port + 1}", file=sys.stderr)
+        return 2
+    print(f"BERT vs GPT Playground: {local_url}")
+    print(f"Public link: {share_url}" if share_url else
+          "Local only. For a public link: python app.py --share    Stop: Ctrl+C")
+    demo.block_thread()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

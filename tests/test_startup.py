@@ -1,7 +1,17 @@
 """Start-up behaviour: safe defaults, Space variables, and an honest model status when offline."""
 
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
 import app
 from playground.models.context import AppOptions, make_context
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_binds_locally_by_default(monkeypatch):
@@ -37,3 +47,34 @@ def test_tiny_mode_is_labelled_and_builds_nothing_at_start_up(tmp_path):
     assert not (tmp_path / "tiny").exists()  # built on first use, not at start-up
     assert ctx.model("tiny-gpt2", "text-generation").is_tiny
     assert (tmp_path / "tiny" / "COMPLETE").exists()
+
+
+def test_a_desktop_start_opens_the_browser_but_never_on_a_space_a_server_or_with_no_display():
+    local = app.parse_args([])
+    assert app.should_open_browser(local, "127.0.0.1", {"DISPLAY": ":0"})
+    assert not app.should_open_browser(app.parse_args(["--no-browser"]), "127.0.0.1", {"DISPLAY": ":0"})
+    assert not app.should_open_browser(local, "127.0.0.1", {"DISPLAY": ":0", "SPACE_ID": "me/playground"})
+    assert not app.should_open_browser(local, "0.0.0.0", {"DISPLAY": ":0"})
+    if sys.platform.startswith("linux"):
+        assert not app.should_open_browser(local, "127.0.0.1", {})  # a server with no display
+
+
+def test_help_has_examples_and_explains_the_environment(capsys):
+    with pytest.raises(SystemExit):
+        app.parse_args(["--help"])
+    text = capsys.readouterr().out
+    for needle in ("examples:", "--models tiny", "--no-browser", "PLAYGROUND_MODELS", "HF_HUB_OFFLINE", "--share"):
+        assert needle in text
+
+
+def test_a_busy_port_gives_one_line_naming_the_port_flag(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = dict(os.environ, PLAYGROUND_TINY_DIR=str(tmp_path), GRADIO_ANALYTICS_ENABLED="False")
+        run = subprocess.run([sys.executable, "app.py", "--models", "tiny", "--no-browser", "--port", str(port)],
+                             capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert f"--port {port + 1}" in run.stderr and "launch(" not in run.stderr
