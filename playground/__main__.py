@@ -6,10 +6,28 @@ import argparse
 import sys
 
 
+def _download_epilog() -> str:
+    """The downloadable models with their approximate size, read from model_cards/."""
+    from playground.models.cards import load_catalog
+    from playground.models.download import default_download_names
+
+    catalog = load_catalog()
+    defaults = set(default_download_names(catalog))
+    rows = [f"  {c.hub_id:<52} {c.size_mb / 1000:5.2f} GB{'  (default)' if c.hub_id in defaults else ''}"
+            for c in catalog.runnable() if c.hub_id and c.size_mb]
+    return ("models (approximate size of the float32 weights; no name = the defaults, --all = every one):\n"
+            + "\n".join(rows) + "\n\nexample: python -m playground download gpt2 bert-base-uncased")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m playground")
     commands = parser.add_subparsers(dest="command", required=True)
-    dl = commands.add_parser("download", help="pre-download models into the Hugging Face cache for offline use")
+    dl = commands.add_parser(
+        "download", help="pre-download models into the Hugging Face cache for offline use",
+        description="Pre-download models into the Hugging Face cache (~/.cache/huggingface/hub, or $HF_HOME/hub; "
+                    "$HF_HUB_CACHE wins over both), so that `HF_HUB_OFFLINE=1 python app.py` works with no network. "
+                    "Only the files from_pretrained needs are fetched: config, tokenizer and one weights format.",
+        epilog=_download_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     dl.add_argument("names", nargs="*", help="Hub ids (default: the default model of every tab)")
     dl.add_argument("--all", action="store_true", help="every runnable model in model_cards/")
     dl.add_argument("--allow-any-model", action="store_true", help="also models without a card")
@@ -33,7 +51,15 @@ def main(argv: list[str] | None = None) -> int:
         names = [c.hub_id for c in catalog.runnable() if c.hub_id]
     else:
         names = args.names or default_download_names(catalog)
-    print(f"Downloading {len(names)} model(s): {', '.join(names)}")
+    unknown = [n for n in names if not catalog.by_hub_id(n)]
+    if unknown and not args.allow_any_model:  # refuse before announcing anything
+        known = ", ".join(c.hub_id for c in catalog.runnable() if c.hub_id)
+        print(f"error: not in model_cards/: {', '.join(unknown)}. Known models: {known}. "
+              "Pass --allow-any-model to fetch another Hub model anyway.", file=sys.stderr)
+        return 2
+    sizes = [catalog.by_hub_id(n).size_mb for n in names if catalog.by_hub_id(n) and catalog.by_hub_id(n).size_mb]
+    total = f" (about {sum(sizes) / 1000:.1f} GB as float32 weights)" if sizes else ""
+    print(f"Downloading {len(names)} model(s){total}: {', '.join(names)}")
     try:
         for result in download(names, catalog, allow_any_model=args.allow_any_model):
             print(f"✓ {result.name} → {result.path}")
