@@ -100,7 +100,7 @@ def test_gpt_with_mask_at_the_start_predicts_from_its_start_token(gpt):
 def test_gpt_long_context_keeps_the_most_recent_tokens(gpt):
     result = next_token_distribution(gpt, "company " * 200 + "Tesla", top_k=1)
     assert len(result.tokens.tokens) == gpt.max_positions
-    assert result.tokens.tokens[-1].display == "␣Tesla" or gpt.tokenizer.decode(result.tokens.input_ids).endswith("Tesla")
+    assert result.tokens.tokens[-1].display == "␣Tesla"  # the most recent token, whole
     assert result.tokens.truncated_tokens > 0
 
 
