@@ -11,16 +11,16 @@ def test_endpoints_are_named(client):
     assert {"/compare", "/fill_mask", "/next_token", "/generate", "/tokenize", "/attention"} <= names
 
 
-def test_compare_returns_visuals_and_json(client):
-    out = client.predict(TESLA, 5, "electric", 1, 1, "tiny-bert", "tiny-gpt2", api_name="/compare")
-    result = out[-1]
+def test_compare_returns_the_compare_result_as_json(client):
+    result = client.predict(TESLA, 5, "electric", 1, 1, "tiny-bert", "tiny-gpt2", api_name="/compare")
     assert result["bert_model"] == "tiny-bert" and result["gpt_model"] == "tiny-gpt2"
     assert len(result["bert"]["masks"][0]["predictions"]) == 5
     assert result["gpt"]["context"] == "Tesla is an American"
     right = [w for w in result["gpt_influence"]["words"] if w["side"] == "right"]
     assert right and all(w["influence"] == 0 for w in right)
-    bert_chips = out[4]
-    assert bert_chips[0]["token"] == "[CLS]" and bert_chips[0]["class_or_confidence"] == "special"
+    first = result["bert_tokens"]["tokens"][0]  # the first chip the tab shows (see test_compare_tab.py)
+    assert first["display"] == "[CLS]" and first["kind"] == "special"
+    assert result["bert_word"]["word"] == result["gpt_word"]["word"] == "electric"
 
 
 def test_fill_mask_next_token_and_tokenize(client):
@@ -38,15 +38,19 @@ def test_generate_streams_token_by_token(client):
     job = client.submit("Tesla is", 6, "greedy", 1.0, 0, 1.0, "", "tiny-gpt2", api_name="/generate")
     updates = list(job)
     assert len(updates) >= 2  # streamed, not one final blob
-    final = job.outputs()[-1][-1]
+    final = job.outputs()[-1]
     assert len(final["tokens"]) <= 6 and final["finished"]
 
 
 def test_attention_endpoint(client):
-    masks, heat, data = client.predict(TESLA, 2, 1, 3, "tiny-bert", "tiny-gpt2", api_name="/attention")
+    data = client.predict(TESLA, 2, 1, 3, "tiny-bert", "tiny-gpt2", api_name="/attention")
     assert data["bert"]["layer"] == 2 and data["gpt"]["layer"] == 2
     rows = data["gpt"]["weights"]
     assert all(w == 0 for i, row in enumerate(rows) for j, w in enumerate(row) if j > i)
+    # The mask figures' data: what token 3 may see in each model.
+    assert data["bert_mask"]["query"] == data["gpt_mask"]["query"] == 3
+    assert data["gpt_mask"]["pattern"][3] == [1] * 4 + [0] * (len(rows) - 4)
+    assert set(data["bert_mask"]["pattern"][3]) == {1}
 
 
 @pytest.mark.parametrize("args, api, message", [
@@ -70,15 +74,16 @@ def test_absurd_generation_length_is_refused(client):
         client.predict("Tesla", 100000, "greedy", 1.0, 0, 1.0, "", "tiny-gpt2", api_name="/generate")
 
 
-def test_non_latin_and_emoji_text(client):
-    out = client.predict("東京は[MASK]です 🚗", 3, "", 1, 1, "tiny-bert", "tiny-gpt2", api_name="/compare")
-    assert out[-1]["bert"]["masks"]
+def test_non_latin_and_emoji_text_with_keyword_inputs_and_the_profiles_models(client):
+    result = client.predict(text="東京は[MASK]です 🚗", top_k=3, api_name="/compare")
+    assert result["bert"]["masks"]
+    assert (result["bert_model"], result["gpt_model"]) == ("tiny-bert", "tiny-gpt2")
 
 
 def test_sampling_with_a_seed_is_reproducible_through_the_api_and_bad_seeds_are_explained(client):
     args = ("Tesla is", 8, "sample", 1.3, 0, 1.0, "42", "tiny-gpt2")
-    first = client.predict(*args, api_name="/generate")[-1]
-    second = client.predict(*args, api_name="/generate")[-1]
+    first = client.predict(*args, api_name="/generate")
+    second = client.predict(*args, api_name="/generate")
     assert first["generated_text"] == second["generated_text"] and first["settings"]["seed"] == 42
     with pytest.raises(AppError, match="Seed"):
         client.predict("Tesla is", 8, "sample", 1.3, 0, 1.0, "abc", "tiny-gpt2", api_name="/generate")

@@ -65,3 +65,14 @@ def test_attention_masks_match_the_models_real_attention(bert, gpt):
         for i, row in enumerate(amap.weights):
             for j, weight in enumerate(row):
                 assert (weight > 0) == bool(pattern[i][j]), (direction, i, j, weight)
+
+
+def test_the_compare_tabs_mask_pictures_match_the_attention_shown_beside_them(bert, gpt):
+    from playground.tasks.compare import compare_attention
+
+    result = compare_attention(bert, gpt, "Tesla is an American [MASK] company in Austin, Texas.", layer=2, head=2)
+    for mask, amap in ((result.bert_mask, result.bert), (result.gpt_mask, result.gpt)):
+        assert mask.tokens == amap.tokens
+        for i, row in enumerate(amap.weights):
+            for j, weight in enumerate(row):
+                assert (weight > 0) == bool(mask.pattern[i][j]), (mask.direction, i, j, weight)

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from playground.lm.causal_lm import next_token_distribution, next_word_probability
-from playground.tasks.compare import compare
+from playground.lm.influence import attention_mask_pattern
+from playground.tasks.compare import compare, compare_attention
 from playground.core.errors import PlaygroundError
 from playground.lm.masked_lm import fill_mask, masked_word_probability
 from playground.core.text_input import MAX_MASKS
@@ -100,7 +101,7 @@ def test_gpt_with_mask_at_the_start_predicts_from_its_start_token(gpt):
 def test_gpt_long_context_keeps_the_most_recent_tokens(gpt):
     result = next_token_distribution(gpt, "company " * 200 + "Tesla", top_k=1)
     assert len(result.tokens.tokens) == gpt.max_positions
-    assert result.tokens.tokens[-1].display == "␣Tesla" or gpt.tokenizer.decode(result.tokens.input_ids).endswith("Tesla")
+    assert result.tokens.tokens[-1].display == "␣Tesla"  # the most recent token, whole
     assert result.tokens.truncated_tokens > 0
 
 
@@ -156,3 +157,24 @@ def test_one_layer_head_choice_is_clamped_to_each_models_size(bert, gpt):
     assert (result.gpt_attention.layer, result.gpt_attention.head) == (2, 2)
     with pytest.raises(PlaygroundError, match="Layer"):
         compare(bert, gpt, TESLA, layer=0)
+
+
+def test_compare_carries_each_models_mask_and_the_shared_layer_and_head_range(bert, gpt):
+    result = compare(bert, gpt, TESLA, top_k=1)
+    n_bert, n_gpt = len(result.bert_tokens.tokens), len(result.gpt_tokens.tokens)
+    assert result.bert_mask.pattern == tuple(map(tuple, attention_mask_pattern("bidirectional", n_bert)))
+    assert result.gpt_mask.pattern == tuple(map(tuple, attention_mask_pattern("causal", n_gpt)))
+    # BERT looks from its [MASK]; GPT-2 predicts the slot from the token just before it.
+    assert result.bert_tokens.tokens[result.bert_mask.query].kind == "mask"
+    assert result.gpt_mask.query == result.gpt_slot_position - 1
+    assert result.gpt_mask.tokens == tuple(t.display for t in result.gpt_tokens.tokens)
+    assert result.layers == max(bert.model.config.num_hidden_layers, gpt.model.config.num_hidden_layers)
+    assert result.heads == max(bert.model.config.num_attention_heads, gpt.model.config.num_attention_heads)
+
+
+def test_attention_comparison_reads_the_sentence_as_compare_does(bert, gpt):
+    full = compare(bert, gpt, TESLA, top_k=1, layer=2, head=1)
+    attention = compare_attention(bert, gpt, TESLA, layer=2, head=1, query=2)
+    assert attention.bert == full.bert_attention and attention.gpt == full.gpt_attention
+    assert attention.bert_mask.query == attention.gpt_mask.query == 2
+    assert attention.gpt_mask.pattern == full.gpt_mask.pattern

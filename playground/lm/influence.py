@@ -28,13 +28,6 @@ def attention_mask_pattern(direction: str, n: int) -> list[list[int]]:
     return [[1 if direction == "bidirectional" or j <= i else 0 for j in range(n)] for i in range(n)]
 
 
-def visible_positions(direction: str, n: int, query: int) -> list[int]:
-    """The positions token `query` can see."""
-    if not 0 <= query < n:
-        raise PlaygroundError(f"Token position must be between 0 and {n - 1}, got {query}.")
-    return [j for j, allowed in enumerate(attention_mask_pattern(direction, n)[query]) if allowed]
-
-
 @dataclass(frozen=True)
 class WordInfluence:
     word: str

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from playground.lm.attention import AttentionMap, attention_map
 from playground.lm.causal_lm import NextTokenResult, next_token_distribution, next_word_probability
-from playground.lm.influence import InfluenceResult, causal_lm_influence, fill_masks, masked_lm_influence
+from playground.lm.influence import (InfluenceResult, attention_mask_pattern, causal_lm_influence, fill_masks,
+                                    masked_lm_influence)
 from playground.core.errors import PlaygroundError
 from playground.lm.generation import GenerationResult, GenerationSettings, generate
 from playground.core.types import LoadedModel
@@ -15,6 +16,23 @@ from playground.core.text_input import check_int, clean_text
 from playground.core.tokens import TokenizedText, tokenize
 
 CONTINUATION_TOKENS = 12
+
+
+@dataclass(frozen=True)
+class AttentionMask:
+    """Which tokens each token may attend to, with one query token's row picked out (the mask figure's data)."""
+
+    model_name: str
+    direction: str  # "bidirectional": every token sees all | "causal": token t sees the tokens ≤ t
+    tokens: tuple[str, ...]
+    query: int  # position of the token whose row is picked out
+    pattern: tuple[tuple[int, ...], ...]  # pattern[i][j] = 1 where token i may attend to token j
+
+
+def attention_mask(model_name: str, direction: str, tokens: TokenizedText, query: int) -> AttentionMask:
+    pattern = attention_mask_pattern(direction, len(tokens.tokens))
+    return AttentionMask(model_name=model_name, direction=direction, tokens=tuple(t.display for t in tokens.tokens),
+                         query=query, pattern=tuple(tuple(row) for row in pattern))
 
 
 @dataclass(frozen=True)
@@ -33,9 +51,20 @@ class CompareResult:
     gpt_influence: InfluenceResult
     bert_attention: AttentionMap
     gpt_attention: AttentionMap
+    bert_mask: AttentionMask  # query: the first [MASK] (or 0)
+    gpt_mask: AttentionMask  # query: the token GPT-2 predicts the slot from
     bert_word: WordProbability | None = None
     gpt_word: WordProbability | None = None
     notices: tuple[str, ...] = ()
+
+    # One layer/head choice is shared by both models (and clamped to each): its range is the larger model's.
+    @property
+    def layers(self) -> int:
+        return max(self.bert_attention.num_layers, self.gpt_attention.num_layers)
+
+    @property
+    def heads(self) -> int:
+        return max(self.bert_attention.num_heads, self.gpt_attention.num_heads)
 
 
 def gpt_reading(gpt: LoadedModel, text: str, fillers: list[str]) -> tuple[TokenizedText, int]:
@@ -79,6 +108,32 @@ def clamped_attention_map(lm: LoadedModel, tokens: TokenizedText, layer: int, he
     return attention_map(lm, tokens, min(layer, config.num_hidden_layers), min(head, config.num_attention_heads))
 
 
+@dataclass(frozen=True)
+class AttentionComparison:
+    """One layer and head of each model on the same sentence, and what one query token may attend to in each."""
+
+    bert: AttentionMap
+    gpt: AttentionMap
+    bert_mask: AttentionMask
+    gpt_mask: AttentionMask
+
+
+def compare_attention(bert: LoadedModel, gpt: LoadedModel, text: str, layer: int = 1, head: int = 1,
+                      query: int = 0) -> AttentionComparison:
+    """Attention of one layer/head (clamped to each model) and the masks seen from token `query` (clamped to
+    each sentence's length)."""
+    read = readings(bert, gpt, text)
+    bert_map = clamped_attention_map(bert, read.bert_tokens, layer, head)
+    gpt_map = clamped_attention_map(gpt, read.gpt_tokens, layer, head)
+    query = check_int(query, "Token position", 0, 10_000)
+    return AttentionComparison(
+        bert=bert_map, gpt=gpt_map,
+        bert_mask=attention_mask(bert.name, "bidirectional", read.bert_tokens,
+                                 min(query, len(read.bert_tokens.tokens) - 1)),
+        gpt_mask=attention_mask(gpt.name, "causal", read.gpt_tokens, min(query, len(read.gpt_tokens.tokens) - 1)),
+    )
+
+
 def compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word: str | None = None,
             layer: int = 1, head: int = 1) -> CompareResult:
     cleaned = clean_text(text)
@@ -95,6 +150,7 @@ def compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word
             bert_word = masked_word_probability(bert, cleaned.text, word)
     if not gpt_tokens.tokens:
         raise PlaygroundError("GPT-2 found no tokens in the text.")
+    first_mask = next((t.position for t in bert_tokens.tokens if t.kind == "mask"), 0)
     return CompareResult(
         text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name,
         bert_tokens=bert_tokens, gpt_tokens=gpt_tokens, gpt_slot_position=slot,
@@ -104,5 +160,7 @@ def compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word
         gpt_influence=causal_lm_influence(gpt, cleaned.text, fillers),
         bert_attention=clamped_attention_map(bert, bert_tokens, layer, head),
         gpt_attention=clamped_attention_map(gpt, gpt_tokens, layer, head),
+        bert_mask=attention_mask(bert.name, "bidirectional", bert_tokens, first_mask),
+        gpt_mask=attention_mask(gpt.name, "causal", gpt_tokens, max(0, slot - 1)),
         bert_word=bert_word, gpt_word=gpt_word, notices=tuple(notices),
     )

@@ -1,10 +1,19 @@
-"""Matplotlib figures (Agg backend, created per call; no pyplot global state)."""
+"""Matplotlib figures (Agg backend, created per call; no pyplot global state).
+
+matplotlib and numpy are imported inside the figure functions to keep start-up fast."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
+from playground.lm.attention import AttentionMap
+from playground.tasks.compare import AttentionMask
+
 MAX_LABELS = 48  # beyond this, tick labels become unreadable
+DIRECTION_TITLES = {
+    "bidirectional": "bidirectional (every token sees all)",
+    "causal": "causal (token t sees ≤ t)",
+}
 
 
 def _figure(width: float, height: float):
@@ -21,35 +30,33 @@ def _ticks(ax, labels: Sequence[str]) -> None:
     ax.set_yticks(idx, [labels[i] for i in idx], fontsize=8)
 
 
-def attention_masks_figure(bert_tokens: Sequence[str], gpt_tokens: Sequence[str], bert_query: int,
-                           gpt_query: int, bert_title: str, gpt_title: str):
-    """Side by side: BERT's full mask and GPT-2's lower-triangular mask, with one query row highlighted."""
+def attention_masks_figure(masks: Sequence[AttentionMask]):
+    """Each model's attention mask side by side, with its query token's row highlighted."""
     import numpy as np
     from matplotlib.patches import Rectangle
 
     fig = _figure(11, 5.2)
-    for ax, labels, query, causal, title in (
-        (fig.add_subplot(1, 2, 1), bert_tokens, bert_query, False, bert_title),
-        (fig.add_subplot(1, 2, 2), gpt_tokens, gpt_query, True, gpt_title),
-    ):
-        n = len(labels)
-        allowed = np.tril(np.ones((n, n))) if causal else np.ones((n, n))
+    for i, mask in enumerate(masks, start=1):
+        ax = fig.add_subplot(1, len(masks), i)
+        n, query = len(mask.tokens), mask.query
+        allowed = np.array(mask.pattern, dtype=float).reshape(n, n)
         shade = allowed * 0.35
         if 0 <= query < n:
-            shade[query] = allowed[query] * 1.0
+            shade[query] = allowed[query]
         ax.imshow(shade, cmap="Greens", vmin=0, vmax=1)
         if 0 <= query < n:
             ax.add_patch(Rectangle((-0.5, query - 0.5), n, 1, fill=False, edgecolor="#dc2626", linewidth=2))
-        _ticks(ax, labels)
+        _ticks(ax, mask.tokens)
         ax.set_xlabel("key: token being looked at")
         ax.set_ylabel("query: token doing the looking")
         visible = int(allowed[query].sum()) if 0 <= query < n else 0
-        who = labels[query] if 0 <= query < n else "?"
+        who = mask.tokens[query] if 0 <= query < n else "?"
+        title = f"{mask.model_name}: {DIRECTION_TITLES.get(mask.direction, mask.direction)}"
         ax.set_title(f"{title}\n'{who}' sees {visible} of {n} tokens", fontsize=10)
     return fig
 
 
-def attention_heatmaps_figure(maps: Sequence) -> "object":
+def attention_heatmaps_figure(maps: Sequence[AttentionMap]):
     """One heatmap per AttentionMap, side by side."""
     import numpy as np
 

@@ -1,21 +1,32 @@
-"""Compare tab: the same sentence through BERT and GPT-2, side by side."""
+"""Compare tab: the same sentence through BERT and GPT-2, side by side.
+
+Handlers (context first) return task results; view functions turn a result into what each component
+shows; `build_compare_tab` lays the tab out and wires the two. Every endpoint in README.md's API table is
+a named JSON endpoint; the tab's own events are private.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import functools
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
 
 import gradio as gr
 
-from playground.lm.causal_lm import NextTokenResult, next_token_distribution
-from playground.tasks.compare import CompareResult, clamped_attention_map, compare, readings
-from playground.lm.generation import MAX_NEW_TOKENS, GenerationSettings, stream_generate
-from playground.lm.masked_lm import FillMaskResult, fill_mask
-from playground.core.text_input import check_int, clean_text, with_mask_token
+from playground.core.text_input import clean_text, with_mask_token
 from playground.core.tokens import SPECIAL_TOKEN_ROLES, TokenizedText, tokenize
-from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, json_endpoint, label_value,
-                     model_dropdown, notices_markdown, to_json, token_table, user_errors)
+from playground.lm.causal_lm import NextTokenResult, left_context, next_token_distribution
+from playground.lm.generation import MAX_NEW_TOKENS, GenerationResult, GenerationSettings, stream_generate
+from playground.lm.influence import InfluenceResult
+from playground.lm.masked_lm import FillMaskResult, WordProbability, fill_mask
+from playground.tasks.compare import AttentionComparison, CompareResult, compare, compare_attention
 from playground.ui.figures.attention import attention_heatmaps_figure, attention_masks_figure
+from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, json_endpoint,
+                                   label_value, model_dropdown, notices_markdown, to_json, token_table, user_errors)
 
+FILL_TASK, GEN_TASK = "fill-mask", "text-generation"
 EXAMPLES = [
     "Tesla is an American [MASK] company headquartered in Austin, Texas.",
     "The capital of France is [MASK], a city famous for the Eiffel Tower.",
@@ -24,220 +35,44 @@ EXAMPLES = [
     "She opened the ___ and let the fresh air in.",
 ]
 TOKEN_TABLE_HEADERS = ["position", "piece", "id", "kind"]
+NO_MASK_FOR_WORD = "BERT needs a [MASK] to score a word."
 
 
-def _word_line(wp) -> str:
-    if wp is None:
-        return ""
-    pieces = " + ".join(f"`{p}` {q:.2%}" for p, q in zip(wp.pieces, wp.piece_probabilities))
-    return f"**P('{wp.word}') = {wp.probability:.3%}** — pieces: {pieces}. _Method: {wp.method}._"
+# ---- handlers: inputs → task results (also the JSON endpoints) ----------------------------------
+
+def run_compare(ctx: AppContext, text: str, top_k: int = 5, word: str = "", layer: int = 1, head: int = 1,
+                bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> CompareResult:
+    """Both models on one sentence: tokens, predictions for the gap, each word's influence, attention."""
+    return compare(ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK), text, top_k=top_k, word=word,
+                   layer=layer, head=head)
 
 
-def _special_roles(tokens) -> str:
-    seen = [t.piece for t in tokens.tokens if t.kind in ("special", "mask", "unknown")]
-    rows = [f"`{p}` — {SPECIAL_TOKEN_ROLES[p]}" for p in dict.fromkeys(seen) if p in SPECIAL_TOKEN_ROLES]
-    return "  \n".join(rows)
+def run_attention(ctx: AppContext, text: str, layer: int = 1, head: int = 1, query: int = 0,
+                  bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> AttentionComparison:
+    """What token `query` may attend to in each model, and the attention weights of one layer and head."""
+    return compare_attention(ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK), text, layer=layer,
+                             head=head, query=query)
 
 
-def _influence_value(result) -> list[tuple[str, float | None]]:
-    if result is None:
-        return []
-    spans = [(w.start, w.end, w.share) for w in result.words if w.side != "slot"]
-    return highlighted_scores(result.text, spans)
-
-
-def _influence_summary(result) -> str:
-    if result is None:
-        return ""
-    left, right = result.total("left"), result.total("right")
-    share_right = right / (left + right) if left + right else 0.0
-    return (f"Slot `{result.slot}` → top prediction `{result.predicted}`. Words **right** of the slot carry "
-            f"**{share_right:.1%}** of the total influence (left: {left:.4g}, right: {right:.4g}).")
-
-
-def _query_default(n: int, slot: int) -> int:
-    return max(0, min(n - 1, slot))
-
-
-def _figures(result: CompareResult, query: int | None):
-    bert_labels = [t.display for t in result.bert_tokens.tokens]
-    gpt_labels = [t.display for t in result.gpt_tokens.tokens]
-    bert_mask_pos = next((t.position for t in result.bert_tokens.tokens if t.kind == "mask"), 0)
-    bert_q = bert_mask_pos if query is None else min(int(query), len(bert_labels) - 1)
-    gpt_q = max(0, result.gpt_slot_position - 1) if query is None else min(int(query), len(gpt_labels) - 1)
-    masks = attention_masks_figure(bert_labels, gpt_labels, bert_q, gpt_q,
-                                   f"{result.bert_model}: bidirectional (every token sees all)",
-                                   f"{result.gpt_model}: causal (token t sees ≤ t)")
-    heatmaps = attention_heatmaps_figure([result.bert_attention, result.gpt_attention])
-    return masks, heatmaps
-
-
-def build_compare_tab(ctx: AppContext) -> None:
-    fill_task, gen_task = "fill-mask", "text-generation"
-
-    def run_compare(text: str, top_k: float, word: str, layer: float, head: float, bert_model: str,
-                    gpt_model: str) -> tuple[Any, ...]:
-        bert = ctx.model(bert_model, fill_task)
-        gpt = ctx.model(gpt_model, gen_task)
-        result = compare(bert, gpt, text, top_k=top_k, word=word, layer=layer, head=head)
-        masks_fig, heat_fig = _figures(result, None)
-        bert_label = label_value(result.bert.masks[0].predictions) if result.bert else {}
-        all_masks = [[m.mask_number, p.token, round(p.probability, 4)]
-                     for m in (result.bert.masks if result.bert else ()) for p in m.predictions]
-        notices = notices_markdown(result.notices, result.bert.notices if result.bert else (),
-                                   [result.bert_message] if result.bert_message else (), result.gpt.notices,
-                                   result.gpt_influence.notices)
-        n_tokens = max(len(result.bert_tokens.tokens), len(result.gpt_tokens.tokens))
-        bert_cfg, gpt_cfg = bert.model.config, gpt.model.config
-        sliders = (
-            gr.Slider(maximum=max(1, n_tokens - 1),  # starts on the gap, as drawn
-                      value=next((t.position for t in result.bert_tokens.tokens if t.kind == "mask"), 0)),
-            gr.Slider(maximum=max(bert_cfg.num_hidden_layers, gpt_cfg.num_hidden_layers)),
-            gr.Slider(maximum=max(bert_cfg.num_attention_heads, gpt_cfg.num_attention_heads)),
-        )
-        return (
-            *sliders,
-            notices,
-            highlighted_tokens(result.bert_tokens), token_table(result.bert_tokens), _special_roles(result.bert_tokens),
-            highlighted_tokens(result.gpt_tokens, hidden_from=result.gpt_slot_position),
-            token_table(result.gpt_tokens),
-            bert_label, all_masks, label_value(result.gpt.predictions),
-            result.gpt.context + " ⟶ " + result.continuation.generated_text,
-            _word_line(result.bert_word) or ("" if not word else "BERT needs a [MASK] to score a word."),
-            _word_line(result.gpt_word),
-            _influence_value(result.bert_influence), _influence_summary(result.bert_influence),
-            _influence_value(result.gpt_influence), _influence_summary(result.gpt_influence),
-            masks_fig, heat_fig, to_json(result),
-        )
-
-    def run_attention(text: str, layer: float, head: float, query: float, bert_model: str, gpt_model: str):
-        """Attention masks (what can token `query` see) and the attention heatmap of one layer and head."""
-        bert = ctx.model(bert_model, fill_task)
-        gpt = ctx.model(gpt_model, gen_task)
-        read = readings(bert, gpt, text)
-        bert_tokens, gpt_tokens = read.bert_tokens, read.gpt_tokens
-        bert_map = clamped_attention_map(bert, bert_tokens, layer, head)
-        gpt_map = clamped_attention_map(gpt, gpt_tokens, layer, head)
-        q = check_int(query, "Token position", 0, 10_000)
-        masks = attention_masks_figure([t.display for t in bert_tokens.tokens], [t.display for t in gpt_tokens.tokens],
-                                       min(q, len(bert_tokens.tokens) - 1), min(q, len(gpt_tokens.tokens) - 1),
-                                       f"{bert.name}: bidirectional", f"{gpt.name}: causal")
-        return masks, attention_heatmaps_figure([bert_map, gpt_map]), to_json({"bert": bert_map, "gpt": gpt_map})
-
-    def run_generate(text: str, max_new_tokens: float, strategy: str, temperature: float, top_k: float,
-                     top_p: float, seed: str | None, gpt_model: str):
-        """Stream GPT-2's continuation of the text left of the first [MASK] (or all of it)."""
-        gpt = ctx.model(gpt_model, gen_task)
-        context = next_token_distribution(gpt, text, 1).context
-        settings = GenerationSettings(max_new_tokens=max_new_tokens, strategy=strategy, temperature=temperature,
-                                      top_k=top_k, top_p=top_p, seed=(seed or "").strip() or None)
-        for result in stream_generate(gpt, context, settings):
-            chips = [(context, None)] + [(t.token.replace("␣", " "), round(t.probability, 3)) for t in result.tokens]
-            status = [f"Stopped: {result.stop_reason}."] if result.finished else []
-            yield chips, notices_markdown(result.notices, status), to_json(result)
-
-    # ---- layout ---------------------------------------------------------------------------
-    gr.Markdown("Type a sentence with a gap — `[MASK]` or `___`. **BERT** fills the gap using the words on "
-                "**both sides**; **GPT-2** can only use the words **to its left**.")
-    with gr.Row():
-        with gr.Column(scale=3):
-            text = gr.Textbox(value=EXAMPLES[0], label="Sentence", lines=2, max_lines=8)
-            gr.Examples(EXAMPLES, inputs=[text], label="Examples")
-        with gr.Column(scale=2):
-            top_k = gr.Slider(1, 20, value=5, step=1, label="Top-k predictions")
-            word = gr.Textbox(label="Score a word in the slot (optional)", placeholder="e.g. electric")
-            with gr.Row():
-                bert_model = model_dropdown(ctx, fill_task, "Encoder (BERT)")
-                gpt_model = model_dropdown(ctx, gen_task, "Decoder (GPT-2)")
-    run = gr.Button("Compare", variant="primary")
-    notices = gr.Markdown()
-    with gr.Row(equal_height=False):
-        with gr.Column():
-            gr.Markdown("### BERT — encoder, sees both sides")
-            bert_tokens = gr.HighlightedText(label="Tokens BERT sees (WordPiece; ## = continues a word)",
-                                             color_map=TOKEN_COLORS, show_legend=True, elem_id="bert-tokens")
-            with gr.Accordion("Token ids", open=False):
-                bert_table = gr.Dataframe(headers=TOKEN_TABLE_HEADERS, interactive=False)
-            bert_roles = gr.Markdown()
-            bert_label = gr.Label(label="Prediction for the first [MASK]", elem_id="bert-predictions")
-            bert_masks = gr.Dataframe(headers=["mask", "token", "probability"], interactive=False,
-                                      label="All masks")
-            bert_word = gr.Markdown()
-        with gr.Column():
-            gr.Markdown("### GPT-2 — decoder, sees only the left")
-            gpt_tokens = gr.HighlightedText(
-                label="Tokens GPT-2 reads (byte-level BPE; ␣ = leading space; no special tokens; "
-                      "the gap is filled with BERT's guess)",
-                color_map=TOKEN_COLORS, show_legend=True, elem_id="gpt-tokens")
-            with gr.Accordion("Token ids", open=False):
-                gpt_table = gr.Dataframe(headers=TOKEN_TABLE_HEADERS, interactive=False)
-            gpt_label = gr.Label(label="Next token after the text left of the slot", elem_id="gpt-predictions")
-            gpt_continuation = gr.Textbox(label="Greedy continuation from the slot", interactive=False)
-            gpt_word = gr.Markdown()
-    gr.Markdown("### Context direction — measured\nHow much each word moves the prediction for the slot "
-                "(gradient × input, strongest word = 1). Words right of the slot influence BERT; for GPT-2 "
-                "they are exactly 0.")
-    with gr.Row():
-        with gr.Column():
-            bert_influence = gr.HighlightedText(label="Influence on BERT", elem_id="bert-influence")
-            bert_influence_note = gr.Markdown()
-        with gr.Column():
-            gpt_influence = gr.HighlightedText(label="Influence on GPT-2", elem_id="gpt-influence")
-            gpt_influence_note = gr.Markdown()
-    gr.Markdown("### Attention masks and weights")
-    with gr.Row():
-        query = gr.Slider(0, 63, value=0, step=1, label="What can token i see? (position i)")
-        layer = gr.Slider(1, 24, value=1, step=1, label="Layer")
-        head = gr.Slider(1, 16, value=1, step=1, label="Head")
-    masks_plot = gr.Plot(label="Attention masks", elem_id="attention-masks")
-    heat_plot = gr.Plot(label="Attention weights", elem_id="attention-weights")
-    with gr.Accordion("Let GPT-2 keep writing (streamed)", open=False):
-        with gr.Row():
-            max_new = gr.Slider(1, MAX_NEW_TOKENS, value=30, step=1, label="Max new tokens")
-            strategy = gr.Radio(["greedy", "sample"], value="greedy", label="Decoding")
-            temperature = gr.Slider(0.05, 2.0, value=1.0, step=0.05, label="Temperature")
-            gen_top_k = gr.Slider(0, 100, value=50, step=1, label="Top-k (0 = off)")
-            top_p = gr.Slider(0.05, 1.0, value=0.95, step=0.05, label="Top-p")
-            seed = gr.Textbox(value="", label="Seed (sampling; blank = random)", max_lines=1)
-        write = gr.Button("Generate")
-        generated = gr.HighlightedText(label="Generated text, coloured by the model's probability of each token",
-                                       elem_id="gpt-generated")
-        gen_notices = gr.Markdown()
-        with gr.Accordion("Generation (JSON)", open=False):
-            gen_json = gr.JSON(show_label=False)
-    with gr.Accordion("Full result (JSON)", open=False):
-        result_json = gr.JSON()
-
-    outputs = [query, layer, head, notices, bert_tokens, bert_table, bert_roles, gpt_tokens, gpt_table, bert_label, bert_masks,
-               gpt_label, gpt_continuation, bert_word, gpt_word, bert_influence, bert_influence_note,
-               gpt_influence, gpt_influence_note, masks_plot, heat_plot, result_json]
-    inputs = [text, top_k, word, layer, head, bert_model, gpt_model]
-    run.click(user_errors(run_compare), inputs, outputs, api_name="compare")
-    text.submit(user_errors(run_compare), inputs, outputs, api_visibility="private")
-    attention_json = gr.JSON(visible=False)
-    for control in (query, layer, head):
-        control.release(user_errors(run_attention), [text, layer, head, query, bert_model, gpt_model],
-                        [masks_plot, heat_plot, attention_json],
-                        api_name="attention" if control is layer else None,
-                        api_visibility="public" if control is layer else "private")
-    write.click(user_errors(run_generate),
-                [text, max_new, strategy, temperature, gen_top_k, top_p, seed, gpt_model],
-                [generated, gen_notices, gen_json], api_name="generate")
-
-    # API-only endpoints for scripts (gradio_client): each returns the structured result as JSON.
-    json_endpoint(ctx, fill_mask_api, "fill_mask", model=ctx.profile.default(fill_task))
-    json_endpoint(ctx, next_token_api, "next_token", model=ctx.profile.default(gen_task))
-    json_endpoint(ctx, tokenize_api, "tokenize", model=ctx.profile.default(fill_task))
+def run_generate(ctx: AppContext, text: str, max_new_tokens: int = 30, strategy: str = "greedy",
+                 temperature: float = 1.0, top_k: int = 50, top_p: float = 0.95, seed: str = "",
+                 gpt_model: str = "gpt2") -> Iterator[GenerationResult]:
+    """Stream GPT-2's continuation of the text left of the first [MASK] (or all of it)."""
+    gpt = ctx.model(gpt_model, GEN_TASK)
+    context, _ = left_context(text)
+    settings = GenerationSettings(max_new_tokens=max_new_tokens, strategy=strategy, temperature=temperature,
+                                  top_k=top_k, top_p=top_p, seed=(seed or "").strip() or None)
+    yield from stream_generate(gpt, context, settings)
 
 
 def fill_mask_api(ctx: AppContext, text: str, top_k: int = 5, model: str = "bert-base-uncased") -> FillMaskResult:
     """BERT's top-k tokens for every [MASK] (or ___) in the text."""
-    return fill_mask(ctx.model(model, "fill-mask"), text, top_k)
+    return fill_mask(ctx.model(model, FILL_TASK), text, top_k)
 
 
 def next_token_api(ctx: AppContext, text: str, top_k: int = 5, model: str = "gpt2") -> NextTokenResult:
     """GPT-2's top-k next tokens given the text left of the first [MASK] (or all of it)."""
-    return next_token_distribution(ctx.model(model, "text-generation"), text, top_k)
+    return next_token_distribution(ctx.model(model, GEN_TASK), text, top_k)
 
 
 def tokenize_api(ctx: AppContext, text: str, model: str = "bert-base-uncased") -> TokenizedText:
@@ -248,3 +83,296 @@ def tokenize_api(ctx: AppContext, text: str, model: str = "bert-base-uncased") -
     # Models with a mask token read "[MASK]" as their mask; left-to-right models keep their most recent tokens.
     model_text = with_mask_token(cleaned.text, mask_token) if mask_token else cleaned.text
     return tokenize(lm, model_text, keep="start" if mask_token else "end")
+
+
+# ---- views: result → what each component shows ---------------------------------------------------
+
+@dataclass(frozen=True)
+class SliderRange:
+    """A slider's new range (and value, when it should move)."""
+
+    maximum: int
+    value: int | None = None
+
+
+@dataclass(frozen=True)
+class CompareView:
+    """One value per output component; field names are the component names in the layout."""
+
+    query: SliderRange
+    layer: SliderRange
+    head: SliderRange
+    notices: str
+    bert_tokens: list[tuple[str, str]]
+    bert_table: list[list[Any]]
+    bert_roles: str
+    gpt_tokens: list[tuple[str, str]]
+    gpt_table: list[list[Any]]
+    bert_label: dict[str, float]
+    bert_masks: list[list[Any]]
+    gpt_label: dict[str, float]
+    gpt_continuation: str
+    bert_word: str
+    gpt_word: str
+    bert_influence: list[tuple[str, float | None]]
+    bert_influence_note: str
+    gpt_influence: list[tuple[str, float | None]]
+    gpt_influence_note: str
+    masks_plot: Any
+    heat_plot: Any
+    result_json: Any
+
+
+@dataclass(frozen=True)
+class AttentionView:
+    masks_plot: Any
+    heat_plot: Any
+
+
+@dataclass(frozen=True)
+class GenerationView:
+    generated: list[tuple[str, float | None]]
+    gen_notices: str
+    gen_json: Any
+
+
+def word_line(wp: WordProbability | None) -> str:
+    if wp is None:
+        return ""
+    pieces = " + ".join(f"`{p}` {q:.2%}" for p, q in zip(wp.pieces, wp.piece_probabilities))
+    return f"**P('{wp.word}') = {wp.probability:.3%}** — pieces: {pieces}. _Method: {wp.method}._"
+
+
+def special_roles(tokens: TokenizedText) -> str:
+    seen = [t.piece for t in tokens.tokens if t.kind in ("special", "mask", "unknown")]
+    rows = [f"`{p}` — {SPECIAL_TOKEN_ROLES[p]}" for p in dict.fromkeys(seen) if p in SPECIAL_TOKEN_ROLES]
+    return "  \n".join(rows)
+
+
+def influence_value(result: InfluenceResult | None) -> list[tuple[str, float | None]]:
+    if result is None:
+        return []
+    spans = [(w.start, w.end, w.share) for w in result.words if w.side != "slot"]
+    return highlighted_scores(result.text, spans)
+
+
+def influence_summary(result: InfluenceResult | None) -> str:
+    if result is None:
+        return ""
+    left, right = result.total("left"), result.total("right")
+    share_right = right / (left + right) if left + right else 0.0
+    return (f"Slot `{result.slot}` → top prediction `{result.predicted}`. Words **right** of the slot carry "
+            f"**{share_right:.1%}** of the total influence (left: {left:.4g}, right: {right:.4g}).")
+
+
+def compare_view(result: CompareResult) -> CompareView:
+    masks = result.bert.masks if result.bert else ()
+    n_tokens = max(len(result.bert_tokens.tokens), len(result.gpt_tokens.tokens))
+    return CompareView(
+        query=SliderRange(maximum=max(1, n_tokens - 1), value=result.bert_mask.query),  # starts where drawn
+        layer=SliderRange(maximum=result.layers),
+        head=SliderRange(maximum=result.heads),
+        notices=notices_markdown(result.notices, result.bert.notices if result.bert else (),
+                                 [result.bert_message] if result.bert_message else (), result.gpt.notices,
+                                 result.gpt_influence.notices),
+        bert_tokens=highlighted_tokens(result.bert_tokens),
+        bert_table=token_table(result.bert_tokens),
+        bert_roles=special_roles(result.bert_tokens),
+        gpt_tokens=highlighted_tokens(result.gpt_tokens, hidden_from=result.gpt_slot_position),
+        gpt_table=token_table(result.gpt_tokens),
+        bert_label=label_value(masks[0].predictions) if masks else {},
+        bert_masks=[[m.mask_number, p.token, round(p.probability, 4)] for m in masks for p in m.predictions],
+        gpt_label=label_value(result.gpt.predictions),
+        gpt_continuation=result.gpt.context + " ⟶ " + result.continuation.generated_text,
+        # A word was scored (GPT-2 always can) but BERT had no gap to score it in.
+        bert_word=word_line(result.bert_word) or (NO_MASK_FOR_WORD if result.gpt_word else ""),
+        gpt_word=word_line(result.gpt_word),
+        bert_influence=influence_value(result.bert_influence),
+        bert_influence_note=influence_summary(result.bert_influence),
+        gpt_influence=influence_value(result.gpt_influence),
+        gpt_influence_note=influence_summary(result.gpt_influence),
+        masks_plot=attention_masks_figure([result.bert_mask, result.gpt_mask]),
+        heat_plot=attention_heatmaps_figure([result.bert_attention, result.gpt_attention]),
+        result_json=to_json(result),
+    )
+
+
+def attention_view(result: AttentionComparison) -> AttentionView:
+    return AttentionView(masks_plot=attention_masks_figure([result.bert_mask, result.gpt_mask]),
+                         heat_plot=attention_heatmaps_figure([result.bert, result.gpt]))
+
+
+def generation_view(result: GenerationResult) -> GenerationView:
+    """The prompt, then each new token coloured by its probability."""
+    chips = [(result.prompt, None)] + [(t.token.replace("␣", " "), round(t.probability, 3)) for t in result.tokens]
+    status = [f"Stopped: {result.stop_reason}."] if result.finished else []
+    return GenerationView(generated=chips, gen_notices=notices_markdown(result.notices, status),
+                          gen_json=to_json(result))
+
+
+# ---- layout ------------------------------------------------------------------------------------------
+
+Components = dict[str, Any]  # component name → gradio component
+
+
+def _layout_inputs(ctx: AppContext) -> Components:
+    gr.Markdown("Type a sentence with a gap — `[MASK]` or `___`. **BERT** fills the gap using the words on "
+                "**both sides**; **GPT-2** can only use the words **to its left**.")
+    with gr.Row():
+        with gr.Column(scale=3):
+            text = gr.Textbox(value=EXAMPLES[0], label="Sentence", lines=2, max_lines=8)
+            gr.Examples(EXAMPLES, inputs=[text], label="Examples")
+        with gr.Column(scale=2):
+            top_k = gr.Slider(1, 20, value=5, step=1, label="Top-k predictions")
+            word = gr.Textbox(label="Score a word in the slot (optional)", placeholder="e.g. electric")
+            with gr.Row():
+                bert_model = model_dropdown(ctx, FILL_TASK, "Encoder (BERT)")
+                gpt_model = model_dropdown(ctx, GEN_TASK, "Decoder (GPT-2)")
+    run = gr.Button("Compare", variant="primary")
+    notices = gr.Markdown()
+    return dict(text=text, top_k=top_k, word=word, bert_model=bert_model, gpt_model=gpt_model, run=run,
+                notices=notices)
+
+
+def _layout_bert_column() -> Components:
+    gr.Markdown("### BERT — encoder, sees both sides")
+    c = dict(bert_tokens=gr.HighlightedText(label="Tokens BERT sees (WordPiece; ## = continues a word)",
+                                            color_map=TOKEN_COLORS, show_legend=True, elem_id="bert-tokens"))
+    with gr.Accordion("Token ids", open=False):
+        c["bert_table"] = gr.Dataframe(headers=TOKEN_TABLE_HEADERS, interactive=False)
+    c["bert_roles"] = gr.Markdown()
+    c["bert_label"] = gr.Label(label="Prediction for the first [MASK]", elem_id="bert-predictions")
+    c["bert_masks"] = gr.Dataframe(headers=["mask", "token", "probability"], interactive=False, label="All masks")
+    c["bert_word"] = gr.Markdown()
+    return c
+
+
+def _layout_gpt_column() -> Components:
+    gr.Markdown("### GPT-2 — decoder, sees only the left")
+    c = dict(gpt_tokens=gr.HighlightedText(
+        label="Tokens GPT-2 reads (byte-level BPE; ␣ = leading space; no special tokens; "
+              "the gap is filled with BERT's guess)",
+        color_map=TOKEN_COLORS, show_legend=True, elem_id="gpt-tokens"))
+    with gr.Accordion("Token ids", open=False):
+        c["gpt_table"] = gr.Dataframe(headers=TOKEN_TABLE_HEADERS, interactive=False)
+    c["gpt_label"] = gr.Label(label="Next token after the text left of the slot", elem_id="gpt-predictions")
+    c["gpt_continuation"] = gr.Textbox(label="Greedy continuation from the slot", interactive=False)
+    c["gpt_word"] = gr.Markdown()
+    return c
+
+
+def _layout_influence() -> Components:
+    gr.Markdown("### Context direction — measured\nHow much each word moves the prediction for the slot "
+                "(gradient × input, strongest word = 1). Words right of the slot influence BERT; for GPT-2 "
+                "they are exactly 0.")
+    c: Components = {}
+    with gr.Row():
+        with gr.Column():
+            c["bert_influence"] = gr.HighlightedText(label="Influence on BERT", elem_id="bert-influence")
+            c["bert_influence_note"] = gr.Markdown()
+        with gr.Column():
+            c["gpt_influence"] = gr.HighlightedText(label="Influence on GPT-2", elem_id="gpt-influence")
+            c["gpt_influence_note"] = gr.Markdown()
+    return c
+
+
+def _layout_attention() -> Components:
+    gr.Markdown("### Attention masks and weights")
+    with gr.Row():
+        query = gr.Slider(0, 63, value=0, step=1, label="What can token i see? (position i)")
+        layer = gr.Slider(1, 24, value=1, step=1, label="Layer")
+        head = gr.Slider(1, 16, value=1, step=1, label="Head")
+    return dict(query=query, layer=layer, head=head,
+                masks_plot=gr.Plot(label="Attention masks", elem_id="attention-masks"),
+                heat_plot=gr.Plot(label="Attention weights", elem_id="attention-weights"))
+
+
+def _layout_generation() -> Components:
+    c: Components = {}
+    with gr.Accordion("Let GPT-2 keep writing (streamed)", open=False):
+        with gr.Row():
+            c["max_new_tokens"] = gr.Slider(1, MAX_NEW_TOKENS, value=30, step=1, label="Max new tokens")
+            c["strategy"] = gr.Radio(["greedy", "sample"], value="greedy", label="Decoding")
+            c["temperature"] = gr.Slider(0.05, 2.0, value=1.0, step=0.05, label="Temperature")
+            c["gen_top_k"] = gr.Slider(0, 100, value=50, step=1, label="Top-k (0 = off)")
+            c["top_p"] = gr.Slider(0.05, 1.0, value=0.95, step=0.05, label="Top-p")
+            c["seed"] = gr.Textbox(value="", label="Seed (sampling; blank = random)", max_lines=1)
+        c["write"] = gr.Button("Generate")
+        c["generated"] = gr.HighlightedText(
+            label="Generated text, coloured by the model's probability of each token", elem_id="gpt-generated")
+        c["gen_notices"] = gr.Markdown()
+        with gr.Accordion("Generation (JSON)", open=False):
+            c["gen_json"] = gr.JSON(show_label=False)
+    return c
+
+
+# ---- wiring ------------------------------------------------------------------------------------------
+
+def _values(view: Any) -> tuple[Any, ...]:
+    """A view → component values in field order (slider ranges become slider updates)."""
+    values = (getattr(view, f.name) for f in dataclasses.fields(view))
+    return tuple(gr.Slider(**{k: v for k, v in dataclasses.asdict(value).items() if v is not None})
+                 if isinstance(value, SliderRange) else value for value in values)
+
+
+def _outputs(c: Components, view_type: type) -> list[Any]:
+    """The components a view fills, in its field order."""
+    return [c[f.name] for f in dataclasses.fields(view_type)]
+
+
+def _shown(ctx: AppContext, handler: Callable, view: Callable) -> Callable:
+    """A UI event function: `handler(ctx, *inputs)` shown through `view` (every step, for streams)."""
+    run = functools.partial(handler, ctx)
+    if inspect.isgeneratorfunction(handler):
+        def show_steps(*inputs):
+            for result in run(*inputs):
+                yield _values(view(result))
+        return user_errors(show_steps)
+
+    def show(*inputs):
+        return _values(view(run(*inputs)))
+    return user_errors(show)
+
+
+def _wire(ctx: AppContext, c: Components) -> None:
+    compare_inputs = [c[n] for n in ("text", "top_k", "word", "layer", "head", "bert_model", "gpt_model")]
+    show_compare = _shown(ctx, run_compare, compare_view)
+    for event in (c["run"].click, c["text"].submit):
+        event(show_compare, compare_inputs, _outputs(c, CompareView), api_name="compare_view",
+              api_visibility="private")
+    attention_inputs = [c[n] for n in ("text", "layer", "head", "query", "bert_model", "gpt_model")]
+    show_attention = _shown(ctx, run_attention, attention_view)
+    for slider in (c["query"], c["layer"], c["head"]):
+        slider.release(show_attention, attention_inputs, _outputs(c, AttentionView), api_name="attention_view",
+                       api_visibility="private")
+    generate_inputs = [c[n] for n in ("text", "max_new_tokens", "strategy", "temperature", "gen_top_k", "top_p",
+                                      "seed", "gpt_model")]
+    c["write"].click(_shown(ctx, run_generate, generation_view), generate_inputs, _outputs(c, GenerationView),
+                     api_name="generate_view", api_visibility="private")
+
+
+def _publish_api(ctx: AppContext) -> None:
+    """Named JSON endpoints for scripts (gradio_client), defaulting to the profile's models."""
+    bert, gpt = ctx.profile.default(FILL_TASK), ctx.profile.default(GEN_TASK)
+    json_endpoint(ctx, run_compare, "compare", bert_model=bert, gpt_model=gpt)
+    json_endpoint(ctx, run_attention, "attention", bert_model=bert, gpt_model=gpt)
+    json_endpoint(ctx, run_generate, "generate", gpt_model=gpt)
+    json_endpoint(ctx, fill_mask_api, "fill_mask", model=bert)
+    json_endpoint(ctx, next_token_api, "next_token", model=gpt)
+    json_endpoint(ctx, tokenize_api, "tokenize", model=bert)
+
+
+def build_compare_tab(ctx: AppContext) -> None:
+    c = _layout_inputs(ctx)
+    with gr.Row(equal_height=False):
+        with gr.Column():
+            c |= _layout_bert_column()
+        with gr.Column():
+            c |= _layout_gpt_column()
+    c |= _layout_influence()
+    c |= _layout_attention()
+    c |= _layout_generation()
+    with gr.Accordion("Full result (JSON)", open=False):
+        c["result_json"] = gr.JSON()
+    _wire(ctx, c)
+    _publish_api(ctx)

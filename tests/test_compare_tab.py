@@ -1,0 +1,134 @@
+"""The Compare tab without a server: its handlers on the tiny models, and what each component shows."""
+
+import dataclasses
+
+import gradio as gr
+import pytest
+
+from playground.core.errors import PlaygroundError
+from playground.models.cards import load_catalog
+from playground.models.context import AppContext
+from playground.models.profiles import tiny_profile
+from playground.ui.tabs.compare import (NO_MASK_FOR_WORD, AttentionView, CompareView, GenerationView, SliderRange,
+                                        _shown, attention_view, build_compare_tab, compare_view, generation_view,
+                                        run_attention, run_compare, run_generate)
+from playground.ui.widgets import to_json
+
+TESLA = "Tesla is an American [MASK] company headquartered in Austin, Texas."
+MODELS = ("tiny-bert", "tiny-gpt2")
+
+
+@pytest.fixture(scope="module")
+def ctx(store):
+    return AppContext(store=store, profile=tiny_profile(), catalog=load_catalog())
+
+
+@pytest.fixture(scope="module")
+def tesla(ctx):
+    return run_compare(ctx, TESLA, 5, "electric", 1, 1, *MODELS)
+
+
+@pytest.fixture(scope="module")
+def tesla_view(tesla):
+    return compare_view(tesla)
+
+
+def test_compare_view_shows_both_models_tokens(tesla, tesla_view):
+    assert tesla_view.bert_tokens[0] == ("[CLS]", "special") and ("[MASK]", "mask") in tesla_view.bert_tokens
+    assert tesla_view.bert_table[0] == [0, "[CLS]", tesla.bert_tokens.input_ids[0], "special"]
+    assert "[CLS]" in tesla_view.bert_roles and "[MASK]" in tesla_view.bert_roles
+    gpt_chips = [chip for chip, _ in tesla_view.gpt_tokens]
+    assert "␣is" in gpt_chips and "[CLS]" not in gpt_chips
+    # From the slot on, GPT-2's tokens are shown as hidden from it.
+    kinds = [kind for _, kind in tesla_view.gpt_tokens]
+    assert set(kinds[tesla.gpt_slot_position:]) == {"hidden from the slot"}
+    assert "hidden from the slot" not in kinds[:tesla.gpt_slot_position]
+
+
+def test_compare_view_shows_predictions_words_and_influence(tesla, tesla_view):
+    assert len(tesla_view.bert_label) == 5 and all(0 <= p <= 1 for p in tesla_view.bert_label.values())
+    assert len(tesla_view.bert_masks) == 5 and {row[0] for row in tesla_view.bert_masks} == {1}
+    assert len(tesla_view.gpt_label) == 5
+    assert tesla_view.gpt_continuation == "Tesla is an American ⟶ " + tesla.continuation.generated_text
+    assert tesla_view.bert_word.startswith("**P('electric') = ") and tesla_view.gpt_word.startswith("**P('electric')")
+    assert "Texas" in [chip for chip, _ in tesla_view.gpt_influence]
+    assert "Words **right** of the slot carry **0.0%**" in tesla_view.gpt_influence_note
+    assert "carry **0.0%**" not in tesla_view.bert_influence_note
+    assert tesla_view.result_json == to_json(tesla)
+
+
+def test_compare_view_sets_the_sliders_from_the_result(tesla, bert, gpt, tesla_view):
+    n = max(len(tesla.bert_tokens.tokens), len(tesla.gpt_tokens.tokens))
+    mask_position = next(t.position for t in tesla.bert_tokens.tokens if t.kind == "mask")
+    assert tesla_view.query == SliderRange(maximum=n - 1, value=mask_position)  # starts on the gap, as drawn
+    assert tesla_view.layer == SliderRange(maximum=max(bert.model.config.num_hidden_layers,
+                                                       gpt.model.config.num_hidden_layers))
+    assert tesla_view.head == SliderRange(maximum=max(bert.model.config.num_attention_heads,
+                                                      gpt.model.config.num_attention_heads))
+
+
+def test_compare_view_draws_both_masks_from_the_gap(tesla, tesla_view):
+    bert_ax, gpt_ax = tesla_view.masks_plot.axes
+    n_bert, n_gpt = len(tesla.bert_tokens.tokens), len(tesla.gpt_tokens.tokens)
+    assert bert_ax.get_title().endswith(f"'[MASK]' sees {n_bert} of {n_bert} tokens")
+    assert "bidirectional" in bert_ax.get_title() and "causal" in gpt_ax.get_title()
+    # GPT-2 predicts the slot from the token before it, which sees itself and everything to its left.
+    assert gpt_ax.get_title().endswith(f"sees {tesla.gpt_slot_position} of {n_gpt} tokens")
+    assert tesla_view.heat_plot.axes[0].get_title().startswith("tiny-bert: layer 1/")
+
+
+def test_compare_without_a_mask_explains_bert_and_a_scored_word(ctx):
+    view = compare_view(run_compare(ctx, "Tesla is an American company", 3, "electric", 1, 1, *MODELS))
+    assert view.bert_word == NO_MASK_FOR_WORD and view.gpt_word.startswith("**P('electric')")
+    assert view.bert_label == {} and view.bert_masks == []
+    assert view.bert_influence == [] and view.bert_influence_note == ""
+    assert "[MASK]" in view.notices
+    unscored = compare_view(run_compare(ctx, "Tesla is an American company", 3, "", 1, 1, *MODELS))
+    assert unscored.bert_word == unscored.gpt_word == ""
+
+
+def test_attention_handler_clamps_and_the_view_draws_the_chosen_query(ctx):
+    result = run_attention(ctx, TESLA, 2, 1, 3, *MODELS)
+    assert result.bert.layer == result.gpt.layer == 2
+    assert result.bert_mask.query == result.gpt_mask.query == 3
+    assert set(to_json(result)) >= {"bert", "gpt"}
+    bert_ax, gpt_ax = attention_view(result).masks_plot.axes
+    assert gpt_ax.get_title().endswith(f"sees 4 of {len(result.gpt.tokens)} tokens")
+    assert bert_ax.get_title().endswith(f"sees {len(result.bert.tokens)} of {len(result.bert.tokens)} tokens")
+    far = run_attention(ctx, TESLA, 1, 1, 500, *MODELS)  # past the end: the last token of each sentence
+    assert far.bert_mask.query == len(far.bert.tokens) - 1 and far.gpt_mask.query == len(far.gpt.tokens) - 1
+    with pytest.raises(PlaygroundError, match="Token position"):
+        run_attention(ctx, TESLA, 1, 1, -1, *MODELS)
+
+
+def test_generate_streams_from_the_left_context(ctx):
+    steps = list(run_generate(ctx, TESLA, 5, "greedy", 1.0, 0, 1.0, "", "tiny-gpt2"))
+    assert len(steps) >= 2 and steps[-1].finished and len(steps[-1].tokens) <= 5
+    assert {s.prompt for s in steps} == {"Tesla is an American"}
+    first, last = generation_view(steps[0]), generation_view(steps[-1])
+    assert first.generated[0] == ("Tesla is an American", None) and len(first.generated) == 2
+    assert last.gen_notices.endswith(f"Stopped: {steps[-1].stop_reason}.") and "Stopped" not in first.gen_notices
+    assert last.gen_json == to_json(steps[-1])
+    with pytest.raises(PlaygroundError, match="Seed"):
+        list(run_generate(ctx, "Tesla is", 3, "sample", 1.0, 0, 1.0, "abc", "tiny-gpt2"))
+
+
+def test_ui_events_return_one_value_per_component_and_show_errors(ctx):
+    show = _shown(ctx, run_compare, compare_view)
+    values = show(TESLA, 3, "", 1, 1, *MODELS)
+    assert len(values) == len(dataclasses.fields(CompareView))
+    assert isinstance(values[0], gr.Slider) and values[0].maximum >= 1
+    with pytest.raises(gr.Error, match="empty"):
+        show("", 3, "", 1, 1, *MODELS)
+    steps = list(_shown(ctx, run_generate, generation_view)("Tesla", 2, "greedy", 1.0, 0, 1.0, "", "tiny-gpt2"))
+    assert len(steps) == 2 and all(len(s) == len(dataclasses.fields(GenerationView)) for s in steps)
+    assert len(_shown(ctx, run_attention, attention_view)(TESLA, 1, 1, 0, *MODELS)) == len(
+        dataclasses.fields(AttentionView))
+
+
+def test_tab_publishes_json_endpoints_and_keeps_its_own_events_private(ctx):
+    with gr.Blocks() as demo:
+        build_compare_tab(ctx)
+    visibility = {fn.api_name: fn.api_visibility for fn in demo.fns.values()}
+    public = {name for name, seen in visibility.items() if seen == "public"}
+    assert public == {"compare", "attention", "generate", "fill_mask", "next_token", "tokenize"}
