@@ -8,6 +8,7 @@ API); pure views (result → what each component shows); layout of each sub-tab;
 
 from __future__ import annotations
 
+import functools
 import html
 import inspect
 from types import SimpleNamespace
@@ -50,9 +51,9 @@ TOKEN_ID_HEADERS = ["tokenizer", "position", "piece", "id", "kind"]
 INTRO = ("How the two families were **trained**: BERT hides tokens and predicts them from both sides "
          "(plus next-sentence prediction); GPT-2 predicts the next token from the left. Each objective "
          "below runs live on the same models as the Compare tab.")
-MLM_INTRO = ("BERT's pre-training selects ~15% of the tokens; of those, **80% → [MASK]**, **10% → a random token**, "
-             "**10% unchanged**, and BERT must recover every selected token at once. GPT-2 is scored on the very "
-             "same slots, each predicted from the true text on its left.")
+MLM_INTRO = ("BERT's pre-training selects ~15% of the tokens; of those, **80% → [MASK]**, **10% → a random "
+             "token**, **10% unchanged**, and BERT must recover every selected token at once. GPT-2 is scored on "
+             "the very same slots, each predicted from the true text on its left.")
 NSP_INTRO = ("BERT's second objective: does sentence B really follow sentence A? Both go in as one input, "
              "`[CLS] A [SEP] B [SEP]`, told apart by segment ids (token_type_ids 0 / 1); the NSP head reads `[CLS]`.")
 STEPS_INTRO = ("GPT-2 writes one token at a time, each from the tokens on its left. Every step shows the top "
@@ -373,7 +374,7 @@ def token_id_rows(result: TokenizerComparison) -> list[list[Any]]:
 
 
 # ---- layout: one helper per sub-tab, returning its components by name ------------------------------
-# Output components are named like the fields of their view, so wiring is `outputs(ui, View)`.
+# Output components are named like the fields of their view, so wiring is `_outputs(ui, View)`.
 
 def _layout_mlm(ctx: AppContext) -> SimpleNamespace:
     gr.Markdown(MLM_INTRO)
@@ -502,12 +503,12 @@ def _layout_tokenizers(ctx: AppContext) -> SimpleNamespace:
 
 # ---- wiring ----------------------------------------------------------------------------------------
 
-def outputs(ui: SimpleNamespace, view: type[NamedTuple]) -> list[gr.components.Component]:
+def _outputs(ui: SimpleNamespace, view: type[NamedTuple]) -> list[gr.components.Component]:
     """The components a view fills, in the order of its fields."""
     return [getattr(ui, name) for name in view._fields]
 
 
-def shown(ctx: AppContext, handler: Callable, view: Callable) -> Callable:
+def _shown(ctx: AppContext, handler: Callable, view: Callable) -> Callable:
     """A UI event: `handler(ctx, *inputs)` → `view(result)` (each result, for a stream); errors shown."""
     if inspect.isgeneratorfunction(handler):
         def event(*inputs):
@@ -516,11 +517,10 @@ def shown(ctx: AppContext, handler: Callable, view: Callable) -> Callable:
     else:
         def event(*inputs):
             return view(handler(ctx, *inputs))
-    event.__name__ = handler.__name__
     return user_errors(event)
 
 
-def show_tokenizers(ctx: AppContext, text: str, *names: str) -> TokenizersView:
+def _show_tokenizers(ctx: AppContext, text: str, *names: str) -> TokenizersView:
     """The Tokenizers event: its view also needs which model each column asked for."""
     return tokenizers_view(compare_tokenizers_api(ctx, text, *names), names)
 
@@ -531,28 +531,28 @@ def build_objectives_tab(ctx: AppContext) -> None:
     with gr.Tabs():
         with gr.Tab("Masked LM (BERT)", id="pretraining-mlm"):
             mlm = _layout_mlm(ctx)
-            mlm.run.click(shown(ctx, mask_sim_percent, mask_sim_view), mlm.inputs, outputs(mlm, MaskSimView), **private)
+            mlm.run.click(_shown(ctx, mask_sim_percent, mask_sim_view), mlm.inputs, _outputs(mlm, MaskSimView),
+                          **private)
         with gr.Tab("Next sentence (BERT)", id="pretraining-nsp"):
             nsp = _layout_nsp(ctx)
-            nsp.run.click(shown(ctx, nsp_api, nsp_view), nsp.inputs, outputs(nsp, NSPView), **private)
+            nsp.run.click(_shown(ctx, nsp_api, nsp_view), nsp.inputs, _outputs(nsp, NSPView), **private)
         with gr.Tab("Next token, step by step (GPT-2)", id="pretraining-steps"):
             steps = _layout_steps(ctx)
-            steps.run.click(shown(ctx, generate_steps, steps_view), steps.inputs, outputs(steps, StepsView),
+            steps.run.click(_shown(ctx, generate_steps, steps_view), steps.inputs, _outputs(steps, StepsView),
                             **private)
-            steps.pick_run.click(shown(ctx, continue_from_pick, steps_view),
+            steps.pick_run.click(_shown(ctx, continue_from_pick, steps_view),
                                  steps.inputs + [steps.last, steps.pick_step, steps.pick_choice],
-                                 outputs(steps, StepsView), **private)
+                                 _outputs(steps, StepsView), **private)
             steps.pick_step.input(user_errors(candidates_view), [steps.last, steps.pick_step],
-                                  outputs(steps, CandidatesView), **private)
+                                  _outputs(steps, CandidatesView), **private)
         with gr.Tab("Tokenizers", id="pretraining-tokenizers"):
             tok = _layout_tokenizers(ctx)
-            tok.run.click(user_errors(lambda *inputs: show_tokenizers(ctx, *inputs)), tok.inputs,
-                          outputs(tok, TokenizersView), **private)
+            tok.run.click(user_errors(functools.partial(_show_tokenizers, ctx)), tok.inputs,
+                          _outputs(tok, TokenizersView), **private)
 
     json_endpoint(ctx, mask_sim_api, "mask_sim", bert_model=ctx.profile.default(FILL_TASK),
                   gpt_model=ctx.profile.default(GEN_TASK))
     json_endpoint(ctx, nsp_api, "nsp", model=ctx.profile.default(NSP_TASK))
     json_endpoint(ctx, generate_step_api, "generate_step", model=ctx.profile.default(GEN_TASK))
-    json_endpoint(ctx, compare_tokenizers_api, "compare_tokenizers",
-                  **{param: ctx.profile.default(task) for param, (task, _) in
-                     zip(("wordpiece_model", "bpe_model", "sentencepiece_model"), TOKENIZER_TASKS)})
+    json_endpoint(ctx, compare_tokenizers_api, "compare_tokenizers", wordpiece_model=ctx.profile.default(FILL_TASK),
+                  bpe_model=ctx.profile.default(GEN_TASK), sentencepiece_model=ctx.profile.default("summarization"))
