@@ -1,38 +1,157 @@
 """Pre-training tab: each training objective as something to run — BERT's masked-token prediction
 (80/10/10), BERT's next-sentence prediction, GPT-2's next-token generation step by step, and the three
 tokenization schemes side by side.
+
+Reads top-down: constants; handlers (context first, return the task's result, also served as the JSON
+API); pure views (result → what each component shows); layout of each sub-tab; wiring.
 """
 
 from __future__ import annotations
 
+import functools
 import html
-from typing import Any, Iterator
+import inspect
+from types import SimpleNamespace
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import gradio as gr
 
 from playground.core.errors import ModelUnavailable, PlaygroundError
+from playground.core.text_input import clean_text
 from playground.lm.generation import MAX_CANDIDATES, MAX_NEW_TOKENS, GenerationSettings
-from playground.tasks.step_by_step import StepByStepResult, stream_steps
+from playground.models.context import AppContext
 from playground.tasks.mlm_simulator import ACTIONS, PRESET, MaskSimResult, simulate_mlm
 from playground.tasks.nsp import PRESETS as NSP_PRESETS
 from playground.tasks.nsp import NSPResult, next_sentence
-from playground.core.text_input import clean_text
+from playground.tasks.step_by_step import StepByStepResult, stream_steps
 from playground.tasks.tokenizer_compare import EXAMPLES as TOKENIZER_EXAMPLES
 from playground.tasks.tokenizer_compare import TOPICS, TokenizerComparison, compare_tokenizers
-from playground.ui.widgets import TOKEN_COLORS, AppContext, label_value, model_dropdown, notices_markdown, to_json, user_errors
+from playground.ui.widgets import (TOKEN_COLORS, json_endpoint, label_value, model_dropdown, notices_markdown, to_json,
+                                   user_errors)
 
+FILL_TASK, GEN_TASK, NSP_TASK = "fill-mask", "text-generation", "nsp"
 ACTION_COLORS = {"masked": "#f87171", "random": "#fbbf24", "unchanged": "#6ee7b7"}  # red / amber / green
 KIND_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "mask", "unknown", "word", "continuation")}
 SEGMENT_COLORS = {"segment 0 (A)": "#93c5fd", "segment 1 (B)": "#fdba74"}
 TOKENIZER_TASKS = (("fill-mask", "WordPiece (BERT)"), ("text-generation", "byte-level BPE (GPT-2)"),
                    ("summarization", "SentencePiece (Pegasus)"))
+TOKENIZER_SLUGS = ("wordpiece", "bpe", "sentencepiece")  # one column per scheme, in TOKENIZER_TASKS order
+MLM_EXAMPLES = [PRESET, "Tesla is an American electric vehicle and clean energy company headquartered in Austin, "
+                "Texas."]
 MLM_TABLE_HEADERS = ["pos", "token", "happened", "BERT read", "BERT top-1", "BERT rank", "GPT-2 target",
                      "GPT-2 top-1", "GPT-2 rank", "alignment with GPT-2"]
+NSP_TABLE_HEADERS = ["position", "token", "token_type_id", "kind"]
 STEP_TABLE_HEADERS = ["step", "token", "probability", "chosen by", "top candidates (✓ = chosen)"]
 STEP_EXAMPLES = ["Tesla is an American", "The movie was", "Machine learning models"]
+STEP_CHOOSERS = {"model": "model", "kept": "model (kept)", "picked": "you"}  # GenerationStep.source → table cell
+TOKENIZER_SUMMARY_HEADERS = ["tokenizer", "scheme", "tokens", "special tokens added", "unknown", "tokens per word",
+                             "lossless"]
+TOKEN_ID_HEADERS = ["tokenizer", "position", "piece", "id", "kind"]
+
+INTRO = ("How the two families were **trained**: BERT hides tokens and predicts them from both sides "
+         "(plus next-sentence prediction); GPT-2 predicts the next token from the left. Each objective "
+         "below runs live on the same models as the Compare tab.")
+MLM_INTRO = ("BERT's pre-training selects ~15% of the tokens; of those, **80% → [MASK]**, **10% → a random "
+             "token**, **10% unchanged**, and BERT must recover every selected token at once. GPT-2 is scored on "
+             "the very same slots, each predicted from the true text on its left.")
+NSP_INTRO = ("BERT's second objective: does sentence B really follow sentence A? Both go in as one input, "
+             "`[CLS] A [SEP] B [SEP]`, told apart by segment ids (token_type_ids 0 / 1); the NSP head reads `[CLS]`.")
+STEPS_INTRO = ("GPT-2 writes one token at a time, each from the tokens on its left. Every step shows the top "
+               "candidates; pick a different one at any step and the model continues from your choice.")
+TOKENIZERS_INTRO = ("The same text through the three tokenization schemes. The notes are derived from what each "
+                    "tokenizer actually did to *this* text.")
 
 
-# ---- masked-LM simulator: values for the components -------------------------------------------
+# ---- handlers: context first, the task's result out (the API endpoints are these) -----------------
+
+def mask_sim_api(ctx: AppContext, text: str, mask_rate: float = 0.15, seed: int = 0, use_80_10_10: bool = True,
+                 bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> MaskSimResult:
+    """Mask ~mask_rate of the tokens BERT's way (80/10/10), let BERT recover them in one pass, and
+    score GPT-2 on the same slots from their left context."""
+    return simulate_mlm(ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK), text,
+                        mask_rate=mask_rate, seed=seed, use_80_10_10=bool(use_80_10_10))
+
+
+def mask_sim_percent(ctx: AppContext, text: str, rate_percent: float, seed: Any, use_80_10_10: bool,
+                     bert_model: str, gpt_model: str) -> MaskSimResult:
+    """The UI's mask-rate slider is in percent."""
+    try:
+        rate = float(rate_percent) / 100
+    except (TypeError, ValueError):
+        raise PlaygroundError(f"Mask rate must be a percentage between 1 and 100, got {rate_percent!r}.") from None
+    return mask_sim_api(ctx, text, rate, seed, use_80_10_10, bert_model, gpt_model)
+
+
+def nsp_api(ctx: AppContext, sentence_a: str, sentence_b: str, model: str = "bert-base-uncased") -> NSPResult:
+    """IsNext / NotNext probabilities from BERT's next-sentence head for [CLS] A [SEP] B [SEP]."""
+    return next_sentence(ctx.model(model, NSP_TASK), sentence_a, sentence_b)
+
+
+def generate_step_api(ctx: AppContext, prompt: str, max_new_tokens: int = 20, strategy: str = "greedy",
+                      temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, repetition_penalty: float = 1.0,
+                      seed: int | None = None, candidates: int = 5, previous_token_ids: list[int] | None = None,
+                      step: int | None = None, choice_token_id: int | None = None,
+                      model: str = "gpt2") -> Iterator[StepByStepResult]:
+    """Generate token by token (streamed) with each step's top candidates; with step + choice_token_id
+    (one of that step's candidates) and previous_token_ids, continue from a different candidate."""
+    settings = GenerationSettings(max_new_tokens=max_new_tokens, strategy=strategy, temperature=temperature,
+                                  top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty,
+                                  seed=None if seed is None or seed == "" else seed)
+    yield from stream_steps(ctx.model(model, GEN_TASK), prompt, settings, candidates_k=candidates,
+                            previous_token_ids=previous_token_ids, step=step, choice_token_id=choice_token_id)
+
+
+def generate_steps(ctx: AppContext, prompt: str, max_new_tokens: Any, strategy: str, temperature: Any, top_k: Any,
+                   top_p: Any, repetition_penalty: Any, seed: Any, candidates: Any,
+                   model: str) -> Iterator[StepByStepResult]:
+    """The UI's Generate button: a fresh generation from the step-by-step controls (model last)."""
+    yield from generate_step_api(ctx, prompt, max_new_tokens, strategy, temperature, top_k, top_p,
+                                 repetition_penalty, seed, candidates, model=model)
+
+
+def continue_from_pick(ctx: AppContext, prompt: str, max_new_tokens: Any, strategy: str, temperature: Any,
+                       top_k: Any, top_p: Any, repetition_penalty: Any, seed: Any, candidates: Any, model: str,
+                       last: StepByStepResult | None, step: Any, choice: Any) -> Iterator[StepByStepResult]:
+    """The UI's pick: the last generation (kept in the page) with `choice` at `step`, then the model again."""
+    if last is None:
+        raise PlaygroundError("Generate once first, then pick a different candidate at one of the steps.")
+    if last.prompt != clean_text(prompt, what="prompt").text:
+        raise PlaygroundError("The prompt changed since the last generation: press Generate first.")
+    yield from generate_step_api(ctx, prompt, max_new_tokens, strategy, temperature, top_k, top_p,
+                                 repetition_penalty, seed, candidates, previous_token_ids=last.token_ids, step=step,
+                                 choice_token_id=choice, model=model)
+
+
+def compare_tokenizers_api(ctx: AppContext, text: str, wordpiece_model: str = "bert-base-uncased",
+                           bpe_model: str = "gpt2",
+                           sentencepiece_model: str = "google/pegasus-xsum") -> TokenizerComparison:
+    """The same text through WordPiece, byte-level BPE and SentencePiece, with derived notes."""
+    models, missing = [], []
+    for name in (wordpiece_model, bpe_model, sentencepiece_model):
+        try:
+            models.append(ctx.model(name, "tokenizer-only"))
+        except ModelUnavailable as exc:  # show the others; say which one is missing and how to get it
+            missing.append(str(exc))
+    if not models:
+        raise PlaygroundError(missing[0] if missing else "Choose at least one tokenizer.")
+    return compare_tokenizers(models, text, notices=missing)
+
+
+# ---- views: masked-LM simulator --------------------------------------------------------------------
+
+class MaskSimView(NamedTuple):
+    scores: str
+    original: list[tuple[str, str | None]]
+    bert_input: list[tuple[str, str | None]]
+    table: list[list[Any]]
+    notices: str
+    json: Any
+
+
+def mask_sim_view(result: MaskSimResult) -> MaskSimView:
+    return MaskSimView(recovery_html(result), original_spans(result), bert_input_spans(result), mlm_rows(result),
+                       notices_markdown(result.notices), to_json(result))
+
 
 def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
@@ -64,7 +183,7 @@ def recovery_html(result: MaskSimResult) -> str:
     )
 
 
-def _original_spans(result: MaskSimResult) -> list[tuple[str, str | None]]:
+def original_spans(result: MaskSimResult) -> list[tuple[str, str | None]]:
     """The text with each selected token's characters coloured by what happened to it."""
     out: list[tuple[str, str | None]] = []
     cursor = 0
@@ -78,7 +197,7 @@ def _original_spans(result: MaskSimResult) -> list[tuple[str, str | None]]:
     return out
 
 
-def _bert_input(result: MaskSimResult) -> list[tuple[str, str | None]]:
+def bert_input_spans(result: MaskSimResult) -> list[tuple[str, str | None]]:
     """The corrupted token sequence BERT reads, selected positions coloured."""
     out: list[tuple[str, str | None]] = []
     plain: list[str] = []
@@ -96,11 +215,11 @@ def _bert_input(result: MaskSimResult) -> list[tuple[str, str | None]]:
     return out
 
 
-def _mlm_rows(result: MaskSimResult) -> list[list[Any]]:
+def mlm_rows(result: MaskSimResult) -> list[list[Any]]:
+    """One row per selected slot, in MLM_TABLE_HEADERS order."""
     rows = []
     for s in result.selected:
-        top = s.predictions[0]
-        gpt = s.gpt
+        top, gpt = s.predictions[0], s.gpt
         gpt_top = f"{gpt.predictions[0].token} ({gpt.predictions[0].probability:.1%})" if gpt.predictions else ""
         rows.append([s.position, s.original, s.action, s.shown, f"{top.token} ({top.probability:.1%})", s.rank,
                      gpt.target or " · ".join(gpt.pieces), gpt_top, gpt.rank if gpt.rank is not None else "",
@@ -108,13 +227,28 @@ def _mlm_rows(result: MaskSimResult) -> list[list[Any]]:
     return rows
 
 
-# ---- next-sentence prediction ------------------------------------------------------------------
+# ---- views: next-sentence prediction ---------------------------------------------------------------
 
-def _segment_chips(result: NSPResult) -> list[tuple[str, str]]:
+class NSPView(NamedTuple):
+    label: dict[str, float]
+    tokens: list[tuple[str, str]]
+    layout: str
+    table: list[list[Any]]
+    notices: str
+    json: Any
+
+
+def nsp_view(result: NSPResult) -> NSPView:
+    rows = [[t.position, t.display, t.segment, t.kind] for t in result.tokens]
+    return NSPView(result.probabilities, segment_chips(result), nsp_markdown(result), rows,
+                   notices_markdown(result.notices), to_json(result))
+
+
+def segment_chips(result: NSPResult) -> list[tuple[str, str]]:
     return [(t.display, f"segment {t.segment} ({'AB'[min(t.segment, 1)]})") for t in result.tokens]
 
 
-def _nsp_markdown(result: NSPResult) -> str:
+def nsp_markdown(result: NSPResult) -> str:
     segments = " ".join(str(t.segment) for t in result.tokens)
     return (f"**Input:** `{result.layout}`  \n**token_type_ids:** `{segments}`  \n"
             f"{sum(t.segment == 0 for t in result.tokens)} tokens in segment 0 ([CLS], A, first [SEP]) and "
@@ -123,28 +257,61 @@ def _nsp_markdown(result: NSPResult) -> str:
             f"NotNext {result.logits[1]:.3f} → **{result.verdict}**.")
 
 
-# ---- step-by-step generation -------------------------------------------------------------------
+# ---- views: step-by-step generation ----------------------------------------------------------------
+
+class StepsView(NamedTuple):
+    text: list[tuple[str, float | None]]
+    table: list[list[Any]]
+    notices: str
+    json: Any
+    last: StepByStepResult  # kept in the page for the next pick
+    pick_step: gr.Dropdown
+    pick_choice: gr.Dropdown
+    pick_label: dict[str, float]
+
+
+class CandidatesView(NamedTuple):
+    pick_choice: gr.Dropdown
+    pick_label: dict[str, float]
+
+
+def steps_view(result: StepByStepResult) -> StepsView:
+    """A fresh generation shows step 1's candidates; a continuation shows the step that was picked."""
+    step = result.picked_step or 1
+    choices, chosen, label = step_candidates(result, step)
+    status = f"Stopped: {result.stop_reason}." if result.finished else f"Generating… step {len(result.steps)}"
+    return StepsView(step_chips(result), step_rows(result), notices_markdown(result.notices, [status]),
+                     to_json(result), result,
+                     gr.Dropdown(choices=[(f"{s.step}: {s.token}", s.step) for s in result.steps], value=step),
+                     gr.Dropdown(choices=choices, value=chosen), label)
+
+
+def candidates_view(last: StepByStepResult | None, step: float | None) -> CandidatesView:
+    """The candidate dropdown and chart for the step chosen in the Step dropdown."""
+    choices, chosen, label = step_candidates(last, step)
+    return CandidatesView(gr.Dropdown(choices=choices, value=chosen), label)
+
 
 def _readable(token: str) -> str:
     return token.replace("␣", " ").replace("↵", "\n")
 
 
-def _step_chips(result: StepByStepResult) -> list[tuple[str, float | None]]:
+def step_chips(result: StepByStepResult) -> list[tuple[str, float | None]]:
     return [(result.prompt, None)] + [(_readable(s.token), round(s.probability, 3)) for s in result.steps]
 
 
-def _step_rows(result: StepByStepResult) -> list[list[Any]]:
-    who = {"model": "model", "kept": "model (kept)", "picked": "you"}
+def step_rows(result: StepByStepResult) -> list[list[Any]]:
+    """One row per step, in STEP_TABLE_HEADERS order; ✓ marks the candidate that was taken."""
     rows = []
     for s in result.steps:
         candidates = " · ".join(f"{'✓' if c.token_id == s.token_id else ''}{c.token} {c.probability:.1%}"
                                 for c in s.candidates)
-        rows.append([s.step, s.token, round(s.probability, 4), who[s.source], candidates])
+        rows.append([s.step, s.token, round(s.probability, 4), STEP_CHOOSERS[s.source], candidates])
     return rows
 
 
-def _candidate_choices(result: StepByStepResult | None,
-                       step: float | None) -> tuple[list[tuple[str, int]], int | None, dict[str, float]]:
+def step_candidates(result: StepByStepResult | None,
+                    step: float | None) -> tuple[list[tuple[str, int]], int | None, dict[str, float]]:
     """Dropdown choices, the chosen token and a Label value for one step of the last generation."""
     if result is None or not result.steps:
         return [], None, {}
@@ -154,9 +321,36 @@ def _candidate_choices(result: StepByStepResult | None,
     return choices, chosen.token_id, label_value(chosen.candidates)
 
 
-# ---- tokenizers --------------------------------------------------------------------------------
+# ---- views: tokenizers -----------------------------------------------------------------------------
 
-def _tokenizer_summary(result: TokenizerComparison) -> list[list[Any]]:
+class TokenizersView(NamedTuple):
+    notices: str
+    summary: list[list[Any]]
+    wordpiece_header: str
+    bpe_header: str
+    sentencepiece_header: str
+    wordpiece_strip: list[tuple[str, str]]
+    bpe_strip: list[tuple[str, str]]
+    sentencepiece_strip: list[tuple[str, str]]
+    facts: str
+    ids: list[list[Any]]
+    json: Any
+
+
+def tokenizers_view(result: TokenizerComparison, names: Sequence[str]) -> TokenizersView:
+    """`names`: the model chosen for each scheme's column; one that could not load is shown as unavailable."""
+    views = {v.model_name: v for v in result.views}
+    strips, headers = [], []
+    for name, (_, scheme) in zip(names, TOKENIZER_TASKS):
+        view = views.get(name)
+        strips.append([(t.display, t.kind) for t in view.tokens] if view else [])
+        headers.append(f"**{scheme}** — `{name}`: {view.token_count} tokens" if view else
+                       f"**{scheme}** — `{name}`: unavailable (see the notes above)")
+    return TokenizersView(notices_markdown(result.notices), tokenizer_summary(result), *headers, *strips,
+                          tokenizer_facts_html(result), token_id_rows(result), to_json(result))
+
+
+def tokenizer_summary(result: TokenizerComparison) -> list[list[Any]]:
     return [[v.model_name, v.scheme, v.token_count, " ".join(v.special_tokens_added) or "none", v.unknown_count,
              round(v.tokens_per_word, 2), "yes" if v.lossless else "no"] for v in result.views]
 
@@ -175,279 +369,190 @@ def tokenizer_facts_html(result: TokenizerComparison) -> str:
             f"<tr><th {cell}>what happened to…</th>{head}</tr>{rows}</table>")
 
 
-def _token_ids(result: TokenizerComparison) -> list[list[Any]]:
+def token_id_rows(result: TokenizerComparison) -> list[list[Any]]:
     return [[v.model_name, t.position, t.display, t.token_id, t.kind] for v in result.views for t in v.tokens]
 
 
+# ---- layout: one helper per sub-tab, returning its components by name ------------------------------
+# Output components are named like the fields of their view, so wiring is `_outputs(ui, View)`.
+
+def _layout_mlm(ctx: AppContext) -> SimpleNamespace:
+    gr.Markdown(MLM_INTRO)
+    with gr.Row():
+        with gr.Column(scale=3):
+            text = gr.Textbox(value=PRESET, label="Text to mask", lines=2, max_lines=8)
+            gr.Examples(MLM_EXAMPLES, inputs=[text], label="Presets")
+        with gr.Column(scale=2):
+            rate = gr.Slider(1, 100, value=15, step=1, label="Mask rate (% of maskable tokens)")
+            with gr.Row():
+                seed = gr.Number(value=0, precision=0, label="Seed")
+                rule = gr.Checkbox(value=True, label="BERT's 80/10/10 rule (off: every selected → [MASK])")
+            with gr.Row():
+                bert = model_dropdown(ctx, FILL_TASK, "Encoder (BERT)")
+                gpt = model_dropdown(ctx, GEN_TASK, "Decoder (GPT-2)")
+    run = gr.Button("Mask and predict", variant="primary", elem_id="mlm-run")
+    notices = gr.Markdown()
+    scores = gr.HTML(elem_id="mlm-recovery")
+    original = gr.HighlightedText(label="Selected tokens in the text, coloured by what happened",
+                                  color_map=ACTION_COLORS, show_legend=True, elem_id="mlm-original")
+    bert_input = gr.HighlightedText(label="What BERT reads (its corrupted input)", color_map=ACTION_COLORS,
+                                    show_legend=True, elem_id="mlm-input")
+    table = gr.Dataframe(headers=MLM_TABLE_HEADERS, interactive=False, wrap=True,
+                         label="Every selected slot: BERT (both sides) vs GPT-2 (left only); rank = place of the "
+                               "true token among all predictions (1 = recovered)", elem_id="mlm-table")
+    with gr.Accordion("Result (JSON)", open=False):
+        json = gr.JSON()
+    return SimpleNamespace(inputs=[text, rate, seed, rule, bert, gpt], run=run, notices=notices, scores=scores,
+                           original=original, bert_input=bert_input, table=table, json=json)
+
+
+def _layout_nsp(ctx: AppContext) -> SimpleNamespace:
+    gr.Markdown(NSP_INTRO)
+    first_a, first_b = NSP_PRESETS["true continuation"]
+    with gr.Row():
+        a = gr.Textbox(value=first_a, label="Sentence A", lines=2)
+        b = gr.Textbox(value=first_b, label="Sentence B", lines=2)
+    gr.Examples([list(pair) for pair in NSP_PRESETS.values()], inputs=[a, b],
+                example_labels=[name.capitalize() for name in NSP_PRESETS], label="Presets")
+    with gr.Row():
+        model = model_dropdown(ctx, NSP_TASK, "BERT with its pre-training heads")
+        run = gr.Button("Predict IsNext / NotNext", variant="primary", elem_id="nsp-run")
+    notices = gr.Markdown()
+    with gr.Row():
+        with gr.Column(scale=1):
+            label = gr.Label(label="Next-sentence prediction", elem_id="nsp-label")
+        with gr.Column(scale=2):
+            tokens = gr.HighlightedText(label="Input tokens, coloured by segment id", show_legend=True,
+                                        color_map=SEGMENT_COLORS, elem_id="nsp-tokens")
+            layout = gr.Markdown(elem_id="nsp-layout")
+    with gr.Accordion("Tokens and segment ids", open=False):
+        table = gr.Dataframe(headers=NSP_TABLE_HEADERS, interactive=False)
+    with gr.Accordion("Result (JSON)", open=False):
+        json = gr.JSON()
+    return SimpleNamespace(inputs=[a, b, model], run=run, notices=notices, label=label, tokens=tokens, layout=layout,
+                           table=table, json=json)
+
+
+def _layout_step_controls(ctx: AppContext) -> list[gr.components.Component]:
+    """Prompt, model and decoding settings, in the order `generate_steps` takes them."""
+    with gr.Row():
+        with gr.Column(scale=3):
+            prompt = gr.Textbox(value=STEP_EXAMPLES[0], label="Prompt", lines=2, max_lines=6)
+            gr.Examples(STEP_EXAMPLES, inputs=[prompt], label="Prompts")
+        with gr.Column(scale=2):
+            model = model_dropdown(ctx, GEN_TASK, "Decoder (GPT-2)")
+            with gr.Row():
+                max_new = gr.Slider(1, MAX_NEW_TOKENS, value=20, step=1, label="Max new tokens")
+                candidates = gr.Slider(1, MAX_CANDIDATES, value=5, step=1, label="Candidates per step")
+    with gr.Row():
+        strategy = gr.Radio(["greedy", "sample"], value="greedy", label="Decoding")
+        temperature = gr.Slider(0.05, 2.0, value=1.0, step=0.05, label="Temperature")
+        top_k = gr.Slider(0, 100, value=0, step=1, label="Top-k (0 = off)")
+        top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top-p")
+        repetition = gr.Slider(1.0, 3.0, value=1.0, step=0.05, label="Repetition penalty")
+        seed = gr.Number(value=0, precision=0, label="Seed (sampling: same seed → same text)")
+    return [prompt, max_new, strategy, temperature, top_k, top_p, repetition, seed, candidates, model]
+
+
+def _layout_steps(ctx: AppContext) -> SimpleNamespace:
+    gr.Markdown(STEPS_INTRO)
+    controls = _layout_step_controls(ctx)
+    run = gr.Button("Generate", variant="primary", elem_id="steps-run")
+    notices = gr.Markdown()
+    text = gr.HighlightedText(label="Generated text, coloured by the model's probability of each token",
+                              elem_id="steps-text")
+    table = gr.Dataframe(headers=STEP_TABLE_HEADERS, interactive=False, wrap=True,
+                         label="Every step: the token, its probability and the candidates it beat",
+                         elem_id="steps-table")
+    gr.Markdown("**Pick a different token** at one step and let the model continue from it:")
+    with gr.Row():
+        pick_step = gr.Dropdown(choices=[], label="Step", elem_id="steps-pick-step")
+        pick_choice = gr.Dropdown(choices=[], label="Candidate at that step", elem_id="steps-pick-choice")
+        pick_run = gr.Button("Continue from this choice", elem_id="steps-pick-run")
+    pick_label = gr.Label(label="Candidates at that step", elem_id="steps-candidates")
+    last = gr.State(None)
+    with gr.Accordion("Result (JSON)", open=False):
+        json = gr.JSON()
+    return SimpleNamespace(inputs=controls, run=run, pick_run=pick_run, notices=notices, text=text, table=table,
+                           pick_step=pick_step, pick_choice=pick_choice, pick_label=pick_label, last=last, json=json)
+
+
+def _layout_tokenizers(ctx: AppContext) -> SimpleNamespace:
+    gr.Markdown(TOKENIZERS_INTRO)
+    text = gr.Textbox(value=TOKENIZER_EXAMPLES[0], label="Text to tokenize", lines=2, max_lines=8)
+    gr.Examples(list(TOKENIZER_EXAMPLES), inputs=[text], label="Examples")
+    with gr.Row():
+        models = [model_dropdown(ctx, task, label) for task, label in TOKENIZER_TASKS]
+    run = gr.Button("Compare tokenizers", variant="primary", elem_id="tok-run")
+    ui = SimpleNamespace(inputs=[text, *models], run=run, notices=gr.Markdown())
+    ui.summary = gr.Dataframe(headers=TOKENIZER_SUMMARY_HEADERS, interactive=False, elem_id="tok-summary")
+    with gr.Row(equal_height=False):
+        for slug, (_, scheme) in zip(TOKENIZER_SLUGS, TOKENIZER_TASKS):
+            with gr.Column():
+                setattr(ui, f"{slug}_header", gr.Markdown(f"**{scheme}**"))
+                setattr(ui, f"{slug}_strip", gr.HighlightedText(label=f"{scheme} pieces", color_map=KIND_COLORS,
+                                                                show_legend=True, elem_id=f"tok-{slug}"))
+    gr.Markdown("#### What each scheme did with this text")
+    ui.facts = gr.HTML(elem_id="tok-facts")
+    with gr.Accordion("Token ids", open=False):
+        ui.ids = gr.Dataframe(headers=TOKEN_ID_HEADERS, interactive=False)
+    with gr.Accordion("Result (JSON)", open=False):
+        ui.json = gr.JSON()
+    return ui
+
+
+# ---- wiring ----------------------------------------------------------------------------------------
+
+def _outputs(ui: SimpleNamespace, view: type[NamedTuple]) -> list[gr.components.Component]:
+    """The components a view fills, in the order of its fields."""
+    return [getattr(ui, name) for name in view._fields]
+
+
+def _shown(ctx: AppContext, handler: Callable, view: Callable) -> Callable:
+    """A UI event: `handler(ctx, *inputs)` → `view(result)` (each result, for a stream); errors shown."""
+    if inspect.isgeneratorfunction(handler):
+        def event(*inputs):
+            for result in handler(ctx, *inputs):
+                yield view(result)
+    else:
+        def event(*inputs):
+            return view(handler(ctx, *inputs))
+    return user_errors(event)
+
+
+def _show_tokenizers(ctx: AppContext, text: str, *names: str) -> TokenizersView:
+    """The Tokenizers event: its view also needs which model each column asked for."""
+    return tokenizers_view(compare_tokenizers_api(ctx, text, *names), names)
+
+
 def build_objectives_tab(ctx: AppContext) -> None:
-    fill_task, gen_task, nsp_task = "fill-mask", "text-generation", "nsp"
-    default_bert, default_gpt = ctx.profile.default(fill_task), ctx.profile.default(gen_task)
-    default_nsp = ctx.profile.default(nsp_task)
-    default_tokenizers = [ctx.profile.default(task) for task, _ in TOKENIZER_TASKS]
-
-    # ---- task calls shared by the UI events and the API endpoints -----------------------------
-    def mask_sim(text: str, mask_rate: float, seed: Any, use_80_10_10: bool, bert_name: str,
-                 gpt_name: str) -> MaskSimResult:
-        return simulate_mlm(ctx.model(bert_name, fill_task), ctx.model(gpt_name, gen_task), text,
-                            mask_rate=mask_rate, seed=seed, use_80_10_10=bool(use_80_10_10))
-
-    def tokenizers(text: str, names: list[str]) -> TokenizerComparison:
-        models, missing = [], []
-        for name in names:
-            try:
-                models.append(ctx.model(name, "tokenizer-only"))
-            except ModelUnavailable as exc:  # show the others; say which one is missing and how to get it
-                missing.append(str(exc))
-        if not models:
-            raise PlaygroundError(missing[0] if missing else "Choose at least one tokenizer.")
-        return compare_tokenizers(models, text, notices=missing)
-
-    def steps(prompt: str, max_new_tokens: Any, strategy: str, temperature: Any, top_k: Any, top_p: Any,
-              repetition_penalty: Any, seed: Any, candidates: Any, model: str, previous_token_ids: Any = None,
-              step: Any = None, choice_token_id: Any = None) -> Iterator[StepByStepResult]:
-        settings = GenerationSettings(max_new_tokens=max_new_tokens, strategy=strategy, temperature=temperature,
-                                      top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty,
-                                      seed=None if seed is None or seed == "" else seed)
-        yield from stream_steps(ctx.model(model, gen_task), prompt, settings, candidates_k=candidates,
-                                previous_token_ids=previous_token_ids, step=step, choice_token_id=choice_token_id)
-
-    # ---- UI handlers ------------------------------------------------------------------------
-    def run_mask_sim(text: str, rate_percent: float, seed: Any, rule: bool, bert_name: str, gpt_name: str):
-        try:
-            rate = float(rate_percent) / 100
-        except (TypeError, ValueError):
-            raise PlaygroundError(f"Mask rate must be a percentage between 1 and 100, got {rate_percent!r}.") from None
-        result = mask_sim(text, rate, seed, rule, bert_name, gpt_name)
-        return (recovery_html(result), _original_spans(result), _bert_input(result), _mlm_rows(result),
-                notices_markdown(result.notices), to_json(result))
-
-    def run_nsp(a: str, b: str, model: str):
-        result = next_sentence(ctx.model(model, nsp_task), a, b)
-        rows = [[t.position, t.display, t.segment, t.kind] for t in result.tokens]
-        return (result.probabilities, _segment_chips(result), _nsp_markdown(result), rows,
-                notices_markdown(result.notices), to_json(result))
-
-    def _step_outputs(result: StepByStepResult, picked: int | None):
-        step = picked or 1
-        choices, chosen, label = _candidate_choices(result, step)
-        status = f"Stopped: {result.stop_reason}." if result.finished else f"Generating… step {len(result.steps)}"
-        return (_step_chips(result), _step_rows(result), notices_markdown(result.notices, [status]), to_json(result),
-                result, gr.Dropdown(choices=[(f"{s.step}: {s.token}", s.step) for s in result.steps], value=step),
-                gr.Dropdown(choices=choices, value=chosen), label)
-
-    def run_steps(prompt, max_new_tokens, strategy, temperature, top_k, top_p, repetition_penalty, seed, candidates,
-                  model):
-        for result in steps(prompt, max_new_tokens, strategy, temperature, top_k, top_p, repetition_penalty, seed,
-                            candidates, model):
-            yield _step_outputs(result, None)
-
-    def run_steps_pick(prompt, max_new_tokens, strategy, temperature, top_k, top_p, repetition_penalty, seed,
-                       candidates, model, last: StepByStepResult | None, step, choice):
-        if last is None:
-            raise PlaygroundError("Generate once first, then pick a different candidate at one of the steps.")
-        if last.prompt != clean_text(prompt, what="prompt").text:
-            raise PlaygroundError("The prompt changed since the last generation: press Generate first.")
-        for result in steps(prompt, max_new_tokens, strategy, temperature, top_k, top_p, repetition_penalty, seed,
-                            candidates, model, previous_token_ids=last.token_ids, step=step,
-                            choice_token_id=choice):
-            yield _step_outputs(result, result.picked_step)
-
-    def show_step(last: StepByStepResult | None, step: float):
-        choices, chosen, label = _candidate_choices(last, step)
-        return gr.Dropdown(choices=choices, value=chosen), label
-
-    def run_tokenizers(text: str, wordpiece: str, bpe: str, sentencepiece: str):
-        result = tokenizers(text, [wordpiece, bpe, sentencepiece])
-        views = {v.model_name: v for v in result.views}
-        strips, headers = [], []
-        for name, (_, scheme) in zip((wordpiece, bpe, sentencepiece), TOKENIZER_TASKS):
-            view = views.get(name)
-            strips.append([(t.display, t.kind) for t in view.tokens] if view else [])
-            headers.append(f"**{scheme}** — `{name}`: {view.token_count} tokens" if view else
-                           f"**{scheme}** — `{name}`: unavailable (see the notes above)")
-        return (notices_markdown(result.notices), _tokenizer_summary(result), *headers, *strips,
-                tokenizer_facts_html(result), _token_ids(result), to_json(result))
-
-    # ---- layout -----------------------------------------------------------------------------
-    gr.Markdown("How the two families were **trained**: BERT hides tokens and predicts them from both sides "
-                "(plus next-sentence prediction); GPT-2 predicts the next token from the left. Each objective "
-                "below runs live on the same models as the Compare tab.")
+    gr.Markdown(INTRO)
+    private = {"api_visibility": "private"}  # the UI's own events; scripts use the JSON endpoints below
     with gr.Tabs():
         with gr.Tab("Masked LM (BERT)", id="pretraining-mlm"):
-            gr.Markdown("BERT's pre-training selects ~15% of the tokens; of those, **80% → [MASK]**, **10% → a "
-                        "random token**, **10% unchanged**, and BERT must recover every selected token at once. "
-                        "GPT-2 is scored on the very same slots, each predicted from the true text on its left.")
-            with gr.Row():
-                with gr.Column(scale=3):
-                    mlm_text = gr.Textbox(value=PRESET, label="Text to mask", lines=2, max_lines=8)
-                    gr.Examples([PRESET, "Tesla is an American electric vehicle and clean energy company "
-                                 "headquartered in Austin, Texas."], inputs=[mlm_text], label="Presets")
-                with gr.Column(scale=2):
-                    rate = gr.Slider(1, 100, value=15, step=1, label="Mask rate (% of maskable tokens)")
-                    with gr.Row():
-                        mlm_seed = gr.Number(value=0, precision=0, label="Seed")
-                        rule = gr.Checkbox(value=True, label="BERT's 80/10/10 rule (off: every selected → [MASK])")
-                    with gr.Row():
-                        mlm_bert = model_dropdown(ctx, fill_task, "Encoder (BERT)")
-                        mlm_gpt = model_dropdown(ctx, gen_task, "Decoder (GPT-2)")
-            mlm_run = gr.Button("Mask and predict", variant="primary", elem_id="mlm-run")
-            mlm_notices = gr.Markdown()
-            mlm_scores = gr.HTML(elem_id="mlm-recovery")
-            mlm_original = gr.HighlightedText(label="Selected tokens in the text, coloured by what happened",
-                                              color_map=ACTION_COLORS, show_legend=True, elem_id="mlm-original")
-            mlm_input = gr.HighlightedText(label="What BERT reads (its corrupted input)", color_map=ACTION_COLORS,
-                                           show_legend=True, elem_id="mlm-input")
-            mlm_table = gr.Dataframe(headers=MLM_TABLE_HEADERS, interactive=False, wrap=True,
-                                     label="Every selected slot: BERT (both sides) vs GPT-2 (left only); rank = "
-                                           "place of the true token among all predictions (1 = recovered)",
-                                     elem_id="mlm-table")
-            with gr.Accordion("Result (JSON)", open=False):
-                mlm_json = gr.JSON()
-
+            mlm = _layout_mlm(ctx)
+            mlm.run.click(_shown(ctx, mask_sim_percent, mask_sim_view), mlm.inputs, _outputs(mlm, MaskSimView),
+                          **private)
         with gr.Tab("Next sentence (BERT)", id="pretraining-nsp"):
-            gr.Markdown("BERT's second objective: does sentence B really follow sentence A? Both go in as one "
-                        "input, `[CLS] A [SEP] B [SEP]`, told apart by segment ids (token_type_ids 0 / 1); the "
-                        "NSP head reads `[CLS]`.")
-            first_a, first_b = NSP_PRESETS["true continuation"]
-            with gr.Row():
-                nsp_a = gr.Textbox(value=first_a, label="Sentence A", lines=2)
-                nsp_b = gr.Textbox(value=first_b, label="Sentence B", lines=2)
-            gr.Examples([list(pair) for pair in NSP_PRESETS.values()], inputs=[nsp_a, nsp_b],
-                        example_labels=[name.capitalize() for name in NSP_PRESETS], label="Presets")
-            with gr.Row():
-                nsp_model = model_dropdown(ctx, nsp_task, "BERT with its pre-training heads")
-                nsp_run = gr.Button("Predict IsNext / NotNext", variant="primary", elem_id="nsp-run")
-            nsp_notices = gr.Markdown()
-            with gr.Row():
-                with gr.Column(scale=1):
-                    nsp_label = gr.Label(label="Next-sentence prediction", elem_id="nsp-label")
-                with gr.Column(scale=2):
-                    nsp_tokens = gr.HighlightedText(label="Input tokens, coloured by segment id", show_legend=True,
-                                                    color_map=SEGMENT_COLORS, elem_id="nsp-tokens")
-                    nsp_layout = gr.Markdown(elem_id="nsp-layout")
-            with gr.Accordion("Tokens and segment ids", open=False):
-                nsp_table = gr.Dataframe(headers=["position", "token", "token_type_id", "kind"], interactive=False)
-            with gr.Accordion("Result (JSON)", open=False):
-                nsp_json = gr.JSON()
-
+            nsp = _layout_nsp(ctx)
+            nsp.run.click(_shown(ctx, nsp_api, nsp_view), nsp.inputs, _outputs(nsp, NSPView), **private)
         with gr.Tab("Next token, step by step (GPT-2)", id="pretraining-steps"):
-            gr.Markdown("GPT-2 writes one token at a time, each from the tokens on its left. Every step shows "
-                        "the top candidates; pick a different one at any step and the model continues from your "
-                        "choice.")
-            with gr.Row():
-                with gr.Column(scale=3):
-                    prompt = gr.Textbox(value=STEP_EXAMPLES[0], label="Prompt", lines=2, max_lines=6)
-                    gr.Examples(STEP_EXAMPLES, inputs=[prompt], label="Prompts")
-                with gr.Column(scale=2):
-                    steps_model = model_dropdown(ctx, gen_task, "Decoder (GPT-2)")
-                    with gr.Row():
-                        max_new = gr.Slider(1, MAX_NEW_TOKENS, value=20, step=1, label="Max new tokens")
-                        candidates_k = gr.Slider(1, MAX_CANDIDATES, value=5, step=1, label="Candidates per step")
-            with gr.Row():
-                strategy = gr.Radio(["greedy", "sample"], value="greedy", label="Decoding")
-                temperature = gr.Slider(0.05, 2.0, value=1.0, step=0.05, label="Temperature")
-                top_k = gr.Slider(0, 100, value=0, step=1, label="Top-k (0 = off)")
-                top_p = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Top-p")
-                repetition = gr.Slider(1.0, 3.0, value=1.0, step=0.05, label="Repetition penalty")
-                steps_seed = gr.Number(value=0, precision=0, label="Seed (sampling: same seed → same text)")
-            steps_run = gr.Button("Generate", variant="primary", elem_id="steps-run")
-            steps_notices = gr.Markdown()
-            steps_text = gr.HighlightedText(label="Generated text, coloured by the model's probability of each token",
-                                            elem_id="steps-text")
-            steps_table = gr.Dataframe(headers=STEP_TABLE_HEADERS, interactive=False, wrap=True,
-                                       label="Every step: the token, its probability and the candidates it beat",
-                                       elem_id="steps-table")
-            gr.Markdown("**Pick a different token** at one step and let the model continue from it:")
-            with gr.Row():
-                pick_step = gr.Dropdown(choices=[], label="Step", elem_id="steps-pick-step")
-                pick_choice = gr.Dropdown(choices=[], label="Candidate at that step", elem_id="steps-pick-choice")
-                pick_run = gr.Button("Continue from this choice", elem_id="steps-pick-run")
-            pick_label = gr.Label(label="Candidates at that step", elem_id="steps-candidates")
-            last_steps = gr.State(None)
-            with gr.Accordion("Result (JSON)", open=False):
-                steps_json = gr.JSON()
-
+            steps = _layout_steps(ctx)
+            steps.run.click(_shown(ctx, generate_steps, steps_view), steps.inputs, _outputs(steps, StepsView),
+                            **private)
+            steps.pick_run.click(_shown(ctx, continue_from_pick, steps_view),
+                                 steps.inputs + [steps.last, steps.pick_step, steps.pick_choice],
+                                 _outputs(steps, StepsView), **private)
+            steps.pick_step.input(user_errors(candidates_view), [steps.last, steps.pick_step],
+                                  _outputs(steps, CandidatesView), **private)
         with gr.Tab("Tokenizers", id="pretraining-tokenizers"):
-            gr.Markdown("The same text through the three tokenization schemes. The notes are derived from what "
-                        "each tokenizer actually did to *this* text.")
-            tok_text = gr.Textbox(value=TOKENIZER_EXAMPLES[0], label="Text to tokenize", lines=2, max_lines=8)
-            gr.Examples(list(TOKENIZER_EXAMPLES), inputs=[tok_text], label="Examples")
-            with gr.Row():
-                tok_models = [model_dropdown(ctx, task, label) for task, label in TOKENIZER_TASKS]
-            tok_run = gr.Button("Compare tokenizers", variant="primary", elem_id="tok-run")
-            tok_notices = gr.Markdown()
-            tok_summary = gr.Dataframe(headers=["tokenizer", "scheme", "tokens", "special tokens added", "unknown",
-                                                "tokens per word", "lossless"], interactive=False,
-                                       elem_id="tok-summary")
-            tok_headers, tok_strips = [], []
-            with gr.Row(equal_height=False):
-                for slug, (_, scheme) in zip(("wordpiece", "bpe", "sentencepiece"), TOKENIZER_TASKS):
-                    with gr.Column():
-                        tok_headers.append(gr.Markdown(f"**{scheme}**"))
-                        tok_strips.append(gr.HighlightedText(label=f"{scheme} pieces", color_map=KIND_COLORS,
-                                                             show_legend=True, elem_id=f"tok-{slug}"))
-            gr.Markdown("#### What each scheme did with this text")
-            tok_facts = gr.HTML(elem_id="tok-facts")
-            with gr.Accordion("Token ids", open=False):
-                tok_ids = gr.Dataframe(headers=["tokenizer", "position", "piece", "id", "kind"], interactive=False)
-            with gr.Accordion("Result (JSON)", open=False):
-                tok_json = gr.JSON()
+            tok = _layout_tokenizers(ctx)
+            tok.run.click(user_errors(functools.partial(_show_tokenizers, ctx)), tok.inputs,
+                          _outputs(tok, TokenizersView), **private)
 
-    # ---- events (the UI's own; scripts use the API endpoints below) -------------------------------
-    mlm_run.click(user_errors(run_mask_sim), [mlm_text, rate, mlm_seed, rule, mlm_bert, mlm_gpt],
-                  [mlm_scores, mlm_original, mlm_input, mlm_table, mlm_notices, mlm_json],
-                  api_name="mask_sim_view", api_visibility="private")
-    nsp_run.click(user_errors(run_nsp), [nsp_a, nsp_b, nsp_model],
-                  [nsp_label, nsp_tokens, nsp_layout, nsp_table, nsp_notices, nsp_json],
-                  api_name="nsp_view", api_visibility="private")
-    step_controls = [prompt, max_new, strategy, temperature, top_k, top_p, repetition, steps_seed, candidates_k,
-                     steps_model]
-    step_outputs = [steps_text, steps_table, steps_notices, steps_json, last_steps, pick_step, pick_choice,
-                    pick_label]
-    steps_run.click(user_errors(run_steps), step_controls, step_outputs, api_name="generate_step_view",
-                    api_visibility="private")
-    pick_run.click(user_errors(run_steps_pick), step_controls + [last_steps, pick_step, pick_choice], step_outputs,
-                   api_name="generate_step_pick_view", api_visibility="private")
-    pick_step.input(user_errors(show_step), [last_steps, pick_step], [pick_choice, pick_label],
-                     api_name="generate_step_candidates_view", api_visibility="private")
-    tok_run.click(user_errors(run_tokenizers), [tok_text, *tok_models],
-                  [tok_notices, tok_summary, *tok_headers, *tok_strips, tok_facts, tok_ids, tok_json],
-                  api_name="compare_tokenizers_view", api_visibility="private")
-
-    # ---- API endpoints (gradio_client): each returns the structured result as JSON -------------
-    @user_errors
-    def mask_sim_api(text: str, mask_rate: float = 0.15, seed: int = 0, use_80_10_10: bool = True,
-                     bert_model: str = default_bert, gpt_model: str = default_gpt) -> dict:
-        """Mask ~mask_rate of the tokens BERT's way (80/10/10), let BERT recover them in one pass, and
-        score GPT-2 on the same slots from their left context."""
-        return to_json(mask_sim(text, mask_rate, seed, use_80_10_10, bert_model, gpt_model))
-
-    @user_errors
-    def nsp_api(sentence_a: str, sentence_b: str, model: str = default_nsp) -> dict:
-        """IsNext / NotNext probabilities from BERT's next-sentence head for [CLS] A [SEP] B [SEP]."""
-        return to_json(next_sentence(ctx.model(model, nsp_task), sentence_a, sentence_b))
-
-    @user_errors
-    def generate_step_api(prompt: str, max_new_tokens: int = 20, strategy: str = "greedy", temperature: float = 1.0,
-                          top_k: int = 0, top_p: float = 1.0, repetition_penalty: float = 1.0,
-                          seed: int | None = None, candidates: int = 5, previous_token_ids: list[int] | None = None,
-                          step: int | None = None, choice_token_id: int | None = None,
-                          model: str = default_gpt) -> Iterator[dict]:
-        """Generate token by token (streamed) with each step's top candidates; with step + choice_token_id
-        (one of that step's candidates) and previous_token_ids, continue from a different candidate."""
-        for result in steps(prompt, max_new_tokens, strategy, temperature, top_k, top_p, repetition_penalty, seed,
-                            candidates, model, previous_token_ids=previous_token_ids, step=step,
-                            choice_token_id=choice_token_id):
-            yield to_json(result)
-
-    @user_errors
-    def compare_tokenizers_api(text: str, wordpiece_model: str = default_tokenizers[0],
-                               bpe_model: str = default_tokenizers[1],
-                               sentencepiece_model: str = default_tokenizers[2]) -> dict:
-        """The same text through WordPiece, byte-level BPE and SentencePiece, with derived notes."""
-        return to_json(tokenizers(text, [wordpiece_model, bpe_model, sentencepiece_model]))
-
-    gr.api(mask_sim_api, api_name="mask_sim")
-    gr.api(nsp_api, api_name="nsp")
-    gr.api(generate_step_api, api_name="generate_step")
-    gr.api(compare_tokenizers_api, api_name="compare_tokenizers")
+    json_endpoint(ctx, mask_sim_api, "mask_sim", bert_model=ctx.profile.default(FILL_TASK),
+                  gpt_model=ctx.profile.default(GEN_TASK))
+    json_endpoint(ctx, nsp_api, "nsp", model=ctx.profile.default(NSP_TASK))
+    json_endpoint(ctx, generate_step_api, "generate_step", model=ctx.profile.default(GEN_TASK))
+    json_endpoint(ctx, compare_tokenizers_api, "compare_tokenizers", wordpiece_model=ctx.profile.default(FILL_TASK),
+                  bpe_model=ctx.profile.default(GEN_TASK), sentencepiece_model=ctx.profile.default("summarization"))
