@@ -252,13 +252,9 @@ def _compared(metric: Metric) -> str:
     return f"{metric.kind_label}: {BENCHMARK_KINDS[metric.kind]}"
 
 
-def _not_comparable(metric: Metric, candidates: list[Candidate]) -> list[Candidate]:
-    """Candidates with no number of the metric's kind and split, but another number for the same benchmark."""
-    return [x for x in candidates if x.score is None and x.other_numbers]
-
-
 def _kind_note(metric: Metric, candidates: list[Candidate]) -> str | None:
-    unranked = _not_comparable(metric, candidates)
+    """Names the candidates that have only another number for the benchmark (so are not ranked on it)."""
+    unranked = [x for x in candidates if x.score is None and x.other_numbers]
     if not unranked:
         return None
     return (f"**Compared like for like:** only {metric.label} numbers ({metric.kind_label}) are ranked. These "
@@ -340,11 +336,6 @@ def choose_variant(catalog: CardCatalog, constraints: Constraints,
     if c.prefer == "latency" and not any(x.latency_ms is not None for x in ranked):
         notices.append("Ranking by latency needs measurements; press “Measure on this machine” first. "
                        "Ranked by parameters meanwhile.")
-    unranked = _not_comparable(metric, evaluated) if metric else []
-    if unranked:
-        notices.append(f"Not ranked on {metric.label}: {', '.join(x.display_name for x in unranked)}. Their "
-                       "cards give only another number for this benchmark (a different measure, split or kind of "
-                       "average), and numbers of different kinds are never compared.")
     return ChooserResult(
         task=task.key, task_label=task.label, metric=c.metric, metric_label=metric.label if metric else None,
         higher_is_better=higher, constraints=c, ranked=tuple(ranked), rejected=tuple(rejected),
