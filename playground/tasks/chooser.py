@@ -8,8 +8,8 @@ fits, it says so and names what comes closest and why.
 Scores come from the model cards (`cards.METRICS`). Only numbers of the same kind on the same split are
 ranked against each other (an official GLUE score never against a paper's own GLUE average, dev never
 against test); a candidate whose card has only another kind of number for the benchmark is not ranked on
-it, and the result says so. `choose_variant` is a pure function: measured latencies are passed in. `choose_with_measurements` measures the candidates first (`measure.py`)
-when a latency limit needs them.
+it, and the explanation says so. `choose_variant` is a pure function: measured latencies are passed in.
+`choose_with_measurements` measures the candidates first (`measure.py`) when a latency limit needs them.
 """
 
 from __future__ import annotations
