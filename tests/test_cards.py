@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from playground.models.cards import (CARDS_DIR, METRICS, CardCatalog, CardError, load_catalog, parse_card,
-                              validate_card)
+from playground.models.cards import (BENCHMARK_KINDS, CARDS_DIR, METRICS, SPLITS, CardCatalog, CardError,
+                                     load_catalog, parse_card, validate_card)
 from playground.models.loader import TASK_AUTO_CLASS, ModelStore
 from playground.core.errors import ModelUnavailable
 from playground.models.profiles import default_profile
@@ -99,7 +99,9 @@ def test_key_published_numbers(catalog):
     assert score("distilbert-base-uncased", "glue-dev") == 77.0 and score("bert-base-uncased", "glue-dev") == 79.5
     assert score("distilbert-base-uncased", "squad-v1.1-f1-dev") == 85.8
     assert score("bert-large-uncased", "squad-v1.1-f1-dev") == 90.9
-    assert score("huawei-noah/TinyBERT_General_4L_312D", "glue-test") == 77.0
+    tinybert = catalog.by_hub_id("huawei-noah/TinyBERT_General_4L_312D")
+    assert tinybert.benchmark("GLUE average").value == 77.0 and tinybert.benchmark("GLUE average").kind == "paper-average"
+    assert tinybert.score("glue-test") is None  # its own table's average, not the official GLUE score
     assert score("gpt2-medium", "lambada-zero-shot") == 55.48
     assert catalog.by_hub_id("gpt2-medium").score("wikitext103-ppl").lower_is_better
 
@@ -136,3 +138,56 @@ def test_validation_catches_vague_sources_and_loadable_history_cards(tmp_path):
 
 def test_the_app_catalog_reads_the_same_folder():
     assert {c.slug for c in load_catalog().cards} == {p.stem for p in CARD_FILES}
+
+
+@pytest.mark.parametrize("path", CARD_FILES, ids=lambda p: p.stem)
+def test_every_benchmark_number_states_its_split_and_kind(path: Path):
+    for b in parse_card(path).benchmarks:
+        assert b.split in SPLITS, f"{b.name}: split {b.split!r}"
+        assert b.kind in BENCHMARK_KINDS, f"{b.name}: kind {b.kind!r}"
+        if b.kind == "paper-average":
+            assert b.averaged_over, f"{b.name}: a paper-average must say what it averages over"
+
+
+def test_glue_numbers_are_told_apart(catalog):
+    """Official GLUE scores (with WNLI, test server) vs the papers' own averages (BERT's Table 1 leaves WNLI out)."""
+    by_slug = catalog.by_slug
+    assert by_slug("bert-large-uncased").score("glue-test").value == 80.5  # official, Devlin et al. Section 4.1
+    assert by_slug("history--gpt-1").score("glue-test").value == 72.8  # official
+    # Like for like, BERT's Table 1: GPT 75.1, BERT base 79.6, BERT large 82.1.
+    table1 = {slug: by_slug(slug).score("glue-test-avg").value
+              for slug in ("history--gpt-1", "bert-base-uncased", "bert-large-uncased")}
+    assert table1 == {"history--gpt-1": 75.1, "bert-base-uncased": 79.6, "bert-large-uncased": 82.1}
+    assert by_slug("bert-base-uncased").score("glue-test") is None  # the paper gives no official score for base
+    for card in catalog.cards:
+        for b in card.benchmarks:
+            if "glue" in b.name.lower() and b.kind == "official":
+                assert "official" in b.name.lower() and b.split == "test"
+            if "glue" in b.name.lower() and b.kind == "paper-average":
+                assert "official" not in b.name.lower() and "glue score" not in b.name.lower()
+
+
+def test_validation_requires_split_and_kind(tmp_path):
+    bench = "benchmarks:\n  - name: SQuAD v1.1 F1 (dev)\n    value: 80.0\n    source: Table 1\n"
+    problems = validate_card(parse_card(_write(tmp_path, BASE + bench)))  # parses: a stylistic problem
+    assert any("split must be one of" in p for p in problems) and any("kind must be one of" in p for p in problems)
+    average = ("benchmarks:\n  - name: GLUE average (test; someone, Table 1)\n    value: 80.0\n    split: test\n"
+               "    kind: paper-average\n    source: Table 1\n")
+    assert any("averaged_over" in p for p in validate_card(parse_card(_write(tmp_path, BASE + average))))
+    # A paper's own average may not be named like the official score (the chooser would read it as one).
+    disguised = ("benchmarks:\n  - name: GLUE score (official, test server)\n    value: 82.1\n    split: test\n"
+                 "    kind: paper-average\n    averaged_over: 8 tasks\n    source: Table 1\n")
+    assert any("named like glue-test" in p for p in validate_card(parse_card(_write(tmp_path, BASE + disguised))))
+    fine = ("benchmarks:\n  - name: SQuAD v1.1 F1 (dev)\n    value: 80.0\n    split: dev\n    kind: task\n"
+            "    source: Table 1\n")
+    assert validate_card(parse_card(_write(tmp_path, BASE + fine))) == []
+
+
+def test_a_metric_matches_only_its_own_kind_and_split(catalog):
+    for card in catalog.cards:
+        for key, metric in METRICS.items():
+            found = card.score(key)
+            if found is not None:
+                assert (found.kind, found.split) == (metric.kind, metric.split)
+            assert all((b.kind, b.split) != (metric.kind, metric.split) or not metric.named_like(b.name)
+                       for b in card.other_numbers(key))

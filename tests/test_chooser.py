@@ -3,8 +3,9 @@
 import pytest
 
 from playground.models import measure
-from playground.models.cards import CardCatalog, load_catalog
-from playground.tasks.chooser import Constraints, choose_variant, choose_with_measurements, models_to_measure, resolve_task
+from playground.models.cards import METRICS, CardCatalog, load_catalog
+from playground.tasks.chooser import (CHOOSER_TASKS, Constraints, choose_variant, choose_with_measurements,
+                                      models_to_measure, resolve_task)
 from playground.core.errors import PlaygroundError
 
 # Only the issue-5 cards, so these rankings do not move when another tab adds a card.
@@ -158,3 +159,65 @@ def test_latency_limit_measures_candidates_in_batches(catalog):
     assert len(second.ranked) == 6 and all(x.latency_ms is not None for x in second.ranked)
     third, report = choose_with_measurements(catalog, c, tiny=True)
     assert report is None and len(third.ranked) == 6  # everything cached now
+
+
+def _every_choice():
+    for task in CHOOSER_TASKS.values():
+        for metric in task.metrics or (None,):
+            yield task.key, metric
+
+
+@pytest.mark.parametrize("task, metric", list(_every_choice()))
+def test_never_ranks_across_kinds_or_splits(task, metric):
+    """Every ranked score is exactly the chosen metric's kind and split (an official GLUE score is never ranked
+    against a paper's own average, dev never against test), read from the card it came from."""
+    full = load_catalog()
+    result = choose_variant(full, Constraints(task=task, metric=metric))
+    if metric is None:
+        assert all(c.score is None for c in result.ranked)
+        return
+    wanted = METRICS[metric]
+    assert result.compared.startswith(wanted.kind_label)
+    for c in result.ranked + result.rejected:
+        if c.score is None:
+            continue
+        bench = next(b for b in full.by_hub_id(c.hub_id).benchmarks if b.name == c.score_name)
+        assert (bench.kind, bench.split, bench.value) == (wanted.kind, wanted.split, c.score)
+        assert c.score_kind == wanted.kind_label
+
+
+def test_glue_official_and_paper_averages_are_not_ranked_together(catalog):
+    result = choose_variant(catalog, Constraints(task="classification", metric="glue-test"))
+    scored = {c.hub_id: c.score for c in result.ranked if c.score is not None}
+    assert scored == {"bert-large-uncased": 80.5}  # the only official GLUE score among these cards
+    assert ids(result)[0] == "bert-large-uncased"
+    # Cards with only their own papers' averages are named, with the numbers they do publish, and not ranked on it.
+    text = result.explanation
+    assert "**Compared like for like:** only GLUE score (official, test server) numbers (official, test)" in text
+    assert "BERT base (uncased): GLUE average without WNLI (test; Devlin et al. 2018, Table 1) 79.6 " \
+           "(paper-average, test)" in text
+    assert "TinyBERT 4-layer, 312-wide (general distillation): GLUE average (test; Jiao et al. 2019, Table 1) 77" in text
+    assert "ELECTRA small (discriminator): GLUE average (test; google-research/electra README) 77.4" in text
+    assert result.compared.startswith("official, test: the benchmark's own score")
+
+
+def test_paper_averages_are_ranked_only_within_their_own_table(catalog):
+    bert_table = choose_variant(catalog, Constraints(task="classification", metric="glue-test-avg"))
+    assert {c.hub_id: c.score for c in bert_table.ranked if c.score is not None} == {
+        "bert-large-uncased": 82.1, "bert-base-uncased": 79.6}
+    distilbert_table = choose_variant(catalog, Constraints(task="classification"))  # default: glue-dev
+    assert distilbert_table.metric == "glue-dev"
+    assert {c.hub_id: c.score for c in distilbert_table.ranked if c.score is not None} == {
+        "bert-base-uncased": 79.5, "distilbert-base-uncased": 77.0}
+    # ELECTRA's 77.4 and TinyBERT's 77.0 are each their own authors' average: in neither ranking.
+    for result in (bert_table, distilbert_table):
+        assert not any(c.score is not None and c.hub_id in ("google/electra-small-discriminator",
+                                                            "huawei-noah/TinyBERT_General_4L_312D")
+                       for c in result.ranked)
+
+
+def test_a_different_measure_of_the_same_benchmark_is_named_not_ranked(catalog):
+    result = choose_variant(catalog, Constraints(task="qa"))
+    electra = next(c for c in result.ranked if c.hub_id == "google/electra-small-discriminator")
+    assert electra.score is None and electra.other_numbers == ("SQuAD v1.1 EM (dev) 75.8 (task, dev)",)
+    assert "ELECTRA small (discriminator): SQuAD v1.1 EM (dev) 75.8 (task, dev)" in result.explanation

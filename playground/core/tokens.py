@@ -8,11 +8,12 @@ from playground.core.types import LoadedModel
 
 # One line per special token, shown next to the token list.
 SPECIAL_TOKEN_ROLES = {
-    "[CLS]": "sequence summary: its final vector feeds classification heads",
+    "[CLS]": "the position a classification head is trained to read; not a meaningful sentence summary "
+             "without fine-tuning (BERT paper, Section 3.1)",
     "[SEP]": "end of a segment (separates sentence A from sentence B)",
     "[MASK]": "a hidden token the model must predict",
     "[PAD]": "padding to equal length; attention ignores it",
-    "[UNK]": "a character the WordPiece vocabulary cannot spell",
+    "[UNK]": "a whole word WordPiece cannot spell: the entire word is replaced, not just the unknown character",
     "<s>": "start of sequence (RoBERTa's [CLS])",
     "</s>": "end of sequence / segment (RoBERTa's [SEP], Pegasus' EOS)",
     "<mask>": "a hidden token the model must predict (RoBERTa)",

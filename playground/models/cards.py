@@ -23,12 +23,35 @@ RUNNABLE_FIELDS = (
 )
 
 
+# What kind of number a benchmark entry is. Two numbers are only compared (ranked, subtracted) when
+# their kind and split agree; an average is comparable only with averages built the same way.
+BENCHMARK_KINDS: dict[str, str] = {
+    "official": "the benchmark's own score, computed the way its organisers define it (GLUE: the test server's "
+                "score over all nine tasks, WNLI included)",
+    "paper-average": "an average the authors computed themselves over tasks they chose (BERT's Table 1 leaves out "
+                     "WNLI); comparable only with averages from the same table",
+    "task": "one task's own metric (accuracy, F1, exact match, perplexity, ROUGE, error rate), defined by the "
+            "dataset, so it means the same wherever it is reported",
+    "measurement": "depends on the authors' own setup rather than a shared test set (timings on their hardware, "
+                   "human preference rates); shown, never ranked",
+}
+SPLITS = ("dev", "test")  # which part of the dataset the number was measured on
+
+
 @dataclass(frozen=True)
 class Benchmark:
     name: str
     value: float
     source: str  # paper (or official README / Hub card) *and* the table or section the number is in
     lower_is_better: bool = False  # error rates and perplexities
+    split: str | None = None  # one of SPLITS; required by validate_card
+    kind: str | None = None  # a BENCHMARK_KINDS key; required by validate_card
+    averaged_over: str | None = None  # for a paper-average: which tasks, as the source built it
+
+    @property
+    def kind_label(self) -> str:
+        """"paper-average, test": what kind of number it is, shown next to its value."""
+        return ", ".join(x for x in (self.kind, self.split) if x) or "kind not stated"
 
 
 # Architecture spellings in cards -> one canonical kind (tables, the chooser and the schema test use it).
@@ -44,31 +67,60 @@ _SOURCE_LOCATOR = re.compile(r"table|section|§|figure|fig\.|abstract|appendix|r
 class Metric:
     """A published benchmark number that can be compared across cards.
 
-    A card's benchmark counts as this metric when its name contains every needle (case-insensitive),
-    e.g. "SQuAD v1.1 dev F1" and "SQuAD v1.1 F1 (dev)" are both `squad-v1.1-f1-dev`.
+    A card's benchmark counts as this metric when its name contains every needle (case-insensitive)
+    *and* it is the same kind of number on the same split: "SQuAD v1.1 dev F1" and "SQuAD v1.1 F1 (dev)"
+    are both `squad-v1.1-f1-dev`. `validate_card` keeps names unambiguous (a name that looks like a metric
+    must have that metric's kind and split), so matching a bare name gives the same answer.
     """
 
     key: str
     label: str
     needles: tuple[str, ...]
+    split: str
+    kind: str
+    dataset: tuple[str, ...]  # needles naming the benchmark itself ("glue"): its other numbers are other kinds
     higher_is_better: bool = True
 
-    def matches(self, benchmark_name: str) -> bool:
+    def named_like(self, benchmark_name: str) -> bool:
         name = benchmark_name.lower()
         return all(n in name for n in self.needles)
 
+    def matches(self, benchmark: Benchmark | str) -> bool:
+        if isinstance(benchmark, str):
+            return self.named_like(benchmark)
+        return self.named_like(benchmark.name) and benchmark.split == self.split and benchmark.kind == self.kind
 
+    def same_dataset(self, benchmark: Benchmark) -> bool:
+        """Another number for the same benchmark (a different measure, split or kind of average)."""
+        name = benchmark.name.lower()
+        return all(n in name for n in self.dataset)
+
+    @property
+    def kind_label(self) -> str:
+        return f"{self.kind}, {self.split}"
+
+
+# An average is tied to the table that built it (a needle names that table's authors), so two averages
+# are only compared when the same table computed them.
 METRICS: dict[str, Metric] = {m.key: m for m in (
-    Metric("glue-dev", "GLUE score (dev)", ("glue score", "dev")),
-    Metric("glue-test", "GLUE score (test)", ("glue score", "test")),
-    Metric("squad-v1.1-f1-dev", "SQuAD v1.1 F1 (dev)", ("squad", "1.1", "f1", "dev")),
-    Metric("squad-v2.0-f1-dev", "SQuAD 2.0 F1 (dev)", ("squad", "2.0", "f1", "dev")),
-    Metric("sst2-dev", "SST-2 accuracy (dev)", ("sst-2", "accuracy", "dev")),
-    Metric("sst2-test", "SST-2 accuracy (test)", ("sst-2", "accuracy", "test")),
-    Metric("lambada-zero-shot", "LAMBADA accuracy (zero-shot)", ("lambada", "accuracy", "zero-shot")),
-    Metric("wikitext103-ppl", "WikiText-103 perplexity", ("wikitext-103", "perplexity"), higher_is_better=False),
-    Metric("xsum-rouge1", "XSum ROUGE-1 (test)", ("xsum", "rouge-1")),
-    Metric("cnndm-rouge1", "CNN/DailyMail ROUGE-1 (test)", ("cnn", "rouge-1")),
+    Metric("glue-dev", "GLUE macro-score (dev; DistilBERT paper, Table 1)", ("glue macro-score", "sanh"),
+           "dev", "paper-average", ("glue",)),
+    Metric("glue-test-avg", "GLUE average without WNLI (test; BERT paper, Table 1)", ("glue average", "devlin"),
+           "test", "paper-average", ("glue",)),
+    Metric("glue-test", "GLUE score (official, test server)", ("glue score", "official"), "test", "official",
+           ("glue",)),
+    Metric("squad-v1.1-f1-dev", "SQuAD v1.1 F1 (dev)", ("squad", "1.1", "f1", "dev"), "dev", "task",
+           ("squad", "1.1")),
+    Metric("squad-v2.0-f1-dev", "SQuAD 2.0 F1 (dev)", ("squad", "2.0", "f1", "dev"), "dev", "task",
+           ("squad", "2.0")),
+    Metric("sst2-dev", "SST-2 accuracy (dev)", ("sst-2", "accuracy", "dev"), "dev", "task", ("sst-2",)),
+    Metric("sst2-test", "SST-2 accuracy (test)", ("sst-2", "accuracy", "test"), "test", "task", ("sst-2",)),
+    Metric("lambada-zero-shot", "LAMBADA accuracy (zero-shot)", ("lambada", "accuracy", "zero-shot"), "test",
+           "task", ("lambada",)),
+    Metric("wikitext103-ppl", "WikiText-103 perplexity", ("wikitext-103", "perplexity"), "test", "task",
+           ("wikitext-103",), higher_is_better=False),
+    Metric("xsum-rouge1", "XSum ROUGE-1 (test)", ("xsum", "rouge-1"), "test", "task", ("xsum",)),
+    Metric("cnndm-rouge1", "CNN/DailyMail ROUGE-1 (test)", ("cnn", "rouge-1"), "test", "task", ("cnn",)),
 )}
 
 
@@ -106,7 +158,13 @@ class ModelCardInfo:
     def score(self, metric_key: str) -> Benchmark | None:
         """The card's published number for a comparable metric (see METRICS), or None."""
         metric = METRICS[metric_key]
-        return next((b for b in self.benchmarks if metric.matches(b.name)), None)
+        return next((b for b in self.benchmarks if metric.matches(b)), None)
+
+    def other_numbers(self, metric_key: str) -> tuple[Benchmark, ...]:
+        """The card's numbers for the same benchmark that are *not* this metric: another measure, split or
+        kind (e.g. a paper's own GLUE average when the metric is the official GLUE score)."""
+        metric = METRICS[metric_key]
+        return tuple(b for b in self.benchmarks if metric.same_dataset(b) and not metric.matches(b))
 
     @property
     def architecture_kind(self) -> str:
@@ -137,6 +195,10 @@ class CardError(ValueError):
     """A card in model_cards/ does not follow the schema."""
 
 
+def _optional_text(value: object) -> str | None:
+    return str(value).strip() if value is not None and str(value).strip() else None
+
+
 def parse_card(path: Path) -> ModelCardInfo:
     from huggingface_hub import ModelCard  # light import, but keep package import instant
 
@@ -156,8 +218,11 @@ def parse_card(path: Path) -> ModelCardInfo:
             value = float(b["value"])
         except (TypeError, ValueError):
             raise CardError(f"{path.name}: benchmark {b['name']!r} has a non-numeric value {b['value']!r}") from None
+        # split / kind / averaged_over are checked by validate_card (a missing one fails the tests, not the app).
         benchmarks.append(Benchmark(name=str(b["name"]), value=value, source=str(b["source"]),
-                                    lower_is_better=bool(b.get("lower_is_better", False))))
+                                    lower_is_better=bool(b.get("lower_is_better", False)),
+                                    split=_optional_text(b.get("split")), kind=_optional_text(b.get("kind")),
+                                    averaged_over=_optional_text(b.get("averaged_over"))))
     values = {k: v for k, v in data.items() if k in known and k not in ("benchmarks", "tasks")}
     return ModelCardInfo(
         slug=path.stem,
@@ -202,6 +267,27 @@ def validate_card(card: ModelCardInfo, known_tasks: tuple[str, ...] = ()) -> lis
             problems.append(f"benchmark {b.name!r} has no source")
         elif not _SOURCE_LOCATOR.search(b.source):
             problems.append(f"benchmark {b.name!r}: source {b.source!r} does not say where (table, section, …)")
+        problems += _benchmark_kind_problems(b)
+    return problems
+
+
+def _benchmark_kind_problems(b: Benchmark) -> list[str]:
+    """Every number states its split and kind, and a name that looks like a comparable metric is that metric."""
+    problems = []
+    if b.split not in SPLITS:
+        problems.append(f"benchmark {b.name!r}: split must be one of {SPLITS}, got {b.split!r}")
+    if b.kind not in BENCHMARK_KINDS:
+        problems.append(f"benchmark {b.name!r}: kind must be one of {tuple(BENCHMARK_KINDS)}, got {b.kind!r}")
+    if b.kind == "paper-average" and not b.averaged_over:
+        problems.append(f"benchmark {b.name!r}: a paper-average must say what it averages over (averaged_over)")
+    for metric in METRICS.values():
+        if not metric.named_like(b.name):
+            continue
+        if not metric.matches(b):
+            problems.append(f"benchmark {b.name!r} is named like {metric.key} ({metric.kind_label}) but is "
+                            f"{b.kind_label}: rename it or fix its kind/split")
+        elif b.lower_is_better == metric.higher_is_better:
+            problems.append(f"benchmark {b.name!r}: lower_is_better disagrees with {metric.key}")
     return problems
 
 

@@ -5,9 +5,11 @@ this machine, minimum published score). `choose_variant` ranks the fitting runna
 explains the trade-off in plain words, citing each card's numbers and their sources. When nothing
 fits, it says so and names what comes closest and why.
 
-Scores come from the model cards (`cards.METRICS`). `choose_variant` is a pure function: measured
-latencies are passed in. `choose_with_measurements` measures the candidates first (`measure.py`)
-when a latency limit needs them.
+Scores come from the model cards (`cards.METRICS`). Only numbers of the same kind on the same split are
+ranked against each other (an official GLUE score never against a paper's own GLUE average, dev never
+against test); a candidate whose card has only another kind of number for the benchmark is not ranked on
+it, and the explanation says so. `choose_variant` is a pure function: measured latencies are passed in.
+`choose_with_measurements` measures the candidates first (`measure.py`) when a latency limit needs them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Mapping
 
-from playground.models.cards import METRICS, CardCatalog, ModelCardInfo
+from playground.models.cards import BENCHMARK_KINDS, METRICS, CardCatalog, Metric, ModelCardInfo
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_float
 
@@ -44,7 +46,8 @@ CHOOSER_TASKS: dict[str, ChooserTask] = {t.key: t for t in (
                 ready_task="question-answering",
                 fine_tune_note="needs fine-tuning on SQuAD first; its score is what the authors report after that"),
     ChooserTask("classification", "Sentence / pair classification (GLUE)",
-                ("text-classification", "glue", "nli"), ("encoder",), ("glue-dev", "glue-test"), "classification",
+                ("text-classification", "glue", "nli"), ("encoder",), ("glue-dev", "glue-test-avg", "glue-test"),
+                "classification",
                 ready_task=None, fine_tune_note="needs fine-tuning on your labels; GLUE is the published proxy"),
     ChooserTask("sentiment", "Sentiment classification (SST-2)", ("sentiment-analysis", "sst-2", "sst2"),
                 ("encoder",), ("sst2-dev", "sst2-test"), "sentiment", ready_task="sentiment",
@@ -88,6 +91,7 @@ class Candidate:
     score: float | None
     score_name: str | None  # the benchmark as the card names it
     score_source: str | None
+    score_kind: str | None  # "task, dev", "official, test", …: always the metric's kind and split
     latency_ms: float | None
     ready: bool  # already fine-tuned for the task (usable in the playground as is)
     layers: int | None
@@ -95,6 +99,7 @@ class Candidate:
     fits: bool
     violations: tuple[str, ...]  # plain-words reasons it does not fit
     excess: float  # summed relative overshoot of the violated limits (0 when it fits)
+    other_numbers: tuple[str, ...] = ()  # the card's numbers for the same benchmark of another kind: never ranked
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,7 @@ class ChooserResult:
     closest: tuple[Candidate, ...]  # when nothing fits: nearest misses, nearest first
     explanation: str  # Markdown, citing the cards
     notices: tuple[str, ...]
+    compared: str | None = None  # what kind of number is ranked, e.g. "task, dev: one task's own metric …"
 
 
 def _limit(value: object, name: str, high: float) -> float | None:
@@ -189,13 +195,15 @@ def _evaluate(card: ModelCardInfo, task: ChooserTask, c: Constraints,
             word = "<" if metric.higher_is_better else ">"
             violations.append(f"{metric.label} {bench.value:g} {word} {c.min_score:g}")
             excess += abs(c.min_score - bench.value) / max(abs(c.min_score), 1e-9)
+    others = card.other_numbers(c.metric) if c.metric else ()
     return Candidate(
         hub_id=card.hub_id or card.slug, display_name=card.display_name, parameters=card.parameters,
         size_mb=size_mb, score=bench.value if bench else None, score_name=bench.name if bench else None,
-        score_source=bench.source if bench else None, latency_ms=latency,
-        ready=task.ready_task is not None and task.ready_task in card.tasks,
+        score_source=bench.source if bench else None, score_kind=bench.kind_label if bench else None,
+        latency_ms=latency, ready=task.ready_task is not None and task.ready_task in card.tasks,
         layers=card.layers, hidden_size=card.hidden_size,
-        fits=not violations, violations=tuple(violations), excess=excess)
+        fits=not violations, violations=tuple(violations), excess=excess,
+        other_numbers=tuple(f"{b.name} {b.value:g} ({b.kind_label})" for b in others))
 
 
 def _rank_key(c: Candidate, prefer: str, higher_is_better: bool):
@@ -238,6 +246,21 @@ def _compute_note(ranked: list[Candidate]) -> str | None:
                         f"the parameters of {b.display_name} but does {work} ({a.layers} layers × {a.hidden_size} "
                         f"vs {b.layers} × {b.hidden_size}). Measure both on this machine to see.")
     return None
+
+
+def _compared(metric: Metric) -> str:
+    return f"{metric.kind_label}: {BENCHMARK_KINDS[metric.kind]}"
+
+
+def _kind_note(metric: Metric, candidates: list[Candidate]) -> str | None:
+    """Names the candidates that have only another number for the benchmark (so are not ranked on it)."""
+    unranked = [x for x in candidates if x.score is None and x.other_numbers]
+    if not unranked:
+        return None
+    return (f"**Compared like for like:** only {metric.label} numbers ({metric.kind_label}) are ranked. These "
+            "models publish only another number for this benchmark — a different measure, split or kind of "
+            "average — so they are not ranked on it:\n"
+            + "\n".join(f"- {x.display_name}: {'; '.join(x.other_numbers)}" for x in unranked))
 
 
 def _explain(task: ChooserTask, c: Constraints, ranked: list[Candidate], closest: list[Candidate],
@@ -287,6 +310,9 @@ def _explain(task: ChooserTask, c: Constraints, ranked: list[Candidate], closest
         lines.append("Also fits:\n" + "\n".join(
             f"- {cand.display_name} — {_describe(cand, metric_label)}"
             f"{'' if cand.ready or task.needs_ready else ' (needs fine-tuning)'}." for cand in others))
+    kind_note = _kind_note(METRICS[c.metric], ranked) if c.metric else None
+    if kind_note:
+        lines.append(kind_note)
     if scored and len({x.score_source.split(',')[0] for x in scored if x.score_source}) > 1:
         lines.append("_Scores come from different papers and runs (dev-set medians, single runs); treat "
                      "differences under about one point as noise._")
@@ -314,7 +340,8 @@ def choose_variant(catalog: CardCatalog, constraints: Constraints,
         task=task.key, task_label=task.label, metric=c.metric, metric_label=metric.label if metric else None,
         higher_is_better=higher, constraints=c, ranked=tuple(ranked), rejected=tuple(rejected),
         nothing_fits=not ranked, closest=tuple(closest),
-        explanation=_explain(task, c, ranked, closest, higher), notices=tuple(notices))
+        explanation=_explain(task, c, ranked, closest, higher), notices=tuple(notices),
+        compared=_compared(metric) if metric else None)
 
 
 def models_to_measure(catalog: CardCatalog, constraints: Constraints) -> list[str]:

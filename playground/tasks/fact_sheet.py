@@ -45,7 +45,8 @@ FACT_ROWS: tuple[FactRow, ...] = (
             "Autoregressive (causal) language modelling: predict the next token from the tokens on its left",
             (MLM, STEPS), "run one masked-LM step and GPT-2's next-token steps on your own text"),
     FactRow("Sentence pairs",
-            "Next-sentence prediction: is sentence B the real continuation of A? (`[CLS]` A `[SEP]` B `[SEP]`)",
+            "Next-sentence prediction: is sentence B the real continuation of A? (`[CLS]` A `[SEP]` B `[SEP]`). "
+            "RoBERTa later found that removing it matches or slightly improves results (Liu et al. 2019, §4.2)",
             "No sentence-pair objective; one running text",
             (NSP,), "give BERT a real and a random second sentence"),
     FactRow("Architecture",
@@ -55,18 +56,20 @@ FACT_ROWS: tuple[FactRow, ...] = (
     FactRow("Context direction",
             "**Bidirectional** — every token sees every other token, left and right",
             "**Left-to-right** — token *t* sees only tokens ≤ *t*",
-            (COMPARE,), "“Context direction — measured”: words right of the gap move BERT, never GPT-2"),
+            (COMPARE,), "“Context direction”: words right of the gap move BERT's prediction, never GPT-2's"),
     FactRow("Token masking",
             "`[MASK]` replaces input tokens during pre-training (of the chosen 15%: 80% `[MASK]`, 10% random, "
             "10% unchanged)",
             "No `[MASK]` token: the *attention* mask hides future positions instead",
             (MLM, COMPARE), "see which tokens get masked, replaced or kept"),
     FactRow("Tokenizer and special tokens",
-            "WordPiece (30,522 pieces); `[CLS]` summary token, `[SEP]` separator, `##` continues a word",
+            "WordPiece (30,522 pieces); `[CLS]` first position (read by classification heads), `[SEP]` separator, "
+            "`##` continues a word, `[UNK]` replaces a whole word it cannot spell",
             "Byte-level BPE (50,257 pieces); only `<\\|endoftext\\|>`; a leading space is part of the token",
             (TOKENIZERS,), "the same text through WordPiece, byte-level BPE and SentencePiece"),
     FactRow("Output",
-            "One vector per token; `[CLS]` feeds classification heads, token vectors feed tagging and QA heads",
+            "One vector per token; a classification head reads `[CLS]`'s vector (a sentence summary only after "
+            "fine-tuning, Devlin et al. 2018, §3.1), token vectors feed tagging and QA heads",
             "A probability distribution over the next token, sampled again and again to generate",
             (COMPARE,), "the prediction bars on both sides, then “Let GPT-2 keep writing”"),
     FactRow("Typical uses",
@@ -134,6 +137,8 @@ TIMELINE: tuple[TimelineEvent, ...] = (
                   "Bahdanau, Cho & Bengio 2015 (arXiv 2014)", "attention"),
     TimelineEvent(2017, "Transformer", "attention only, no recurrence: every position processed in parallel",
                   "Vaswani et al. 2017", "attention"),
+    TimelineEvent(2017, "RLHF", "a reward model learned from human comparisons, and a policy optimised against it "
+                  "(Atari games, simulated robots)", "Christiano et al. 2017", "alignment"),
     TimelineEvent(2018, "ULMFiT", "pre-train a language model, then fine-tune it for each task (LSTM)",
                   "Howard & Ruder 2018", "recurrent", "history--ulmfit"),
     TimelineEvent(2018, "GPT", "the same recipe with a Transformer decoder, left to right",
@@ -142,15 +147,35 @@ TIMELINE: tuple[TimelineEvent, ...] = (
                   "Devlin et al. 2018", "encoder", "bert-base-uncased"),
     TimelineEvent(2019, "GPT-2", "a bigger decoder on WebText; zero-shot tasks emerge",
                   "Radford et al. 2019", "decoder", "gpt2"),
-    TimelineEvent(2019, "BERT variants", "RoBERTa, XLM, DistilBERT, ALBERT, TinyBERT, Megatron-LM; ELECTRA (2020)",
-                  "Liu et al.; Lample & Conneau; Sanh et al.; Lan et al.; Jiao et al.; Shoeybi et al.; "
-                  "Clark et al.", "encoder", "roberta-base"),
+    TimelineEvent(2019, "BERT variants", "RoBERTa, XLM, DistilBERT, ALBERT, TinyBERT; ELECTRA (2020)",
+                  "Liu et al.; Lample & Conneau; Sanh et al.; Lan et al.; Jiao et al.; Clark et al.", "encoder",
+                  "roberta-base"),
+    TimelineEvent(2019, "Megatron-LM", "an 8.3B-parameter GPT-2-style decoder, each layer split across GPUs",
+                  "Shoeybi et al. 2019", "decoder", "history--megatron-lm"),
     TimelineEvent(2020, "GPT-3", "175B parameters; tasks by prompting with a few examples",
                   "Brown et al. 2020", "decoder", "history--gpt-3"),
-    TimelineEvent(2022, "Instruction tuning + RLHF", "SFT on demonstrations, then a reward model and PPO "
-                  "(InstructGPT; ChatGPT-style assistants)", "Ouyang et al. 2022", "alignment",
-                  "history--instructgpt-rlhf"),
+    TimelineEvent(2022, "Instruction tuning + RLHF", "RLHF (from 2017) applied to following instructions: SFT on "
+                  "demonstrations, then a reward model and PPO (InstructGPT, 1.3B–175B; the published method "
+                  "behind ChatGPT-style assistants)", "Ouyang et al. 2022", "alignment", "history--instructgpt-rlhf"),
 )
+
+# Which timeline colours an architecture kind may take (cards.ARCHITECTURE_KINDS -> TimelineEvent.kind).
+# "alignment" is a training method, not an architecture, so any decoder card may carry it.
+_TIMELINE_KINDS = {"encoder": ("encoder",), "decoder": ("decoder", "alignment"), "lstm": ("recurrent",),
+                   "encoder-decoder": ("attention",)}
+
+
+def timeline_problems(catalog: CardCatalog, events: tuple[TimelineEvent, ...] = TIMELINE) -> list[str]:
+    """Events whose colour contradicts their model card's architecture (empty list = consistent)."""
+    problems = []
+    for e in events:
+        card = catalog.by_slug(e.card) if e.card else None
+        if e.card and card is None:
+            problems.append(f"{e.title}: no model card {e.card!r}")
+        elif card and e.kind not in _TIMELINE_KINDS.get(card.architecture_kind, ()):
+            problems.append(f"{e.title}: drawn as {e.kind!r}, but its card {card.slug} has architecture "
+                            f"{card.architecture_kind!r}")
+    return problems
 
 
 def timeline_markdown() -> str:

@@ -2,10 +2,23 @@
 and let BERT recover every selected token in one forward pass — then score GPT-2 on the very same
 slots, each predicted from its left context only.
 
-Selection follows the original BERT data script (`create_pretraining_data.py`): a fixed number of
-positions, round(rate × maskable tokens) (at least one), drawn without replacement with a seeded RNG;
-special tokens ([CLS], [SEP], [UNK], an existing [MASK]) are never candidates. Of the selected tokens
-80% become [MASK], 10% a random vocabulary token and 10% stay unchanged, decided per token.
+Here: a fixed number of positions, round(rate × maskable tokens) (at least one, no upper limit), drawn
+without replacement with a seeded RNG; the maskable tokens are the ordinary word pieces, so special
+tokens ([CLS], [SEP]), [UNK] and an existing [MASK] are never candidates. Each selected token then gets
+one draw: 80% [MASK], 10% a random token, 10% unchanged. A random token is never a special token, an
+`[unusedN]` placeholder or the original token, so "random" always changes the input.
+
+How that differs from BERT's own data script (`create_masked_lm_predictions` in google-research/bert's
+`create_pretraining_data.py`):
+- the script counts min(max_predictions_per_seq, max(1, round(len(tokens) × masked_lm_prob))) — it
+  rounds over *all* tokens of the sequence, [CLS] and [SEP] included, and caps the count at
+  `max_predictions_per_seq` (20 for 128-token sequences in the BERT README's example);
+- it excludes only [CLS] and [SEP] from the candidates, so an [UNK] can be selected;
+- it draws twice (< 0.8 → [MASK]; otherwise 50/50 keep or replace), and a replacement is any entry of
+  the whole vocabulary — special tokens, `[unusedN]` placeholders and the original token included;
+- later versions can mask whole words at once (`do_whole_word_mask`); here every piece is chosen on its
+  own.
+The 80/10/10 proportions and the seeded selection without replacement are the same.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 The input is one sequence `[CLS] A [SEP] B [SEP]`; segment ids (token_type_ids) are 0 for `[CLS]`, A and
 the first `[SEP]`, and 1 for B and the final `[SEP]`. `BertForPreTraining`'s NSP head reads `[CLS]`'s
 final vector and outputs two logits: index 0 = IsNext (B really follows A), index 1 = NotNext.
+
+Every result carries RoBERTa's finding (`ROBERTA_FINDING`) as a notice, so NSP is never shown as settled
+practice: later work dropped it without loss.
 """
 
 from __future__ import annotations
@@ -15,6 +18,10 @@ from playground.core.text_input import clean_text
 from playground.core.tokens import display_piece
 
 LABELS = ("IsNext", "NotNext")  # the order of BertForPreTraining's seq_relationship_logits
+ROBERTA_FINDING = (
+    "Is NSP needed? RoBERTa found that removing the NSP loss matches or slightly improves downstream results "
+    "(Liu et al. 2019, Section 4.2 and Table 2), and trained without it; ALBERT replaced it with sentence-order "
+    "prediction (Lan et al. 2019, Section 3.1).")
 
 _FIRST = "Tesla is an American electric vehicle and clean energy company headquartered in Austin, Texas."
 PRESETS: dict[str, tuple[str, str]] = {
@@ -123,6 +130,7 @@ def next_sentence(lm: LoadedModel, a: str, b: str) -> NSPResult:
             f"The pair is {len(full['input_ids'])} tokens with [CLS] and [SEP]s; {lm.name} reads at most {limit}, "
             f"so {dropped_a + dropped_b} were cut from the end of the longer sentence first "
             f"({dropped_a} from A, {dropped_b} from B).")
+    notices.append(ROBERTA_FINDING)
     probabilities = {label: float(p) for label, p in zip(LABELS, probs)}
     return NSPResult(
         model_name=lm.name, sentence_a=first.text, sentence_b=second.text, tokens=tokens, layout=_layout(tokens),
