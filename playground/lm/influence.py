@@ -1,9 +1,10 @@
 """Context direction: which positions each model may look at, and how much each context word
 actually moves the prediction for the slot.
 
-Influence is measured with gradient × input: the L2 norm of (∂ log p(predicted token at the slot) /
-∂ input embedding) ⊙ input embedding, summed over a word's tokens. For GPT-2 every word right of the
-slot gets exactly 0, because the causal mask cuts every path from it to the slot's logits.
+Influence is estimated with gradient × input (a first-order estimate, not a measurement): the L2
+norm of (∂ log p(predicted token at the slot) / ∂ input embedding) ⊙ input embedding, summed over a
+word's tokens. For GPT-2 every word right of the slot gets exactly 0, because the causal mask cuts
+every path from it to the slot's logits.
 """
 
 from __future__ import annotations

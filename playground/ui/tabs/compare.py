@@ -162,7 +162,7 @@ def influence_summary(result: InfluenceResult | None) -> str:
     left, right = result.total("left"), result.total("right")
     share_right = right / (left + right) if left + right else 0.0
     return (f"Slot `{result.slot}` → top prediction `{result.predicted}`. Words **right** of the slot carry "
-            f"**{share_right:.1%}** of the total influence (left: {left:.4g}, right: {right:.4g}).")
+            f"**{share_right:.1%}** of the total estimated influence (left: {left:.4g}, right: {right:.4g}).")
 
 
 def compare_view(result: CompareResult) -> CompareView:
@@ -262,16 +262,17 @@ def _layout_gpt_column() -> Components:
 
 
 def _layout_influence() -> Components:
-    gr.Markdown("### Context direction — measured\nHow much each word moves the prediction for the slot "
-                "(gradient × input, strongest word = 1). Words right of the slot influence BERT; for GPT-2 "
-                "they are exactly 0.")
+    gr.Markdown("### Context direction — estimated (gradient × input)\nA first-order estimate, not a measurement, "
+                "of how much each word moves the prediction for the slot (gradient × input, strongest word = 1). "
+                "Words right of the slot influence BERT; for GPT-2 they are exactly 0, because the causal mask "
+                "cuts every path from them to the slot.")
     c: Components = {}
     with gr.Row():
         with gr.Column():
-            c["bert_influence"] = gr.HighlightedText(label="Influence on BERT", elem_id="bert-influence")
+            c["bert_influence"] = gr.HighlightedText(label="Estimated influence on BERT (gradient × input)", elem_id="bert-influence")
             c["bert_influence_note"] = gr.Markdown()
         with gr.Column():
-            c["gpt_influence"] = gr.HighlightedText(label="Influence on GPT-2", elem_id="gpt-influence")
+            c["gpt_influence"] = gr.HighlightedText(label="Estimated influence on GPT-2 (gradient × input)", elem_id="gpt-influence")
             c["gpt_influence_note"] = gr.Markdown()
     return c
 

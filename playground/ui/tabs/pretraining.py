@@ -55,7 +55,8 @@ MLM_INTRO = ("BERT's pre-training selects ~15% of the tokens; of those, **80% โ
              "token**, **10% unchanged**, and BERT must recover every selected token at once. GPT-2 is scored on "
              "the very same slots, each predicted from the true text on its left.")
 NSP_INTRO = ("BERT's second objective: does sentence B really follow sentence A? Both go in as one input, "
-             "`[CLS] A [SEP] B [SEP]`, told apart by segment ids (token_type_ids 0 / 1); the NSP head reads `[CLS]`.")
+             "`[CLS] A [SEP] B [SEP]`, told apart by segment ids (token_type_ids 0 / 1); the NSP head reads `[CLS]`. "
+             "RoBERTa later found that removing NSP matches or slightly improves results (Liu et al. 2019, ยง4.2).")
 STEPS_INTRO = ("GPT-2 writes one token at a time, each from the tokens on its left. Every step shows the top "
                "candidates; pick a different one at any step and the model continues from your choice.")
 TOKENIZERS_INTRO = ("The same text through the three tokenization schemes. The notes are derived from what each "
