@@ -107,7 +107,7 @@ def bench_startup(report: Callable[[str], None], timeout_s: float = 60) -> None:
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--port", str(port)], cwd=root, env=env,
+    proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--no-browser", "--port", str(port)], cwd=root, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - start < timeout_s:
