@@ -6,9 +6,11 @@ import gradio as gr
 
 from playground.models.context import AppContext, AppOptions, make_context
 from playground.ui.tabs.compare import build_compare_tab
-from playground.ui.tabs.heads import build_qa_tab, build_sentiment_tab, build_summarization_tab
 from playground.ui.tabs.models import build_models_tab
 from playground.ui.tabs.pretraining import build_objectives_tab
+from playground.ui.tabs.question_answering import build_qa_tab
+from playground.ui.tabs.sentiment import build_sentiment_tab
+from playground.ui.tabs.summarization import build_summarization_tab
 
 TITLE = "BERT vs GPT Playground"
 
