@@ -111,6 +111,7 @@ class ChooserResult:
     closest: tuple[Candidate, ...]  # when nothing fits: nearest misses, nearest first
     explanation: str  # Markdown, citing the cards
     notices: tuple[str, ...]
+    measurements: MeasureReport | None = None  # the latencies measured for this answer, if any
 
 
 def _limit(value: object, name: str, high: float) -> float | None:
