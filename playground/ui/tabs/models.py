@@ -211,12 +211,14 @@ def timeline_markdown(events: Sequence[TimelineEvent]) -> str:
 def tab_js(link: TabLink) -> str:
     """Client-side: click the tab's button (and the sub-tab's), falling back to the overflow menu by label."""
     top_label = link.label.split(" › ")[0]
-    sub = f"setTimeout(() => {{ const s = document.querySelector('button[role=\"tab\"][data-tab-id=\"{link.subtab_id}\"]');" \
-          " if (s) s.click(); }, 150);" if link.subtab_id else ""
+    button = "document.querySelector('button[role=\"tab\"][data-tab-id=\"{}\"]')".format
+    sub = (f"setTimeout(() => {{ const s = {button(link.subtab_id)}; if (s) s.click(); }}, 150);"
+           if link.subtab_id else "")
+    overflow = ("[...document.querySelectorAll('.overflow-dropdown button')]"
+                f".find(b => b.textContent.trim() === '{top_label}')")
     return (
         "() => {"
-        f" const t = document.querySelector('button[role=\"tab\"][data-tab-id=\"{link.tab_id}\"]')"
-        f" || [...document.querySelectorAll('.overflow-dropdown button')].find(b => b.textContent.trim() === '{top_label}');"
+        f" const t = {button(link.tab_id)} || {overflow};"
         f" if (t) {{ t.click(); {sub} window.scrollTo({{top: 0, behavior: 'smooth'}}); }}"
         " }"
     )
