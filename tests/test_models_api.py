@@ -1,4 +1,8 @@
-"""/models, /choose_variant and /measure through gradio_client, against the running app (tiny mode)."""
+"""/models, /choose_variant and /measure through gradio_client, against the running app (tiny mode).
+
+The handlers and what the tab shows are tested without a server in test_models_tab.py; here: the
+endpoints' names, inputs and JSON results, and errors arriving as clear messages.
+"""
 
 import pytest
 from gradio_client.exceptions import AppError
@@ -24,27 +28,11 @@ def test_models_lists_every_card_with_sources(client):
     assert {m["slug"] for m in history["models"]} >= {"history--gpt-3", "history--ulmfit"}
 
 
-def test_choose_variant_ranks_and_explains(client):
-    out = client.predict("question-answering", 70, None, None, None, None, "score", api_name="/choose_variant")
-    assert out["ranked"][0]["hub_id"] == "albert-base-v2" and not out["nothing_fits"]
-    assert all(c["parameters"] <= 70e6 for c in out["ranked"])
-    assert "Recommended: ALBERT base v2" in out["explanation"]
-    assert out["measurements"] is None  # no latency limit: nothing measured
-
-
 def test_choose_variant_with_keyword_arguments_and_impossible_limits(client):
     out = client.predict(task="qa", max_parameters_m=5, api_name="/choose_variant")
     assert out["nothing_fits"] and out["ranked"] == []
     assert out["closest"][0]["hub_id"] == "albert-base-v2"
     assert out["explanation"].startswith("**Nothing fits")
-
-
-def test_choose_variant_measures_for_a_latency_limit(client):
-    out = client.predict(task="generation", max_latency_ms=60_000, api_name="/choose_variant")
-    measured = {m["hub_id"] for m in out["measurements"]["measurements"]}
-    assert measured == {"gpt2", "gpt2-medium"} and all(m["tiny"] for m in out["measurements"]["measurements"])
-    assert {c["hub_id"] for c in out["ranked"]} == {"gpt2", "gpt2-medium"}
-    assert all(c["latency_ms"] > 0 for c in out["ranked"])
 
 
 def test_measure_returns_json_and_caps(client):
@@ -60,11 +48,8 @@ def test_measure_returns_json_and_caps(client):
 
 
 @pytest.mark.parametrize("args, api, message", [
-    (("translation",), "/choose_variant", "Unknown task 'translation'"),
     (("qa", -1), "/choose_variant", "Max parameters"),
-    (("qa", None, None, None, None, "glue-dev"), "/choose_variant", "does not apply"),
     ((["someone/evil-model"],), "/measure", "No architecture"),
-    (([],), "/measure", "at least one model"),
     (("everything",), "/models", "Kind must be one of"),
 ])
 def test_bad_input_gives_a_clear_error(client, args, api, message):

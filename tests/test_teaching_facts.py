@@ -7,7 +7,7 @@ import pytest
 import playground.tasks.mlm_simulator as mlm_simulator
 from playground.core.tokens import SPECIAL_TOKEN_ROLES, tokenize
 from playground.models.cards import load_catalog
-from playground.tasks.fact_sheet import FACT_ROWS, TIMELINE, fact_sheet_markdown, sizes_row, timeline_problems
+from playground.tasks.fact_sheet import FACT_ROWS, TIMELINE, fact_sheet, sizes_row, timeline_problems
 from playground.tasks.nsp import ROBERTA_FINDING, next_sentence
 
 
@@ -56,7 +56,7 @@ def test_cls_is_described_as_the_position_a_head_reads(catalog):
     role = SPECIAL_TOKEN_ROLES["[CLS]"]
     assert "classification head is trained to read" in role and "without fine-tuning" in role
     assert not role.startswith("sequence summary")
-    assert "[CLS]` summary token" not in fact_sheet_markdown(catalog)
+    assert not any("[CLS]` summary token" in f"{row.bert} {row.gpt}" for row in fact_sheet(catalog))
     body = " ".join(catalog.by_slug("bert-base-uncased").body.split())
     assert "not a meaningful sentence representation without fine-tuning" in body
 

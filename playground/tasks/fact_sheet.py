@@ -1,7 +1,8 @@
 """Static teaching content for the Models tab: the BERT-vs-GPT fact sheet and the timeline.
 
 Plain data (no gradio). The "sizes" row of the fact sheet is computed from the model cards, so the
-numbers shown there are the cards' numbers.
+numbers shown there are the cards' numbers. Each row names the *topics* where the playground shows
+the fact live; which tab shows a topic is the UI's business (`playground/ui/page.py`).
 """
 
 from __future__ import annotations
@@ -10,24 +11,9 @@ from dataclasses import dataclass
 
 from playground.models.cards import CardCatalog
 
-
-@dataclass(frozen=True)
-class TabLink:
-    """A place in the app: a top-level tab (its id and label) and optionally one of its sub-tabs."""
-
-    label: str  # shown to the user, e.g. "Pre-training › Tokenizers"
-    tab_id: str
-    subtab_id: str | None = None
-
-
-COMPARE = TabLink("Compare", "compare")
-MLM = TabLink("Pre-training › Masked LM (BERT)", "pretraining", "pretraining-mlm")
-NSP = TabLink("Pre-training › Next sentence (BERT)", "pretraining", "pretraining-nsp")
-STEPS = TabLink("Pre-training › Next token, step by step (GPT-2)", "pretraining", "pretraining-steps")
-TOKENIZERS = TabLink("Pre-training › Tokenizers", "pretraining", "pretraining-tokenizers")
-SENTIMENT = TabLink("Sentiment", "sentiment")
-QA = TabLink("Question answering", "question-answering")
-SUMMARIZATION = TabLink("Summarization", "summarization")
+# Topics the playground demonstrates live, in the order a reader meets them.
+TOPICS = ("compare", "masked-lm", "next-sentence", "next-token-steps", "tokenizers", "sentiment",
+          "question-answering", "summarization")
 
 
 @dataclass(frozen=True)
@@ -35,7 +21,7 @@ class FactRow:
     aspect: str
     bert: str
     gpt: str
-    links: tuple[TabLink, ...]  # where the playground demonstrates it live
+    topics: tuple[str, ...]  # where the playground demonstrates it live (TOPICS)
     try_it: str  # what to do there
 
 
@@ -43,47 +29,45 @@ FACT_ROWS: tuple[FactRow, ...] = (
     FactRow("Training objective",
             "Masked language modelling: hide ~15% of the tokens and predict them from both sides",
             "Autoregressive (causal) language modelling: predict the next token from the tokens on its left",
-            (MLM, STEPS), "run one masked-LM step and GPT-2's next-token steps on your own text"),
+            ("masked-lm", "next-token-steps"), "run one masked-LM step and GPT-2's next-token steps on your own text"),
     FactRow("Sentence pairs",
             "Next-sentence prediction: is sentence B the real continuation of A? (`[CLS]` A `[SEP]` B `[SEP]`). "
             "RoBERTa later found that removing it matches or slightly improves results (Liu et al. 2019, §4.2)",
             "No sentence-pair objective; one running text",
-            (NSP,), "give BERT a real and a random second sentence"),
+            ("next-sentence",), "give BERT a real and a random second sentence"),
     FactRow("Architecture",
             "Stack of Transformer **encoder** blocks (self-attention + feed-forward)",
             "Stack of Transformer **decoder** blocks (masked self-attention + feed-forward, no cross-attention)",
-            (COMPARE,), "open “Attention masks and weights”: a full square vs a lower triangle"),
+            ("compare",), "open “Attention masks and weights”: a full square vs a lower triangle"),
     FactRow("Context direction",
             "**Bidirectional** — every token sees every other token, left and right",
             "**Left-to-right** — token *t* sees only tokens ≤ *t*",
-            (COMPARE,), "“Context direction”: words right of the gap move BERT's prediction, never GPT-2's"),
+            ("compare",), "“Context direction”: words right of the gap move BERT's prediction, never GPT-2's"),
     FactRow("Token masking",
             "`[MASK]` replaces input tokens during pre-training (of the chosen 15%: 80% `[MASK]`, 10% random, "
             "10% unchanged)",
             "No `[MASK]` token: the *attention* mask hides future positions instead",
-            (MLM, COMPARE), "see which tokens get masked, replaced or kept"),
+            ("masked-lm", "compare"), "see which tokens get masked, replaced or kept"),
     FactRow("Tokenizer and special tokens",
             "WordPiece (30,522 pieces); `[CLS]` first position (read by classification heads), `[SEP]` separator, "
             "`##` continues a word, `[UNK]` replaces a whole word it cannot spell",
             "Byte-level BPE (50,257 pieces); only `<\\|endoftext\\|>`; a leading space is part of the token",
-            (TOKENIZERS,), "the same text through WordPiece, byte-level BPE and SentencePiece"),
+            ("tokenizers",), "the same text through WordPiece, byte-level BPE and SentencePiece"),
     FactRow("Output",
             "One vector per token; a classification head reads `[CLS]`'s vector (a sentence summary only after "
             "fine-tuning, Devlin et al. 2018, §3.1), token vectors feed tagging and QA heads",
             "A probability distribution over the next token, sampled again and again to generate",
-            (COMPARE,), "the prediction bars on both sides, then “Let GPT-2 keep writing”"),
+            ("compare",), "the prediction bars on both sides, then “Let GPT-2 keep writing”"),
     FactRow("Typical uses",
             "Classification, sentiment, named-entity recognition, extractive question answering, search",
             "Text generation, completion, dialogue, code, few-shot prompting",
-            (SENTIMENT, QA, COMPARE), "encoders fine-tuned on SST-2 and SQuAD; GPT-2 writing in Compare"),
+            ("sentiment", "question-answering", "compare"),
+            "encoders fine-tuned on SST-2 and SQuAD; GPT-2 writing in Compare"),
     FactRow("Encoder + decoder together",
             "An encoder reads the whole document in both directions…",
             "…and a decoder writes the output left to right, attending to it (Pegasus, T5, BART)",
-            (SUMMARIZATION,), "summarise a paragraph with Pegasus"),
+            ("summarization",), "summarise a paragraph with Pegasus"),
 )
-
-LINKED_TABS: tuple[TabLink, ...] = (COMPARE, MLM, NSP, STEPS, TOKENIZERS, SENTIMENT, QA, SUMMARIZATION)
-
 
 def _fmt(n: int) -> str:
     return f"{n / 1e9:g}B" if n >= 1e9 else f"{n / 1e6:.0f}M"
@@ -105,13 +89,9 @@ def sizes_row(catalog: CardCatalog) -> FactRow:
                    (), "the table above, and “Measure on this machine” in the variant chooser below")
 
 
-def fact_sheet_markdown(catalog: CardCatalog) -> str:
-    rows = [*FACT_ROWS, sizes_row(catalog)]
-    lines = ["| | BERT (encoder) | GPT (decoder) | See it live |", "|---|---|---|---|"]
-    for r in rows:
-        where = " · ".join(f"**{link.label}**" for link in r.links) or "**Models** tab"
-        lines.append(f"| **{r.aspect}** | {r.bert} | {r.gpt} | {where} — {r.try_it} |")
-    return "\n".join(lines)
+def fact_sheet(catalog: CardCatalog) -> tuple[FactRow, ...]:
+    """The fact sheet's rows: the fixed facts, then the sizes from the cards."""
+    return (*FACT_ROWS, sizes_row(catalog))
 
 
 @dataclass(frozen=True)
@@ -176,7 +156,3 @@ def timeline_problems(catalog: CardCatalog, events: tuple[TimelineEvent, ...] = 
             problems.append(f"{e.title}: drawn as {e.kind!r}, but its card {card.slug} has architecture "
                             f"{card.architecture_kind!r}")
     return problems
-
-
-def timeline_markdown() -> str:
-    return "\n".join(f"- **{e.year} — {e.title}**: {e.note} _({e.citation})_" for e in TIMELINE)

@@ -136,6 +136,7 @@ class QAResult:
     segment_note: str
     settings: QASettings
     notices: tuple[str, ...] = ()
+    squad_version_source: str = ""  # how we know which SQuAD the model was trained on (see `squad_version`)
 
     @property
     def window_count(self) -> int:
@@ -383,8 +384,12 @@ def segment_note(lm: LoadedModel, encoding: QAEncoding) -> str:
 
 
 def answer_question(lm: LoadedModel, question: str, context: str, settings: QASettings | None = None,
-                    version: str = "1.1") -> QAResult:
-    """Encode into windows, run the QA head once over all windows, select spans and decide."""
+                    version: str = "1.1", version_source: str = "") -> QAResult:
+    """Encode into windows, run the QA head once over all windows, select spans and decide.
+
+    `version` is the SQuAD the model was fine-tuned on and `version_source` how we know it (both from
+    `squad_version`).
+    """
     settings = (settings or QASettings()).validated()
     encoding = encode_windows(lm, question, context, settings)
     starts, ends = window_logits(lm, encoding)
@@ -400,4 +405,5 @@ def answer_question(lm: LoadedModel, question: str, context: str, settings: QASe
         decision=selection.decision, windows=selection.windows,
         layout=layout(encoding, lm.tokenizer), segment_note=segment_note(lm, encoding),
         settings=replace(settings, stride=encoding.stride, max_length=encoding.max_length), notices=tuple(notices),
+        squad_version_source=version_source,
     )

@@ -6,15 +6,30 @@ import gradio as gr
 
 from playground.models.context import AppContext, AppOptions, make_context
 from playground.ui.tabs.compare import build_compare_tab
-from playground.ui.tabs.heads import build_qa_tab, build_sentiment_tab, build_summarization_tab
-from playground.ui.tabs.models import build_models_tab
+from playground.ui.tabs.models import TabLink, build_models_tab
 from playground.ui.tabs.pretraining import build_objectives_tab
+from playground.ui.tabs.question_answering import build_qa_tab
+from playground.ui.tabs.sentiment import build_sentiment_tab
+from playground.ui.tabs.summarization import build_summarization_tab
 
 TITLE = "BERT vs GPT Playground"
 
 CSS = """
 #mode-banner {background:#fef3c7; border:1px solid #f59e0b; border-radius:8px; padding:6px 12px;}
 """
+
+# Where each fact-sheet topic (tasks.fact_sheet.TOPICS) is shown live: the tab ids of build_demo below and
+# the Pre-training tab's sub-tab ids.
+SEE_IT_LIVE = {
+    "compare": TabLink("Compare", "compare"),
+    "masked-lm": TabLink("Pre-training › Masked LM (BERT)", "pretraining", "pretraining-mlm"),
+    "next-sentence": TabLink("Pre-training › Next sentence (BERT)", "pretraining", "pretraining-nsp"),
+    "next-token-steps": TabLink("Pre-training › Next token, step by step (GPT-2)", "pretraining", "pretraining-steps"),
+    "tokenizers": TabLink("Pre-training › Tokenizers", "pretraining", "pretraining-tokenizers"),
+    "sentiment": TabLink("Sentiment", "sentiment"),
+    "question-answering": TabLink("Question answering", "question-answering"),
+    "summarization": TabLink("Summarization", "summarization"),
+}
 
 
 def model_status_markdown(ctx: AppContext) -> str:
@@ -50,7 +65,7 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
             with gr.Tab("Summarization", id="summarization"):
                 build_summarization_tab(ctx)
             with gr.Tab("Models", id="models") as models_tab:
-                build_models_tab(ctx, models_tab)
+                build_models_tab(ctx, SEE_IT_LIVE, models_tab)
     return demo
 
 

@@ -1,8 +1,13 @@
-"""Figures for the fine-tuned heads tabs (matplotlib Figure objects, no pyplot global state)."""
+"""Figures for the fine-tuned heads tabs (matplotlib Figure objects, no pyplot global state).
+
+matplotlib is imported inside the figure functions: importing it at start-up would slow the app's launch.
+"""
 
 from __future__ import annotations
 
 from typing import Sequence
+
+from playground.tasks.question_answering import QAWindow
 
 MAX_LABELS = 60  # beyond this, tick labels are thinned so they stay readable
 
@@ -14,7 +19,7 @@ def _thin_ticks(ax, labels: Sequence[str]) -> None:
     ax.set_xticks(idx, [labels[i] for i in idx], rotation=90, fontsize=8)
 
 
-def qa_probabilities_figure(window, answer_span: tuple[int, int] | None, window_count: int, include_cls: bool):
+def qa_probabilities_figure(window: QAWindow, answer_span: tuple[int, int] | None, window_count: int, include_cls: bool):
     """Start and end probabilities over one window's context tokens (plus [CLS] for SQuAD 2.0 models),
     with the chosen span in red."""
     from matplotlib.figure import Figure

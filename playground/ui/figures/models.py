@@ -1,11 +1,15 @@
-"""Figures for the Models tab: the timeline and size vs measured latency vs published score."""
+"""Figures for the Models tab: the timeline and size vs measured latency vs published score.
+
+matplotlib and numpy are imported inside the figure functions: importing them at start-up would slow the
+app's launch (the timeline is drawn when the tab is first opened).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 from playground.tasks.fact_sheet import TimelineEvent
+from playground.tasks.model_overview import TradeoffPoint
 
 KIND_COLORS = {
     "recurrent": "#f59e0b",  # amber: RNN family
@@ -44,14 +48,6 @@ def timeline_figure(events: Sequence[TimelineEvent]):
     ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, -0.12), ncol=5, frameon=False, fontsize=9)
     ax.set_title("From recurrent nets to instruction-tuned Transformers", fontsize=11)
     return fig
-
-
-@dataclass(frozen=True)
-class TradeoffPoint:
-    name: str
-    parameters: int
-    latency_ms: float
-    score: float | None
 
 
 def tradeoff_figure(points: Sequence[TradeoffPoint], score_label: str | None, subtitle: str):

@@ -1,0 +1,134 @@
+"""Sentiment tab: a fine-tuned classification head on top of an encoder, and which words moved it.
+
+One pre-trained network, a small head that reads the final `[CLS]` vector, supervised fine-tuning. The
+computation lives in `playground/tasks/sentiment.py`; this file turns its result into what each
+component shows.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, NamedTuple
+
+import gradio as gr
+
+from playground.core.text_input import check_int
+from playground.models.context import AppContext
+from playground.tasks.sentiment import MAX_LINES, SentimentBatch, SentimentResult, classify
+from playground.ui.head_card import card_accordion
+from playground.ui.widgets import (TOKEN_COLORS, highlighted_scores, json_endpoint, model_dropdown, notices_markdown,
+                                   to_json, user_errors)
+
+TASK = "sentiment"
+EXAMPLES = [
+    ["I loved this movie: the acting was wonderful and the story kept me hooked.", False],
+    ["The food was cold and the service was painfully slow.\nThe staff were friendly and the view was amazing.\n"
+     "It was not bad at all.\nI expected more from such a famous place.", True],
+]
+INTRO = ("A **fine-tuned classification head**: the pre-trained encoder reads the sentence, and a small head turns "
+         "the final vector of `[CLS]` — and only that vector — into label probabilities. Several lines at once? "
+         "Tick *one result per line*.")
+HEAD_LABEL = "[CLS] → classifier head"
+HEAD_COLOR = "#f97316"  # orange: the one token the classification head reads
+TOKEN_KIND_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "word", "continuation", "unknown")}
+SENTIMENT_COLORS = {**TOKEN_KIND_COLORS, HEAD_LABEL: HEAD_COLOR}
+RESULT_HEADERS = ["line", "label", "probability", "text"]
+TOKEN_HEADERS = ["position", "token", "kind", "gradient × input"]
+
+
+# ---- handler --------------------------------------------------------------------------------------
+
+def run_sentiment(ctx: AppContext, text: str, one_per_line: bool = False, explain_line: int = 1,
+                  model_name: str = "distilbert-base-uncased-finetuned-sst-2-english") -> SentimentBatch:
+    """Label probabilities for the text (or for each line), and which words pushed the label.
+    `explain_line` is the line whose tokens and attribution the tab shows (the JSON has every line)."""
+    check_int(explain_line, "Line to explain", 1, MAX_LINES)  # refused before a model is loaded
+    return classify(ctx.model(model_name, TASK), text, one_per_line=bool(one_per_line))
+
+
+# ---- result → what each component shows ----------------------------------------------------------
+
+class SentimentView(NamedTuple):
+    notices: str
+    label: dict[str, float]
+    results: list[list[Any]]
+    tokens: list[tuple[str, str]]
+    attribution: list[tuple[str, float | None]]
+    summary: str
+    token_rows: list[list[Any]]
+    json: Any
+
+
+def head_tokens(result: SentimentResult) -> list[tuple[str, str]]:
+    """Token chips by kind; the one token the classifier head reads is marked."""
+    return [(t.display, HEAD_LABEL if t.position == result.head_position else t.kind) for t in result.tokens.tokens]
+
+
+def sentiment_view(batch: SentimentBatch, explain_line: int) -> SentimentView:
+    """Every line in the table; tokens and attribution of line `explain_line` (the last one if there are fewer)."""
+    notices = list(batch.notices)
+    wanted = int(explain_line)
+    if wanted > len(batch.results):
+        notices.append(f"There are only {len(batch.results)} line(s); explaining line {len(batch.results)}.")
+        wanted = len(batch.results)
+    result = batch.results[wanted - 1]
+    explained = f"Line {result.line_number}: " if len(batch.results) > 1 else ""
+    summary = (f"{explained}**{result.label}** ({result.probability:.1%}).\n\n{batch.head}\n\n"
+               f"_Attribution of {batch.attribution_target}: {batch.method}_")
+    return SentimentView(
+        notices=notices_markdown(notices, result.notices),
+        label={score.label: score.probability for score in result.labels},
+        results=[[r.line_number, r.label, round(r.probability, 4), r.text] for r in batch.results],
+        tokens=head_tokens(result),
+        attribution=highlighted_scores(result.text, [(w.start, w.end, w.share) for w in result.word_attributions]),
+        summary=summary,
+        token_rows=[[a.position, a.token, a.kind, round(a.score, 6)] for a in result.token_attributions],
+        json=to_json(batch),
+    )
+
+
+def show_sentiment(ctx: AppContext, text: str, one_per_line: bool, explain_line: float,
+                   model_name: str) -> SentimentView:
+    batch = run_sentiment(ctx, text, one_per_line, explain_line, model_name)
+    return sentiment_view(batch, check_int(explain_line, "Line to explain", 1, MAX_LINES))
+
+
+# ---- layout and wiring ----------------------------------------------------------------------------
+
+def build_sentiment_tab(ctx: AppContext) -> None:
+    gr.Markdown(INTRO)
+    with gr.Row():
+        with gr.Column(scale=3):
+            text = gr.Textbox(value=EXAMPLES[0][0], label="Text", lines=4, max_lines=20)
+        with gr.Column(scale=2):
+            one_per_line = gr.Checkbox(value=False, label=f"One result per line (up to {MAX_LINES} lines)")
+            explain_line = gr.Number(value=1, precision=0, minimum=1, maximum=MAX_LINES,
+                                     label="Line to explain (tokens and attribution)")
+            model = model_dropdown(ctx, TASK, "Sentiment model")
+    gr.Examples(EXAMPLES, inputs=[text, one_per_line], label="Examples")
+    run = gr.Button("Classify", variant="primary")
+    notices = gr.Markdown()
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2):
+            label = gr.Label(label="Label probabilities", elem_id="sentiment-label")
+        with gr.Column(scale=3):
+            results = gr.Dataframe(headers=RESULT_HEADERS, interactive=False, label="Results",
+                                   elem_id="sentiment-results", wrap=True)
+    summary = gr.Markdown(elem_id="sentiment-summary")
+    tokens = gr.HighlightedText(label="Tokens the model reads — orange: the one vector the classifier head reads",
+                                color_map=SENTIMENT_COLORS, show_legend=True, elem_id="sentiment-tokens")
+    attribution = gr.HighlightedText(
+        label="Which words pushed the label — red: towards POSITIVE, violet: towards NEGATIVE "
+              "(gradient × input estimate, strongest word = ±1)", elem_id="sentiment-attribution")
+    with gr.Accordion("Per-token attribution", open=False):
+        token_rows = gr.Dataframe(headers=TOKEN_HEADERS, interactive=False)
+    with gr.Accordion("Result (JSON)", open=False):
+        result_json = gr.JSON()
+    card_accordion(ctx, model)
+
+    inputs = [text, one_per_line, explain_line, model]
+    outputs = [notices, label, results, tokens, attribution, summary, token_rows, result_json]  # SentimentView order
+    show = user_errors(functools.partial(show_sentiment, ctx))
+    run.click(show, inputs, outputs, api_visibility="private")
+    text.submit(show, inputs, outputs, api_visibility="private")
+    json_endpoint(ctx, run_sentiment, "sentiment", model_name=ctx.profile.default(TASK))

@@ -1,0 +1,141 @@
+"""The Models tab without a server: the card listing, the fact sheet's topics and links, the chooser and
+the measurements as the handlers return them (what /models, /choose_variant, /measure serve) and as the
+view functions show them."""
+
+import pytest
+
+from playground.core.errors import PlaygroundError
+from playground.models import measure
+from playground.models.cards import CARDS_DIR, load_catalog
+from playground.models.context import AppContext
+from playground.models.profiles import tiny_profile
+from playground.tasks.chooser import Constraints
+from playground.tasks.fact_sheet import TIMELINE, TOPICS, fact_sheet
+from playground.tasks.model_overview import common_head, reading_order
+from playground.ui.page import SEE_IT_LIVE
+from playground.ui.tabs.models import (TABLE_HEADERS, card_markdown, choose, choose_variant_api, choose_view,
+                                       fact_sheet_markdown, list_models, measure_api, measure_view, metric_dropdown,
+                                       pick_card, run_measure, show_card, show_table, tab_js, table_rows,
+                                       timeline_markdown)
+from playground.ui.widgets import to_json
+
+
+@pytest.fixture(scope="module")
+def ctx(store):
+    return AppContext(store=store, profile=tiny_profile(), catalog=load_catalog())
+
+
+@pytest.fixture()
+def fresh_cache():
+    measure.clear_cache()
+    yield
+    measure.clear_cache()
+
+
+# ---- cards ----------------------------------------------------------------------------------------
+
+def test_listing_has_every_card_with_derived_numbers(ctx):
+    listing = to_json(list_models(ctx))
+    assert listing["count"] == len(list(CARDS_DIR.glob("*.md"))) == len(listing["models"])
+    bert_large = {m["slug"]: m for m in listing["models"]}["bert-large-uncased"]
+    assert bert_large["kind"] == "runnable" and bert_large["architecture_kind"] == "encoder"
+    assert bert_large["size_mb_fp32"] == round(335174458 * 4 / 1e6, 1)
+    history = list_models(ctx, " History ")  # the API accepts any case and spacing
+    assert history.count >= 7 and all(m.kind == "history" and not m.runnable for m in history.models)
+    with pytest.raises(PlaygroundError, match="Kind must be one of"):
+        list_models(ctx, "everything")
+
+
+def test_table_and_card_views(ctx):
+    rows = show_table(ctx, "all")
+    assert len(rows) == len(ctx.catalog.cards) and all(len(r) == len(TABLE_HEADERS) for r in rows)
+    names = [r[0] for r in rows]
+    assert "ALBERT base v2" in names and "BERT large (uncased)" in names
+    bert_large = rows[names.index("BERT large (uncased)")]
+    assert 90.9 in bert_large and bert_large[-1] == "runnable"
+    history = show_table(ctx, "history")
+    assert "GPT-3 (175B)" in [r[0] for r in history] and "BERT large (uncased)" not in [r[0] for r in history]
+    assert table_rows(reading_order(ctx.catalog.cards)) == rows
+    gpt3 = show_card(ctx, "history--gpt-3")
+    assert "History card" in gpt3 and "Brown et al. 2020, Table 3.2" in gpt3
+    assert "Runnable" in card_markdown(pick_card(ctx, "bert-large-uncased"))
+    with pytest.raises(PlaygroundError, match="No model card"):
+        pick_card(ctx, "nope")
+
+
+# ---- fact sheet and timeline ----------------------------------------------------------------------
+
+def test_every_fact_sheet_topic_links_to_a_tab():
+    rows = fact_sheet(load_catalog())
+    assert {t for r in rows for t in r.topics} <= set(TOPICS) == set(SEE_IT_LIVE)
+    table = fact_sheet_markdown(rows, SEE_IT_LIVE)
+    assert "Bidirectional" in table and "**Pre-training › Next sentence (BERT)**" in table
+    assert "Sizes (from the model cards)" in table and "**Models** tab" in table
+    js = tab_js(SEE_IT_LIVE["tokenizers"])
+    assert 'data-tab-id="pretraining"' in js and 'data-tab-id="pretraining-tokenizers"' in js
+    assert timeline_markdown(TIMELINE).count("\n") == len(TIMELINE) - 1
+
+
+# ---- chooser --------------------------------------------------------------------------------------
+
+def test_choose_ranks_and_explains(ctx):
+    result = choose_variant_api(ctx, "question-answering", 70, None, None, None, None, "score")
+    assert result.ranked[0].hub_id == "albert-base-v2" and not result.nothing_fits
+    assert all(c.parameters <= 70e6 for c in result.ranked)
+    assert "Recommended: ALBERT base v2" in result.explanation
+    assert result.measurements is None  # no latency limit: nothing measured
+    view = choose_view(result, ["albert-base-v2", "bert-base-uncased"])
+    assert view.explanation.startswith(result.explanation) and "Fewer parameters ≠ faster" in view.explanation
+    assert view.ranking[0][:3] == [1, "ALBERT base v2", "albert-base-v2"]
+    assert [r[8] for r in view.ranking] == ["yes"] * len(result.ranked) + ["no"] * len(result.rejected)
+    assert view.to_measure["value"] == ["albert-base-v2"]  # suggested, among the measurable ones
+    assert view.json == to_json(result) and "measurements" in view.json
+
+
+def test_choose_measures_for_a_latency_limit(ctx, fresh_cache):
+    result = choose(ctx, Constraints(task="generation", max_latency_ms=60_000))
+    measured = {m.hub_id for m in result.measurements.measurements}
+    assert measured == {"gpt2", "gpt2-medium"} and all(m.tiny for m in result.measurements.measurements)
+    assert {c.hub_id for c in result.ranked} == {"gpt2", "gpt2-medium"}
+    assert all(c.latency_ms > 0 for c in result.ranked)
+
+
+def test_metric_choices_follow_the_task():
+    update = metric_dropdown("summarization")
+    assert update.value == "xsum-rouge1" and update.interactive
+    assert metric_dropdown("fill-mask").value is None and not metric_dropdown("fill-mask").interactive
+
+
+# ---- measurements ---------------------------------------------------------------------------------
+
+def test_measure_view_plots_size_latency_and_score(ctx, fresh_cache):
+    result = run_measure(ctx, ["albert-base-v2", "distilbert-base-uncased"], "question-answering",
+                         "squad-v1.1-f1-dev", 32, 1)
+    assert result.head == "question-answering" and result.tiny
+    assert [p.name for p in result.points] == ["ALBERT base v2", "DistilBERT base"]
+    assert all(p.score is not None and p.latency_ms > 0 for p in result.points)
+    view = measure_view(result)
+    assert [r[1] for r in view.rows] == ["AlbertForQuestionAnswering", "DistilBertForQuestionAnswering"]
+    assert "Tiny mode" in view.notes and "with the question-answering head" in view.notes
+    assert view.plot is not None and view.json == to_json(result.report)
+
+
+def test_a_head_only_when_every_model_can_carry_it(ctx):
+    assert common_head(ctx.catalog, ["albert-base-v2", "gpt2"], "question-answering") is None
+    assert common_head(ctx.catalog, ["gpt2"], "generation") == "text-generation"
+    assert common_head(ctx.catalog, ["gpt2"], None) is None
+
+
+# ---- bad input: the handlers refuse with the sentence the UI and the API show ---------------------
+
+@pytest.mark.parametrize("handler, args, message", [
+    (choose_variant_api, ("translation",), "Unknown task 'translation'"),
+    (choose_variant_api, ("qa", -1), "Max parameters"),
+    (choose_variant_api, ("qa", None, None, None, None, "glue-dev"), "does not apply"),
+    (measure_api, (["someone/evil-model"],), "No architecture"),
+    (measure_api, ([],), "at least one model"),
+    (list_models, ("everything",), "Kind must be one of"),
+])
+def test_bad_input_gives_a_clear_error(ctx, handler, args, message):
+    with pytest.raises(PlaygroundError, match=message):
+        handler(ctx, *args)
