@@ -27,9 +27,9 @@ def tiny_dir(tmp_path_factory) -> Path:
 def store(tiny_dir):
     from playground.models.cards import load_catalog
     from playground.models.loader import ModelStore
-    from playground.models.tiny import TINY_NAMES
+    from playground.models.tiny import tiny_paths
 
-    return ModelStore(load_catalog(), local_models={n: tiny_dir / n for n in TINY_NAMES})
+    return ModelStore(load_catalog(), local_models=tiny_paths(tiny_dir))
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from playground.core.errors import PlaygroundError
+from playground.models import registry
 
 # Shrunken sizes per config class: same model classes and code paths, a few thousand parameters.
 # Used by the tests and by the app's tiny mode, where measuring full-size models would be pointless.
@@ -35,17 +36,6 @@ _TINY_OVERRIDES: dict[str, dict[str, Any]] = {
     "PegasusConfig": dict(d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
                           decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, vocab_size=512,
                           max_position_embeddings=64),
-}
-
-# The playground task / chooser head -> transformers Auto class that carries that head.
-HEAD_AUTO_CLASSES = {
-    "fill-mask": "AutoModelForMaskedLM",
-    "text-generation": "AutoModelForCausalLM",
-    "question-answering": "AutoModelForQuestionAnswering",
-    "classification": "AutoModelForSequenceClassification",
-    "sentiment": "AutoModelForSequenceClassification",
-    "summarization": "AutoModelForSeq2SeqLM",
-    "base": "AutoModel",
 }
 
 
@@ -123,12 +113,8 @@ def config_for(hub_id: str, *, tiny: bool = False, overrides: Mapping[str, Any] 
 
 
 def auto_class_name(hub_id: str, head: str | None = None) -> str:
-    """The Auto class to build: the checkpoint's own, or the one carrying `head` (a HEAD_AUTO_CLASSES key)."""
-    if head is None:
-        return spec_for(hub_id).auto_class
-    if head not in HEAD_AUTO_CLASSES:
-        raise PlaygroundError(f"Unknown head '{head}'. Choose one of: {', '.join(HEAD_AUTO_CLASSES)}.")
-    return HEAD_AUTO_CLASSES[head]
+    """The Auto class to build: the checkpoint's own, or the one carrying `head` (a registry.HEADS task)."""
+    return spec_for(hub_id).auto_class if head is None else registry.auto_class(head)
 
 
 def supports_head(hub_id: str, head: str) -> bool:

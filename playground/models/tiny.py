@@ -15,6 +15,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from playground.models.registry import TINY_STAND_INS
+
 TINY_VERSION = "v1"
 TINY_LABEL = "tiny untrained models — predictions are noise; run with the default models for real ones"
 MAX_POSITIONS = 64
@@ -47,10 +49,9 @@ def default_tiny_dir() -> Path:
     return Path(root) / f"tiny-{TINY_VERSION}"
 
 
-TINY_NAMES = (
-    "tiny-bert", "tiny-gpt2", "tiny-distilbert-sst2", "tiny-distilbert-squad",
-    "tiny-roberta-squad2", "tiny-pegasus",
-)
+def tiny_paths(root: Path) -> dict[str, Path]:
+    """{name: checkpoint directory} of every tiny model (see registry.TINY_STAND_INS) under `root`."""
+    return {name: Path(root) / name for name in TINY_STAND_INS}
 
 
 def build_tiny_models(target: Path | None = None) -> dict[str, Path]:
@@ -69,7 +70,7 @@ def build_tiny_models(target: Path | None = None) -> dict[str, Path]:
                     raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return {name: target / name for name in TINY_NAMES}
+    return tiny_paths(target)
 
 
 # ---- tokenizers --------------------------------------------------------------------------

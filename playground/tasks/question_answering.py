@@ -22,7 +22,7 @@ from typing import Sequence
 
 from playground.models.cards import CardCatalog
 from playground.core.errors import PlaygroundError
-from playground.models.head_cards import card_for
+from playground.models.registry import card_for
 from playground.core.types import LoadedModel
 from playground.core.text_input import check_int, clean_text
 from playground.core.tokens import display_piece

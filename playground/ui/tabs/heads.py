@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from playground.models.head_cards import TINY_STAND_INS, card_for
+from playground.models.registry import TINY_STAND_INS, card_for
 from playground.tasks.question_answering import (DEFAULT_MAX_ANSWER_TOKENS, DEFAULT_STRIDE, MAX_ANSWER_TOKENS, MAX_STRIDE, MAX_TOP_N,
                                   QAResult, QASettings, answer_question, squad_version)
 from playground.tasks.sentiment import MAX_LINES, SentimentResult, classify
