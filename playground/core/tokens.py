@@ -75,21 +75,27 @@ def display_piece(tokenizer, token_id: int) -> str:
     return piece
 
 
-def _kind(tokenizer, scheme: str, token_id: int, piece: str, previous: Token | None, text: str, start: int) -> str:
+def token_kind(tokenizer, token_id: int, piece: str, scheme: str, glued: bool = False) -> str:
+    """"special" | "mask" | "unknown" | "word" | "continuation".
+
+    WordPiece marks continuations itself (`##ing`); a BPE / SentencePiece piece continues a word when it is
+    `glued` to the previous letter, which only the caller, holding the text and offsets, can tell.
+    """
     if token_id == tokenizer.mask_token_id:
         return "mask"
     if token_id == tokenizer.unk_token_id and scheme != "byte-level BPE":
         return "unknown"
-    if token_id in set(tokenizer.all_special_ids):
+    if token_id in tokenizer.all_special_ids:
         return "special"
     if scheme == "WordPiece":
         return "continuation" if piece.startswith("##") else "word"
-    # BPE / SentencePiece: a piece glued to the previous letter continues that word.
-    glued = (
-        previous is not None and previous.kind in ("word", "continuation") and previous.end == start
-        and 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum()
-    )
     return "continuation" if glued else "word"
+
+
+def _glued(previous: Token | None, text: str, start: int) -> bool:
+    """Whether the piece starting at `start` continues the previous piece's word (no space or symbol between)."""
+    return (previous is not None and previous.kind in ("word", "continuation") and previous.end == start
+            and 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum())
 
 
 def tokenize(lm: LoadedModel, text: str, *, max_length: int | None = None, keep: str = "start",
@@ -119,7 +125,7 @@ def tokenize(lm: LoadedModel, text: str, *, max_length: int | None = None, keep:
     for position, (token_id, (start, end)) in enumerate(zip(ids, offsets)):
         piece = tokenizer.convert_ids_to_tokens(int(token_id))
         is_special = token_id in special_ids and token_id not in (tokenizer.mask_token_id, tokenizer.unk_token_id)
-        kind = _kind(tokenizer, scheme, token_id, piece, tokens[-1] if tokens else None, text, start)
+        kind = token_kind(tokenizer, token_id, piece, scheme, _glued(tokens[-1] if tokens else None, text, start))
         tokens.append(Token(
             position=position, token_id=int(token_id), piece=piece, display=display_piece(tokenizer, token_id),
             kind=kind, start=None if is_special else int(start), end=None if is_special else int(end),
