@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from playground.core.types import LoadedModel
+
+WORD_PATTERN = re.compile(r"\w+|[^\w\s]")  # a word, or one punctuation mark
 
 # One line per special token, shown next to the token list.
 SPECIAL_TOKEN_ROLES = {
@@ -137,3 +141,31 @@ def tokenize(lm: LoadedModel, text: str, *, max_length: int | None = None, keep:
                      f"so {dropped} token(s) were dropped from the {side}.")
     return TokenizedText(model_name=lm.name, scheme=scheme, tokens=tuple(tokens), truncated_tokens=dropped,
                          notes=tuple(notes))
+
+
+# ---- from token scores to word scores ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WordScore:
+    word: str
+    start: int  # character span in the text
+    end: int
+    score: float  # the sum of the scores of the tokens that overlap the word
+    read: bool  # whether any token covers it (False: the word lies in a cut-off tail)
+
+
+def word_scores(text: str, tokens: TokenizedText, scores: Sequence[float],
+                pattern: re.Pattern = WORD_PATTERN) -> list[WordScore]:
+    """Per-token scores summed per word of `text`; a token counts for every word its characters overlap."""
+    out = []
+    for match in pattern.finditer(text):
+        start, end = match.start(), match.end()
+        covering = [s for t, s in zip(tokens.tokens, scores) if t.start is not None and t.start < end and t.end > start]
+        out.append(WordScore(match.group(), start, end, sum(covering), bool(covering)))
+    return out
+
+
+def shares(values: Sequence[float]) -> list[float]:
+    """Each value over the largest magnitude, so the strongest is ±1 (all zeros stay zeros)."""
+    strongest = max((abs(v) for v in values), default=0.0) or 1.0
+    return [v / strongest for v in values]
