@@ -122,16 +122,13 @@ class SpanSelection:
 
 
 @dataclass(frozen=True)
-class QAResult:
+class QAResult(SpanSelection):
+    """The span selection, with what was asked and how the model read it."""
+
     model_name: str
     question: str
     context: str
     squad_version: str
-    answer: AnswerSpan | None  # None: the null score won ("no answer in the context")
-    candidates: tuple[AnswerSpan, ...]  # top-n spans over all windows, best first
-    null_score: float | None  # lowest [CLS] score over windows (SQuAD 2.0 models), else None
-    decision: str
-    windows: tuple[QAWindow, ...]
     layout: str  # e.g. "[CLS] question [SEP] context [SEP]"
     segment_note: str
     settings: QASettings
@@ -395,9 +392,7 @@ def answer_question(lm: LoadedModel, question: str, context: str, settings: QASe
                        f"{encoding.max_length} tokens, so it was read in {encoding.window_count} overlapping "
                        f"windows ({encoding.stride} tokens shared by neighbours).")
     return QAResult(
-        model_name=lm.name, question=encoding.question, context=encoding.context, squad_version=version,
-        answer=selection.answer, candidates=selection.candidates, null_score=selection.null_score,
-        decision=selection.decision, windows=selection.windows,
-        layout=layout(encoding, lm.tokenizer), segment_note=segment_note(lm, encoding),
+        **vars(selection), model_name=lm.name, question=encoding.question, context=encoding.context,
+        squad_version=version, layout=layout(encoding, lm.tokenizer), segment_note=segment_note(lm, encoding),
         settings=replace(settings, stride=encoding.stride, max_length=encoding.max_length), notices=tuple(notices),
     )
