@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from playground.core.errors import PlaygroundError
+from playground.models.cards import load_catalog
+from playground.models.download import default_download_names, download
+from playground.models.tiny import build_tiny_models
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m playground")
@@ -16,17 +21,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("tiny", help="build the tiny offline models and print where they are")
     args = parser.parse_args(argv)
 
-    from playground.core.errors import PlaygroundError
-
     if args.command == "tiny":
-        from playground.models.tiny import build_tiny_models
-
         for name, path in build_tiny_models().items():
             print(f"{name}\t{path}")
         return 0
-
-    from playground.models.cards import load_catalog
-    from playground.models.download import default_download_names, download
 
     catalog = load_catalog()
     if args.all:

@@ -6,7 +6,7 @@ import transformers
 from playground.models.architectures import SPECS, auto_class_name, supports_head
 from playground.models.cards import load_catalog
 from playground.models.profiles import default_profile, tiny_profile
-from playground.models.registry import HEADS, LOADABLE_TASKS, TASKS, TINY_STAND_INS, auto_class, card_for
+from playground.models.registry import HEADS, LOADABLE_TASKS, TASKS, TINY_STAND_INS, card_for
 from playground.models.tiny import tiny_paths
 from playground.tasks.chooser import CHOOSER_TASKS
 from playground.core.errors import PlaygroundError
@@ -83,4 +83,4 @@ def test_heads_build_through_the_registry():
     assert auto_class_name("bert-base-uncased") == SPECS["bert-base-uncased"].auto_class
     assert supports_head("gpt2", "text-generation") and not supports_head("google/pegasus-xsum", "question-answering")
     with pytest.raises(PlaygroundError, match="Unknown head"):
-        auto_class("tokenizer-only")  # a task without a head
+        auto_class_name("bert-base-uncased", "tokenizer-only")  # a task without a head

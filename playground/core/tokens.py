@@ -8,6 +8,9 @@ from typing import Sequence
 
 from playground.core.types import LoadedModel
 
+# Lazy imports: transformers is imported inside the one function that needs it, so importing this module
+# (and starting the app) stays fast.
+
 WORD_PATTERN = re.compile(r"\w+|[^\w\s]")  # a word, or one punctuation mark
 
 # One line per special token, shown next to the token list.

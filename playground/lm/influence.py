@@ -16,6 +16,9 @@ from playground.core.types import LoadedModel
 from playground.core.text_input import MASK, clean_text, with_mask_token
 from playground.core.tokens import WORD_PATTERN, TokenizedText, display_piece, shares, tokenize, word_scores
 
+# Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
+# starting the app) stays fast.
+
 METHOD = ("gradient × input: L2 norm of (∂ log p(top prediction at the slot) / ∂ token embedding) ⊙ token "
           "embedding, summed over each word's tokens, scaled so the strongest word is 1")
 _WORD = re.compile(r"\[MASK\]|" + WORD_PATTERN.pattern)  # a [MASK] is one word here
@@ -26,13 +29,6 @@ def attention_mask_pattern(direction: str, n: int) -> list[list[int]]:
     if direction not in ("bidirectional", "causal"):
         raise PlaygroundError(f"Unknown context direction {direction!r}.")
     return [[1 if direction == "bidirectional" or j <= i else 0 for j in range(n)] for i in range(n)]
-
-
-def visible_positions(direction: str, n: int, query: int) -> list[int]:
-    """The positions token `query` can see."""
-    if not 0 <= query < n:
-        raise PlaygroundError(f"Token position must be between 0 and {n - 1}, got {query}.")
-    return [j for j, allowed in enumerate(attention_mask_pattern(direction, n)[query]) if allowed]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,9 @@ from playground.core.predictions import Prediction, check_top_k, top_predictions
 from playground.core.text_input import MASK, MAX_MASKS, clean_text, with_mask_token
 from playground.core.tokens import TokenizedText, tokenize, tokenizer_scheme
 
+# Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
+# starting the app) stays fast.
+
 NO_MASK_HELP = (
     "BERT predicts hidden words, so the sentence needs a gap: write [MASK] (or ___) where a word is "
     "missing, e.g. 'Tesla is an American [MASK] company.'"

@@ -19,6 +19,9 @@ from playground.core.errors import PlaygroundError
 from playground.models import registry
 from playground.models.tiny import TINY_SIZES
 
+# Lazy imports: torch and transformers are imported inside the functions that build models, so importing
+# this module (and starting the app) stays fast.
+
 # Tiny twins (tests, the app's tiny mode, where measuring full-size models would be pointless): the real
 # config with tiny.TINY_SIZES and a small vocabulary of random ids, in which GPT-2's start/end id must fit.
 _TINY_VOCAB = 512
@@ -101,7 +104,11 @@ def config_for(hub_id: str, *, tiny: bool = False, overrides: Mapping[str, Any] 
 
 def auto_class_name(hub_id: str, head: str | None = None) -> str:
     """The Auto class to build: the checkpoint's own, or the one carrying `head` (a registry.HEADS task)."""
-    return spec_for(hub_id).auto_class if head is None else registry.auto_class(head)
+    if head is None:
+        return spec_for(hub_id).auto_class
+    if head not in registry.HEADS:
+        raise PlaygroundError(f"Unknown head '{head}'. Choose one of: {', '.join(registry.HEADS)}.")
+    return registry.TASKS[head].auto_class
 
 
 def supports_head(hub_id: str, head: str) -> bool:

@@ -1,7 +1,8 @@
 """The one place that loads models: lazily, once per (model, task), shared by every user, with an
 LRU memory budget, an allow-list from `model_cards/`, and fast, explained failure when offline.
 
-Nothing here imports torch or transformers at module import time; the first `get()` does.
+Lazy imports: nothing here imports torch, transformers or huggingface_hub at module import time; the
+first `get()` does, so the app starts fast.
 """
 
 from __future__ import annotations

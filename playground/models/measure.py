@@ -14,6 +14,7 @@ process-RSS number would include.
 from __future__ import annotations
 
 import gc
+import inspect
 import statistics
 import threading
 import time
@@ -24,6 +25,9 @@ from typing import Callable, Sequence
 from playground.models.architectures import auto_class_name, build_model, config_for, spec_for, supports_head
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_int
+
+# Lazy imports: torch is imported inside the functions that build and time models, so importing this module
+# (and starting the app) stays fast.
 
 MAX_MODELS_PER_REQUEST = 4  # a 570M-parameter Pegasus alone takes seconds to build on a laptop
 DEFAULT_INPUT_TOKENS = 128
@@ -146,8 +150,6 @@ def cached(hub_id: str, head: str | None, input_tokens: int = DEFAULT_INPUT_TOKE
 
 
 def _inputs(model, config, tokens: int, seq2seq: bool):
-    import inspect
-
     import torch
 
     generator = torch.Generator().manual_seed(0)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from playground.core.errors import PlaygroundError
 from playground.models.cards import CardCatalog, ModelCardInfo
 
 
@@ -53,13 +52,6 @@ TINY_STAND_INS = {
     "tiny-roberta-squad2": "deepset/roberta-base-squad2",
     "tiny-pegasus": "google/pegasus-xsum",
 }
-
-
-def auto_class(task: str) -> str:
-    """The Auto class carrying `task`'s head (a HEADS key)."""
-    if task not in HEADS:
-        raise PlaygroundError(f"Unknown head '{task}'. Choose one of: {', '.join(HEADS)}.")
-    return TASKS[task].auto_class
 
 
 def card_for(catalog: CardCatalog, name: str) -> ModelCardInfo | None:

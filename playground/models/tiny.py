@@ -18,6 +18,9 @@ from typing import Any
 
 from playground.models.registry import TINY_STAND_INS
 
+# Lazy imports: torch, transformers, tokenizers and sentencepiece are imported inside the builders, so
+# importing this module (and starting the app) stays fast.
+
 TINY_VERSION = "v1"
 TINY_LABEL = "tiny untrained models — predictions are noise; run with the default models for real ones"
 MAX_POSITIONS = 64

@@ -13,14 +13,12 @@ when a latency limit needs them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
+from playground.models import measure
 from playground.models.cards import METRICS, CardCatalog, ModelCardInfo
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_float
-
-if TYPE_CHECKING:
-    from playground.models.measure import MeasureReport, ProgressFn
 
 PREFERENCES = ("score", "size", "latency")
 
@@ -325,7 +323,7 @@ def models_to_measure(catalog: CardCatalog, constraints: Constraints) -> list[st
 
 
 def choose_with_measurements(catalog: CardCatalog, constraints: Constraints, *, tiny: bool = False,
-                             progress: "ProgressFn | None" = None) -> tuple[ChooserResult, "MeasureReport | None"]:
+                             progress: measure.ProgressFn | None = None) -> tuple[ChooserResult, measure.MeasureReport | None]:
     """`choose_variant`, measuring the candidates first when a latency limit (or ranking) needs it.
 
     Only candidates that pass the other limits are measured: best score first, or smallest first when
@@ -333,8 +331,6 @@ def choose_with_measurements(catalog: CardCatalog, constraints: Constraints, *, 
     next not-yet-measured candidates (at most `measure.MAX_MODELS_PER_REQUEST`) and asking again
     covers the rest.
     """
-    from playground.models import measure  # torch-heavy; only when a latency is needed
-
     task, c = validate(constraints)
     report = None
     latencies: dict[str, float] = {}

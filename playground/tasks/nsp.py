@@ -14,6 +14,9 @@ from playground.core.types import LoadedModel
 from playground.core.text_input import clean_text
 from playground.core.tokens import display_piece, token_kind, tokenizer_scheme
 
+# Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
+# starting the app) stays fast.
+
 LABELS = ("IsNext", "NotNext")  # the order of BertForPreTraining's seq_relationship_logits
 
 _FIRST = "Tesla is an American electric vehicle and clean energy company headquartered in Austin, Texas."

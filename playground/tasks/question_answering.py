@@ -17,6 +17,7 @@ model says there is no answer. SQuAD 1.1 models never saw such questions and alw
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -26,6 +27,9 @@ from playground.models.registry import card_for
 from playground.core.types import LoadedModel
 from playground.core.text_input import check_int, clean_text
 from playground.core.tokens import display_piece
+
+# Lazy imports: torch is imported inside the functions that run a model or score spans, so importing this
+# module (and starting the app) stays fast.
 
 DEFAULT_MAX_LENGTH = 384  # the old pipeline's max_seq_len
 DEFAULT_STRIDE = 128  # the old pipeline's doc_stride
@@ -190,8 +194,6 @@ def window_probabilities(logits, allowed: Sequence[bool]):
 # ---- encoding -------------------------------------------------------------------------------------
 
 def _model_takes(lm: LoadedModel, argument: str) -> bool:
-    import inspect
-
     return argument in inspect.signature(lm.model.forward).parameters
 
 

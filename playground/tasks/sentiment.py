@@ -19,6 +19,9 @@ from playground.core.types import LoadedModel
 from playground.core.text_input import MAX_CHARS, clean_text
 from playground.core.tokens import TokenizedText, shares, tokenize, word_scores
 
+# Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
+# starting the app) stays fast.
+
 MAX_LINES = 20  # one forward pass handles more, but the table stays readable
 MAX_LINE_CHARS = 1000  # per line; the whole input is still capped at MAX_CHARS
 METHOD = ("gradient × input on the logit difference: for each token, (∂(z_{target} − z_{other}) / ∂ embedding) · "

@@ -25,6 +25,9 @@ from playground.core.predictions import Prediction, rank_of, top_predictions
 from playground.core.text_input import check_float, check_int, clean_text
 from playground.core.tokens import TokenizedText, display_piece, tokenize
 
+# Lazy imports: torch and transformers are imported inside the functions that run a model, so importing this
+# module (and starting the app) stays fast.
+
 MAX_NEW_TOKENS = 256
 MAX_BEAMS = 8
 LENGTH_PENALTY_RANGE = (0.0, 3.0)
