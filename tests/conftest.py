@@ -48,6 +48,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def pytest_collection_modifyitems(items):
+    """A test that starts the live app must say so (marker `server`), or the fast loop would start it too."""
+    unmarked = [item.nodeid for item in items
+                if "live_app" in getattr(item, "fixturenames", ()) and item.get_closest_marker("server") is None]
+    if unmarked:
+        raise pytest.UsageError(f"mark these tests `server` (they start the live app): {', '.join(unmarked)}")
+
+
 @pytest.fixture(scope="session")
 def live_app(tiny_dir):
     """The whole app on tiny models, served on a free local port; yields its URL."""

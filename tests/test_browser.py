@@ -2,7 +2,10 @@
 
 Each output renders on its own, so every check polls (`expect`) instead of reading once."""
 
+import pytest
 from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]  # a real browser on the live app
 
 TIMEOUT = 30_000
 

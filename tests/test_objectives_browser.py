@@ -2,7 +2,10 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]  # a real browser on the live app
 
 
 def _rows(page, table: str) -> int:
