@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 from playground.models.architectures import auto_class_name, build_model, config_for, spec_for, supports_head
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_int
+from playground.core.types import position_limit
 
 # Lazy imports: torch is imported inside the functions that build and time models, so importing this module
 # (and starting the app) stays fast.
@@ -167,11 +168,8 @@ def _inputs(model, config, tokens: int, seq2seq: bool):
 
 
 def max_input_tokens(config) -> int:
-    for attr in ("max_position_embeddings", "n_positions"):
-        value = getattr(config, attr, None)
-        if isinstance(value, int) and value > 0:
-            return value - 2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta") else value
-    return MAX_INPUT_TOKENS
+    limit = position_limit(config)
+    return MAX_INPUT_TOKENS if limit is None else limit
 
 
 def measure_one(hub_id: str, *, head: str | None = None, input_tokens: int = DEFAULT_INPUT_TOKENS,
