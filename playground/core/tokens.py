@@ -8,8 +8,8 @@ from typing import Sequence
 
 from playground.core.types import LoadedModel
 
-# Lazy imports: transformers is imported inside the one function that needs it, so importing this module
-# (and starting the app) stays fast.
+# Lazy imports: torch and transformers are imported inside the functions that need them, so importing this
+# module (and starting the app) stays fast.
 
 WORD_PATTERN = re.compile(r"\w+|[^\w\s]")  # a word, or one punctuation mark
 
@@ -103,6 +103,20 @@ def _glued(previous: Token | None, text: str, start: int) -> bool:
     """Whether the piece starting at `start` continues the previous piece's word (no space or symbol between)."""
     return (previous is not None and previous.kind in ("word", "continuation") and previous.end == start
             and 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum())
+
+
+def padded_batch(rows: Sequence[Sequence[int]], pad_id: int | None):
+    """Id rows of different lengths as one right-padded batch (pad id 0 when the tokenizer has none), and the
+    attention mask that hides the padding: two (rows × longest) LongTensors."""
+    import torch
+
+    width = max(len(row) for row in rows)
+    ids = torch.full((len(rows), width), 0 if pad_id is None else pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, :len(row)] = torch.tensor(row, dtype=torch.long)
+        mask[i, :len(row)] = 1
+    return ids, mask
 
 
 def tokenize(lm: LoadedModel, text: str, *, max_length: int | None = None, keep: str = "start",

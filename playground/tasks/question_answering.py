@@ -26,7 +26,7 @@ from playground.core.errors import PlaygroundError
 from playground.models.registry import card_for
 from playground.core.types import LoadedModel
 from playground.core.text_input import check_int, clean_text
-from playground.core.tokens import display_piece
+from playground.core.tokens import display_piece, padded_batch
 
 # Lazy imports: torch is imported inside the functions that run a model or score spans, so importing this
 # module (and starting the app) stays fast.
@@ -272,19 +272,10 @@ def window_logits(lm: LoadedModel, encoding: QAEncoding):
     """Start and end logits of every window, one forward pass for all windows: ([T_w], [T_w]) per window."""
     import torch
 
-    pad = lm.tokenizer.pad_token_id if lm.tokenizer.pad_token_id is not None else 0
-    width = max(len(ids) for ids in encoding.input_ids)
-    count = encoding.window_count
-    ids = torch.full((count, width), pad, dtype=torch.long)
-    mask = torch.zeros((count, width), dtype=torch.long)
-    types = torch.zeros((count, width), dtype=torch.long)
-    for w, row in enumerate(encoding.input_ids):
-        ids[w, :len(row)] = torch.tensor(row)
-        mask[w, :len(row)] = 1
-        types[w, :len(row)] = torch.tensor(encoding.segment_ids[w])
+    ids, mask = padded_batch(encoding.input_ids, lm.tokenizer.pad_token_id)
     inputs = {"input_ids": ids, "attention_mask": mask}
     if encoding.uses_segment_ids:
-        inputs["token_type_ids"] = types
+        inputs["token_type_ids"] = padded_batch(encoding.segment_ids, 0)[0]
     with torch.inference_mode():
         out = lm.model(**inputs)
     lengths = [len(row) for row in encoding.input_ids]

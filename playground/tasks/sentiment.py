@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.text_input import MAX_CHARS, clean_text
-from playground.core.tokens import TokenizedText, shares, tokenize, word_scores
+from playground.core.tokens import TokenizedText, padded_batch, shares, tokenize, word_scores
 
 # Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
 # starting the app) stays fast.
@@ -155,13 +155,7 @@ def classify(lm: LoadedModel, text: str, *, one_per_line: bool = False,
     tokenized = [tokenize(lm, line) for line in lines]
     if any(not t.tokens for t in tokenized):
         raise PlaygroundError("A line has no tokens the model can read.")
-    pad = lm.tokenizer.pad_token_id if lm.tokenizer.pad_token_id is not None else 0
-    width = max(len(t.tokens) for t in tokenized)
-    ids = torch.full((len(lines), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(lines), width), dtype=torch.long)
-    for row, t in enumerate(tokenized):
-        ids[row, :len(t.tokens)] = torch.tensor(t.input_ids)
-        mask[row, :len(t.tokens)] = 1
+    ids, mask = padded_batch([t.input_ids for t in tokenized], lm.tokenizer.pad_token_id)
 
     embeddings = lm.model.get_input_embeddings()(ids).detach()
     with torch.enable_grad():
