@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from playground.core.errors import PlaygroundError
+from playground.models.cards import load_catalog
+from playground.models.download import default_download_names, download
+from playground.models.tiny import build_tiny_models
+
 
 def _download_epilog() -> str:
     """The downloadable models with their approximate size, read from model_cards/."""
@@ -34,17 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("tiny", help="build the tiny offline models and print where they are")
     args = parser.parse_args(argv)
 
-    from playground.core.errors import PlaygroundError
-
     if args.command == "tiny":
-        from playground.models.tiny import build_tiny_models
-
         for name, path in build_tiny_models().items():
             print(f"{name}\t{path}")
         return 0
-
-    from playground.models.cards import load_catalog
-    from playground.models.download import default_download_names, download
 
     catalog = load_catalog()
     if args.all:

@@ -27,9 +27,9 @@ def tiny_dir(tmp_path_factory) -> Path:
 def store(tiny_dir):
     from playground.models.cards import load_catalog
     from playground.models.loader import ModelStore
-    from playground.models.tiny import TINY_NAMES
+    from playground.models.tiny import tiny_paths
 
-    return ModelStore(load_catalog(), local_models={n: tiny_dir / n for n in TINY_NAMES})
+    return ModelStore(load_catalog(), local_models=tiny_paths(tiny_dir))
 
 
 @pytest.fixture(scope="session")
@@ -46,6 +46,14 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def pytest_collection_modifyitems(items):
+    """A test that starts the live app must say so (marker `server`), or the fast loop would start it too."""
+    unmarked = [item.nodeid for item in items
+                if "live_app" in getattr(item, "fixturenames", ()) and item.get_closest_marker("server") is None]
+    if unmarked:
+        raise pytest.UsageError(f"mark these tests `server` (they start the live app): {', '.join(unmarked)}")
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,8 @@
 import pytest
 from gradio_client.exceptions import AppError
 
+pytestmark = pytest.mark.server  # starts the live app and talks to it with gradio_client
+
 TESLA = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 
 

@@ -2,7 +2,10 @@
 
 Each output renders on its own, so every check polls (`expect`) instead of reading once."""
 
+import pytest
 from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]  # a real browser on the live app
 
 TIMEOUT = 30_000
 
@@ -16,7 +19,7 @@ def test_compare_tab_renders_tokens_predictions_influence_and_plots(page):
     assert "[CLS]" not in page.locator("#gpt-tokens").inner_text()
     expect(page.locator("#gpt-predictions")).to_contain_text("%", timeout=TIMEOUT)
     expect(page.locator("#gpt-influence")).to_contain_text("Texas", timeout=TIMEOUT)
-    expect(page.get_by_text("Words right of the slot carry 0.0% of the total influence").first).to_be_visible(
+    expect(page.get_by_text("Words right of the slot carry 0.0% of the total estimated influence").first).to_be_visible(
         timeout=TIMEOUT)
     # Both attention figures are drawn as images.
     for plot in ("#attention-masks", "#attention-weights"):

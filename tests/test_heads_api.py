@@ -7,6 +7,8 @@ and JSON results, streaming, and errors arriving as clear messages.
 import pytest
 from gradio_client.exceptions import AppError
 
+pytestmark = pytest.mark.server  # starts the live app and talks to it with gradio_client
+
 TESLA = ("Tesla, Inc. is an American multinational automotive and clean energy company headquartered in Austin, "
          "Texas. Tesla was founded in 2003 by Martin Eberhard and Marc Tarpenning.")
 

@@ -1,6 +1,9 @@
 """A real browser opens the Sentiment, Question answering and Summarization tabs, runs them and sees results."""
 
+import pytest
 from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]  # a real browser on the live app
 
 TIMEOUT = 30_000
 

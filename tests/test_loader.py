@@ -71,9 +71,9 @@ def test_hub_probe_gives_up_quickly_on_an_unreachable_endpoint(monkeypatch):
 
 
 def test_memory_budget_evicts_least_recently_used(tiny_dir):
-    from playground.models.tiny import TINY_NAMES
+    from playground.models.tiny import tiny_paths
 
-    local = {n: tiny_dir / n for n in TINY_NAMES}
+    local = tiny_paths(tiny_dir)
     probe = ModelStore(load_catalog(), local_models=local)
     one_model = probe.get("tiny-gpt2", "text-generation").nbytes
     small = ModelStore(load_catalog(), local_models=local, memory_budget_bytes=int(one_model * 1.5))

@@ -9,6 +9,8 @@ from gradio_client.exceptions import AppError
 
 from playground.models.cards import CARDS_DIR
 
+pytestmark = pytest.mark.server  # starts the live app and talks to it with gradio_client
+
 
 def test_endpoints_are_named(client):
     names = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])

@@ -1,6 +1,9 @@
 """A real browser opens the Models tab: the card table, a card, the fact sheet, the chooser and a measurement."""
 
+import pytest
 from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]  # a real browser on the live app
 
 
 def open_models_tab(page):

@@ -7,6 +7,8 @@ from gradio_client.exceptions import AppError
 
 from playground.tasks.mlm_simulator import PRESET
 
+pytestmark = pytest.mark.server  # starts the live app and talks to it with gradio_client
+
 
 def test_endpoints_are_named(client):
     names = set(client.view_api(return_format="dict", print_info=False)["named_endpoints"])

@@ -2,9 +2,12 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from playground.tasks.mlm_simulator import PRESET
+
+pytestmark = [pytest.mark.browser, pytest.mark.server]  # a real browser on the live app
 
 
 def _rows(page, table: str) -> int:

@@ -67,6 +67,7 @@ def test_help_has_examples_and_explains_the_environment(capsys):
         assert needle in text
 
 
+@pytest.mark.server  # starts `python app.py` in a subprocess
 def test_a_busy_port_gives_one_line_naming_the_port_flag(tmp_path):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

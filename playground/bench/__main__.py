@@ -15,13 +15,22 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
 from typing import Callable
 
+import torch
+from transformers import AutoTokenizer, pipeline
+
+from playground.bench import heads as bench_heads
 from playground.bench.timing import interleaved_ms, real_size_model
-from playground.models.loader import LoadedModel, model_nbytes
+from playground.core.types import LoadedModel
+from playground.lm.generation import GenerationSettings, generate
+from playground.lm.masked_lm import fill_mask
+from playground.models.loader import model_nbytes
+from playground.models.tiny import build_tiny_models
 
 TEXT = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 PROMPT = "Tesla is an American electric vehicle company headquartered in Austin, Texas. It"
@@ -30,12 +39,6 @@ PROMPT = "Tesla is an American electric vehicle company headquartered in Austin,
 def padded_tokenizer(kind: str, vocab_size: int):
     """A tokenizer trained on the tiny corpus, padded with filler entries to `vocab_size` ids so every id a
     real-size model can output decodes."""
-    import tempfile
-
-    from playground.models.tiny import build_tiny_models
-
-    from transformers import AutoTokenizer
-
     tiny = build_tiny_models(Path(tempfile.gettempdir()) / "playground-bench-tiny")
     tokenizer = AutoTokenizer.from_pretrained(tiny["tiny-bert" if kind == "wordpiece" else "tiny-gpt2"])
     tokenizer.add_tokens([f"filler{i}" for i in range(vocab_size - len(tokenizer))])
@@ -44,11 +47,6 @@ def padded_tokenizer(kind: str, vocab_size: int):
 
 
 def bench_fill_mask(repeats: int, report: Callable[[str], None]) -> None:
-    import torch
-    from transformers import pipeline
-
-    from playground.lm.masked_lm import fill_mask
-
     tokenizer = padded_tokenizer("wordpiece", 30522)
     ours = real_size_model("bert-base-uncased", "eager")  # eager, as the loader loads it
     lm = LoadedModel(name="bert-base (random)", task="fill-mask", tokenizer=tokenizer, model=ours,
@@ -66,10 +64,6 @@ def bench_fill_mask(repeats: int, report: Callable[[str], None]) -> None:
 
 
 def bench_generation(repeats: int, new_tokens: int, report: Callable[[str], None]) -> None:
-    import torch
-
-    from playground.lm.generation import GenerationSettings, generate
-
     tokenizer = padded_tokenizer("bpe", 50257)
     ours = real_size_model("gpt2", "eager")
     # Random weights almost never emit <|endoftext|>, but make sure both sides run the full length.
@@ -130,15 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--new-tokens", type=int, default=50)
     parser.add_argument("--skip-heads", action="store_true", help="only the Compare tab's benchmarks")
     args = parser.parse_args(argv)
-    import torch
-
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; best of interleaved runs")
     bench_startup(print)
     bench_fill_mask(args.repeats, print)
     bench_generation(max(3, args.repeats // 4), args.new_tokens, print)
     if not args.skip_heads:
-        from playground.bench import heads as bench_heads
-
         bench_heads.run(print)
 
 

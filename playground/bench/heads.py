@@ -20,12 +20,16 @@ import time
 from pathlib import Path
 from typing import Callable
 
+import torch
+import transformers as tf
+
 from playground.bench.timing import interleaved_ms, real_size_model
-from playground.models.loader import LoadedModel, model_nbytes
+from playground.core.types import LoadedModel
+from playground.models.loader import model_nbytes
+from playground.models.tiny import build_tiny_models, default_tiny_dir
 from playground.tasks.question_answering import QASettings, answer_question
 from playground.tasks.sentiment import classify
 from playground.tasks.summarization import SummarySettings, summarize
-from playground.models.tiny import build_tiny_models, default_tiny_dir
 
 SENTENCE = ("The movie was wonderful, the acting was great and I loved every minute of it, "
             "but the food at the cinema was terrible.")
@@ -49,8 +53,6 @@ def _params(model) -> str:
 # ---- benchmarks ------------------------------------------------------------------------------------
 
 def bench_sentiment(tiny: dict[str, Path], report: Callable[[str], None]) -> None:
-    import transformers as tf
-
     tokenizer = tf.AutoTokenizer.from_pretrained(tiny["tiny-distilbert-sst2"])
     model = real_size_model("distilbert-base-uncased-finetuned-sst-2-english", "eager")
     lm = _loaded("distilbert-sst2 shape", "sentiment", model, tokenizer)
@@ -76,8 +78,6 @@ def bench_sentiment(tiny: dict[str, Path], report: Callable[[str], None]) -> Non
 
 def _naive_span(lm: LoadedModel, question: str, context: str) -> str:
     """One forward pass over the first 384 tokens, argmax start and argmax end: the minimal QA baseline."""
-    import torch
-
     enc = lm.tokenizer(question, context, truncation="only_second", max_length=384, return_tensors="pt",
                        return_token_type_ids=False)
     with torch.inference_mode():
@@ -87,8 +87,6 @@ def _naive_span(lm: LoadedModel, question: str, context: str) -> str:
 
 
 def bench_qa(tiny: dict[str, Path], report: Callable[[str], None]) -> None:
-    import transformers as tf
-
     shapes = (
         ("DistilBERT-cased SQuAD", "tiny-distilbert-squad", "distilbert-base-cased-distilled-squad", "1.1"),
         ("RoBERTa-base SQuAD 2.0", "tiny-roberta-squad2", "deepset/roberta-base-squad2", "2"),
@@ -112,9 +110,6 @@ def bench_qa(tiny: dict[str, Path], report: Callable[[str], None]) -> None:
 
 
 def bench_pegasus(tiny: dict[str, Path], report: Callable[[str], None], new_tokens: int = 10) -> None:
-    import torch
-    import transformers as tf
-
     tokenizer = tf.AutoTokenizer.from_pretrained(tiny["tiny-pegasus"])
     started = time.perf_counter()
     model = real_size_model("google/pegasus-xsum", "eager")
@@ -140,8 +135,6 @@ def bench_pegasus(tiny: dict[str, Path], report: Callable[[str], None], new_toke
 
 
 def run(report: Callable[[str], None]) -> None:
-    import torch
-
     torch.manual_seed(0)
     tiny_dir = default_tiny_dir()
     try:

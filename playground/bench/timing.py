@@ -5,6 +5,10 @@ from __future__ import annotations
 import time
 from typing import Callable
 
+import torch
+
+from playground.models.architectures import build_model, config_for
+
 
 def interleaved_ms(fns: dict[str, Callable[[], object]], repeats: int, warmup: int = 1) -> dict[str, float]:
     """Best-of-`repeats` milliseconds per function. The functions are called in turn, so background load hits
@@ -23,9 +27,5 @@ def interleaved_ms(fns: dict[str, Callable[[], object]], repeats: int, warmup: i
 
 def real_size_model(hub_id: str, attn: str):
     """The checkpoint's architecture (real hyper-parameters from `architectures.py`) with random weights."""
-    import torch
-
-    from playground.models.architectures import build_model, config_for
-
     torch.manual_seed(0)
     return build_model(hub_id, config=config_for(hub_id, overrides={"attn_implementation": attn}))

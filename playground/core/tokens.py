@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from playground.core.types import LoadedModel
+
+# Lazy imports: torch and transformers are imported inside the functions that need them, so importing this
+# module (and starting the app) stays fast.
+
+WORD_PATTERN = re.compile(r"\w+|[^\w\s]")  # a word, or one punctuation mark
 
 # One line per special token, shown next to the token list.
 SPECIAL_TOKEN_ROLES = {
@@ -76,21 +83,41 @@ def display_piece(tokenizer, token_id: int) -> str:
     return piece
 
 
-def _kind(tokenizer, scheme: str, token_id: int, piece: str, previous: Token | None, text: str, start: int) -> str:
+def token_kind(tokenizer, token_id: int, piece: str, scheme: str, glued: bool = False) -> str:
+    """"special" | "mask" | "unknown" | "word" | "continuation".
+
+    WordPiece marks continuations itself (`##ing`); a BPE / SentencePiece piece continues a word when it is
+    `glued` to the previous letter, which only the caller, holding the text and offsets, can tell.
+    """
     if token_id == tokenizer.mask_token_id:
         return "mask"
     if token_id == tokenizer.unk_token_id and scheme != "byte-level BPE":
         return "unknown"
-    if token_id in set(tokenizer.all_special_ids):
+    if token_id in tokenizer.all_special_ids:
         return "special"
     if scheme == "WordPiece":
         return "continuation" if piece.startswith("##") else "word"
-    # BPE / SentencePiece: a piece glued to the previous letter continues that word.
-    glued = (
-        previous is not None and previous.kind in ("word", "continuation") and previous.end == start
-        and 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum()
-    )
     return "continuation" if glued else "word"
+
+
+def _glued(previous: Token | None, text: str, start: int) -> bool:
+    """Whether the piece starting at `start` continues the previous piece's word (no space or symbol between)."""
+    return (previous is not None and previous.kind in ("word", "continuation") and previous.end == start
+            and 0 < start < len(text) and text[start - 1].isalnum() and text[start].isalnum())
+
+
+def padded_batch(rows: Sequence[Sequence[int]], pad_id: int | None):
+    """Id rows of different lengths as one right-padded batch (pad id 0 when the tokenizer has none), and the
+    attention mask that hides the padding: two (rows × longest) LongTensors."""
+    import torch
+
+    width = max(len(row) for row in rows)
+    ids = torch.full((len(rows), width), 0 if pad_id is None else pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, :len(row)] = torch.tensor(row, dtype=torch.long)
+        mask[i, :len(row)] = 1
+    return ids, mask
 
 
 def tokenize(lm: LoadedModel, text: str, *, max_length: int | None = None, keep: str = "start",
@@ -120,7 +147,7 @@ def tokenize(lm: LoadedModel, text: str, *, max_length: int | None = None, keep:
     for position, (token_id, (start, end)) in enumerate(zip(ids, offsets)):
         piece = tokenizer.convert_ids_to_tokens(int(token_id))
         is_special = token_id in special_ids and token_id not in (tokenizer.mask_token_id, tokenizer.unk_token_id)
-        kind = _kind(tokenizer, scheme, token_id, piece, tokens[-1] if tokens else None, text, start)
+        kind = token_kind(tokenizer, token_id, piece, scheme, _glued(tokens[-1] if tokens else None, text, start))
         tokens.append(Token(
             position=position, token_id=int(token_id), piece=piece, display=display_piece(tokenizer, token_id),
             kind=kind, start=None if is_special else int(start), end=None if is_special else int(end),
@@ -132,3 +159,31 @@ def tokenize(lm: LoadedModel, text: str, *, max_length: int | None = None, keep:
                      f"so {dropped} token(s) were dropped from the {side}.")
     return TokenizedText(model_name=lm.name, scheme=scheme, tokens=tuple(tokens), truncated_tokens=dropped,
                          notes=tuple(notes))
+
+
+# ---- from token scores to word scores ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WordScore:
+    word: str
+    start: int  # character span in the text
+    end: int
+    score: float  # the sum of the scores of the tokens that overlap the word
+    read: bool  # whether any token covers it (False: the word lies in a cut-off tail)
+
+
+def word_scores(text: str, tokens: TokenizedText, scores: Sequence[float],
+                pattern: re.Pattern = WORD_PATTERN) -> list[WordScore]:
+    """Per-token scores summed per word of `text`; a token counts for every word its characters overlap."""
+    out = []
+    for match in pattern.finditer(text):
+        start, end = match.start(), match.end()
+        covering = [s for t, s in zip(tokens.tokens, scores) if t.start is not None and t.start < end and t.end > start]
+        out.append(WordScore(match.group(), start, end, sum(covering), bool(covering)))
+    return out
+
+
+def shares(values: Sequence[float]) -> list[float]:
+    """Each value over the largest magnitude, so the strongest is ±1 (all zeros stay zeros)."""
+    strongest = max((abs(v) for v in values), default=0.0) or 1.0
+    return [v / strongest for v in values]

@@ -9,6 +9,9 @@ from playground.core.types import LoadedModel
 from playground.core.text_input import check_int
 from playground.core.tokens import TokenizedText
 
+# Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
+# starting the app) stays fast.
+
 
 @dataclass(frozen=True)
 class AttentionMap:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
-from playground.lm.masked_lm import WordProbability, check_word
+from playground.lm.masked_lm import WordProbability, check_word, lm_logits
 from playground.core.predictions import Prediction, check_top_k, top_predictions
 from playground.core.text_input import MASK, clean_text
 from playground.core.tokens import TokenizedText, tokenize
@@ -44,14 +44,6 @@ def encode_context(lm: LoadedModel, context: str) -> tuple[TokenizedText, list[s
     return tokenize(lm, bos, add_special_tokens=False), notices
 
 
-def next_token_logits(lm: LoadedModel, input_ids: list[int]):
-    """Logits at every position (1 × T × V)."""
-    import torch
-
-    with torch.inference_mode():
-        return lm.model(input_ids=torch.tensor([input_ids])).logits
-
-
 def next_token_distribution(lm: LoadedModel, text: str, top_k: int = 5) -> NextTokenResult:
     """Top-k next tokens given only the text left of the first [MASK] (or the whole text if none)."""
     top_k = check_top_k(top_k)
@@ -59,7 +51,7 @@ def next_token_distribution(lm: LoadedModel, text: str, top_k: int = 5) -> NextT
     tokens, notices = encode_context(lm, context)
     if had_mask:
         notices.insert(0, f"{lm.name} sees only the text left of the first [MASK]; everything after it is invisible.")
-    probs = next_token_logits(lm, tokens.input_ids)[0, -1].softmax(-1)
+    probs = lm_logits(lm, tokens.input_ids)[0, -1].softmax(-1)
     return NextTokenResult(model_name=lm.name, context=context, tokens=tokens,
                            predictions=top_predictions(lm.tokenizer, probs, top_k), notices=tuple(notices))
 
@@ -76,7 +68,7 @@ def next_word_probability(lm: LoadedModel, text: str, word: str) -> WordProbabil
         ids = ids[-lm.max_positions:]
         if len(ids) <= len(piece_ids):
             raise PlaygroundError("That word is too long to score within the model's length limit.")
-    log_probs = next_token_logits(lm, ids)[0].log_softmax(-1)
+    log_probs = lm_logits(lm, ids)[0].log_softmax(-1)
     start = len(ids) - len(piece_ids)
     piece_probs = tuple(math.exp(float(log_probs[start - 1 + i, pid])) for i, pid in enumerate(piece_ids))
     n = len(piece_ids)

@@ -16,6 +16,10 @@ from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.predictions import Prediction, top_predictions
 from playground.core.text_input import check_float, check_int, clean_text
+from playground.core.tokens import display_piece
+
+# Lazy imports: torch and transformers are imported inside the functions that run a model, so importing this
+# module (and starting the app) stays fast.
 
 MAX_NEW_TOKENS = 200
 MAX_CANDIDATES = 20
@@ -155,8 +159,6 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
                     next_id = int(scores.argmax(-1))
                 else:
                     next_id = int(torch.multinomial(scores.softmax(-1), 1, generator=generator))
-            from playground.core.tokens import display_piece
-
             generated.append(GeneratedToken(
                 token_id=next_id, token=display_piece(lm.tokenizer, next_id),
                 probability=float(model_probs[next_id]),

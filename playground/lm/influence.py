@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.text_input import MASK, clean_text, with_mask_token
-from playground.core.tokens import TokenizedText, display_piece, tokenize
+from playground.core.tokens import WORD_PATTERN, TokenizedText, display_piece, shares, tokenize, word_scores
+
+# Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
+# starting the app) stays fast.
 
 METHOD = ("gradient × input: L2 norm of (∂ log p(top prediction at the slot) / ∂ token embedding) ⊙ token "
           "embedding, summed over each word's tokens, scaled so the strongest word is 1")
-_WORD = re.compile(r"\[MASK\]|\w+|[^\w\s]")
+_WORD = re.compile(r"\[MASK\]|" + WORD_PATTERN.pattern)  # a [MASK] is one word here
 
 
 def attention_mask_pattern(direction: str, n: int) -> list[list[int]]:
@@ -53,10 +56,6 @@ class InfluenceResult:
         return sum(w.influence for w in self.words if w.side == side)
 
 
-def words_of(text: str) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
-
-
 def token_influence(lm: LoadedModel, input_ids: list[int], position: int) -> tuple[list[float], int]:
     """Gradient × input norm of every input token on the top prediction at `position`."""
     import torch
@@ -72,15 +71,12 @@ def token_influence(lm: LoadedModel, input_ids: list[int], position: int) -> tup
 
 
 def _word_influences(text: str, tokens: TokenizedText, scores: list[float], slot: tuple[int, int]) -> tuple[WordInfluence, ...]:
-    words = words_of(text)
-    raw = []
-    for word, start, end in words:
-        total = sum(s for t, s in zip(tokens.tokens, scores)
-                    if t.start is not None and t.start < end and t.end > start)
-        side = "slot" if start >= slot[0] and end <= slot[1] else ("left" if end <= slot[0] else "right")
-        raw.append((word, start, end, side, 0.0 if side == "slot" else total))
-    strongest = max((r[4] for r in raw), default=0.0) or 1.0
-    return tuple(WordInfluence(w, s, e, side, v, v / strongest) for w, s, e, side, v in raw)
+    words = word_scores(text, tokens, scores, _WORD)
+    sides = ["slot" if w.start >= slot[0] and w.end <= slot[1] else ("left" if w.end <= slot[0] else "right")
+             for w in words]
+    values = [0.0 if side == "slot" else w.score for w, side in zip(words, sides)]
+    return tuple(WordInfluence(w.word, w.start, w.end, side, value, share)
+                 for w, side, value, share in zip(words, sides, values, shares(values)))
 
 
 def masked_lm_influence(lm: LoadedModel, text: str) -> InfluenceResult:

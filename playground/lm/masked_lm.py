@@ -11,6 +11,9 @@ from playground.core.predictions import Prediction, check_top_k, top_predictions
 from playground.core.text_input import MASK, MAX_MASKS, clean_text, with_mask_token
 from playground.core.tokens import TokenizedText, tokenize, tokenizer_scheme
 
+# Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
+# starting the app) stays fast.
+
 NO_MASK_HELP = (
     "BERT predicts hidden words, so the sentence needs a gap: write [MASK] (or ___) where a word is "
     "missing, e.g. 'Tesla is an American [MASK] company.'"
@@ -53,8 +56,8 @@ def _encode_with_masks(lm: LoadedModel, text: str) -> tuple[TokenizedText, list[
     return tokens, positions, notices
 
 
-def mask_logits(lm: LoadedModel, input_ids: list[int]):
-    """Logits over the vocabulary at every position for one input (1 × T × V)."""
+def lm_logits(lm: LoadedModel, input_ids: list[int]):
+    """Logits over the vocabulary at every position for one input (1 × T × V); BERT's and GPT-2's alike."""
     import torch
 
     with torch.inference_mode():
@@ -65,7 +68,7 @@ def fill_mask(lm: LoadedModel, text: str, top_k: int = 5) -> FillMaskResult:
     """Top-k tokens for every [MASK] in `text`, all predicted in one forward pass."""
     top_k = check_top_k(top_k)
     tokens, positions, notices = _encode_with_masks(lm, text)
-    probs = mask_logits(lm, tokens.input_ids)[0].softmax(-1)
+    probs = lm_logits(lm, tokens.input_ids)[0].softmax(-1)
     masks = tuple(
         MaskPrediction(mask_number=n + 1, position=p, predictions=top_predictions(lm.tokenizer, probs[p], top_k))
         for n, p in enumerate(positions)
@@ -111,7 +114,7 @@ def masked_word_probability(lm: LoadedModel, text: str, word: str) -> WordProbab
     positions = [t.position for t in tokens.tokens if t.kind == "mask"][:n]
     if len(positions) < n:
         raise PlaygroundError("The [MASK] is too close to the length limit to score a word of that many pieces.")
-    probs = mask_logits(lm, tokens.input_ids)[0].softmax(-1)
+    probs = lm_logits(lm, tokens.input_ids)[0].softmax(-1)
     piece_probs = tuple(float(probs[p, i]) for p, i in zip(positions, piece_ids))
     method = ("one [MASK] → probability of the single piece" if n == 1 else
               f"{n} pieces → {n} [MASK]s in a row; product of each piece's probability at its own mask "

@@ -16,37 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from playground.core.errors import PlaygroundError
+from playground.models import registry
+from playground.models.tiny import TINY_SIZES
 
-# Shrunken sizes per config class: same model classes and code paths, a few thousand parameters.
-# Used by the tests and by the app's tiny mode, where measuring full-size models would be pointless.
-_TINY_OVERRIDES: dict[str, dict[str, Any]] = {
-    "BertConfig": dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                       vocab_size=512, max_position_embeddings=64),
-    "RobertaConfig": dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                          vocab_size=512, max_position_embeddings=66),  # 2 positions reserved for padding
-    "DistilBertConfig": dict(dim=32, n_layers=2, n_heads=2, hidden_dim=64, vocab_size=512,
-                             max_position_embeddings=64),
-    "AlbertConfig": dict(embedding_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                         intermediate_size=64, vocab_size=512, max_position_embeddings=64),
-    "ElectraConfig": dict(embedding_size=16, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                          intermediate_size=64, vocab_size=512, max_position_embeddings=64),
-    "GPT2Config": dict(n_embd=32, n_layer=2, n_head=2, vocab_size=512, n_positions=64, bos_token_id=511,
-                       eos_token_id=511),
-    "PegasusConfig": dict(d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-                          decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, vocab_size=512,
-                          max_position_embeddings=64),
-}
+# Lazy imports: torch and transformers are imported inside the functions that build models, so importing
+# this module (and starting the app) stays fast.
 
-# The playground task / chooser head -> transformers Auto class that carries that head.
-HEAD_AUTO_CLASSES = {
-    "fill-mask": "AutoModelForMaskedLM",
-    "text-generation": "AutoModelForCausalLM",
-    "question-answering": "AutoModelForQuestionAnswering",
-    "classification": "AutoModelForSequenceClassification",
-    "sentiment": "AutoModelForSequenceClassification",
-    "summarization": "AutoModelForSeq2SeqLM",
-    "base": "AutoModel",
-}
+# Tiny twins (tests, the app's tiny mode, where measuring full-size models would be pointless): the real
+# config with tiny.TINY_SIZES and a small vocabulary of random ids, in which GPT-2's start/end id must fit.
+_TINY_VOCAB = 512
+_TINY_SPECIAL_IDS = {"GPT2Config": dict(bos_token_id=_TINY_VOCAB - 1, eos_token_id=_TINY_VOCAB - 1)}
 
 
 @dataclass(frozen=True)
@@ -59,7 +38,8 @@ class ArchitectureSpec:
     def kwargs(self, tiny: bool = False) -> dict[str, Any]:
         values = dict(self.config)
         if tiny:
-            values.update(_TINY_OVERRIDES[self.config_class])
+            values.update(TINY_SIZES[self.config_class], vocab_size=_TINY_VOCAB,
+                          **_TINY_SPECIAL_IDS.get(self.config_class, {}))
         return values
 
 
@@ -123,12 +103,12 @@ def config_for(hub_id: str, *, tiny: bool = False, overrides: Mapping[str, Any] 
 
 
 def auto_class_name(hub_id: str, head: str | None = None) -> str:
-    """The Auto class to build: the checkpoint's own, or the one carrying `head` (a HEAD_AUTO_CLASSES key)."""
+    """The Auto class to build: the checkpoint's own, or the one carrying `head` (a registry.HEADS task)."""
     if head is None:
         return spec_for(hub_id).auto_class
-    if head not in HEAD_AUTO_CLASSES:
-        raise PlaygroundError(f"Unknown head '{head}'. Choose one of: {', '.join(HEAD_AUTO_CLASSES)}.")
-    return HEAD_AUTO_CLASSES[head]
+    if head not in registry.HEADS:
+        raise PlaygroundError(f"Unknown head '{head}'. Choose one of: {', '.join(registry.HEADS)}.")
+    return registry.TASKS[head].auto_class
 
 
 def supports_head(hub_id: str, head: str) -> bool:

@@ -13,6 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+# Lazy imports: huggingface_hub is imported inside the function that parses a card, so importing this module
+# (and starting the app) stays fast.
+
 CARDS_DIR = Path(__file__).resolve().parents[2] / "model_cards"
 
 # Fields every card must have; runnable cards must also have RUNNABLE_FIELDS.
@@ -151,10 +154,6 @@ class ModelCardInfo:
     extra: dict[str, Any] = field(default_factory=dict)
     body: str = ""
 
-    def benchmark(self, name_contains: str) -> Benchmark | None:
-        needle = name_contains.lower()
-        return next((b for b in self.benchmarks if needle in b.name.lower()), None)
-
     def score(self, metric_key: str) -> Benchmark | None:
         """The card's published number for a comparable metric (see METRICS), or None."""
         metric = METRICS[metric_key]
@@ -200,7 +199,7 @@ def _optional_text(value: object) -> str | None:
 
 
 def parse_card(path: Path) -> ModelCardInfo:
-    from huggingface_hub import ModelCard  # light import, but keep package import instant
+    from huggingface_hub import ModelCard
 
     card = ModelCard.load(path)
     data: dict[str, Any] = card.data.to_dict()

@@ -9,7 +9,7 @@ from playground.core.types import LoadedModel
 from playground.models.cards import CardCatalog, load_catalog
 from playground.models.loader import DEFAULT_MEMORY_BUDGET_GB, ModelStore
 from playground.models.profiles import Profile, default_profile, tiny_profile
-from playground.models.tiny import TINY_NAMES, build_tiny_models, default_tiny_dir
+from playground.models.tiny import build_tiny_models, default_tiny_dir, tiny_paths
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def make_context(options: AppOptions) -> AppContext:
     catalog = load_catalog()
     if options.models == "tiny":
         tiny_dir = options.tiny_dir or default_tiny_dir()
-        local = {name: tiny_dir / name for name in TINY_NAMES}
+        local = tiny_paths(tiny_dir)
         profile = tiny_profile()
         prepare = lambda: build_tiny_models(tiny_dir)  # noqa: E731 — built on first use, not at start-up
     elif options.models == "default":

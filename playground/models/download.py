@@ -18,6 +18,9 @@ from playground.core.errors import PlaygroundError
 from playground.models.loader import hub_is_reachable, hub_offline_forced
 from playground.models.profiles import default_profile
 
+# Lazy imports: huggingface_hub is imported inside the function that downloads, so importing this module
+# (and starting the app) stays fast.
+
 CONFIG_PATTERNS = ["*.json", "*.txt", "*.model", "spiece.model", "vocab.*", "merges.txt"]
 
 

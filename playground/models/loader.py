@@ -1,7 +1,8 @@
 """The one place that loads models: lazily, once per (model, task), shared by every user, with an
 LRU memory budget, an allow-list from `model_cards/`, and fast, explained failure when offline.
 
-Nothing here imports torch or transformers at module import time; the first `get()` does.
+Lazy imports: nothing here imports torch, transformers or huggingface_hub at module import time; the
+first `get()` does, so the app starts fast.
 """
 
 from __future__ import annotations
@@ -19,17 +20,7 @@ from urllib.parse import urlparse
 from playground.core.types import LoadedModel
 from playground.models.cards import CardCatalog
 from playground.core.errors import ModelUnavailable, PlaygroundError
-
-# Which transformers Auto class serves which playground task.
-TASK_AUTO_CLASS = {
-    "fill-mask": "AutoModelForMaskedLM",
-    "text-generation": "AutoModelForCausalLM",
-    "nsp": "AutoModelForPreTraining",  # BertForPreTraining carries the next-sentence head
-    "sentiment": "AutoModelForSequenceClassification",
-    "question-answering": "AutoModelForQuestionAnswering",
-    "summarization": "AutoModelForSeq2SeqLM",
-    "tokenizer-only": None,
-}
+from playground.models.registry import LOADABLE_TASKS, TASKS
 
 DEFAULT_MEMORY_BUDGET_GB = float(os.environ.get("PLAYGROUND_MEMORY_BUDGET_GB", "6"))
 
@@ -132,7 +123,7 @@ class ModelStore:
 
     # ---- loading ------------------------------------------------------------------------
     def get(self, name: str, task: str) -> LoadedModel:
-        if task not in TASK_AUTO_CLASS:
+        if task not in LOADABLE_TASKS:
             raise PlaygroundError(f"Unknown task '{task}'.")
         self.check_allowed(name)
         key = (name, task)
@@ -191,7 +182,7 @@ class ModelStore:
         try:
             tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=local_only)
             model = None
-            auto_class_name = TASK_AUTO_CLASS[task]
+            auto_class_name = TASKS[task].auto_class
             if auto_class_name:
                 auto_class = getattr(transformers, auto_class_name)
                 # eager attention: sdpa does not return attention weights, which the UI shows.

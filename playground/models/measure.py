@@ -14,6 +14,7 @@ process-RSS number would include.
 from __future__ import annotations
 
 import gc
+import inspect
 import statistics
 import threading
 import time
@@ -24,6 +25,10 @@ from typing import Callable, Sequence
 from playground.models.architectures import auto_class_name, build_model, config_for, spec_for, supports_head
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_int
+from playground.core.types import position_limit
+
+# Lazy imports: torch is imported inside the functions that build and time models, so importing this module
+# (and starting the app) stays fast.
 
 MAX_MODELS_PER_REQUEST = 4  # a 570M-parameter Pegasus alone takes seconds to build on a laptop
 DEFAULT_INPUT_TOKENS = 128
@@ -146,8 +151,6 @@ def cached(hub_id: str, head: str | None, input_tokens: int = DEFAULT_INPUT_TOKE
 
 
 def _inputs(model, config, tokens: int, seq2seq: bool):
-    import inspect
-
     import torch
 
     generator = torch.Generator().manual_seed(0)
@@ -165,11 +168,8 @@ def _inputs(model, config, tokens: int, seq2seq: bool):
 
 
 def max_input_tokens(config) -> int:
-    for attr in ("max_position_embeddings", "n_positions"):
-        value = getattr(config, attr, None)
-        if isinstance(value, int) and value > 0:
-            return value - 2 if getattr(config, "model_type", "") in ("roberta", "xlm-roberta") else value
-    return MAX_INPUT_TOKENS
+    limit = position_limit(config)
+    return MAX_INPUT_TOKENS if limit is None else limit
 
 
 def measure_one(hub_id: str, *, head: str | None = None, input_tokens: int = DEFAULT_INPUT_TOKENS,

@@ -5,26 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from playground.models.cards import CardCatalog
+from playground.models.registry import TASKS
 from playground.models.tiny import TINY_LABEL
-
-# Preferred default per task; other runnable cards that list the task become extra choices.
-DEFAULT_MODELS = {
-    "fill-mask": "bert-base-uncased",
-    "text-generation": "gpt2",
-    "nsp": "bert-base-uncased",
-    "sentiment": "distilbert-base-uncased-finetuned-sst-2-english",
-    "question-answering": "distilbert-base-cased-distilled-squad",
-    "summarization": "google/pegasus-xsum",
-}
-
-TINY_MODELS = {
-    "fill-mask": ("tiny-bert",),
-    "text-generation": ("tiny-gpt2",),
-    "nsp": ("tiny-bert",),
-    "sentiment": ("tiny-distilbert-sst2",),
-    "question-answering": ("tiny-distilbert-squad", "tiny-roberta-squad2"),
-    "summarization": ("tiny-pegasus",),
-}
 
 
 @dataclass(frozen=True)
@@ -45,12 +27,15 @@ class Profile:
 
 
 def default_profile(catalog: CardCatalog) -> Profile:
+    """The registry's default model of every task first, then the other runnable cards that list the task."""
     models = {}
-    for task, preferred in DEFAULT_MODELS.items():
-        others = [c.hub_id for c in catalog.for_task(task) if c.hub_id and c.hub_id != preferred]
-        models[task] = (preferred, *others)
+    for task in TASKS.values():
+        if task.default_model:
+            others = [c.hub_id for c in catalog.for_task(task.key) if c.hub_id and c.hub_id != task.default_model]
+            models[task.key] = (task.default_model, *others)
     return Profile(name="default", models=models)
 
 
 def tiny_profile() -> Profile:
-    return Profile(name="tiny", models=dict(TINY_MODELS), banner=TINY_LABEL)
+    models = {task.key: task.tiny_models for task in TASKS.values() if task.tiny_models}
+    return Profile(name="tiny", models=models, banner=TINY_LABEL)

@@ -14,10 +14,31 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
+
+from playground.models.registry import TINY_STAND_INS
+
+# Lazy imports: torch, transformers, tokenizers and sentencepiece are imported inside the builders, so
+# importing this module (and starting the app) stays fast.
 
 TINY_VERSION = "v1"
 TINY_LABEL = "tiny untrained models — predictions are noise; run with the default models for real ones"
 MAX_POSITIONS = 64
+
+# Shrunken sizes per config class: the real model classes and code paths, a few thousand parameters. The
+# tiny build pairs them with its own tokenizers; `architectures.py` with the real configs (tiny twins).
+_SMALL = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64)
+TINY_SIZES: dict[str, dict[str, Any]] = {
+    "BertConfig": dict(_SMALL, max_position_embeddings=MAX_POSITIONS),
+    "RobertaConfig": dict(_SMALL, max_position_embeddings=MAX_POSITIONS + 2),  # 2 positions reserved for padding
+    "DistilBertConfig": dict(dim=32, n_layers=2, n_heads=2, hidden_dim=64, max_position_embeddings=MAX_POSITIONS),
+    "AlbertConfig": dict(_SMALL, embedding_size=16, max_position_embeddings=MAX_POSITIONS),
+    "ElectraConfig": dict(_SMALL, embedding_size=16, max_position_embeddings=MAX_POSITIONS),
+    "GPT2Config": dict(n_embd=32, n_layer=2, n_head=2, n_positions=MAX_POSITIONS),
+    "PegasusConfig": dict(d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                          decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64,
+                          max_position_embeddings=MAX_POSITIONS),
+}
 
 CORPUS = [
     "Tesla is an American electric vehicle and clean energy company headquartered in Austin, Texas.",
@@ -47,10 +68,9 @@ def default_tiny_dir() -> Path:
     return Path(root) / f"tiny-{TINY_VERSION}"
 
 
-TINY_NAMES = (
-    "tiny-bert", "tiny-gpt2", "tiny-distilbert-sst2", "tiny-distilbert-squad",
-    "tiny-roberta-squad2", "tiny-pegasus",
-)
+def tiny_paths(root: Path) -> dict[str, Path]:
+    """{name: checkpoint directory} of every tiny model (see registry.TINY_STAND_INS) under `root`."""
+    return {name: Path(root) / name for name in TINY_STAND_INS}
 
 
 def build_tiny_models(target: Path | None = None) -> dict[str, Path]:
@@ -69,7 +89,7 @@ def build_tiny_models(target: Path | None = None) -> dict[str, Path]:
                     raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    return {name: target / name for name in TINY_NAMES}
+    return tiny_paths(target)
 
 
 # ---- tokenizers --------------------------------------------------------------------------
@@ -141,20 +161,16 @@ def _build_all(root: Path) -> None:
     import transformers as tf
 
     torch.manual_seed(0)
-    small = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                 max_position_embeddings=MAX_POSITIONS)
-
     uncased = _wordpiece(lowercase=True)
-    bert = tf.BertForPreTraining(tf.BertConfig(vocab_size=len(uncased), **small))
+    bert = tf.BertForPreTraining(tf.BertConfig(vocab_size=len(uncased), **TINY_SIZES["BertConfig"]))
     _save(bert, uncased, root / "tiny-bert")
 
     gpt_tok = _byte_level_bpe(roberta=False)
-    gpt = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=len(gpt_tok), n_embd=32, n_layer=2, n_head=2,
-                                           n_positions=MAX_POSITIONS, bos_token_id=gpt_tok.eos_token_id,
-                                           eos_token_id=gpt_tok.eos_token_id))
+    gpt = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=len(gpt_tok), **TINY_SIZES["GPT2Config"],
+                                           bos_token_id=gpt_tok.eos_token_id, eos_token_id=gpt_tok.eos_token_id))
     _save(gpt, gpt_tok, root / "tiny-gpt2")
 
-    distil = dict(dim=32, n_layers=2, n_heads=2, hidden_dim=64, max_position_embeddings=MAX_POSITIONS)
+    distil = TINY_SIZES["DistilBertConfig"]
     sst2 = tf.DistilBertForSequenceClassification(tf.DistilBertConfig(
         vocab_size=len(uncased), id2label={0: "NEGATIVE", 1: "POSITIVE"}, label2id={"NEGATIVE": 0, "POSITIVE": 1},
         **distil))
@@ -165,10 +181,9 @@ def _build_all(root: Path) -> None:
     _save(squad, cased, root / "tiny-distilbert-squad")
 
     rob_tok = _byte_level_bpe(roberta=True)
-    rob_cfg = dict(small, max_position_embeddings=MAX_POSITIONS + 2)
     squad2 = tf.RobertaForQuestionAnswering(tf.RobertaConfig(
         vocab_size=len(rob_tok), pad_token_id=rob_tok.pad_token_id, bos_token_id=rob_tok.bos_token_id,
-        eos_token_id=rob_tok.eos_token_id, **rob_cfg))
+        eos_token_id=rob_tok.eos_token_id, **TINY_SIZES["RobertaConfig"]))
     _save(squad2, rob_tok, root / "tiny-roberta-squad2")
 
     peg_dir = root / "tiny-pegasus"
@@ -180,8 +195,6 @@ def _build_all(root: Path) -> None:
         {"tokenizer_class": "PegasusTokenizer", "model_max_length": MAX_POSITIONS}))
     peg_tok = tf.AutoTokenizer.from_pretrained(peg_dir)
     pegasus = tf.PegasusForConditionalGeneration(tf.PegasusConfig(
-        vocab_size=len(peg_tok), d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-        decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=MAX_POSITIONS,
-        pad_token_id=peg_tok.pad_token_id, eos_token_id=peg_tok.eos_token_id,
+        vocab_size=len(peg_tok), **TINY_SIZES["PegasusConfig"], pad_token_id=peg_tok.pad_token_id, eos_token_id=peg_tok.eos_token_id,
         decoder_start_token_id=peg_tok.pad_token_id, forced_eos_token_id=peg_tok.eos_token_id))
     _save(pegasus, peg_tok, peg_dir)

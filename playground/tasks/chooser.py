@@ -15,14 +15,12 @@ it, and the explanation says so. `choose_variant` is a pure function: measured l
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Mapping
+from typing import Mapping
 
+from playground.models import measure
 from playground.models.cards import BENCHMARK_KINDS, METRICS, CardCatalog, Metric, ModelCardInfo
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_float
-
-if TYPE_CHECKING:
-    from playground.models.measure import MeasureReport, ProgressFn
 
 PREFERENCES = ("score", "size", "latency")
 
@@ -34,8 +32,8 @@ class ChooserTask:
     aliases: tuple[str, ...]
     architectures: tuple[str, ...]  # architecture kinds that can do the task
     metrics: tuple[str, ...]  # comparable published metrics, the default first
-    head: str  # which head `measure.py` builds (an architectures.HEAD_AUTO_CLASSES key)
-    ready_task: str | None  # playground task of checkpoints that are fine-tuned for it and ready to use
+    # A registry.HEADS task: the head `measure.py` builds; checkpoints whose card lists it are ready to use.
+    head: str
     needs_ready: bool = False  # only checkpoints that can already do it (no fine-tuning route)
     fine_tune_note: str = ""
 
@@ -43,22 +41,20 @@ class ChooserTask:
 CHOOSER_TASKS: dict[str, ChooserTask] = {t.key: t for t in (
     ChooserTask("question-answering", "Extractive question answering", ("qa", "question answering", "squad"),
                 ("encoder",), ("squad-v1.1-f1-dev", "squad-v2.0-f1-dev"), "question-answering",
-                ready_task="question-answering",
                 fine_tune_note="needs fine-tuning on SQuAD first; its score is what the authors report after that"),
     ChooserTask("classification", "Sentence / pair classification (GLUE)",
                 ("text-classification", "glue", "nli"), ("encoder",), ("glue-dev", "glue-test-avg", "glue-test"),
-                "classification",
-                ready_task=None, fine_tune_note="needs fine-tuning on your labels; GLUE is the published proxy"),
+                "classification", fine_tune_note="needs fine-tuning on your labels; GLUE is the published proxy"),
     ChooserTask("sentiment", "Sentiment classification (SST-2)", ("sentiment-analysis", "sst-2", "sst2"),
-                ("encoder",), ("sst2-dev", "sst2-test"), "sentiment", ready_task="sentiment",
+                ("encoder",), ("sst2-dev", "sst2-test"), "sentiment",
                 fine_tune_note="needs fine-tuning on sentiment data first; its score is the published SST-2 result"),
     ChooserTask("fill-mask", "Fill in a masked word", ("mlm", "masked-lm", "fill mask"), ("encoder",), (),
-                "fill-mask", ready_task="fill-mask", needs_ready=True),
+                "fill-mask", needs_ready=True),
     ChooserTask("generation", "Text generation / completion", ("text-generation", "completion", "generate"),
                 ("decoder",), ("lambada-zero-shot", "wikitext103-ppl"), "text-generation",
-                ready_task="text-generation", needs_ready=True),
+                needs_ready=True),
     ChooserTask("summarization", "Abstractive summarization", ("summarisation", "summary"), ("encoder-decoder",),
-                ("xsum-rouge1", "cnndm-rouge1"), "summarization", ready_task="summarization", needs_ready=True),
+                ("xsum-rouge1", "cnndm-rouge1"), "summarization", needs_ready=True),
 )}
 
 
@@ -155,7 +151,7 @@ def candidate_cards(catalog: CardCatalog, task: ChooserTask) -> list[ModelCardIn
     for card in catalog.runnable():
         if card.architecture_kind not in task.architectures or not card.parameters:
             continue
-        ready = task.ready_task is not None and task.ready_task in card.tasks
+        ready = task.head in card.tasks
         # A checkpoint fine-tuned for a different task (e.g. sentiment) is not a starting point for QA.
         if ready or (not task.needs_ready and not card.is_fine_tuned):
             out.append(card)
@@ -201,7 +197,7 @@ def _evaluate(card: ModelCardInfo, task: ChooserTask, c: Constraints,
         hub_id=card.hub_id or card.slug, display_name=card.display_name, parameters=card.parameters,
         size_mb=size_mb, score=bench.value if bench else None, score_name=bench.name if bench else None,
         score_source=bench.source if bench else None, score_kind=bench.kind_label if bench else None,
-        latency_ms=latency, ready=task.ready_task is not None and task.ready_task in card.tasks,
+        latency_ms=latency, ready=task.head in card.tasks,
         layers=card.layers, hidden_size=card.hidden_size,
         fits=not violations, violations=tuple(violations), excess=excess,
         other_numbers=tuple(f"{b.name} {b.value:g} ({b.kind_label})" for b in others))
@@ -354,7 +350,7 @@ def models_to_measure(catalog: CardCatalog, constraints: Constraints) -> list[st
 
 
 def choose_with_measurements(catalog: CardCatalog, constraints: Constraints, *, tiny: bool = False,
-                             progress: "ProgressFn | None" = None) -> tuple[ChooserResult, "MeasureReport | None"]:
+                             progress: measure.ProgressFn | None = None) -> tuple[ChooserResult, measure.MeasureReport | None]:
     """`choose_variant`, measuring the candidates first when a latency limit (or ranking) needs it.
 
     Only candidates that pass the other limits are measured: best score first, or smallest first when
@@ -362,8 +358,6 @@ def choose_with_measurements(catalog: CardCatalog, constraints: Constraints, *, 
     next not-yet-measured candidates (at most `measure.MAX_MODELS_PER_REQUEST`) and asking again
     covers the rest.
     """
-    from playground.models import measure  # torch-heavy; only when a latency is needed
-
     task, c = validate(constraints)
     report = None
     latencies: dict[str, float] = {}

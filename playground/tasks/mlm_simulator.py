@@ -27,11 +27,10 @@ import random
 from dataclasses import dataclass
 from typing import Sequence
 
-from playground.lm.causal_lm import next_token_logits
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
-from playground.lm.masked_lm import mask_logits
-from playground.core.predictions import Prediction, top_predictions
+from playground.lm.masked_lm import lm_logits
+from playground.core.predictions import Prediction, rank_of, top_predictions
 from playground.core.text_input import check_float, check_int, clean_text
 from playground.core.tokens import TokenizedText, display_piece, tokenize
 
@@ -236,10 +235,6 @@ class MaskSimResult:
 
 # ---- the simulation ------------------------------------------------------------------------------
 
-def _rank(probs, token_id: int) -> int:
-    return int((probs > probs[token_id]).sum()) + 1
-
-
 def gpt_slots(gpt: LoadedModel, text: str, spans: Sequence[tuple[int, int]]) -> tuple[list[GptSlot], list[str]]:
     """GPT-2's prediction of the first GPT-2 piece at each character span, from one forward pass over
     the true text with a start token in front (logits at position t-1 predict token t)."""
@@ -253,7 +248,7 @@ def gpt_slots(gpt: LoadedModel, text: str, spans: Sequence[tuple[int, int]]) -> 
                        "token(s) of the text were not scored.")
         ids, offsets = ids[:limit], offsets[:limit]
     start_id = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
-    logits = next_token_logits(gpt, [start_id] + ids)[0] if ids else None
+    logits = lm_logits(gpt, [start_id] + ids)[0] if ids else None
     slots = []
     for span in spans:
         alignment = align_span(text, span, offsets)
@@ -266,7 +261,7 @@ def gpt_slots(gpt: LoadedModel, text: str, spans: Sequence[tuple[int, int]]) -> 
         here = logits[index].float().softmax(-1)  # the position just before the target: the text on its left
         slots.append(GptSlot(
             status="aligned", reason="", pieces=pieces, target=pieces[0], target_id=target, position=index,
-            predictions=top_predictions(tokenizer, here, SHOWN_PREDICTIONS), rank=_rank(here, target),
+            predictions=top_predictions(tokenizer, here, SHOWN_PREDICTIONS), rank=rank_of(here, target),
             probability=float(here[target]),
         ))
     return slots, notices
@@ -287,7 +282,7 @@ def simulate_mlm(bert: LoadedModel, gpt: LoadedModel, text: str, mask_rate: floa
     plan = plan_masking(tokens.input_ids, candidates, rate=rate, seed=seed, mask_id=tokenizer.mask_token_id,
                         replacement_ids=replacement_pool(tokenizer), use_80_10_10=use_80_10_10)
 
-    logits = mask_logits(bert, list(plan.input_ids))[0]  # one forward pass predicts every selected slot
+    logits = lm_logits(bert, list(plan.input_ids))[0]  # one forward pass predicts every selected slot
     by_position = {t.position: t for t in tokens.tokens}
     spans = [(by_position[p].start, by_position[p].end) for p in plan.positions]
     slots, gpt_notices = gpt_slots(gpt, cleaned.text, spans)
@@ -300,7 +295,7 @@ def simulate_mlm(bert: LoadedModel, gpt: LoadedModel, text: str, mask_rate: floa
             position=position, original=token.display, original_id=token.token_id, start=token.start,
             end=token.end, action=action, shown=display_piece(tokenizer, plan.input_ids[position]),
             predictions=top_predictions(tokenizer, probs, SHOWN_PREDICTIONS),
-            rank=_rank(probs, token.token_id), probability=float(probs[token.token_id]),
+            rank=rank_of(probs, token.token_id), probability=float(probs[token.token_id]),
             gpt=slot,
         ))
     actions = dict(zip(plan.positions, plan.actions))

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.text_input import clean_text
-from playground.core.tokens import display_piece
+from playground.core.tokens import display_piece, token_kind, tokenizer_scheme
+
+# Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
+# starting the app) stays fast.
 
 LABELS = ("IsNext", "NotNext")  # the order of BertForPreTraining's seq_relationship_logits
 ROBERTA_FINDING = (
@@ -53,16 +56,6 @@ class NSPResult:
     dropped_a: int = 0  # tokens cut from sentence A to fit the model
     dropped_b: int = 0
     notices: tuple[str, ...] = ()
-
-
-def _kind(tokenizer, token_id: int, piece: str) -> str:
-    if token_id == tokenizer.mask_token_id:
-        return "mask"
-    if token_id == tokenizer.unk_token_id:
-        return "unknown"
-    if token_id in set(tokenizer.all_special_ids):
-        return "special"
-    return "continuation" if piece.startswith("##") else "word"
 
 
 def _segment_lengths(enc, special_ids: set[int]) -> tuple[int, int]:
@@ -115,11 +108,12 @@ def next_sentence(lm: LoadedModel, a: str, b: str) -> NSPResult:
     probs = logits[0].float().softmax(-1)
     ids = enc["input_ids"][0].tolist()
     segments = enc["token_type_ids"][0].tolist()
+    scheme = tokenizer_scheme(tokenizer)  # WordPiece: only BERT's pre-training checkpoint has an NSP head
+    pieces = tokenizer.convert_ids_to_tokens(ids)
     tokens = tuple(
-        SegmentToken(position=i, token_id=int(t), piece=tokenizer.convert_ids_to_tokens(int(t)),
-                     display=display_piece(tokenizer, int(t)), segment=int(s),
-                     kind=_kind(tokenizer, int(t), tokenizer.convert_ids_to_tokens(int(t))))
-        for i, (t, s) in enumerate(zip(ids, segments))
+        SegmentToken(position=i, token_id=int(t), piece=piece, display=display_piece(tokenizer, int(t)),
+                     segment=int(s), kind=token_kind(tokenizer, int(t), piece, scheme))
+        for i, (t, piece, s) in enumerate(zip(ids, pieces, segments))
     )
     full_a, full_b = _segment_lengths(full, special_ids)
     kept_a, kept_b = _segment_lengths({"input_ids": ids, "token_type_ids": segments}, special_ids)

@@ -17,15 +17,19 @@ model says there is no answer. SQuAD 1.1 models never saw such questions and alw
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, replace
 from typing import Sequence
 
 from playground.models.cards import CardCatalog
 from playground.core.errors import PlaygroundError
-from playground.models.head_cards import card_for
+from playground.models.registry import card_for
 from playground.core.types import LoadedModel
 from playground.core.text_input import check_int, clean_text
-from playground.core.tokens import display_piece
+from playground.core.tokens import display_piece, padded_batch
+
+# Lazy imports: torch is imported inside the functions that run a model or score spans, so importing this
+# module (and starting the app) stays fast.
 
 DEFAULT_MAX_LENGTH = 384  # the old pipeline's max_seq_len
 DEFAULT_STRIDE = 128  # the old pipeline's doc_stride
@@ -122,16 +126,13 @@ class SpanSelection:
 
 
 @dataclass(frozen=True)
-class QAResult:
+class QAResult(SpanSelection):
+    """The span selection, with what was asked and how the model read it."""
+
     model_name: str
     question: str
     context: str
     squad_version: str
-    answer: AnswerSpan | None  # None: the null score won ("no answer in the context")
-    candidates: tuple[AnswerSpan, ...]  # top-n spans over all windows, best first
-    null_score: float | None  # lowest [CLS] score over windows (SQuAD 2.0 models), else None
-    decision: str
-    windows: tuple[QAWindow, ...]
     layout: str  # e.g. "[CLS] question [SEP] context [SEP]"
     segment_note: str
     settings: QASettings
@@ -194,8 +195,6 @@ def window_probabilities(logits, allowed: Sequence[bool]):
 # ---- encoding -------------------------------------------------------------------------------------
 
 def _model_takes(lm: LoadedModel, argument: str) -> bool:
-    import inspect
-
     return argument in inspect.signature(lm.model.forward).parameters
 
 
@@ -274,19 +273,10 @@ def window_logits(lm: LoadedModel, encoding: QAEncoding):
     """Start and end logits of every window, one forward pass for all windows: ([T_w], [T_w]) per window."""
     import torch
 
-    pad = lm.tokenizer.pad_token_id if lm.tokenizer.pad_token_id is not None else 0
-    width = max(len(ids) for ids in encoding.input_ids)
-    count = encoding.window_count
-    ids = torch.full((count, width), pad, dtype=torch.long)
-    mask = torch.zeros((count, width), dtype=torch.long)
-    types = torch.zeros((count, width), dtype=torch.long)
-    for w, row in enumerate(encoding.input_ids):
-        ids[w, :len(row)] = torch.tensor(row)
-        mask[w, :len(row)] = 1
-        types[w, :len(row)] = torch.tensor(encoding.segment_ids[w])
+    ids, mask = padded_batch(encoding.input_ids, lm.tokenizer.pad_token_id)
     inputs = {"input_ids": ids, "attention_mask": mask}
     if encoding.uses_segment_ids:
-        inputs["token_type_ids"] = types
+        inputs["token_type_ids"] = padded_batch(encoding.segment_ids, 0)[0]
     with torch.inference_mode():
         out = lm.model(**inputs)
     lengths = [len(row) for row in encoding.input_ids]
@@ -400,10 +390,8 @@ def answer_question(lm: LoadedModel, question: str, context: str, settings: QASe
                        f"{encoding.max_length} tokens, so it was read in {encoding.window_count} overlapping "
                        f"windows ({encoding.stride} tokens shared by neighbours).")
     return QAResult(
-        model_name=lm.name, question=encoding.question, context=encoding.context, squad_version=version,
-        answer=selection.answer, candidates=selection.candidates, null_score=selection.null_score,
-        decision=selection.decision, windows=selection.windows,
-        layout=layout(encoding, lm.tokenizer), segment_note=segment_note(lm, encoding),
+        **vars(selection), model_name=lm.name, question=encoding.question, context=encoding.context,
+        squad_version=version, layout=layout(encoding, lm.tokenizer), segment_note=segment_note(lm, encoding),
         settings=replace(settings, stride=encoding.stride, max_length=encoding.max_length), notices=tuple(notices),
         squad_version_source=version_source,
     )

@@ -17,7 +17,10 @@ from dataclasses import dataclass
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.text_input import MAX_CHARS, clean_text
-from playground.core.tokens import TokenizedText, tokenize
+from playground.core.tokens import TokenizedText, padded_batch, shares, tokenize, word_scores
+
+# Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
+# starting the app) stays fast.
 
 MAX_LINES = 20  # one forward pass handles more, but the table stays readable
 MAX_LINE_CHARS = 1000  # per line; the whole input is still capped at MAX_CHARS
@@ -134,18 +137,9 @@ def head_description(lm: LoadedModel, head_token: str) -> str:
 
 
 def _word_attributions(text: str, tokens: TokenizedText, scores: list[float]) -> tuple[WordAttribution, ...]:
-    import re
-
-    raw = []
-    for match in re.finditer(r"\w+|[^\w\s]", text):
-        start, end = match.start(), match.end()
-        total = sum(s for t, s in zip(tokens.tokens, scores)
-                    if t.start is not None and t.start < end and t.end > start)
-        covered = any(t.start is not None and t.start < end and t.end > start for t in tokens.tokens)
-        if covered:  # words in the cut-off tail were never read
-            raw.append((match.group(), start, end, total))
-    strongest = max((abs(r[3]) for r in raw), default=0.0) or 1.0
-    return tuple(WordAttribution(w, s, e, v, v / strongest) for w, s, e, v in raw)
+    words = [w for w in word_scores(text, tokens, scores) if w.read]  # words in the cut-off tail were never read
+    return tuple(WordAttribution(w.word, w.start, w.end, w.score, share)
+                 for w, share in zip(words, shares([w.score for w in words])))
 
 
 def classify(lm: LoadedModel, text: str, *, one_per_line: bool = False,
@@ -161,13 +155,7 @@ def classify(lm: LoadedModel, text: str, *, one_per_line: bool = False,
     tokenized = [tokenize(lm, line) for line in lines]
     if any(not t.tokens for t in tokenized):
         raise PlaygroundError("A line has no tokens the model can read.")
-    pad = lm.tokenizer.pad_token_id if lm.tokenizer.pad_token_id is not None else 0
-    width = max(len(t.tokens) for t in tokenized)
-    ids = torch.full((len(lines), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(lines), width), dtype=torch.long)
-    for row, t in enumerate(tokenized):
-        ids[row, :len(t.tokens)] = torch.tensor(t.input_ids)
-        mask[row, :len(t.tokens)] = 1
+    ids, mask = padded_batch([t.input_ids for t in tokenized], lm.tokenizer.pad_token_id)
 
     embeddings = lm.model.get_input_embeddings()(ids).detach()
     with torch.enable_grad():

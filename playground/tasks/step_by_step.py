@@ -17,8 +17,6 @@ from playground.core.types import LoadedModel
 from playground.core.predictions import Prediction
 from playground.core.text_input import check_int, clean_text
 
-SOURCES = ("model", "kept", "picked")  # who chose each token: the model, the earlier run (replayed), the user
-
 
 @dataclass(frozen=True)
 class GenerationStep:
@@ -27,7 +25,7 @@ class GenerationStep:
     token: str  # readable piece
     probability: float  # the model's probability of this token at this step
     candidates: tuple[Prediction, ...]  # the top candidates at this step, most probable first
-    source: str  # "model" | "kept" | "picked"
+    source: str  # who chose it: "model", "kept" (replayed from the earlier run) or "picked" (by the user)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,12 @@ from typing import Iterator
 from playground.core.errors import PlaygroundError
 from playground.lm.generation import final
 from playground.core.types import LoadedModel
-from playground.core.predictions import Prediction, top_predictions
+from playground.core.predictions import Prediction, rank_of, top_predictions
 from playground.core.text_input import check_float, check_int, clean_text
 from playground.core.tokens import TokenizedText, display_piece, tokenize
+
+# Lazy imports: torch and transformers are imported inside the functions that run a model, so importing this
+# module (and starting the app) stays fast.
 
 MAX_NEW_TOKENS = 256
 MAX_BEAMS = 8
@@ -186,7 +189,7 @@ def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings) -> Ite
             generated.append(DecodedToken(
                 step=step, token_id=next_id, token=display_piece(lm.tokenizer, next_id),
                 probability=float(probs[next_id]), candidates=top_predictions(lm.tokenizer, probs, CANDIDATES),
-                rank=_rank(probs, next_id),
+                rank=rank_of(probs, next_id),
             ))
             sequence = torch.cat([sequence, torch.tensor([[next_id]])], dim=1)
             step_input = sequence[:, -1:]
@@ -196,10 +199,6 @@ def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings) -> Ite
         yield _result(lm, cleaned, tokens, settings, generated, decoding, True, last, reason, notices)
         if done:
             return
-
-
-def _rank(probs, token_id: int) -> int:
-    return int((probs > probs[token_id]).sum()) + 1
 
 
 def _stop_reason(last: DecodedToken, eos: int, settings: SummarySettings, lm: LoadedModel) -> str:
@@ -238,7 +237,7 @@ def _beam_summary(lm: LoadedModel, text: str, tokens: TokenizedText, settings: S
             step=step, token_id=token_id, token=display_piece(lm.tokenizer, token_id),
             probability=float(probs[step - 1, token_id]),
             candidates=top_predictions(lm.tokenizer, probs[step - 1], CANDIDATES),
-            rank=_rank(probs[step - 1], token_id),
+            rank=rank_of(probs[step - 1], token_id),
         ))
     reason = _stop_reason(generated[-1], eos, settings, lm) if generated else "the search produced no tokens"
     yield _result(lm, text, tokens, settings, generated, decoding, False, True, reason, notices)

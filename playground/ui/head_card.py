@@ -9,7 +9,7 @@ import gradio as gr
 
 from playground.models.cards import ModelCardInfo
 from playground.models.context import AppContext
-from playground.models.head_cards import TINY_STAND_INS, card_for
+from playground.models.registry import TINY_STAND_INS, card_for
 
 
 def head_card(ctx: AppContext, name: str) -> ModelCardInfo | None:

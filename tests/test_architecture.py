@@ -1,0 +1,174 @@
+"""The layering the code is organised by, checked from the source: import arrows only point down
+(core ← models ← lm ← tasks ← ui; bench may use anything but ui; the CLI uses models and tasks) and no
+module imports itself back through others.
+
+Every import counts, including lazy ones inside functions and `TYPE_CHECKING` ones: a deferred import is
+still a dependency. Run this file directly to print the import-arrow count:
+
+    python tests/test_architecture.py
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1] / "playground"
+PACKAGE = PACKAGE_DIR.name
+
+# Layers from the bottom up; a module may import its own layer and the layers below it.
+LAYERS = ("core", "models", "lm", "tasks", "ui")
+# Modules outside the stack, and the layers each may import.
+APART = {
+    "bench": {"core", "models", "lm", "tasks", "bench"},
+    "__main__": {"core", "models", "tasks"},  # the command line
+    "__init__": set(),
+}
+
+
+def module_files() -> dict[str, Path]:
+    """{dotted module name: file} for every module of the package."""
+    out = {}
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        parts = path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts
+        if parts[-1] == "__init__" and len(parts) > 1:
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def _resolve(name: str, modules: dict[str, Path]) -> str | None:
+    """The package module a dotted name lives in (the longest known prefix), or None if not ours."""
+    parts = name.split(".")
+    while parts:
+        candidate = ".".join(parts)
+        if candidate in modules:
+            return candidate
+        parts.pop()
+    return None
+
+
+def imports_of(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The package modules that `module` imports anywhere in its file."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative import
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join(anchor + ([base] if base else []))
+            # `from pkg import submodule` imports the submodule; `from module import name` the module.
+            submodules = [f"{base}.{alias.name}" for alias in node.names]
+            names = [n for n in submodules if _resolve(n, modules) == n] or [base]
+        else:
+            continue
+        for name in names:
+            target = _resolve(name, modules)
+            if target and target != module and target != PACKAGE:
+                found.add(target)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    modules = module_files()
+    return {m: imports_of(m, p, modules) for m, p in modules.items()}
+
+
+def arrow_count(graph: dict[str, set[str]] | None = None) -> int:
+    """Module-to-module import arrows within the package (each importing pair counted once)."""
+    return sum(len(targets) for targets in (graph or import_graph()).values())
+
+
+def layer_of(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def allowed_layers(layer: str) -> set[str]:
+    if layer in LAYERS:
+        return set(LAYERS[: LAYERS.index(layer) + 1])
+    return APART.get(layer, set())
+
+
+def upward_arrows(graph: dict[str, set[str]]) -> list[str]:
+    bad = []
+    for module, targets in sorted(graph.items()):
+        for target in sorted(targets):
+            if layer_of(target) not in allowed_layers(layer_of(module)):
+                bad.append(f"{module} -> {target}")
+    return bad
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return groups
+
+
+def test_every_module_belongs_to_a_layer():
+    unknown = [m for m in import_graph() if layer_of(m) not in LAYERS and layer_of(m) not in APART]
+    assert unknown == [], f"modules outside the known layers: {unknown}"
+
+
+def test_import_arrows_point_down():
+    assert upward_arrows(import_graph()) == []
+
+
+def test_no_import_cycles():
+    assert cycles(import_graph()) == []
+
+
+def test_the_checker_sees_lazy_and_upward_imports(tmp_path):
+    """The parser finds imports inside functions, and the layer rule flags an upward one."""
+    modules = {"playground.models.x": tmp_path / "x.py", "playground.ui.page": tmp_path / "page.py",
+               "playground.tasks": tmp_path / "__init__.py", "playground.tasks.nsp": tmp_path / "nsp.py"}
+    modules["playground.models.x"].write_text(
+        "def f():\n    from playground.ui.page import build_app\n    from playground.tasks import nsp\n")
+    found = imports_of("playground.models.x", modules["playground.models.x"], modules)
+    assert found == {"playground.ui.page", "playground.tasks.nsp"}
+    assert upward_arrows({"playground.models.x": found}) == [
+        "playground.models.x -> playground.tasks.nsp", "playground.models.x -> playground.ui.page"]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+if __name__ == "__main__":
+    graph = import_graph()
+    print(f"{arrow_count(graph)} import arrows between {len(graph)} modules of {PACKAGE}/")
+    for line in upward_arrows(graph):
+        print("upward:", line)
+    for group in cycles(graph):
+        print("cycle:", " <-> ".join(group))
+    sys.exit(0)
