@@ -113,7 +113,7 @@ class ChooserResult:
     explanation: str  # Markdown, citing the cards
     notices: tuple[str, ...]
     compared: str | None = None  # what kind of number is ranked, e.g. "task, dev: one task's own metric …"
-    measurements: MeasureReport | None = None  # the latencies measured for this answer, if any
+    measurements: measure.MeasureReport | None = None  # the latencies measured for this answer, if any
 
 
 def _limit(value: object, name: str, high: float) -> float | None:

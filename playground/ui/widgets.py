@@ -93,7 +93,9 @@ def json_endpoint(ctx: AppContext, fn: Callable, api_name: str, **defaults: Any)
     endpoint.__signature__ = signature.replace(parameters=params, return_annotation=dict)
     hints = {p.name: p.annotation for p in params if p.annotation is not inspect.Parameter.empty}
     endpoint.__annotations__ = {**hints, "return": dict}
-    gr.api(user_errors(endpoint), api_name=api_name)
+    published = user_errors(endpoint)
+    published.handler = fn  # what the endpoint serves, for the README-vs-dataclass test
+    gr.api(published, api_name=api_name)
 
 
 def highlighted_tokens(tokens, hidden_from: int | None = None) -> list[tuple[str, str]]:
