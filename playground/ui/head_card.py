@@ -10,6 +10,7 @@ import gradio as gr
 from playground.models.cards import ModelCardInfo
 from playground.models.context import AppContext
 from playground.models.registry import TINY_STAND_INS, card_for
+from playground.ui.card_view import card_markdown
 
 
 def head_card(ctx: AppContext, name: str) -> ModelCardInfo | None:
@@ -18,24 +19,14 @@ def head_card(ctx: AppContext, name: str) -> ModelCardInfo | None:
 
 
 def head_card_markdown(card: ModelCardInfo | None, name: str) -> str:
-    """The card of model `name` rendered for the accordion."""
+    """The card of model `name` rendered for the accordion (a tiny model: the card it stands in for)."""
     if card is None:
         return f"No card in model_cards/ describes `{name}`."
-    lines = []
+    note = ""
     if name in TINY_STAND_INS:
-        lines.append(f"`{name}` is a tiny random-weight stand-in for this checkpoint: same architecture family and "
-                     "tokenizer type, so every code path is real, but its predictions are noise.")
-    lines.append(f"**{card.display_name}** · `{card.hub_id}` · {card.paper.get('title', '')} ({card.year})")
-    base, data = card.extra.get("base_model"), card.extra.get("fine_tuning_data")
-    if base or data:
-        lines.append(f"Fine-tuned from `{base}` on {data}." if base else f"Fine-tuned on {data}.")
-    size = f"{card.parameters / 1e6:.1f}M parameters" if card.parameters else ""
-    lines.append(f"{card.layers} layers · hidden size {card.hidden_size} · {card.heads} heads · {size} · "
-                 f"{card.tokenizer} · up to {card.max_positions} tokens")
-    if card.benchmarks:
-        lines.append("\n**Published results**\n" + "\n".join(f"- {b.name}: **{b.value:g}** ({b.kind_label}) — _{b.source}_"
-                                                             for b in card.benchmarks))
-    return "\n\n".join(lines) + "\n\n---\n\n" + card.body
+        note = (f"`{name}` is a tiny random-weight stand-in for this checkpoint: same architecture family and "
+                "tokenizer type, so every code path is real, but its predictions are noise.\n\n")
+    return note + card_markdown(card)
 
 
 def show_head_card(ctx: AppContext, name: str) -> str:
