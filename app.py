@@ -67,7 +67,7 @@ def should_open_browser(args: argparse.Namespace, host: str, environ: dict[str, 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from playground.models.context import AppOptions
-    from playground.ui.page import CSS, build_app
+    from playground.ui.page import CSS, THEME, build_app
 
     options = AppOptions(models=args.models, allow_any_model=args.allow_any_model,
                          **({"memory_budget_gb": args.memory_budget_gb} if args.memory_budget_gb else {}))
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # quiet: Gradio's own banner advises `share=True` in `launch()`, which is not how this command line shares.
         _, local_url, share_url = demo.queue(default_concurrency_limit=2).launch(
-            server_name=host, server_port=port, share=args.share, css=CSS, footer_links=["api", "gradio"],
+            server_name=host, server_port=port, share=args.share, css=CSS, theme=THEME, footer_links=["api", "gradio"],
             inbrowser=should_open_browser(args, host), quiet=True, prevent_thread_lock=True)
     except OSError as exc:
         # Gradio's message advises `launch(server_port=…)`; this command line's way is --port.

@@ -34,9 +34,17 @@ def test_sentiment_view_explains_the_chosen_line(ctx):
     assert set(view.label) == {"NEGATIVE", "POSITIVE"}
     assert view.tokens[0] == ("[CLS]", "[CLS] → classifier head")
     assert "Line 2" in view.summary and "gradient × input" in view.summary
-    scored = [chip for chip in view.attribution if chip[1] is not None]
-    assert "".join(chip[0] for chip in view.attribution) == "I hated it."
-    assert scored and all(-1.0 <= score <= 1.0 for _, score in scored)
+    chips = [(c["token"], c["class_or_confidence"]) for c in view.attribution.value]
+    colours = view.attribution.color_map
+    assert "".join(chip for chip, _ in chips) == "I hated it."
+    # Every word is labelled by the way it pushed: green towards POSITIVE, red towards NEGATIVE, by strength.
+    shares = {w.word: w.share for w in batch.results[1].word_attributions}
+    for chip, label in chips:
+        if label is not None:
+            assert label.startswith("→ POSITIVE" if shares[chip] > 0 else "→ NEGATIVE")
+            assert ("strong" in label) == (abs(shares[chip]) >= 0.5)
+    assert max(abs(s) for s in shares.values()) == pytest.approx(1.0)  # the strongest word is always coloured
+    assert colours["→ POSITIVE (strong)"] == "#16a34a" and colours["→ NEGATIVE (strong)"] == "#dc2626"
     assert view.json == to_json(batch)
     assert len(view.token_rows) == len(batch.results[1].token_attributions)
 

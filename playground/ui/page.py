@@ -14,6 +14,12 @@ from playground.ui.tabs.summarization import build_summarization_tab
 
 TITLE = "BERT vs GPT Playground"
 
+# System fonts only: the default theme fetches Google Fonts, which an offline machine cannot reach, and the
+# fallback then rendered bold capitals as small capitals.
+THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Helvetica Neue", "Arial",
+                                "sans-serif"],
+                          font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"])
+
 CSS = """
 #mode-banner {background:#fef3c7; border:1px solid #f59e0b; border-radius:8px; padding:6px 12px;}
 """

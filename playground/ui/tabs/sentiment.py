@@ -16,7 +16,7 @@ from playground.core.text_input import check_int
 from playground.models.context import AppContext
 from playground.tasks.sentiment import MAX_LINES, SentimentBatch, SentimentResult, classify
 from playground.ui.head_card import card_accordion
-from playground.ui.widgets import (TOKEN_COLORS, highlighted_scores, json_endpoint, model_dropdown, notices_markdown,
+from playground.ui.widgets import (TOKEN_COLORS, json_endpoint, model_dropdown, notices_markdown,
                                    to_json, user_errors)
 
 TASK = "sentiment"
@@ -33,6 +33,10 @@ HEAD_COLOR = "#f97316"  # orange: the one token the classification head reads
 TOKEN_KIND_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "word", "continuation", "unknown")}
 SENTIMENT_COLORS = {**TOKEN_KIND_COLORS, HEAD_LABEL: HEAD_COLOR}
 RESULT_HEADERS = ["line", "label", "probability", "text"]
+RESULT_WIDTHS = ["9%", "19%", "22%", "50%"]  # narrow columns must not wrap their headers ("li ne")
+# Attribution chips: green pushes towards the attribution target (POSITIVE), red towards the other label.
+STRONG, WEAK = 0.5, 0.15  # |share| thresholds; below WEAK a word is left uncoloured
+TOWARDS_COLORS = ("#16a34a", "#86efac", "#fca5a5", "#dc2626")  # strong / weak towards target, weak / strong against
 TOKEN_HEADERS = ["position", "token", "kind", "gradient × input"]
 
 
@@ -53,10 +57,39 @@ class SentimentView(NamedTuple):
     label: dict[str, float]
     results: list[list[Any]]
     tokens: list[tuple[str, str]]
-    attribution: list[tuple[str, float | None]]
+    attribution: Any  # gr.HighlightedText update: chips labelled by direction and strength, with their colours
     summary: str
     token_rows: list[list[Any]]
     json: Any
+
+
+def attribution_labels(attribution_target: str) -> tuple[str, str, str, str]:
+    """Legend entries, strongest towards the target first: e.g. "→ POSITIVE (strong)" … "→ NEGATIVE (strong)"."""
+    target, _, contrast = attribution_target.partition(" − ")
+    contrast = contrast or f"not {target}"
+    return (f"→ {target} (strong)", f"→ {target}", f"→ {contrast}", f"→ {contrast} (strong)")
+
+
+def attribution_colors(attribution_target: str) -> dict[str, str]:
+    return dict(zip(attribution_labels(attribution_target), TOWARDS_COLORS))
+
+
+def attribution_chips(result: SentimentResult, attribution_target: str) -> list[tuple[str, str | None]]:
+    """The sentence with each word labelled by which way, and how strongly, it pushed (share in [-1, 1])."""
+    strong_up, up, down, strong_down = attribution_labels(attribution_target)
+    chips: list[tuple[str, str | None]] = []
+    cursor = 0
+    for w in sorted(result.word_attributions, key=lambda w: w.start):
+        if w.start > cursor:
+            chips.append((result.text[cursor:w.start], None))
+        size = abs(w.share)
+        label = None if size < WEAK else (strong_up if w.share >= STRONG else up) if w.share > 0 else \
+            (strong_down if w.share <= -STRONG else down)
+        chips.append((result.text[w.start:w.end], label))
+        cursor = w.end
+    if cursor < len(result.text):
+        chips.append((result.text[cursor:], None))
+    return chips
 
 
 def head_tokens(result: SentimentResult) -> list[tuple[str, str]]:
@@ -80,7 +113,8 @@ def sentiment_view(batch: SentimentBatch, explain_line: int) -> SentimentView:
         label={score.label: score.probability for score in result.labels},
         results=[[r.line_number, r.label, round(r.probability, 4), r.text] for r in batch.results],
         tokens=head_tokens(result),
-        attribution=highlighted_scores(result.text, [(w.start, w.end, w.share) for w in result.word_attributions]),
+        attribution=gr.HighlightedText(value=attribution_chips(result, batch.attribution_target),
+                                       color_map=attribution_colors(batch.attribution_target)),
         summary=summary,
         token_rows=[[a.position, a.token, a.kind, round(a.score, 6)] for a in result.token_attributions],
         json=to_json(batch),
@@ -113,13 +147,14 @@ def build_sentiment_tab(ctx: AppContext) -> None:
             label = gr.Label(label="Label probabilities", elem_id="sentiment-label")
         with gr.Column(scale=3):
             results = gr.Dataframe(headers=RESULT_HEADERS, interactive=False, label="Results",
-                                   elem_id="sentiment-results", wrap=True)
+                                   elem_id="sentiment-results", wrap=True, column_widths=RESULT_WIDTHS)
     summary = gr.Markdown(elem_id="sentiment-summary")
     tokens = gr.HighlightedText(label="Tokens the model reads — orange: the one vector the classifier head reads",
                                 color_map=SENTIMENT_COLORS, show_legend=True, elem_id="sentiment-tokens")
     attribution = gr.HighlightedText(
-        label="Which words pushed the label — red: towards POSITIVE, violet: towards NEGATIVE "
-              "(gradient × input estimate, strongest word = ±1)", elem_id="sentiment-attribution")
+        label="Which words pushed the label — green: towards POSITIVE, red: towards NEGATIVE "
+              "(gradient × input estimate; strong = at least half the strongest word's push)",
+        color_map=attribution_colors("POSITIVE − NEGATIVE"), show_legend=True, elem_id="sentiment-attribution")
     with gr.Accordion("Per-token attribution", open=False):
         token_rows = gr.Dataframe(headers=TOKEN_HEADERS, interactive=False)
     with gr.Accordion("Result (JSON)", open=False):
