@@ -38,7 +38,7 @@ GRADIENT, OCCLUSION = "gradient", "occlusion"
 METHODS = {GRADIENT: "gradient × input (estimate)", OCCLUSION: "occlusion (measured)"}  # key → UI label
 METHOD = ("gradient × input: L2 norm of (∂ log p(top prediction at the slot) / ∂ token embedding) ⊙ token "
           "embedding, summed over each word's tokens, scaled so the strongest word is 1")
-_WORD = re.compile(r"\[MASK\]|" + WORD_PATTERN.pattern)  # a [MASK] is one word here
+_WORD = re.compile(r"\[MASK\]|<mask>|" + WORD_PATTERN.pattern)  # a mask token is one word here
 _LOGITS_BUDGET = 2**26  # logit values per forward (256 MB of float32); more variants are split into batches
 
 
