@@ -27,8 +27,8 @@ def _combining_marks() -> str:
     return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
 
 
-# A word (letters and digits, with the combining marks that belong to them), or one punctuation mark.
-WORD_PATTERN = re.compile(rf"\w[\w{_combining_marks()}]*|[^\w\s]")
+WORD = re.compile(rf"\w[\w{_combining_marks()}]*")  # letters and digits, with the combining marks they carry
+WORD_PATTERN = re.compile(rf"{WORD.pattern}|[^\w\s]")  # a word, or one punctuation mark
 
 # One line per special token, shown next to the token list.
 SPECIAL_TOKEN_ROLES = {
