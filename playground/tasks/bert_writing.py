@@ -60,6 +60,7 @@ class Writing:
     text: str  # prompt and continuation, decoded
     continuation: str
     tokens: tuple[FilledToken, ...]  # the final tokens with the probability each had when last chosen
+    surfaces: tuple[str, ...]  # each final token as it reads in `text` (its spaces and glued pieces included)
     steps: tuple[WritingStep, ...]
     stop_reason: str
 
@@ -82,6 +83,16 @@ def _specials_around(tokenizer) -> tuple[list[int], list[int]]:
     full = tokenizer("a")["input_ids"]
     start = next(i for i in range(len(full)) if full[i:i + len(bare)] == bare)
     return full[:start], full[start + len(bare):]
+
+
+def surfaces(tokenizer, prompt_ids: Sequence[int], ids: Sequence[int]) -> tuple[str, ...]:
+    """Each token of `ids` as it reads after the prompt: the text each one adds when decoded in sequence."""
+    out, before = [], tokenizer.decode(list(prompt_ids))
+    for n in range(1, len(ids) + 1):
+        after = tokenizer.decode([*prompt_ids, *ids[:n]])
+        out.append(after[len(before):] if after.startswith(before) else display_piece(tokenizer, ids[n - 1]))
+        before = after
+    return tuple(out)
 
 
 def _check_prompt(prompt: str) -> str:
@@ -140,7 +151,9 @@ def _writing(canvas: _Canvas, method: str, written: list[int], tokens: dict[int,
              steps: list[WritingStep], stop_reason: str) -> Writing:
     return Writing(method=method, model_name=canvas.lm.name, prompt=canvas.show([]), text=canvas.show(written),
                    continuation=canvas.show(written, prompt=False),
-                   tokens=tuple(tokens[i] for i in range(len(written))), steps=tuple(steps), stop_reason=stop_reason)
+                   tokens=tuple(tokens[i] for i in range(len(written))),
+                   surfaces=surfaces(canvas.lm.tokenizer, canvas.prompt_ids, written), steps=tuple(steps),
+                   stop_reason=stop_reason)
 
 
 def write_left_to_right(canvas: _Canvas, length: int) -> Writing:
@@ -196,9 +209,11 @@ def write_causal(gpt: LoadedModel, prompt: str, length: int) -> Writing:
         tokens.append(FilledToken(index, token.token_id, token.token, token.probability))
         steps.append(WritingStep(step=index + 1, read=read, text=result.prompt + gpt.tokenizer.decode(ids),
                                  filled=(tokens[-1],)))
+    prompt_ids = gpt.tokenizer(result.prompt, add_special_tokens=False)["input_ids"]
     return Writing(method="causal", model_name=gpt.name, prompt=result.prompt,
                    text=result.prompt + result.generated_text, continuation=result.generated_text,
-                   tokens=tuple(tokens), steps=tuple(steps), stop_reason=result.stop_reason)
+                   tokens=tuple(tokens), surfaces=surfaces(gpt.tokenizer, prompt_ids, ids), steps=tuple(steps),
+                   stop_reason=result.stop_reason)
 
 
 def bert_writing(bert: LoadedModel, gpt: LoadedModel, prompt: str, length: int = DEFAULT_LENGTH,
