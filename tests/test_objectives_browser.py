@@ -91,3 +91,20 @@ def test_bad_input_shows_an_error_and_the_tab_keeps_working(page):
     box.fill("The cat sat on the mat.")
     page.locator("#mlm-run").click()
     page.locator("#mlm-recovery").get_by_text("BERT top-1 recovery").wait_for(timeout=30_000)
+
+
+def test_replaced_token_detection_and_bert_writing_render(page):
+    _open(page, "Replaced-token detection (ELECTRA)")
+    page.locator("#rtd-run").click()
+    page.locator("#rtd-summary").get_by_text("Why ELECTRA").wait_for(timeout=30_000)
+    assert "tokens**" not in page.locator("#rtd-summary").inner_text()  # markdown rendered
+    truth = page.locator("#rtd-truth").inner_text()
+    assert "replaced" in truth and "original" in truth and "[CLS]" in truth
+    assert _rows(page, "#rtd-table") >= 10
+
+    page.get_by_role("tab", name="Can BERT write?", exact=True).click()
+    page.locator("#write-run").click()
+    page.locator("#write-lesson").get_by_text("GPT-2 was trained").wait_for(timeout=60_000)
+    assert _rows(page, "#write-ltr-steps") == 12  # the default length, one step per token
+    assert "The weather today is" in page.locator("#write-gpt-text").inner_text()
+    assert "[MASK]" not in page.locator("#write-ltr-text").inner_text()

@@ -11,6 +11,8 @@ from playground.models.context import AppContext
 from playground.models.profiles import tiny_profile
 from playground.tasks.mlm_simulator import PRESET
 from playground.tasks.nsp import PRESETS as NSP_PRESETS
+from playground.tasks.multilingual import WHOLE
+from playground.tasks.replaced_token_detection import EXAMPLE as RTD_EXAMPLE
 from playground.tasks.tokenizer_compare import EXAMPLES as TOKENIZER_EXAMPLES
 from playground.ui.tabs import pretraining as tab
 from playground.ui.widgets import to_json
@@ -178,6 +180,65 @@ def test_no_tokenizer_at_all_says_which_is_missing(ctx):
         tab.compare_tokenizers_api(ctx, "Hello", "gpt2", "gpt2", "gpt2")
 
 
+def test_a_fourth_tokenizer_column_shows_xlmr_on_hindi(ctx):
+    names = ("tiny-bert", "tiny-gpt2", "tiny-pegasus", "tiny-xlm-roberta")
+    assert tab.multilingual_choice(ctx) == "tiny-xlm-roberta"  # the fill-mask model standing in for XLM-R
+    result = tab.compare_tokenizers_api(ctx, WHOLE["Hindi"], *names)
+    view = tab.tokenizers_view(result, names)
+    assert view.multilingual_header.startswith("**SentencePiece, 100 languages (XLM-R)** — `tiny-xlm-roberta`")
+    assert "[UNK]" in [piece for piece, _ in view.wordpiece_strip]
+    assert "unknown" not in [kind for _, kind in view.multilingual_strip]
+    assert "Devanagari" in view.facts and [row[0] for row in view.summary] == list(names)
+    three = tab.tokenizers_view(tab.compare_tokenizers_api(ctx, "Hello", *names[:3]), names[:3])
+    assert three.multilingual_header == "" and three.multilingual_strip == []
+
+
+# ---- replaced-token detection (ELECTRA) ------------------------------------------------------------
+
+RTD_UI = (RTD_EXAMPLE, True, 15, 3, "tiny-electra", "tiny-bert")  # the UI's controls, mask rate in percent
+
+
+def test_replaced_tokens_handler_and_view(ctx):
+    result = tab.replaced_tokens_percent(ctx, *RTD_UI)
+    assert result == tab.replaced_tokens_api(ctx, RTD_EXAMPLE, True, 0.15, 3, "tiny-electra", "tiny-bert")
+    view = tab.detection_view(result)
+    assert [chip for chip, _ in view.verdicts] == [t.token for t in result.tokens]
+    assert [score for _, score in view.verdicts] == [round(t.probability_replaced, 3) for t in result.tokens]
+    replaced = [t.token for t in result.tokens if t.replaced]
+    assert replaced and [chip for chip, label in view.truth if label == "replaced"] == replaced
+    assert {label for _, label in view.truth} == {"replaced", "original"}
+    assert "Why ELECTRA" in view.summary and f"all {result.judged} tokens" in view.summary
+    assert f"**{result.caught} of the {result.replaced}** replacements" in view.summary
+    assert len(view.table) == result.judged and len(view.table[0]) == len(tab.RTD_TABLE_HEADERS)
+    assert [row[4] for row in view.table] == ["yes" if t.replaced else "no" for t in result.tokens]
+    assert view.json == to_json(result)
+
+
+def test_a_sentence_judged_as_typed_has_no_truth(ctx):
+    result = tab.replaced_tokens_percent(ctx, "The chef ate the meal.", False, 15, 0, "tiny-electra", "tiny-bert")
+    view = tab.detection_view(result)
+    assert not result.corrupted and {label for _, label in view.truth} == {None}
+    assert "nobody knows which tokens are replaced" in view.summary and {row[4] for row in view.table} == {"?"}
+
+
+# ---- can BERT write? -------------------------------------------------------------------------------
+
+def test_bert_write_handler_and_view(ctx):
+    result = tab.bert_write_api(ctx, "The weather today is", 6, 3, "tiny-bert", "tiny-gpt2")
+    view = tab.writing_view(result)
+    for writing, header, chips, rows in ((result.left_to_right, view.ltr_header, view.ltr_text, view.ltr_steps),
+                                        (result.mask_predict, view.mp_header, view.mp_text, view.mp_steps),
+                                        (result.gpt, view.gpt_header, view.gpt_text, view.gpt_steps)):
+        assert header.startswith(f"**{tab.WRITING_LABELS[writing.method]}** — `{writing.model_name}`")
+        assert chips[0] == (writing.prompt, None) and len(chips) == len(writing.tokens) + 1
+        assert "".join(chip for chip, _ in chips) == writing.text
+        assert [row[0] for row in rows] == [s.step for s in writing.steps]
+        assert [row[3] for row in rows] == [s.text for s in writing.steps]
+    assert len(view.ltr_steps) == 6 and len(view.mp_steps) == 3
+    assert "[MASK]" not in view.ltr_text[-1][0] and view.ltr_steps[0][1].endswith("[MASK]")
+    assert "GPT-2" in view.lesson and view.json == to_json(result)
+
+
 # ---- bad input: the same clear messages the API and the UI show ----------------------------------
 
 @pytest.mark.parametrize("handler, args, kwargs, message", [
@@ -194,14 +255,23 @@ def test_no_tokenizer_at_all_says_which_is_missing(ctx):
     (tab.generate_step_api, ("Tesla", 5), {"previous_token_ids": [5, 6, 7], "step": 2, "choice_token_id": 10**9},
      "Chosen token id"),
     (tab.compare_tokenizers_api, ("  ",), {}, "empty"),
+    (tab.replaced_tokens_api, ("",), {}, "empty"),
+    (tab.replaced_tokens_api, (RTD_EXAMPLE, True, 0.0), {}, "Mask rate"),
+    (tab.replaced_tokens_api, (RTD_EXAMPLE, True, 0.15, "x"), {}, "Seed"),
+    (tab.replaced_tokens_api, (RTD_EXAMPLE,), {"generator": "tiny-xlm-roberta"}, "different vocabularies"),
+    (tab.bert_write_api, ("",), {}, "empty"),
+    (tab.bert_write_api, ("Tesla is", 0), {}, "Length"),
+    (tab.bert_write_api, ("Tesla is", 5, 99), {}, "Rounds"),
 ])
 def test_bad_input_gets_a_clear_message(ctx, handler, args, kwargs, message):
     tiny = {tab.mask_sim_api: dict(bert_model="tiny-bert", gpt_model="tiny-gpt2"), tab.nsp_api: dict(model="tiny-bert"),
             tab.generate_step_api: dict(model="tiny-gpt2"),
             tab.compare_tokenizers_api: dict(wordpiece_model="tiny-bert", bpe_model="tiny-gpt2",
-                                             sentencepiece_model="tiny-pegasus")}[handler]
+                                             sentencepiece_model="tiny-pegasus"),
+            tab.replaced_tokens_api: dict(model="tiny-electra", generator="tiny-bert"),
+            tab.bert_write_api: dict(bert_model="tiny-bert", gpt_model="tiny-gpt2")}[handler]
     with pytest.raises(PlaygroundError, match=message):
-        result = handler(ctx, *args, **tiny, **kwargs)
+        result = handler(ctx, *args, **{**tiny, **kwargs})
         if inspect.isgenerator(result):  # a stream fails when it runs
             list(result)
 
@@ -212,4 +282,4 @@ def test_the_tab_builds_and_its_ui_events_are_private(ctx):
     with gr.Blocks() as demo:
         tab.build_objectives_tab(ctx)
     public = {fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public"}
-    assert public == {"mask_sim", "nsp", "generate_step", "compare_tokenizers"}
+    assert public == {"mask_sim", "nsp", "generate_step", "compare_tokenizers", "replaced_tokens", "bert_write"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -11,7 +12,23 @@ from playground.core.types import LoadedModel
 # Lazy imports: torch and transformers are imported inside the functions that need them, so importing this
 # module (and starting the app) stays fast.
 
-WORD_PATTERN = re.compile(r"\w+|[^\w\s]")  # a word, or one punctuation mark
+
+def _combining_marks() -> str:
+    """A regex character class body of the combining marks (Unicode category M*) of the scripts up to U+2000
+    and of the combining blocks after it. Python's \\w leaves them out, so without them a Hindi word such as
+    'पेरिस' would fall apart at its vowel signs."""
+    blocks = (range(0x300, 0x2000), range(0x20D0, 0x2100), range(0xFE20, 0xFE30))
+    ranges: list[list[int]] = []
+    for code in (c for block in blocks for c in block if unicodedata.category(chr(c)).startswith("M")):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+WORD = re.compile(rf"\w[\w{_combining_marks()}]*")  # letters and digits, with the combining marks they carry
+WORD_PATTERN = re.compile(rf"{WORD.pattern}|[^\w\s]")  # a word, or one punctuation mark
 
 # One line per special token, shown next to the token list.
 SPECIAL_TOKEN_ROLES = {
@@ -55,12 +72,13 @@ class TokenizedText:
 
 def tokenizer_scheme(tokenizer) -> str:
     name = type(tokenizer).__name__.lower()
+    # SentencePiece first: XLM-RoBERTa's and ALBERT's class names contain "roberta" / "bert" too.
+    if "pegasus" in name or "albert" in name or "t5" in name or "xlm" in name:
+        return "SentencePiece"
     if "bert" in name and "roberta" not in name or "electra" in name:
         return "WordPiece"
     if "gpt2" in name or "roberta" in name:
         return "byte-level BPE"
-    if "pegasus" in name or "albert" in name or "t5" in name:
-        return "SentencePiece"
     return type(tokenizer).__name__
 
 

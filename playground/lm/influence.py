@@ -1,28 +1,45 @@
-"""Context direction: which positions each model may look at, and how much each context word
-actually moves the prediction for the slot.
+"""Context direction: which positions each model may look at, and how much each context word moves the
+prediction for the slot — estimated (gradient × input) or measured (occlusion).
 
-Influence is estimated with gradient × input (a first-order estimate, not a measurement): the L2
-norm of (∂ log p(predicted token at the slot) / ∂ input embedding) ⊙ input embedding, summed over a
-word's tokens. For GPT-2 every word right of the slot gets exactly 0, because the causal mask cuts
-every path from it to the slot's logits.
+Gradient × input (fast, one backward pass) is a first-order *estimate*: the L2 norm of
+(∂ log p(predicted token at the slot) / ∂ input embedding) ⊙ input embedding, summed over a word's tokens.
+
+Occlusion *measures* it: hide one word at a time, run the model again and take how far the slot's
+probability of the originally predicted token moves, |p(with the word) − p(without it)|. Hiding a word:
+- BERT (a masked LM): each of the word's tokens becomes the mask token — the model's own "no information
+  here", which it saw in pre-training; the length and every other position stay as they were.
+- GPT-2 (no mask token): the word's tokens are deleted (leave-one-out erasure, Li et al. 2016,
+  "Understanding Neural Networks through Representation Erasure"). Any replacement word would bring its
+  own meaning, and `<|endoftext|>` would start a new document. Deleting a word left of the slot moves the
+  slot one or more positions left; the prediction is read from the token just before the slot, as always.
+All variants of a sentence go through the model in one batch (right-padded, padding hidden by the
+attention mask), next to the sentence itself, so each change is measured within the same forward pass.
+
+Either way, for GPT-2 every word right of the slot gets exactly 0: the causal mask cuts every path from it
+to the slot's logits (for occlusion: the slot's probability stays bit-identical; a test checks both).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.text_input import MASK, clean_text, with_mask_token
-from playground.core.tokens import WORD_PATTERN, TokenizedText, display_piece, shares, tokenize, word_scores
+from playground.core.tokens import (WORD_PATTERN, TokenizedText, WordScore, display_piece, padded_batch, shares,
+                                    tokenize, word_scores)
 
 # Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
 # starting the app) stays fast.
 
+GRADIENT, OCCLUSION = "gradient", "occlusion"
+METHODS = {GRADIENT: "gradient × input (estimate)", OCCLUSION: "occlusion (measured)"}  # key → UI label
 METHOD = ("gradient × input: L2 norm of (∂ log p(top prediction at the slot) / ∂ token embedding) ⊙ token "
           "embedding, summed over each word's tokens, scaled so the strongest word is 1")
-_WORD = re.compile(r"\[MASK\]|" + WORD_PATTERN.pattern)  # a [MASK] is one word here
+_WORD = re.compile(r"\[MASK\]|<mask>|" + WORD_PATTERN.pattern)  # a mask token is one word here
+_LOGITS_BUDGET = 2**26  # logit values per forward (256 MB of float32); more variants are split into batches
 
 
 def attention_mask_pattern(direction: str, n: int) -> list[list[int]]:
@@ -38,7 +55,7 @@ class WordInfluence:
     start: int
     end: int
     side: str  # "left" | "right" | "slot"
-    influence: float  # raw gradient × input norm
+    influence: float  # the method's raw score: gradient × input norm, or occlusion's |change in probability|
     share: float  # influence / strongest word's influence, in [0, 1]
 
 
@@ -47,7 +64,7 @@ class InfluenceResult:
     model_name: str
     text: str  # the sentence the model read
     slot: str  # what fills the slot being predicted ("[MASK]" for BERT)
-    predicted: str  # the token whose log-probability was differentiated
+    predicted: str  # the token whose probability is followed (differentiated, or measured under occlusion)
     words: tuple[WordInfluence, ...]
     method: str = METHOD
     notices: tuple[str, ...] = ()
@@ -56,11 +73,32 @@ class InfluenceResult:
         return sum(w.influence for w in self.words if w.side == side)
 
 
-def token_influence(lm: LoadedModel, input_ids: list[int], position: int) -> tuple[list[float], int]:
+@dataclass(frozen=True)
+class SlotInput:
+    """A sentence as one model reads it to predict the slot: what both influence methods start from."""
+    text: str  # the sentence the model reads
+    tokens: TokenizedText  # the text's tokens (a start token put in front is not among them)
+    input_ids: tuple[int, ...]
+    offset: int  # input index of tokens.tokens[0]: 1 when a start token was put in front, else 0
+    position: int  # input index whose logits predict the slot
+    slot: str
+    slot_span: tuple[int, int]  # the slot's characters in `text`
+    notices: tuple[str, ...]
+
+
+def check_method(method: object) -> str:
+    """A METHODS key; the UI's labels are accepted too."""
+    for key, label in METHODS.items():
+        if method in (key, label):
+            return key
+    raise PlaygroundError(f"Influence method must be one of {', '.join(METHODS)}, got {method!r}.")
+
+
+def token_influence(lm: LoadedModel, input_ids: Sequence[int], position: int) -> tuple[list[float], int]:
     """Gradient × input norm of every input token on the top prediction at `position`."""
     import torch
 
-    ids = torch.tensor([input_ids])
+    ids = torch.tensor([list(input_ids)])
     with torch.enable_grad():
         embeddings = lm.model.get_input_embeddings()(ids).detach().requires_grad_(True)
         log_probs = lm.model(inputs_embeds=embeddings).logits[0, position].float().log_softmax(-1)
@@ -70,17 +108,29 @@ def token_influence(lm: LoadedModel, input_ids: list[int], position: int) -> tup
     return [float(s) for s in scores.detach()], target
 
 
-def _word_influences(text: str, tokens: TokenizedText, scores: list[float], slot: tuple[int, int]) -> tuple[WordInfluence, ...]:
-    words = word_scores(text, tokens, scores, _WORD)
-    sides = ["slot" if w.start >= slot[0] and w.end <= slot[1] else ("left" if w.end <= slot[0] else "right")
-             for w in words]
-    values = [0.0 if side == "slot" else w.score for w, side in zip(words, sides)]
+def _sides(words: Sequence[WordScore], slot: tuple[int, int]) -> list[str]:
+    return ["slot" if w.start >= slot[0] and w.end <= slot[1] else ("left" if w.end <= slot[0] else "right")
+            for w in words]
+
+
+def _influences(words: Sequence[WordScore], values: Sequence[float],
+                slot: tuple[int, int]) -> tuple[WordInfluence, ...]:
+    sides = _sides(words, slot)
+    values = [0.0 if side == "slot" else value for value, side in zip(values, sides)]
     return tuple(WordInfluence(w.word, w.start, w.end, side, value, share)
                  for w, side, value, share in zip(words, sides, values, shares(values)))
 
 
-def masked_lm_influence(lm: LoadedModel, text: str) -> InfluenceResult:
-    """Influence of every word on BERT's prediction for the first [MASK]."""
+def _words(inp: SlotInput, scores: Sequence[float] | None = None) -> list[WordScore]:
+    """The text's words (a [MASK] counts as one), each with the sum of its tokens' scores (0 without scores)."""
+    scores = list(scores) if scores is not None else [0.0] * len(inp.tokens.tokens)
+    return word_scores(inp.text, inp.tokens, scores, _WORD)
+
+
+# ---- reading the slot: BERT at its [MASK], GPT-2 from the token before the slot ------------------------
+
+def masked_lm_input(lm: LoadedModel, text: str) -> SlotInput:
+    """BERT reads the sentence with its own mask token; the slot is the first [MASK]."""
     cleaned = clean_text(text)
     if cleaned.mask_count == 0:
         raise PlaygroundError("Add a [MASK] to measure which words BERT uses to predict it.")
@@ -89,12 +139,9 @@ def masked_lm_influence(lm: LoadedModel, text: str) -> InfluenceResult:
     masks = [t for t in tokens.tokens if t.kind == "mask"]
     if not masks:
         raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
-    scores, target = token_influence(lm, tokens.input_ids, masks[0].position)
-    slot = (masks[0].start, masks[0].end)
-    return InfluenceResult(model_name=lm.name, text=model_text, slot=lm.tokenizer.mask_token,
-                           predicted=display_piece(lm.tokenizer, target),
-                           words=_word_influences(model_text, tokens, scores, slot),
-                           notices=cleaned.notices + tokens.notes)
+    return SlotInput(text=model_text, tokens=tokens, input_ids=tuple(tokens.input_ids), offset=0,
+                     position=masks[0].position, slot=lm.tokenizer.mask_token, slot_span=(masks[0].start, masks[0].end),
+                     notices=cleaned.notices + tokens.notes)
 
 
 def fill_masks(text: str, fillers: list[str]) -> tuple[str, tuple[int, int] | None]:
@@ -113,10 +160,8 @@ def fill_masks(text: str, fillers: list[str]) -> tuple[str, tuple[int, int] | No
     return "".join(out), first_span
 
 
-def causal_lm_influence(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> InfluenceResult:
-    """Influence of every word on GPT-2's prediction for the first slot.
-
-    GPT-2 has no mask token, so it reads the sentence with each [MASK] replaced by a filler word
+def causal_lm_input(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> SlotInput:
+    """GPT-2 has no mask token, so it reads the sentence with each [MASK] replaced by a filler word
     (BERT's guess in the Compare tab); the slot's prediction is made at the token just before it.
     Without a [MASK], the slot is the next token after the whole text.
     """
@@ -124,12 +169,11 @@ def causal_lm_influence(lm: LoadedModel, text: str, fillers: list[str] | None = 
     fillers = [f.strip() or "…" for f in (fillers or [])] or ["…"]
     model_text, slot_span = fill_masks(cleaned.text, fillers) if cleaned.mask_count else (cleaned.text, None)
     tokenizer = lm.tokenizer
-    bos = tokenizer.bos_token or tokenizer.eos_token
     tokens = tokenize(lm, model_text, add_special_tokens=False)
     # A start token in front, so a slot at the very beginning still has a position to be predicted from.
-    bos_id = tokenizer.convert_tokens_to_ids(bos)
-    input_ids = [bos_id] + tokens.input_ids[: lm.max_positions - 1]
+    bos_id = tokenizer.convert_tokens_to_ids(tokenizer.bos_token or tokenizer.eos_token)
     kept = tokens.tokens[: lm.max_positions - 1]
+    input_ids = (bos_id, *(t.token_id for t in kept))
     if slot_span is None:
         position, slot = len(input_ids) - 1, "(next token)"
         slot_span = (len(model_text), len(model_text))
@@ -138,11 +182,123 @@ def causal_lm_influence(lm: LoadedModel, text: str, fillers: list[str] | None = 
         if first is None:
             raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
         position, slot = first, model_text[slot_span[0]:slot_span[1]]  # logits at bos-shifted index first
-    scores, target = token_influence(lm, input_ids, position)
-    truncated = TokenizedText(model_name=lm.name, scheme=tokens.scheme, tokens=kept)
     notes = list(cleaned.notices) + list(tokens.notes)
     if cleaned.mask_count:
         notes.append(f"{lm.name} has no mask token: it read the sentence with the gap filled by '{slot}', "
                      "and predicts the slot from the tokens before it.")
-    return InfluenceResult(model_name=lm.name, text=model_text, slot=slot, predicted=display_piece(tokenizer, target),
-                           words=_word_influences(model_text, truncated, scores[1:], slot_span), notices=tuple(notes))
+    truncated = TokenizedText(model_name=lm.name, scheme=tokens.scheme, tokens=kept)
+    return SlotInput(text=model_text, tokens=truncated, input_ids=input_ids, offset=1, position=position, slot=slot,
+                     slot_span=slot_span, notices=tuple(notes))
+
+
+# ---- gradient × input: the estimate --------------------------------------------------------------------
+
+def gradient_influence(lm: LoadedModel, inp: SlotInput) -> InfluenceResult:
+    scores, target = token_influence(lm, inp.input_ids, inp.position)
+    words = _words(inp, scores[inp.offset: inp.offset + len(inp.tokens.tokens)])
+    return InfluenceResult(model_name=lm.name, text=inp.text, slot=inp.slot,
+                           predicted=display_piece(lm.tokenizer, target),
+                           words=_influences(words, [w.score for w in words], inp.slot_span), method=METHOD,
+                           notices=inp.notices)
+
+
+def masked_lm_influence(lm: LoadedModel, text: str) -> InfluenceResult:
+    """Estimated influence (gradient × input) of every word on BERT's prediction for the first [MASK]."""
+    return gradient_influence(lm, masked_lm_input(lm, text))
+
+
+def causal_lm_influence(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> InfluenceResult:
+    """Estimated influence (gradient × input) of every word on GPT-2's prediction for the first slot."""
+    return gradient_influence(lm, causal_lm_input(lm, text, fillers))
+
+
+# ---- occlusion: the measurement ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Variant:
+    input_ids: tuple[int, ...]
+    position: int  # where the slot is predicted in this variant
+
+
+def hide_word(inp: SlotInput, token_indices: Sequence[int], mask_id: int | None) -> Variant:
+    """The input with the given tokens (indices into inp.tokens) hidden: each replaced by `mask_id`, or
+    deleted when there is none (the slot's position moves left by the deleted tokens before it)."""
+    hidden = {inp.offset + i for i in token_indices}
+    if mask_id is not None:
+        return Variant(tuple(mask_id if j in hidden else t for j, t in enumerate(inp.input_ids)), inp.position)
+    kept = tuple(t for j, t in enumerate(inp.input_ids) if j not in hidden)
+    return Variant(kept, inp.position - sum(j <= inp.position for j in hidden))
+
+
+def slot_probabilities(lm: LoadedModel, original: Variant,
+                       variants: Sequence[Variant]) -> tuple[int, list[float], list[float]]:
+    """The original's top prediction at the slot, and for each variant p(that token) in the original and in
+    the variant — both from the same batched forward pass (the original is the first row of every batch;
+    variants are split into several batches only when their logits would not fit _LOGITS_BUDGET)."""
+    import torch
+
+    vocab = len(lm.tokenizer)
+    per_batch = max(1, _LOGITS_BUDGET // (len(original.input_ids) * vocab) - 1)
+    chunks = [list(variants[i:i + per_batch]) for i in range(0, len(variants), per_batch)] or [[]]
+    target, before, after = None, [], []
+    for chunk in chunks:
+        rows = [original, *chunk]
+        ids, attention = padded_batch([r.input_ids for r in rows], lm.tokenizer.pad_token_id)
+        with torch.inference_mode():
+            logits = lm.model(input_ids=ids, attention_mask=attention).logits
+            probs = logits[torch.arange(len(rows)), torch.tensor([r.position for r in rows])].float().softmax(-1)
+        if target is None:
+            target = int(probs[0].argmax())
+        before += [float(probs[0, target])] * len(chunk)
+        after += [float(p) for p in probs[1:, target]]
+    return target, before, after
+
+
+def occlusion_influence(lm: LoadedModel, inp: SlotInput, mask_id: int | None) -> InfluenceResult:
+    """Measured influence: each word hidden in turn (see the module docstring), one batched forward pass."""
+    words = _words(inp)
+    sides = _sides(words, inp.slot_span)
+    covering = [[] if side == "slot" else [i for i, t in enumerate(inp.tokens.tokens)
+                                           if t.start is not None and t.start < w.end and t.end > w.start]
+                for w, side in zip(words, sides)]
+    hidden = [n for n, indices in enumerate(covering) if indices]
+    original = Variant(inp.input_ids, inp.position)
+    target, before, after = slot_probabilities(lm, original, [hide_word(inp, covering[n], mask_id) for n in hidden])
+    values = [0.0] * len(words)
+    for n, p, q in zip(hidden, before, after):
+        values[n] = abs(p - q)
+    predicted = display_piece(lm.tokenizer, target)
+    how = (f"each word's tokens become {lm.tokenizer.convert_ids_to_tokens(mask_id)}" if mask_id is not None
+           else "each word's tokens are deleted")
+    method = (f"occlusion: |p({predicted}) at the slot − the same probability with the word hidden| ({how}; "
+              f"{len(hidden)} variants, one batched forward pass), scaled so the strongest word is 1")
+    baseline = f"Occlusion: with every word present, p({predicted}) at the slot is {before[0]:.4f}." if before else \
+        "Occlusion: there is no other word to hide."
+    return InfluenceResult(model_name=lm.name, text=inp.text, slot=inp.slot, predicted=predicted,
+                           words=_influences(words, values, inp.slot_span), method=method,
+                           notices=(*inp.notices, baseline))
+
+
+def masked_lm_occlusion(lm: LoadedModel, text: str) -> InfluenceResult:
+    """Measured influence of every word on BERT's prediction for the first [MASK]: each word's tokens are
+    replaced by the mask token in turn."""
+    return occlusion_influence(lm, masked_lm_input(lm, text), lm.tokenizer.mask_token_id)
+
+
+def causal_lm_occlusion(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> InfluenceResult:
+    """Measured influence of every word on GPT-2's prediction for the first slot: each word is deleted in
+    turn (GPT-2 has no mask token). Words right of the slot change nothing, exactly."""
+    return occlusion_influence(lm, causal_lm_input(lm, text, fillers), None)
+
+
+def masked_lm_word_influence(lm: LoadedModel, text: str, method: str = GRADIENT) -> InfluenceResult:
+    """BERT's word influence by `method` (a METHODS key or label)."""
+    return masked_lm_occlusion(lm, text) if check_method(method) == OCCLUSION else masked_lm_influence(lm, text)
+
+
+def causal_lm_word_influence(lm: LoadedModel, text: str, fillers: list[str] | None = None,
+                             method: str = GRADIENT) -> InfluenceResult:
+    """GPT-2's word influence by `method` (a METHODS key or label)."""
+    if check_method(method) == OCCLUSION:
+        return causal_lm_occlusion(lm, text, fillers)
+    return causal_lm_influence(lm, text, fillers)

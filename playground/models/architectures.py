@@ -69,6 +69,9 @@ SPECS: dict[str, ArchitectureSpec] = {s.hub_id: s for s in (
                           hidden_act="gelu_new", hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)),
     ArchitectureSpec("roberta-base", "RobertaConfig", "AutoModelForMaskedLM", _ROBERTA_BASE),
     ArchitectureSpec("deepset/roberta-base-squad2", "RobertaConfig", "AutoModelForQuestionAnswering", _ROBERTA_BASE),
+    # XLM-R base: RoBERTa base's shape with a 250,002-piece SentencePiece vocabulary shared by 100 languages.
+    ArchitectureSpec("xlm-roberta-base", "XLMRobertaConfig", "AutoModelForMaskedLM",
+                     dict(_ROBERTA_BASE, vocab_size=250002)),
     ArchitectureSpec("google/electra-small-discriminator", "ElectraConfig", "AutoModelForPreTraining",
                      dict(embedding_size=128, hidden_size=256, num_hidden_layers=12, num_attention_heads=4,
                           intermediate_size=1024, vocab_size=30522, max_position_embeddings=512)),

@@ -23,7 +23,7 @@ class Task:
 
 
 TASKS: dict[str, Task] = {t.key: t for t in (
-    Task("fill-mask", "AutoModelForMaskedLM", "bert-base-uncased", ("tiny-bert",)),
+    Task("fill-mask", "AutoModelForMaskedLM", "bert-base-uncased", ("tiny-bert", "tiny-xlm-roberta")),
     Task("text-generation", "AutoModelForCausalLM", "gpt2", ("tiny-gpt2",)),
     # BertForPreTraining carries the next-sentence head.
     Task("nsp", "AutoModelForPreTraining", "bert-base-uncased", ("tiny-bert",)),
@@ -32,6 +32,9 @@ TASKS: dict[str, Task] = {t.key: t for t in (
     Task("question-answering", "AutoModelForQuestionAnswering", "distilbert-base-cased-distilled-squad",
          ("tiny-distilbert-squad", "tiny-roberta-squad2")),
     Task("summarization", "AutoModelForSeq2SeqLM", "google/pegasus-xsum", ("tiny-pegasus",)),
+    # ElectraForPreTraining carries the discriminator's head: one "replaced?" logit per token.
+    Task("replaced-token-detection", "AutoModelForPreTraining", "google/electra-small-discriminator",
+         ("tiny-electra",)),
     Task("tokenizer-only", None),
     Task("classification", "AutoModelForSequenceClassification", loadable=False),
 )}
@@ -51,6 +54,8 @@ TINY_STAND_INS = {
     "tiny-distilbert-squad": "distilbert-base-cased-distilled-squad",
     "tiny-roberta-squad2": "deepset/roberta-base-squad2",
     "tiny-pegasus": "google/pegasus-xsum",
+    "tiny-electra": "google/electra-small-discriminator",
+    "tiny-xlm-roberta": "xlm-roberta-base",
 }
 
 

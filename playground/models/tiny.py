@@ -1,7 +1,8 @@
 """Tiny models with random weights and real tokenizers trained here, for tests and offline demos.
 
 `build_tiny_models()` writes BERT, GPT-2, DistilBERT (sentiment, cased QA), RoBERTa (SQuAD 2.0 style
-QA) and Pegasus checkpoints, each with a tokenizer trained on a small built-in corpus with
+QA), Pegasus, ELECTRA (a discriminator) and XLM-RoBERTa checkpoints, each with a tokenizer trained on a
+small built-in corpus (English; French and Hindi too for XLM-R) with
 `tokenizers` / `sentencepiece`, into a cache directory — in well under a second — and returns
 {name: directory}. Their predictions are noise; their shapes, tokenizers and code paths are real.
 """
@@ -21,7 +22,7 @@ from playground.models.registry import TINY_STAND_INS
 # Lazy imports: torch, transformers, tokenizers and sentencepiece are imported inside the builders, so
 # importing this module (and starting the app) stays fast.
 
-TINY_VERSION = "v1"
+TINY_VERSION = "v2"
 TINY_LABEL = "tiny untrained models — predictions are noise; run with the default models for real ones"
 MAX_POSITIONS = 64
 
@@ -31,6 +32,7 @@ _SMALL = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, interm
 TINY_SIZES: dict[str, dict[str, Any]] = {
     "BertConfig": dict(_SMALL, max_position_embeddings=MAX_POSITIONS),
     "RobertaConfig": dict(_SMALL, max_position_embeddings=MAX_POSITIONS + 2),  # 2 positions reserved for padding
+    "XLMRobertaConfig": dict(_SMALL, max_position_embeddings=MAX_POSITIONS + 2),
     "DistilBertConfig": dict(dim=32, n_layers=2, n_heads=2, hidden_dim=64, max_position_embeddings=MAX_POSITIONS),
     "AlbertConfig": dict(_SMALL, embedding_size=16, max_position_embeddings=MAX_POSITIONS),
     "ElectraConfig": dict(_SMALL, embedding_size=16, max_position_embeddings=MAX_POSITIONS),
@@ -56,6 +58,17 @@ CORPUS = [
     "She walked to the store, bought some bread and milk, and then went home happily.",
     "Language models are unsupervised multitask learners trained on large amounts of text.",
     "unbelievable tokenization playground encoder decoder bidirectional autoregressive",
+]
+
+# Only XLM-R's tokenizer learns these (the others stay English-only, like their real models), so the tiny
+# models show the same contrast as the real ones: Hindi is [UNK] to BERT's WordPiece and pieces to XLM-R's.
+MULTILINGUAL_CORPUS = [
+    "Paris est la capitale de la France. Le chat est assis sur le tapis.",
+    "Tesla est une entreprise américaine de véhicules électriques basée à Austin, au Texas.",
+    "BERT lit toute la phrase et prédit les mots masqués des deux côtés.",
+    "पेरिस फ्रांस की राजधानी है। बिल्ली चटाई पर बैठी है।",
+    "टेस्ला एक अमेरिकी इलेक्ट्रिक वाहन कंपनी है जिसका मुख्यालय ऑस्टिन, टेक्सास में है।",
+    "भाषा मॉडल बहुत सारे पाठ से सीखते हैं और अगले शब्द का अनुमान लगाते हैं।",
 ]
 
 WORDPIECE_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -149,6 +162,22 @@ def _sentencepiece_model(directory: Path) -> Path:
     return path
 
 
+def _xlm_roberta_sentencepiece(directory: Path) -> None:
+    """A multilingual unigram SentencePiece model laid out like the Hub's xlm-roberta-base (the fairseq ids
+    <s> <pad> </s> <unk> first, <mask> last are added by transformers when it converts the model)."""
+    import sentencepiece as spm
+
+    buffer = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter((CORPUS + MULTILINGUAL_CORPUS) * 4), model_writer=buffer, vocab_size=400,
+        model_type="unigram", unk_id=0, bos_id=1, eos_id=2, pad_id=-1, character_coverage=1.0, minloglevel=2,
+        hard_vocab_limit=False,
+    )
+    (directory / "sentencepiece.bpe.model").write_bytes(buffer.getvalue())
+    (directory / "tokenizer_config.json").write_text(json.dumps(
+        {"tokenizer_class": "XLMRobertaTokenizer", "model_max_length": MAX_POSITIONS}))
+
+
 # ---- models ------------------------------------------------------------------------------
 
 def _save(model, tokenizer, directory: Path) -> None:
@@ -198,3 +227,16 @@ def _build_all(root: Path) -> None:
         vocab_size=len(peg_tok), **TINY_SIZES["PegasusConfig"], pad_token_id=peg_tok.pad_token_id, eos_token_id=peg_tok.eos_token_id,
         decoder_start_token_id=peg_tok.pad_token_id, forced_eos_token_id=peg_tok.eos_token_id))
     _save(pegasus, peg_tok, peg_dir)
+
+    # ELECTRA's released discriminator uses BERT's uncased WordPiece, so BERT can be its generator.
+    electra = tf.ElectraForPreTraining(tf.ElectraConfig(vocab_size=len(uncased), **TINY_SIZES["ElectraConfig"]))
+    _save(electra, uncased, root / "tiny-electra")
+
+    xlmr_dir = root / "tiny-xlm-roberta"
+    xlmr_dir.mkdir(parents=True)
+    _xlm_roberta_sentencepiece(xlmr_dir)
+    xlmr_tok = tf.AutoTokenizer.from_pretrained(xlmr_dir)
+    xlmr = tf.XLMRobertaForMaskedLM(tf.XLMRobertaConfig(
+        vocab_size=len(xlmr_tok), pad_token_id=xlmr_tok.pad_token_id, bos_token_id=xlmr_tok.bos_token_id,
+        eos_token_id=xlmr_tok.eos_token_id, **TINY_SIZES["XLMRobertaConfig"]))
+    _save(xlmr, xlmr_tok, xlmr_dir)

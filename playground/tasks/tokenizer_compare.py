@@ -1,11 +1,11 @@
-"""The same text through three tokenization schemes — BERT's WordPiece, GPT-2's byte-level BPE and
-Pegasus' SentencePiece — with facts derived from the actual tokenization (not static prose): what became
-unknown, what was lower-cased, what happened to spaces and emoji, and whether decoding gives the text back.
+"""The same text through the tokenization schemes — BERT's WordPiece, GPT-2's byte-level BPE, Pegasus'
+SentencePiece and, for other scripts, XLM-R's multilingual SentencePiece — with facts derived from the actual
+tokenization (not static prose): what became unknown, what was lower-cased, what happened to spaces, emoji and
+non-Latin scripts, and whether decoding gives the text back.
 """
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -13,16 +13,18 @@ from typing import Sequence
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.text_input import clean_text
-from playground.core.tokens import Token, tokenize
+from playground.core.tokens import WORD, WORD_PATTERN, Token, tokenize
+from playground.tasks.multilingual import WHOLE
 
 MAX_COMPARE_CHARS = 1000  # three token strips of a paragraph stay readable
-TOPICS = ("special tokens", "unknown words", "casing", "spaces", "emoji", "round trip", "length")
+TOPICS = ("special tokens", "unknown words", "casing", "spaces", "emoji", "scripts", "round trip", "length")
 EXAMPLES = (
     "Tokenizers aren't trivial: BERT, GPT-2 and Pegasus split 'unbelievable' differently 🤗",
     "I am a data scientist who loves to work with ML, DL and NLP, and I know how to design a data pipeline",
     "Café   naïve  résumé — 東京 2024!!",
+    WHOLE["Hindi"],
+    " ".join(WHOLE.values()),
 )
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def _unknown_fact(text: str, scheme: str, content: Sequence[Token], unk: str) ->
         first = f"no {unk}: every character has a piece"
     # Rare words are not unknown: they are split into known pieces. Show the most split word.
     splits = []
-    for match in _WORD.finditer(text):
+    for match in WORD.finditer(text):
         pieces = _covering(content, match.start(), match.end())
         if len(pieces) > 1 and all(p.kind in ("word", "continuation") for p in pieces):
             splits.append((len(pieces), match.group(), pieces))
@@ -171,6 +173,44 @@ def _special_fact(tokens: Sequence[Token]) -> str:
     return f"adds {_quote(where, 4)}"
 
 
+def script_of(word: str) -> str:
+    """The Unicode script of a word's first letter ("Latin", "Devanagari", "CJK", …), from its character name."""
+    letter = next((c for c in word if c.isalpha()), None)
+    if letter is None:
+        return "digits" if any(c.isdigit() for c in word) else "symbols"
+    first = unicodedata.name(letter, "UNKNOWN").split()[0]
+    return "CJK" if first == "CJK" else first.capitalize()
+
+
+def _scripts_fact(text: str, content: Sequence[Token], unk: str) -> str:
+    """How the words of each non-Latin script came out: pieces per word, [UNK]s and one-character pieces."""
+    words: dict[str, list[tuple[str, list[Token]]]] = {}
+    for match in WORD_PATTERN.finditer(text):
+        script = script_of(match.group())
+        if script not in ("Latin", "digits", "symbols"):
+            words.setdefault(script, []).append((match.group(), _covering(content, match.start(), match.end())))
+    if not words:
+        return "only Latin script here (try the Hindi example to see how each vocabulary copes with another script)"
+    notes = []
+    for script, found in words.items():
+        pieces = [p for _, covering in found for p in covering]
+        unknown = sum(p.kind == "unknown" for p in pieces)
+        single = sum(p.kind != "unknown" and len(_bare(p)) == 1 for p in pieces)
+        word, covering = max(found, key=lambda f: len(f[0]))
+        note = (f"{script}: {len(found)} word(s) → {len(pieces)} piece(s), {len(pieces) / len(found):.1f} per word"
+                + (f", {unknown}× {unk}" if unknown else "")
+                + (f", {single} single-character piece(s)" if single else "")
+                + f"; '{word}' → {' · '.join(p.display for p in covering[:8]) or 'nothing'}"
+                + (" …" if len(covering) > 8 else ""))
+        notes.append(note)
+    return "; ".join(notes)
+
+
+def _bare(token: Token) -> str:
+    """A piece without its scheme's word markers (`##`, `▁`, `␣`)."""
+    return token.display.removeprefix("##").replace("▁", "").replace("␣", "")
+
+
 def _round_trip_fact(text: str, decoded: str) -> str:
     if decoded == text:
         return "lossless: decoding the ids gives back exactly the input text"
@@ -199,6 +239,7 @@ def tokenizer_view(lm: LoadedModel, text: str) -> TokenizerView:
         "casing": _casing_fact(text, tokenizer, scheme, content),
         "spaces": _spaces_fact(text, scheme, content),
         "emoji": _emoji_fact(text, content),
+        "scripts": _scripts_fact(text, content, unk),
         "round trip": _round_trip_fact(text, decoded),
         "length": length,
     }

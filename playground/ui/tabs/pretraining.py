@@ -1,6 +1,7 @@
 """Pre-training tab: each training objective as something to run — BERT's masked-token prediction
-(80/10/10), BERT's next-sentence prediction, GPT-2's next-token generation step by step, and the three
-tokenization schemes side by side.
+(80/10/10), BERT's next-sentence prediction, GPT-2's next-token generation step by step, the tokenization
+schemes side by side (XLM-R's multilingual SentencePiece included), ELECTRA's replaced-token detection, and
+whether BERT can write by filling masks.
 
 Reads top-down: constants; handlers (context first, return the task's result, also served as the JSON
 API); pure views (result → what each component shows); layout of each sub-tab; wiring.
@@ -20,22 +21,31 @@ from playground.core.errors import ModelUnavailable, PlaygroundError
 from playground.core.text_input import clean_text
 from playground.lm.generation import MAX_CANDIDATES, MAX_NEW_TOKENS, GenerationSettings
 from playground.models.context import AppContext
+from playground.models.registry import card_for
+from playground.tasks.bert_writing import EXAMPLES as WRITING_EXAMPLES
+from playground.tasks.bert_writing import (DEFAULT_LENGTH, DEFAULT_ROUNDS, MAX_ROUNDS, MAX_WRITE_TOKENS,
+                                           BertWritingResult, Writing, bert_writing)
 from playground.tasks.mlm_simulator import ACTIONS, PRESET, MaskSimResult, simulate_mlm
 from playground.tasks.nsp import PRESETS as NSP_PRESETS
 from playground.tasks.nsp import NSPResult, next_sentence
+from playground.tasks.replaced_token_detection import EXAMPLE as RTD_EXAMPLE
+from playground.tasks.replaced_token_detection import DetectionResult, detect_replaced_tokens
 from playground.tasks.step_by_step import StepByStepResult, stream_steps
 from playground.tasks.tokenizer_compare import EXAMPLES as TOKENIZER_EXAMPLES
 from playground.tasks.tokenizer_compare import TOPICS, TokenizerComparison, compare_tokenizers
 from playground.ui.widgets import (TOKEN_COLORS, json_endpoint, label_value, model_dropdown, notices_markdown, to_json,
                                    user_errors)
 
-FILL_TASK, GEN_TASK, NSP_TASK = "fill-mask", "text-generation", "nsp"
+FILL_TASK, GEN_TASK, NSP_TASK, RTD_TASK = "fill-mask", "text-generation", "nsp", "replaced-token-detection"
 ACTION_COLORS = {"masked": "#f87171", "random": "#fbbf24", "unchanged": "#6ee7b7"}  # red / amber / green
 KIND_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "mask", "unknown", "word", "continuation")}
 SEGMENT_COLORS = {"segment 0 (A)": "#93c5fd", "segment 1 (B)": "#fdba74"}
 TOKENIZER_TASKS = (("fill-mask", "WordPiece (BERT)"), ("text-generation", "byte-level BPE (GPT-2)"),
                    ("summarization", "SentencePiece (Pegasus)"))
-TOKENIZER_SLUGS = ("wordpiece", "bpe", "sentencepiece")  # one column per scheme, in TOKENIZER_TASKS order
+# A fourth column for other scripts: a fill-mask model, by default the multilingual one (XLM-R).
+TOKENIZER_COLUMNS = TOKENIZER_TASKS + (("fill-mask", "SentencePiece, 100 languages (XLM-R)"),)
+TOKENIZER_SLUGS = ("wordpiece", "bpe", "sentencepiece", "multilingual")  # one per column, in TOKENIZER_COLUMNS order
+MULTILINGUAL_HUB_ID = "xlm-roberta-base"
 MLM_EXAMPLES = [PRESET, "Tesla is an American electric vehicle and clean energy company headquartered in Austin, "
                 "Texas."]
 MLM_TABLE_HEADERS = ["pos", "token", "happened", "BERT read", "BERT top-1", "BERT rank", "GPT-2 target",
@@ -47,6 +57,14 @@ STEP_CHOOSERS = {"model": "model", "kept": "model (kept)", "picked": "you"}  # G
 TOKENIZER_SUMMARY_HEADERS = ["tokenizer", "scheme", "tokens", "special tokens added", "unknown", "tokens per word",
                              "lossless"]
 TOKEN_ID_HEADERS = ["tokenizer", "position", "piece", "id", "kind"]
+RTD_TABLE_HEADERS = ["pos", "token read", "original", "generator's slot", "really replaced", "P(replaced)",
+                     "flagged", "generator's p"]
+TRUTH_COLORS = {"replaced": "#f87171", "original": "#6ee7b7"}  # red / green
+WRITE_STEP_HEADERS = ["step", "the model read", "written (probability)", "text after the step"]
+WRITING_LABELS = {"left-to-right": "BERT, left to right (append a [MASK], fill it, repeat)",
+                  "mask-predict": "BERT, all at once, then re-mask the least confident (Mask-Predict)",
+                  "causal": "GPT-2, left to right (the next token from the tokens on its left)"}
+WRITING_SLUGS = {"left-to-right": "ltr", "mask-predict": "mp", "causal": "gpt"}  # view field prefixes
 
 INTRO = ("How the two families were **trained**: BERT hides tokens and predicts them from both sides "
          "(plus next-sentence prediction); GPT-2 predicts the next token from the left. Each objective "
@@ -59,8 +77,16 @@ NSP_INTRO = ("BERT's second objective: does sentence B really follow sentence A?
              "RoBERTa later found that removing NSP matches or slightly improves results (Liu et al. 2019, §4.2).")
 STEPS_INTRO = ("GPT-2 writes one token at a time, each from the tokens on its left. Every step shows the top "
                "candidates; pick a different one at any step and the model continues from your choice.")
-TOKENIZERS_INTRO = ("The same text through the three tokenization schemes. The notes are derived from what each "
+TOKENIZERS_INTRO = ("The same text through the tokenization schemes, and a multilingual SentencePiece (XLM-R, 100 "
+                    "languages) for other scripts — try the Hindi example. The notes are derived from what each "
                     "tokenizer actually did to *this* text.")
+RTD_INTRO = ("ELECTRA's objective: a small masked LM (here BERT) corrupts the sentence — 15% of its tokens masked and "
+             "refilled with tokens **sampled** from BERT's predictions — and ELECTRA's discriminator says, for "
+             "**every** token, whether it was replaced. Judge your own sentence as typed, or let BERT corrupt it.")
+WRITE_INTRO = ("BERT predicts masked tokens; can it write? Two ways to make it try — fill an appended [MASK] again and "
+               "again, or write all the [MASK]s at once and refine the least confident (Mask-Predict) — next to "
+               "GPT-2 writing the same number of tokens from the same prompt. Each step shows what the model read "
+               "and what it wrote, with its probability.")
 
 
 # ---- handlers: context first, the task's result out (the API endpoints are these) -----------------
@@ -73,14 +99,18 @@ def mask_sim_api(ctx: AppContext, text: str, mask_rate: float = 0.15, seed: int 
                         mask_rate=mask_rate, seed=seed, use_80_10_10=bool(use_80_10_10))
 
 
-def mask_sim_percent(ctx: AppContext, text: str, rate_percent: float, seed: Any, use_80_10_10: bool,
-                     bert_model: str, gpt_model: str) -> MaskSimResult:
-    """The UI's mask-rate slider is in percent."""
+def _fraction(rate_percent: Any) -> float:
+    """The UI's mask-rate sliders are in percent."""
     try:
-        rate = float(rate_percent) / 100
+        return float(rate_percent) / 100
     except (TypeError, ValueError):
         raise PlaygroundError(f"Mask rate must be a percentage between 1 and 100, got {rate_percent!r}.") from None
-    return mask_sim_api(ctx, text, rate, seed, use_80_10_10, bert_model, gpt_model)
+
+
+def mask_sim_percent(ctx: AppContext, text: str, rate_percent: float, seed: Any, use_80_10_10: bool,
+                     bert_model: str, gpt_model: str) -> MaskSimResult:
+    """The masked-LM simulator from the UI (mask rate in percent)."""
+    return mask_sim_api(ctx, text, _fraction(rate_percent), seed, use_80_10_10, bert_model, gpt_model)
 
 
 def nsp_api(ctx: AppContext, sentence_a: str, sentence_b: str, model: str = "bert-base-uncased") -> NSPResult:
@@ -124,11 +154,14 @@ def continue_from_pick(ctx: AppContext, prompt: str, max_new_tokens: Any, strate
 
 
 def compare_tokenizers_api(ctx: AppContext, text: str, wordpiece_model: str = "bert-base-uncased",
-                           bpe_model: str = "gpt2",
-                           sentencepiece_model: str = "google/pegasus-xsum") -> TokenizerComparison:
-    """The same text through WordPiece, byte-level BPE and SentencePiece, with derived notes."""
+                           bpe_model: str = "gpt2", sentencepiece_model: str = "google/pegasus-xsum",
+                           multilingual_model: str = "") -> TokenizerComparison:
+    """The same text through WordPiece, byte-level BPE and SentencePiece, with derived notes; with
+    multilingual_model (e.g. xlm-roberta-base), a fourth tokenizer for other scripts."""
     models, missing = [], []
-    for name in (wordpiece_model, bpe_model, sentencepiece_model):
+    for name in (wordpiece_model, bpe_model, sentencepiece_model, multilingual_model):
+        if not name:  # the optional fourth column
+            continue
         try:
             models.append(ctx.model(name, "tokenizer-only"))
         except ModelUnavailable as exc:  # show the others; say which one is missing and how to get it
@@ -136,6 +169,29 @@ def compare_tokenizers_api(ctx: AppContext, text: str, wordpiece_model: str = "b
     if not models:
         raise PlaygroundError(missing[0] if missing else "Choose at least one tokenizer.")
     return compare_tokenizers(models, text, notices=missing)
+
+
+def replaced_tokens_api(ctx: AppContext, text: str, corrupt: bool = True, mask_rate: float = 0.15, seed: int = 0,
+                        model: str = "google/electra-small-discriminator",
+                        generator: str = "bert-base-uncased") -> DetectionResult:
+    """ELECTRA's discriminator: for every token of `text`, the probability that it was replaced. With corrupt,
+    the generator (BERT) first masks mask_rate of the tokens and refills each with a token sampled from its
+    prediction (seeded), so the result also says which tokens really were replaced."""
+    generator_model = ctx.model(generator, FILL_TASK) if corrupt else None
+    return detect_replaced_tokens(ctx.model(model, RTD_TASK), text, generator_model, mask_rate=mask_rate, seed=seed)
+
+
+def replaced_tokens_percent(ctx: AppContext, text: str, corrupt: bool, rate_percent: Any, seed: Any, model: str,
+                            generator: str) -> DetectionResult:
+    """Replaced-token detection from the UI (mask rate in percent)."""
+    return replaced_tokens_api(ctx, text, bool(corrupt), _fraction(rate_percent), seed, model, generator)
+
+
+def bert_write_api(ctx: AppContext, prompt: str, length: int = DEFAULT_LENGTH, rounds: int = DEFAULT_ROUNDS,
+                   bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> BertWritingResult:
+    """BERT writes `length` tokens after the prompt by filling masks — left to right, and all at once refined
+    over `rounds` rounds (Mask-Predict) — and GPT-2 writes as many from the same prompt; every step recorded."""
+    return bert_writing(ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK), prompt, length, rounds)
 
 
 # ---- views: masked-LM simulator --------------------------------------------------------------------
@@ -330,22 +386,25 @@ class TokenizersView(NamedTuple):
     wordpiece_header: str
     bpe_header: str
     sentencepiece_header: str
+    multilingual_header: str
     wordpiece_strip: list[tuple[str, str]]
     bpe_strip: list[tuple[str, str]]
     sentencepiece_strip: list[tuple[str, str]]
+    multilingual_strip: list[tuple[str, str]]
     facts: str
     ids: list[list[Any]]
     json: Any
 
 
 def tokenizers_view(result: TokenizerComparison, names: Sequence[str]) -> TokenizersView:
-    """`names`: the model chosen for each scheme's column; one that could not load is shown as unavailable."""
+    """`names`: the model chosen for each column (the optional fourth may be missing or empty); one that could
+    not load is shown as unavailable."""
     views = {v.model_name: v for v in result.views}
     strips, headers = [], []
-    for name, (_, scheme) in zip(names, TOKENIZER_TASKS):
+    for name, (_, scheme) in zip([*names, "", "", "", ""][:len(TOKENIZER_COLUMNS)], TOKENIZER_COLUMNS):
         view = views.get(name)
         strips.append([(t.display, t.kind) for t in view.tokens] if view else [])
-        headers.append(f"**{scheme}** — `{name}`: {view.token_count} tokens" if view else
+        headers.append("" if not name else f"**{scheme}** — `{name}`: {view.token_count} tokens" if view else
                        f"**{scheme}** — `{name}`: unavailable (see the notes above)")
     return TokenizersView(notices_markdown(result.notices), tokenizer_summary(result), *headers, *strips,
                           tokenizer_facts_html(result), token_id_rows(result), to_json(result))
@@ -372,6 +431,99 @@ def tokenizer_facts_html(result: TokenizerComparison) -> str:
 
 def token_id_rows(result: TokenizerComparison) -> list[list[Any]]:
     return [[v.model_name, t.position, t.display, t.token_id, t.kind] for v in result.views for t in v.tokens]
+
+
+# ---- views: replaced-token detection ---------------------------------------------------------------
+
+class DetectionView(NamedTuple):
+    summary: str
+    verdicts: list[tuple[str, float | None]]
+    truth: list[tuple[str, str | None]]
+    table: list[list[Any]]
+    notices: str
+    json: Any
+
+
+def detection_view(result: DetectionResult) -> DetectionView:
+    return DetectionView(detection_summary(result), verdict_chips(result), truth_chips(result), detection_rows(result),
+                         notices_markdown(result.notices), to_json(result))
+
+
+def detection_summary(result: DetectionResult) -> str:
+    """Why ELECTRA, what the generator did, and how the discriminator did on it."""
+    flagged = sum(t.flagged for t in result.tokens)
+    every = f"The discriminator gave a verdict for **all {result.judged} tokens**"
+    if result.corrupted:
+        what = (f"`{result.generator}` masked **{result.selected}** token(s) (mask rate {result.mask_rate:.0%}, seed "
+                f"{result.seed}) and sampled a replacement for each; **{result.replaced}** really changed (a sample "
+                f"equal to the original counts as original). {every}: it flagged **{result.caught} of the "
+                f"{result.replaced}** replacements (missed {result.missed}) and raised **{result.false_alarms}** false "
+                f"alarm(s) on original tokens (P(replaced) > {result.threshold}). A masked LM would have been trained "
+                f"on the {result.selected} masked position(s) only.")
+    else:
+        what = (f"Your sentence as typed: nobody knows which tokens are replaced. {every}; it flagged {flagged} "
+                f"(P(replaced) > {result.threshold}).")
+    read = html.escape(result.corrupted_text)
+    return f"**Why ELECTRA:** {result.why}\n\n{what}\n\n**The discriminator read:** {read}"
+
+
+def verdict_chips(result: DetectionResult) -> list[tuple[str, float | None]]:
+    """Every token the discriminator read, coloured by its P(replaced)."""
+    return [(t.token, round(t.probability_replaced, 3)) for t in result.tokens]
+
+
+def truth_chips(result: DetectionResult) -> list[tuple[str, str | None]]:
+    """Every token the discriminator read, marked replaced / original (unmarked for a sentence as typed)."""
+    return [(t.token, None if t.replaced is None else "replaced" if t.replaced else "original")
+            for t in result.tokens]
+
+
+def detection_rows(result: DetectionResult) -> list[list[Any]]:
+    """One row per token, in RTD_TABLE_HEADERS order."""
+    return [[t.position, t.token, t.original or "", "yes" if t.selected else "",
+             "?" if t.replaced is None else "yes" if t.replaced else "no", round(t.probability_replaced, 4),
+             "✓" if t.flagged else "", "" if t.generator_probability is None else round(t.generator_probability, 4)]
+            for t in result.tokens]
+
+
+# ---- views: can BERT write? --------------------------------------------------------------------------
+
+class WritingView(NamedTuple):
+    lesson: str
+    ltr_header: str
+    ltr_text: list[tuple[str, float | None]]
+    ltr_steps: list[list[Any]]
+    mp_header: str
+    mp_text: list[tuple[str, float | None]]
+    mp_steps: list[list[Any]]
+    gpt_header: str
+    gpt_text: list[tuple[str, float | None]]
+    gpt_steps: list[list[Any]]
+    notices: str
+    json: Any
+
+
+def writing_view(result: BertWritingResult) -> WritingView:
+    parts = [part for w in (result.left_to_right, result.mask_predict, result.gpt)
+             for part in (writing_header(w), writing_chips(w), writing_rows(w))]
+    return WritingView(f"**Why:** {result.lesson}", *parts, notices_markdown(result.notices), to_json(result))
+
+
+def writing_header(writing: Writing) -> str:
+    return (f"**{WRITING_LABELS[writing.method]}** — `{writing.model_name}`, {len(writing.tokens)} tokens: "
+            f"{writing.stop_reason}")
+
+
+def writing_chips(writing: Writing) -> list[tuple[str, float | None]]:
+    """The prompt, then each written token as it reads in the text, coloured by its probability."""
+    return [(writing.prompt, None)] + [(text, round(t.probability, 3))
+                                       for text, t in zip(writing.surfaces, writing.tokens)]
+
+
+def writing_rows(writing: Writing) -> list[list[Any]]:
+    """One row per step, in WRITE_STEP_HEADERS order."""
+    return [[s.step, s.read, " · ".join(f"{f.token} ({f.probability:.1%})" for f in s.filled), s.text]
+            for s in writing.steps]
 
 
 # ---- layout: one helper per sub-tab, returning its components by name ------------------------------
@@ -478,17 +630,27 @@ def _layout_steps(ctx: AppContext) -> SimpleNamespace:
                            pick_step=pick_step, pick_choice=pick_choice, pick_label=pick_label, last=last, json=json)
 
 
+def multilingual_choice(ctx: AppContext) -> str:
+    """The fill-mask model the fourth tokenizer column starts with: the one that is (or stands in for) XLM-R."""
+    choices = ctx.profile.choices(FILL_TASK)
+    return next((name for name in choices if getattr(card_for(ctx.catalog, name), "hub_id", None) ==
+                 MULTILINGUAL_HUB_ID), choices[0])
+
+
 def _layout_tokenizers(ctx: AppContext) -> SimpleNamespace:
     gr.Markdown(TOKENIZERS_INTRO)
     text = gr.Textbox(value=TOKENIZER_EXAMPLES[0], label="Text to tokenize", lines=2, max_lines=8)
     gr.Examples(list(TOKENIZER_EXAMPLES), inputs=[text], label="Examples")
     with gr.Row():
         models = [model_dropdown(ctx, task, label) for task, label in TOKENIZER_TASKS]
+        task, label = TOKENIZER_COLUMNS[-1]
+        models.append(gr.Dropdown(choices=ctx.profile.choices(task), value=multilingual_choice(ctx), label=label,
+                                  allow_custom_value=ctx.store.allow_unlisted))
     run = gr.Button("Compare tokenizers", variant="primary", elem_id="tok-run")
     ui = SimpleNamespace(inputs=[text, *models], run=run, notices=gr.Markdown())
     ui.summary = gr.Dataframe(headers=TOKENIZER_SUMMARY_HEADERS, interactive=False, elem_id="tok-summary")
     with gr.Row(equal_height=False):
-        for slug, (_, scheme) in zip(TOKENIZER_SLUGS, TOKENIZER_TASKS):
+        for slug, (_, scheme) in zip(TOKENIZER_SLUGS, TOKENIZER_COLUMNS):
             with gr.Column():
                 setattr(ui, f"{slug}_header", gr.Markdown(f"**{scheme}**"))
                 setattr(ui, f"{slug}_strip", gr.HighlightedText(label=f"{scheme} pieces", color_map=KIND_COLORS,
@@ -497,6 +659,64 @@ def _layout_tokenizers(ctx: AppContext) -> SimpleNamespace:
     ui.facts = gr.HTML(elem_id="tok-facts")
     with gr.Accordion("Token ids", open=False):
         ui.ids = gr.Dataframe(headers=TOKEN_ID_HEADERS, interactive=False)
+    with gr.Accordion("Result (JSON)", open=False):
+        ui.json = gr.JSON()
+    return ui
+
+
+def _layout_replaced_tokens(ctx: AppContext) -> SimpleNamespace:
+    gr.Markdown(RTD_INTRO)
+    with gr.Row():
+        with gr.Column(scale=3):
+            text = gr.Textbox(value=RTD_EXAMPLE, label="Sentence", lines=2, max_lines=6)
+            corrupt = gr.Checkbox(value=True, label="Let BERT corrupt it first (off: judge the sentence as typed)")
+        with gr.Column(scale=2):
+            with gr.Row():
+                rate = gr.Slider(1, 100, value=15, step=1, label="Mask rate (% of the word pieces)")
+                seed = gr.Number(value=0, precision=0, label="Seed")
+            with gr.Row():
+                model = model_dropdown(ctx, RTD_TASK, "Discriminator (ELECTRA)")
+                generator = model_dropdown(ctx, FILL_TASK, "Generator (BERT, same vocabulary)")
+    run = gr.Button("Corrupt and detect", variant="primary", elem_id="rtd-run")
+    ui = SimpleNamespace(inputs=[text, corrupt, rate, seed, model, generator], run=run, notices=gr.Markdown())
+    ui.summary = gr.Markdown(elem_id="rtd-summary")
+    ui.verdicts = gr.HighlightedText(label="What the discriminator read, coloured by its P(replaced)",
+                                     elem_id="rtd-verdicts")
+    ui.truth = gr.HighlightedText(label="Which tokens really were replaced", color_map=TRUTH_COLORS,
+                                  show_legend=True, elem_id="rtd-truth")
+    ui.table = gr.Dataframe(headers=RTD_TABLE_HEADERS, interactive=False, wrap=True, elem_id="rtd-table",
+                            label="Every token: the discriminator's verdict next to what happened to it")
+    with gr.Accordion("Result (JSON)", open=False):
+        ui.json = gr.JSON()
+    return ui
+
+
+def _layout_writing(ctx: AppContext) -> SimpleNamespace:
+    gr.Markdown(WRITE_INTRO)
+    with gr.Row():
+        with gr.Column(scale=3):
+            prompt = gr.Textbox(value=WRITING_EXAMPLES[0], label="Prompt", lines=2, max_lines=4)
+            gr.Examples(list(WRITING_EXAMPLES), inputs=[prompt], label="Prompts")
+        with gr.Column(scale=2):
+            with gr.Row():
+                length = gr.Slider(1, MAX_WRITE_TOKENS, value=DEFAULT_LENGTH, step=1, label="Tokens to write")
+                rounds = gr.Slider(1, MAX_ROUNDS, value=DEFAULT_ROUNDS, step=1, label="Mask-Predict rounds")
+            with gr.Row():
+                bert = model_dropdown(ctx, FILL_TASK, "Encoder (BERT)")
+                gpt = model_dropdown(ctx, GEN_TASK, "Decoder (GPT-2)")
+    run = gr.Button("Write", variant="primary", elem_id="write-run")
+    ui = SimpleNamespace(inputs=[prompt, length, rounds, bert, gpt], run=run, notices=gr.Markdown(),
+                         lesson=gr.Markdown(elem_id="write-lesson"))
+    with gr.Row(equal_height=False):
+        for slug in WRITING_SLUGS.values():
+            with gr.Column():
+                setattr(ui, f"{slug}_header", gr.Markdown())
+                setattr(ui, f"{slug}_text", gr.HighlightedText(label="Written text, coloured by probability",
+                                                               elem_id=f"write-{slug}-text"))
+    for method, slug in WRITING_SLUGS.items():
+        with gr.Accordion(f"Step by step: {WRITING_LABELS[method]}", open=method == "left-to-right"):
+            setattr(ui, f"{slug}_steps", gr.Dataframe(headers=WRITE_STEP_HEADERS, interactive=False, wrap=True,
+                                                      elem_id=f"write-{slug}-steps"))
     with gr.Accordion("Result (JSON)", open=False):
         ui.json = gr.JSON()
     return ui
@@ -550,6 +770,14 @@ def build_objectives_tab(ctx: AppContext) -> None:
             tok = _layout_tokenizers(ctx)
             tok.run.click(user_errors(functools.partial(_show_tokenizers, ctx)), tok.inputs,
                           _outputs(tok, TokenizersView), **private)
+        with gr.Tab("Replaced-token detection (ELECTRA)", id="pretraining-rtd"):
+            rtd = _layout_replaced_tokens(ctx)
+            rtd.run.click(_shown(ctx, replaced_tokens_percent, detection_view), rtd.inputs,
+                          _outputs(rtd, DetectionView), **private)
+        with gr.Tab("Can BERT write?", id="pretraining-write"):
+            write = _layout_writing(ctx)
+            write.run.click(_shown(ctx, bert_write_api, writing_view), write.inputs, _outputs(write, WritingView),
+                            **private)
 
     json_endpoint(ctx, mask_sim_api, "mask_sim", bert_model=ctx.profile.default(FILL_TASK),
                   gpt_model=ctx.profile.default(GEN_TASK))
@@ -557,3 +785,7 @@ def build_objectives_tab(ctx: AppContext) -> None:
     json_endpoint(ctx, generate_step_api, "generate_step", model=ctx.profile.default(GEN_TASK))
     json_endpoint(ctx, compare_tokenizers_api, "compare_tokenizers", wordpiece_model=ctx.profile.default(FILL_TASK),
                   bpe_model=ctx.profile.default(GEN_TASK), sentencepiece_model=ctx.profile.default("summarization"))
+    json_endpoint(ctx, replaced_tokens_api, "replaced_tokens", model=ctx.profile.default(RTD_TASK),
+                  generator=ctx.profile.default(FILL_TASK))
+    json_endpoint(ctx, bert_write_api, "bert_write", bert_model=ctx.profile.default(FILL_TASK),
+                  gpt_model=ctx.profile.default(GEN_TASK))

@@ -1,0 +1,156 @@
+"""ELECTRA's pre-training objective, live: replaced-token detection.
+
+A generator — BERT, a masked LM — corrupts a sentence: ~15% of its word pieces are masked and each is refilled
+with a token *sampled* from BERT's own prediction for that slot (one forward pass for all of them, a seeded
+draw per slot). ELECTRA's discriminator then reads the corrupted sentence and gives, for every token, the
+probability that it was replaced. As in ELECTRA's own labels, a slot where the generator happened to sample
+the original token counts as original, not replaced (Clark et al. 2020, Section 2).
+
+Choices here that ELECTRA's pre-training code does not make: the generator is a separate, already trained
+BERT (ELECTRA trains both together), special tokens ([CLS], [SEP], [MASK], [UNK], [PAD]) are never sampled,
+so the corrupted sentence stays readable, and the selection is the masked-LM simulator's (a fixed
+round(rate × maskable tokens), at least one, drawn without replacement with a seeded RNG).
+The user's own sentence can also be judged as typed; then nobody knows which tokens are "really" replaced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from playground.core.errors import PlaygroundError
+from playground.core.text_input import clean_text
+from playground.core.tokens import TokenizedText, display_piece, tokenize
+from playground.core.types import LoadedModel
+from playground.lm.masked_lm import lm_logits
+from playground.tasks.mlm_simulator import MASKABLE_KINDS, check_mask_rate, check_seed, plan_masking
+
+# Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
+# starting the app) stays fast.
+
+DEFAULT_MASK_RATE = 0.15
+THRESHOLD = 0.5  # a token is flagged as replaced when the discriminator gives it more than this
+WHY_EVERY_TOKEN = (
+    "ELECTRA's discriminator learns from every token — each one is an \"original or replaced?\" question with a "
+    "known answer — while BERT's masked-LM loss covers only the ~15% of tokens it masked, so the same sentence "
+    "gives ELECTRA a training signal at every position (Clark et al. 2020, Sections 1–2)."
+)
+EXAMPLE = "The chef cooked a delicious meal for the guests in the small restaurant."
+
+
+@dataclass(frozen=True)
+class TokenVerdict:
+    position: int
+    token: str  # what the discriminator read (readable piece)
+    token_id: int
+    kind: str  # token kind of the original token ("special", "word", ...)
+    original: str | None  # the token before the generator's turn; None when nobody corrupted the sentence
+    selected: bool  # masked and refilled by the generator
+    replaced: bool | None  # differs from the original (None: the user's own sentence, truth unknown)
+    probability_replaced: float  # the discriminator's sigmoid output for this token
+    flagged: bool  # probability_replaced > threshold
+    generator_probability: float | None  # BERT's probability of the token it sampled here
+
+
+@dataclass(frozen=True)
+class DetectionResult:
+    discriminator: str
+    generator: str | None  # None when the sentence was judged as typed
+    text: str  # the sentence as given
+    corrupted_text: str  # what the discriminator read, decoded
+    corrupted: bool
+    mask_rate: float | None
+    seed: int | None
+    tokens: tuple[TokenVerdict, ...]
+    judged: int  # tokens the discriminator gives a verdict for: every one
+    selected: int  # tokens the generator masked and refilled
+    replaced: int  # of those, the ones that really changed
+    caught: int | None  # replaced and flagged
+    missed: int | None  # replaced, not flagged
+    false_alarms: int | None  # original, flagged
+    threshold: float = THRESHOLD
+    why: str = WHY_EVERY_TOKEN
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Corruption:
+    input_ids: tuple[int, ...]  # the corrupted sentence
+    positions: tuple[int, ...]  # the generator's slots
+    sampled_probabilities: tuple[float, ...]  # per slot: the generator's probability of what it sampled
+
+
+def check_same_vocabulary(generator: LoadedModel, discriminator: LoadedModel) -> None:
+    """The generator writes token ids the discriminator reads, so both must spell tokens the same way."""
+    if generator.tokenizer.get_vocab() != discriminator.tokenizer.get_vocab():
+        raise PlaygroundError(
+            f"{generator.name} and {discriminator.name} have different vocabularies, so {generator.name}'s "
+            "tokens cannot be handed to the discriminator. Pick a generator with the discriminator's WordPiece "
+            "vocabulary (for ELECTRA small: bert-base-uncased, bert-large-uncased or distilbert-base-uncased).")
+
+
+def corrupt(generator: LoadedModel, tokens: TokenizedText, rate: float, seed: int) -> Corruption:
+    """Mask ~rate of the word pieces, let the generator predict them all in one pass, and sample each slot's
+    replacement from its prediction (special tokens excluded), all seeded."""
+    import torch
+
+    mask_id = generator.tokenizer.mask_token_id
+    if mask_id is None:
+        raise PlaygroundError(f"{generator.name} has no mask token, so it cannot act as ELECTRA's generator.")
+    candidates = [t.position for t in tokens.tokens if t.kind in MASKABLE_KINDS]
+    plan = plan_masking(tokens.input_ids, candidates, rate=rate, seed=seed, mask_id=mask_id, replacement_ids=(),
+                        use_80_10_10=False)
+    logits = lm_logits(generator, list(plan.input_ids))[0, list(plan.positions)].float()
+    logits[:, list(generator.tokenizer.all_special_ids)] = float("-inf")
+    probabilities = logits.softmax(-1)
+    draws = torch.multinomial(probabilities, 1, generator=torch.Generator().manual_seed(seed))[:, 0]
+    ids = list(tokens.input_ids)
+    for position, token_id in zip(plan.positions, draws.tolist()):
+        ids[position] = int(token_id)
+    sampled = tuple(float(probabilities[i, t]) for i, t in enumerate(draws.tolist()))
+    return Corruption(input_ids=tuple(ids), positions=plan.positions, sampled_probabilities=sampled)
+
+
+def replaced_probabilities(discriminator: LoadedModel, input_ids: tuple[int, ...]) -> list[float]:
+    """The discriminator's probability, for every token, that it is a replacement (sigmoid of its logit)."""
+    import torch
+
+    with torch.inference_mode():
+        logits = discriminator.model(input_ids=torch.tensor([list(input_ids)])).logits
+    return [float(p) for p in logits.reshape(-1).float().sigmoid()]
+
+
+def detect_replaced_tokens(discriminator: LoadedModel, text: str, generator: LoadedModel | None = None, *,
+                           mask_rate: float = DEFAULT_MASK_RATE, seed: int = 0) -> DetectionResult:
+    """Judge every token of `text` with ELECTRA's discriminator; with a `generator`, corrupt the sentence first."""
+    cleaned = clean_text(text)
+    tokens = tokenize(discriminator, cleaned.text)
+    notices = list(cleaned.notices) + list(tokens.notes)
+    if cleaned.mask_count:
+        notices.append("The discriminator reads [MASK] as an ordinary token; ELECTRA never sees one in its input, "
+                       "because the generator has filled every mask before the discriminator reads the sentence.")
+    corruption = None
+    if generator is not None:
+        check_same_vocabulary(generator, discriminator)
+        corruption = corrupt(generator, tokens, check_mask_rate(mask_rate), check_seed(seed))
+    ids = corruption.input_ids if corruption else tuple(tokens.input_ids)
+    probabilities = replaced_probabilities(discriminator, ids)
+    sampled = dict(zip(corruption.positions, corruption.sampled_probabilities)) if corruption else {}
+    verdicts = tuple(
+        TokenVerdict(
+            position=t.position, token=display_piece(discriminator.tokenizer, token_id), token_id=token_id,
+            kind=t.kind, original=t.display if corruption else None, selected=t.position in sampled,
+            replaced=(token_id != t.token_id) if corruption else None, probability_replaced=p,
+            flagged=p > THRESHOLD, generator_probability=sampled.get(t.position))
+        for t, token_id, p in zip(tokens.tokens, ids, probabilities))
+    replaced = [v for v in verdicts if v.replaced]
+    specials = set(discriminator.tokenizer.all_special_ids)
+    return DetectionResult(
+        discriminator=discriminator.name, generator=generator.name if generator else None, text=cleaned.text,
+        corrupted_text=discriminator.tokenizer.decode([i for i in ids if i not in specials]),
+        corrupted=corruption is not None, mask_rate=float(mask_rate) if corruption else None,
+        seed=int(seed) if corruption else None, tokens=verdicts, judged=len(verdicts),
+        selected=len(sampled), replaced=len(replaced),
+        caught=sum(v.flagged for v in replaced) if corruption else None,
+        missed=sum(not v.flagged for v in replaced) if corruption else None,
+        false_alarms=sum(v.flagged and not v.replaced for v in verdicts) if corruption else None,
+        notices=tuple(notices))
