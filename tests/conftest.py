@@ -60,12 +60,13 @@ def pytest_collection_modifyitems(items):
 def live_app(tiny_dir):
     """The whole app on tiny models, served on a free local port; yields its URL."""
     from playground.models.context import AppOptions
-    from playground.ui.page import build_app
-    from playground.ui.page import CSS
+    from playground.ui.page import CSS, build_app
+    from playground.ui.serving import launch
 
     demo = build_app(AppOptions(models="tiny", tiny_dir=tiny_dir))
     port = _free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    # The app's own bounds (queue, concurrency groups, body size, sessions, uploads off), as `app.py` serves it.
+    launch(demo, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 
