@@ -11,17 +11,11 @@ import gradio as gr
 import httpx
 import pytest
 
-from playground.models.context import AppOptions
 from playground.ui import serving
-from playground.ui.page import build_app
 
 
-@pytest.fixture(scope="module")
-def demo(tiny_dir):
-    return build_app(AppOptions(models="tiny", tiny_dir=tiny_dir))
-
-
-def test_every_model_event_shares_one_budget_and_measurements_have_their_own(demo):
+def test_every_model_event_shares_one_budget_and_measurements_have_their_own(tiny_demo):
+    demo = tiny_demo
     groups = serving.bound_concurrency(demo)
     model = set(groups[serving.MODEL_GROUP])
     assert {"compare", "attention", "generate", "fill_mask", "next_token", "tokenize", "mask_sim", "nsp",

@@ -62,7 +62,8 @@ def clean_text(text: object, *, what: str = "text", max_chars: int = MAX_CHARS) 
     """Reject empty or non-text input, drop control and unpaired surrogate characters, cap the length, and
     normalise mask spellings. A huge input is cut before any per-character work."""
     if text is not None and not isinstance(text, str):
-        raise PlaygroundError(f"The {what} is empty: it must be text, not {_type_word(text)} — type a sentence first.")
+        raise PlaygroundError(f"The {what} is empty: it must be text, not {_type_word(text)} — type a sentence "
+                              "first.")
     if text is None or not text.strip():
         raise PlaygroundError(f"The {what} is empty — type a sentence first.")
     notices: list[str] = []

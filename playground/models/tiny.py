@@ -84,7 +84,8 @@ def _manifest(root: Path) -> dict[str, Any]:
     """Every file of a build with its size and SHA-256: what a healthy cache must still hold."""
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.name not in (MANIFEST, "COMPLETE"))
     return {"version": TINY_VERSION, "files": {
-        p.relative_to(root).as_posix(): {"bytes": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+        p.relative_to(root).as_posix(): {"bytes": p.stat().st_size,
+                                         "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
         for p in files}}
 
 
