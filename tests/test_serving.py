@@ -29,7 +29,7 @@ def test_every_model_event_shares_one_budget_and_measurements_have_their_own(tin
 
 # ---- the request-limits middleware, on its own -----------------------------------------------------
 
-def _asgi(body_chunks, headers, path="/gradio_api/call/tokenize", status=200):
+def _asgi(body_chunks, headers, path="/gradio_api/call/tokenize", status=200, routes=None):
     """Run RequestLimits over a stub app; returns (status, body, what the app received or None)."""
     seen = {}
 
@@ -52,7 +52,7 @@ def _asgi(body_chunks, headers, path="/gradio_api/call/tokenize", status=200):
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
-    asyncio.run(serving.RequestLimits(app)(scope, receive, send))
+    asyncio.run(serving.RequestLimits(app, routes=routes)(scope, receive, send))
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return sent[0]["status"], body, seen.get("body")
 
@@ -80,6 +80,23 @@ def test_a_full_queue_is_answered_in_plain_words():
     status, body, _ = _asgi([b"{}"], [], path="/gradio_api/queue/join", status=503)
     assert status == 503 and json.loads(body)["detail"] == serving.BUSY
     assert "busy" in serving.BUSY and "try again" in serving.BUSY
+
+
+def test_a_call_must_name_an_endpoint_and_inputs_left_out_get_their_defaults(tiny_demo):
+    routes = serving.ApiRoutes.of(tiny_demo)
+    call = lambda api, body: _asgi([body], [], path=f"/gradio_api/call/{api}", routes=routes)  # noqa: E731
+    status, body, received = call("tokenize", b'{"data": ["Tesla is"]}')
+    assert status == 200 and json.loads(received)["data"] == ["Tesla is", "tiny-bert"]  # the profile's default
+    status, body, received = call("nope<b>", b'{"data": []}')
+    assert status == 404 and received is None and b"no endpoint /nope&lt;b&gt;" in body and b"/tokenize" in body
+    status, body, _ = call("nsp", b'{"data": ["A cat."]}')
+    assert status == 422 and b"sentence_a, sentence_b, model (missing: sentence_b)" in body
+    for bad in (b"{not json", b'{"data": "x"}', b"[1, 2]"):
+        status, body, _ = call("tokenize", bad)
+        assert status == 422 and b"data" in body
+    status, body, _ = _asgi([b'{"data": [], "fn_index": 99999, "session_hash": "x"}'], [],
+                            path="/gradio_api/queue/join", routes=routes)
+    assert status == 404 and b"no event 99999" in body
 
 
 # ---- through a live server ----------------------------------------------------------------------

@@ -15,7 +15,11 @@
 from __future__ import annotations
 
 import functools
+import html
+import inspect
 import json
+import re
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import gradio as gr
@@ -78,13 +82,82 @@ def bound_concurrency(demo: gr.Blocks) -> dict[str, list[str]]:
     return groups
 
 
-class RequestLimits:
-    """ASGI middleware: refuse oversized bodies and uploads before the app reads them, and say "busy" plainly
-    when the queue is full."""
+_MISSING = object()
+_CALL_PATH = re.compile(r"/call/([^/]+)/?$")
 
-    def __init__(self, app, max_body_bytes: int = MAX_BODY_BYTES) -> None:
+
+@dataclass(frozen=True)
+class ApiRoutes:
+    """What a request may name: the public endpoints' parameters (name, default or _MISSING) and every event."""
+
+    parameters: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)  # by api name
+    by_index: dict[int, str] = field(default_factory=dict)  # fn_index → api name, public endpoints
+    indexes: frozenset[int] = frozenset()  # every event the page may trigger
+
+    @classmethod
+    def of(cls, demo: gr.Blocks) -> "ApiRoutes":
+        parameters, by_index = {}, {}
+        for index, block_fn in demo.fns.items():
+            if block_fn.fn is None or block_fn.api_visibility != "public" or not block_fn.api_name:
+                continue
+            signature = inspect.signature(block_fn.fn)
+            parameters[block_fn.api_name] = tuple(
+                (p.name, _MISSING if p.default is inspect.Parameter.empty else p.default)
+                for p in signature.parameters.values())
+            by_index[index] = block_fn.api_name
+        return cls(parameters, by_index, frozenset(demo.fns))
+
+    def complete(self, path: str, body: bytes) -> tuple[bytes, tuple[int, str] | None]:
+        """The body with an endpoint's missing trailing inputs filled with their defaults, or a refusal
+        (status, message) for an endpoint that does not exist or inputs that cannot be completed."""
+        if not self.parameters:
+            return body, None
+        call = _CALL_PATH.search(path)
+        if call is None and not path.endswith("/queue/join"):
+            return body, None
+        try:
+            request = json.loads(body)
+        except ValueError:
+            return body, (422, 'The request is not JSON; send {"data": [the inputs in order]}.')
+        if not isinstance(request, dict) or not isinstance(request.get("data"), list):
+            return body, (422, 'Send the inputs as {"data": [the inputs in order]}.')
+        if call is not None:
+            api = call.group(1)
+            if api not in self.parameters:
+                return body, (404, f"There is no endpoint /{_echo(api)}. Endpoints: "
+                                   f"{', '.join('/' + name for name in sorted(self.parameters))}.")
+        else:
+            index = request.get("fn_index")
+            if not isinstance(index, int) or isinstance(index, bool) or index not in self.indexes:
+                return body, (404, f"There is no event {_echo(index)} on this page.")
+            api = self.by_index.get(index)
+            if api is None:  # the page's own events: the browser sends every input
+                return body, None
+        data, wanted = request["data"], self.parameters[api]
+        missing = [name for name, default in wanted[len(data):] if default is _MISSING]
+        if missing:
+            names = ", ".join(name for name, _ in wanted)
+            return body, (422, f"/{api} needs its inputs in this order: {names} (missing: {', '.join(missing)}).")
+        if len(data) < len(wanted):
+            request["data"] = data + [default for _, default in wanted[len(data):]]
+            body = json.dumps(request).encode()
+        return body, None
+
+
+def _echo(value: object, limit: int = 40) -> str:
+    text = str(value)
+    return html.escape(text if len(text) <= limit else text[:limit] + "…", quote=False)
+
+
+class RequestLimits:
+    """ASGI middleware: refuse oversized bodies and uploads before the app reads them, check that a call names
+    an endpoint that exists (filling in the defaults of inputs left out), and say "busy" plainly when the queue
+    is full."""
+
+    def __init__(self, app, max_body_bytes: int = MAX_BODY_BYTES, routes: ApiRoutes | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.routes = routes or ApiRoutes()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH"):
@@ -108,7 +181,14 @@ class RequestLimits:
             if len(body) > self.max_body_bytes:
                 await _refuse(send, 413, TOO_LARGE)
                 return
-        await self.app(scope, _replay(bytes(body), receive), _busy_in_words(send, scope.get("path", "")))
+        path = scope.get("path", "")
+        completed, refusal = self.routes.complete(path, bytes(body))
+        if refusal is not None:
+            await _refuse(send, *refusal)
+            return
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
+        scope = {**scope, "headers": headers + [(b"content-length", str(len(completed)).encode())]}
+        await self.app(scope, _replay(completed, receive), _busy_in_words(send, path))
 
 
 def _replay(body: bytes, receive):
@@ -156,6 +236,7 @@ def launch(demo: gr.Blocks, **launch_kwargs: Any):
     bound_concurrency(demo)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY, api_open=False)
     app_kwargs = dict(launch_kwargs.pop("app_kwargs", None) or {})
-    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), Middleware(RequestLimits)]
+    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []),
+                                Middleware(RequestLimits, routes=ApiRoutes.of(demo))]
     return demo.launch(state_session_capacity=SESSION_CAPACITY, max_file_size=0, app_kwargs=app_kwargs,
                        **launch_kwargs)
