@@ -49,7 +49,8 @@ def test_a_long_value_is_echoed_short():
     assert shown("<b>" * 100).endswith("(300 characters)")
 
 
-@pytest.mark.parametrize("value, kind", [(42, "a number"), ([1], "a list"), ({"t": 1}, "an object"), (True, "true/false")])
+@pytest.mark.parametrize("value, kind", [(42, "a number"), ([1], "a list"), ({"t": 1}, "an object"),
+                                         (True, "true/false")])
 def test_non_text_is_refused_not_turned_into_text(value, kind):
     with pytest.raises(PlaygroundError, match="empty") as info:
         clean_text(value)

@@ -203,3 +203,20 @@ def test_a_full_queue_says_busy_and_try_again(monkeypatch):
     finally:
         release.set()
         blocker.close()
+
+
+def test_the_readme_states_every_bound_as_the_code_sets_it():
+    from pathlib import Path
+
+    from playground.models.measure import MAX_MODELS_PER_REQUEST, MAX_REPEATS
+    from playground.tasks.summarization import MAX_BEAM_TOKENS, MAX_SECONDS
+
+    safety = (Path(__file__).resolve().parents[1] / "README.md").read_text().split("## Safety defaults")[1]
+    safety = safety.split("\n## ")[0]
+    for needle in (f"**{serving.MAX_BODY_BYTES // 1024} KB**", f"at most **{serving.QUEUE_MAX_SIZE}** requests",
+                   f"runs **{serving.MODEL_CONCURRENCY} at a time**", f"group of **{serving.MEASURE_CONCURRENCY}**",
+                   f"at most **{serving.SESSION_CAPACITY}** sessions", "**Uploads are off**",
+                   f"beams × new tokens ≤ {MAX_BEAM_TOKENS}", f"**{MAX_SECONDS:.0f} s** per",
+                   f"repeats ≤ {MAX_REPEATS}", f"at most {MAX_MODELS_PER_REQUEST} models", "*by repo id*",
+                   "python -m playground.soak"):
+        assert needle in safety, needle
