@@ -6,6 +6,7 @@ import json
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 import httpx
@@ -52,7 +53,9 @@ def _asgi(body_chunks, headers, path="/gradio_api/call/tokenize", status=200, ro
         sent.append(message)
 
     scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
-    asyncio.run(serving.RequestLimits(app, routes=routes)(scope, receive, send))
+    # In a thread of its own: a browser test's driver may keep an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        runner.submit(asyncio.run, serving.RequestLimits(app, routes=routes)(scope, receive, send)).result()
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return sent[0]["status"], body, seen.get("body")
 
@@ -158,8 +161,6 @@ def test_sessions_expire_so_new_sessions_leave_memory_bounded(live_app):
         if not hasattr(local, "http"):
             local.http = httpx.Client(timeout=60)
         return '"tokens"' in _call(local.http, base, "tokenize", [f"request {i}: Tesla is", "tiny-bert"])
-
-    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert all(pool.map(one, range(6)))  # connections and first-call allocations

@@ -110,7 +110,7 @@ def _run(store, kind: str, args: tuple):
 
 
 def test_many_threads_at_once_give_exactly_the_sequential_answers(store):
-    calls = _calls(store, random.Random(9), 280)
+    calls = _calls(store, random.Random(9), 168)
     switch, threads = sys.getswitchinterval(), torch.get_num_threads()
     torch.set_num_threads(1)  # tiny models: one intra-op thread is many times faster on a busy machine
     try:
