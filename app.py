@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from playground.models.context import AppOptions
     from playground.ui.page import CSS, THEME, build_app
+    from playground.ui.serving import launch
 
     options = AppOptions(models=args.models, allow_any_model=args.allow_any_model,
                          **({"memory_budget_gb": args.memory_budget_gb} if args.memory_budget_gb else {}))
@@ -75,8 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     host, port = server_address(args)
     try:
         # quiet: Gradio's own banner advises `share=True` in `launch()`, which is not how this command line shares.
-        _, local_url, share_url = demo.queue(default_concurrency_limit=2).launch(
-            server_name=host, server_port=port, share=args.share, css=CSS, theme=THEME, footer_links=["api", "gradio"],
+        # `launch` adds the bounds of README's "Safety defaults" (queue, concurrency, body size, sessions, uploads).
+        _, local_url, share_url = launch(
+            demo, server_name=host, server_port=port, share=args.share, css=CSS, theme=THEME, footer_links=["api", "gradio"],
             inbrowser=should_open_browser(args, host), quiet=True, prevent_thread_lock=True)
     except OSError as exc:
         # Gradio's message advises `launch(server_port=…)`; this command line's way is --port.

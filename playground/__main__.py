@@ -36,11 +36,16 @@ def main(argv: list[str] | None = None) -> int:
     dl.add_argument("names", nargs="*", help="Hub ids (default: the default model of every tab)")
     dl.add_argument("--all", action="store_true", help="every runnable model in model_cards/")
     dl.add_argument("--allow-any-model", action="store_true", help="also models without a card")
-    commands.add_parser("tiny", help="build the tiny offline models and print where they are")
+    commands.add_parser("tiny", help="(re)build the tiny offline models from scratch and print where they are")
     args = parser.parse_args(argv)
 
     if args.command == "tiny":
-        for name, path in build_tiny_models().items():
+        try:
+            paths = build_tiny_models(force=True)  # always from scratch: also repairs a broken cache
+        except PlaygroundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        for name, path in paths.items():
             print(f"{name}\t{path}")
         return 0
 

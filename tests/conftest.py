@@ -57,15 +57,25 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
+def tiny_demo(tiny_dir):
+    """The whole app on tiny models, built but not served (its endpoint functions can be called directly)."""
+    from playground.models.context import AppOptions
+    from playground.ui.page import build_app
+
+    return build_app(AppOptions(models="tiny", tiny_dir=tiny_dir))
+
+
+@pytest.fixture(scope="session")
 def live_app(tiny_dir):
     """The whole app on tiny models, served on a free local port; yields its URL."""
     from playground.models.context import AppOptions
-    from playground.ui.page import build_app
-    from playground.ui.page import CSS, THEME
+    from playground.ui.page import CSS, THEME, build_app
+    from playground.ui.serving import launch
 
     demo = build_app(AppOptions(models="tiny", tiny_dir=tiny_dir))
     port = _free_port()
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS, theme=THEME)
+    # The app's own bounds (queue, concurrency groups, body size, sessions, uploads off), as `app.py` serves it.
+    launch(demo, server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS, theme=THEME)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
 

@@ -23,6 +23,7 @@ LAYERS = ("core", "models", "lm", "tasks", "ui")
 APART = {
     "bench": {"core", "models", "lm", "tasks", "bench"},
     "__main__": {"core", "models", "tasks"},  # the command line
+    "soak": {"bench"},  # `python -m playground.soak`, a shim over bench/soak.py
     "__init__": set(),
 }
 

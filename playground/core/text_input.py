@@ -1,8 +1,13 @@
-"""Validation and normalisation of what users type, shared by every task."""
+"""Validation and normalisation of what users type, shared by every task.
+
+Everything here is the app's own validation: a bad value gets one clear sentence naming the field and what
+it accepts, never a library's exception. Whatever a message echoes back is cut short (`shown`).
+"""
 
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,6 +17,7 @@ from playground.core.errors import PlaygroundError
 MAX_CHARS = 4000  # a page of text; longer inputs are cut before tokenisation
 MAX_MASKS = 5  # one forward pass handles more, but the UI stays readable with a few
 MASK = "[MASK]"
+ECHO_CHARS = 60  # the most of a user's value an error message repeats
 # `[MASK]` in any case, RoBERTa's `<mask>`, and `___` (three or more underscores) all mean "a gap".
 _MASK_PATTERN = re.compile(r"\[mask\]|<mask>|_{3,}", re.IGNORECASE)
 
@@ -23,26 +29,70 @@ class CleanText:
     notices: tuple[str, ...] = ()
 
 
+def shown(value: object, limit: int = ECHO_CHARS) -> str:
+    """A user's value as an error message may repeat it: its repr, cut to `limit` characters."""
+    try:
+        text = repr(value) if not isinstance(value, str) or len(value) <= limit else repr(value[:limit])
+    except Exception:  # a value whose repr fails is described by its type alone
+        text = f"a {type(value).__name__}"
+    if isinstance(value, str) and len(value) > limit:
+        return f"{text[:-1]}…{text[-1]} ({len(value):,} characters)"
+    return text if len(text) <= limit + 2 else text[:limit] + "…"
+
+
+def _type_word(value: object) -> str:
+    """'a list', 'true/false', 'a number': what kind of value came in, in words."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, numbers.Number):
+        return "a number"
+    return f"a {type(value).__name__}"
+
+
+def _visible(ch: str) -> bool:
+    """Not whitespace, not a control/format/surrogate character (zero-width spaces are format characters)."""
+    return not ch.isspace() and unicodedata.category(ch)[0] not in "CZ"
+
+
 def clean_text(text: object, *, what: str = "text", max_chars: int = MAX_CHARS) -> CleanText:
-    """Reject empty input, drop control characters, cap the length, and normalise mask spellings."""
-    if text is None or not isinstance(text, str) or not text.strip():
+    """Reject empty or non-text input, drop control and unpaired surrogate characters, cap the length, and
+    normalise mask spellings. A huge input is cut before any per-character work."""
+    if text is not None and not isinstance(text, str):
+        raise PlaygroundError(f"The {what} is empty: it must be text, not {_type_word(text)} — type a sentence "
+                              "first.")
+    if text is None or not text.strip():
         raise PlaygroundError(f"The {what} is empty — type a sentence first.")
     notices: list[str] = []
-    kept, dropped = [], 0
-    for ch in text:
+    text = text.strip()
+    original_length = len(text)
+    # Room for up to max_chars dropped characters; anything past it would be cut anyway.
+    scanned = text[: 2 * max_chars]
+    kept, dropped, surrogates = [], 0, 0
+    for ch in scanned:
         if ch in "\n\t\r":
             kept.append(" " if ch != "\n" else "\n")
-        elif unicodedata.category(ch) == "Cc":
+            continue
+        category = unicodedata.category(ch)
+        if category == "Cc":
             dropped += 1
+        elif category == "Cs":  # half of a UTF-16 pair: not a character any tokenizer can encode
+            surrogates += 1
         else:
             kept.append(ch)
     if dropped:
         notices.append(f"Removed {dropped} control character(s) from the {what}.")
+    if surrogates:
+        notices.append(f"Removed {surrogates} unpaired surrogate character(s) (invalid Unicode) from the {what}.")
     cleaned = "".join(kept).strip()
-    if not cleaned:
+    if not any(_visible(ch) for ch in cleaned):
         raise PlaygroundError(f"The {what} has no visible characters — type a sentence first.")
-    if len(cleaned) > max_chars:
-        notices.append(f"The {what} was cut to its first {max_chars} of {len(cleaned)} characters.")
+    total = len(cleaned) if len(scanned) == original_length else original_length
+    if total > max_chars:
+        notices.append(f"The {what} was cut to its first {max_chars} of {total} characters.")
         cleaned = cleaned[:max_chars]
     cleaned, mask_count = _MASK_PATTERN.subn(MASK, cleaned)
     return CleanText(text=cleaned, mask_count=mask_count, notices=tuple(notices))
@@ -53,24 +103,50 @@ def with_mask_token(text: str, mask_token: str) -> str:
     return text.replace(MASK, mask_token) if mask_token != MASK else text
 
 
+def _number(value: object, name: str, expected: str) -> float:
+    """A finite number from a number, or from text that is one ("42" from a seed box); else a clear error."""
+    if value is None:
+        raise PlaygroundError(f"{name} is missing: it must be {expected}.")
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, str)):
+        raise PlaygroundError(f"{name} must be {expected}, not {_type_word(value)}.")
+    if isinstance(value, str):
+        try:
+            if len(value) > 100:  # no number is written with that many characters
+                raise ValueError
+            number = float(value.strip())
+        except ValueError:
+            raise PlaygroundError(f"{name} must be {expected}, got the text {shown(value)}.") from None
+    else:
+        number = float(value)
+    if math.isnan(number):
+        raise PlaygroundError(f"{name} must be {expected}, got NaN (not a number).")
+    if math.isinf(number):
+        raise PlaygroundError(f"{name} must be {expected}, got infinity.")
+    return number
+
+
 def check_int(value: object, name: str, low: int, high: int) -> int:
     """An integer setting within [low, high], or a clear error (floats like 5.0 from sliders pass)."""
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise PlaygroundError(f"{name} must be a whole number between {low} and {high}, got {value!r}.") from None
-    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
-        raise PlaygroundError(f"{name} must be a whole number between {low} and {high}, got {value!r}.")
+    expected = f"a whole number between {low} and {high}"
+    number = _number(value, name, expected)
+    if number != int(number) or not low <= number <= high:
+        raise PlaygroundError(f"{name} must be {expected}, got {shown(value)}.")
     return int(number)
 
 
 def check_float(value: object, name: str, low: float, high: float, *, low_inclusive: bool = True) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise PlaygroundError(f"{name} must be a number between {low} and {high}, got {value!r}.") from None
+    bracket = "[" if low_inclusive else "("
+    number = _number(value, name, f"a number in {bracket}{low}, {high}]")
     too_low = number < low or (number == low and not low_inclusive)
-    if not math.isfinite(number) or too_low or number > high:
-        bracket = "[" if low_inclusive else "("
-        raise PlaygroundError(f"{name} must be in {bracket}{low}, {high}], got {value!r}.")
+    if too_low or number > high:
+        raise PlaygroundError(f"{name} must be in {bracket}{low}, {high}], got {shown(value)}.")
     return number
+
+
+def check_bool(value: object, name: str) -> bool:
+    """A yes/no setting: true or false (1 and 0 too, as some clients send them), nothing else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, numbers.Real) and value in (0, 1):
+        return bool(value)
+    raise PlaygroundError(f"{name} must be true or false, got {shown(value)}.")

@@ -205,3 +205,75 @@ def shares(values: Sequence[float]) -> list[float]:
     """Each value over the largest magnitude, so the strongest is ±1 (all zeros stay zeros)."""
     strongest = max((abs(v) for v in values), default=0.0) or 1.0
     return [v / strongest for v in values]
+
+
+# ---- sentence pairs, cut without touching the shared tokenizer ---------------------------------------
+# A fast tokenizer's truncation and stride are settings of its one Rust object, shared by every request:
+# passing `truncation=`/`stride=` switches them on for everyone until the next call switches them off, so
+# two requests at once can read each other's settings. Pairs are therefore encoded whole (no truncation,
+# which leaves the settings untouched) and cut here, per call, exactly as the tokenizer's own rules do.
+
+@dataclass(frozen=True)
+class PairRow:
+    """One row of a cut sentence pair, as the model reads it."""
+
+    input_ids: tuple[int, ...]
+    type_ids: tuple[int, ...]  # token_type_ids as the tokenizer numbers them
+    sequence_ids: tuple[int | None, ...]  # None: special token, 0: first text, 1: second text
+    offsets: tuple[tuple[int, int], ...]  # character spans into the first or the second text
+
+
+def encode_pair(tokenizer, first: str, second: str):
+    """The whole pair (special tokens included, nothing cut) as a per-call `tokenizers.Encoding`."""
+    return tokenizer(first, second, truncation=False, verbose=False).encodings[0]
+
+
+def longest_first(n_first: int, n_second: int, room: int) -> tuple[int, int]:
+    """How many tokens of each text fit in `room`: the "longest_first" rule of Hugging Face tokenizers
+    (cut the longer text first; when both are too long, each gets half)."""
+    if n_first + n_second <= room:
+        return n_first, n_second
+    short, long_ = sorted((n_first, n_second))
+    long_ = short if short > room else max(short, room - short)
+    if short + long_ > room:
+        short, long_ = room // 2, room // 2 + room % 2
+    return (long_, short) if n_first > n_second else (short, long_)
+
+
+def overflow_spans(n: int, room: int, stride: int) -> list[tuple[int, int]]:
+    """Windows over n tokens, `room` per window, neighbours sharing `stride` (the tokenizer's overflow rule)."""
+    if n <= room:
+        return [(0, n)]
+    if not 0 <= stride < room:
+        raise ValueError(f"stride must be in [0, {room}), got {stride}")
+    spans = []
+    for start in range(0, n, room - stride):
+        stop = min(start + room, n)
+        spans.append((start, stop))
+        if stop == n:
+            break
+    return spans
+
+
+def pair_rows(encoding, first_keep: int, second_spans: Sequence[tuple[int, int]]) -> list[PairRow]:
+    """Rows of a whole pair `encoding`: its special tokens where the template puts them, the first
+    `first_keep` tokens of the first text and, per row, one span of the second text's tokens."""
+    seq = encoding.sequence_ids
+    first = [i for i, s in enumerate(seq) if s == 0]
+    second = [i for i, s in enumerate(seq) if s == 1]
+    if not first or not second:
+        raise ValueError("both texts of a pair need at least one token")
+    specials = [i for i, s in enumerate(seq) if s is None]
+    before = [i for i in specials if i < first[0]]
+    between = [i for i in specials if first[-1] < i < second[0]]
+    after = [i for i in specials if i > second[-1]]
+    rows = []
+    for start, stop in second_spans:
+        positions = before + first[:first_keep] + between + second[start:stop] + after
+        rows.append(PairRow(
+            input_ids=tuple(encoding.ids[i] for i in positions),
+            type_ids=tuple(encoding.type_ids[i] for i in positions),
+            sequence_ids=tuple(seq[i] for i in positions),
+            offsets=tuple(tuple(encoding.offsets[i]) for i in positions),
+        ))
+    return rows

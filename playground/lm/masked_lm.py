@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass
 
 from playground.core.errors import PlaygroundError
@@ -88,11 +89,15 @@ class WordProbability:
 
 
 def check_word(word: object) -> str:
-    if not isinstance(word, str) or not word.strip():
+    if word is not None and not isinstance(word, str):
+        raise PlaygroundError("The word to score must be text (one word), not a number, list or true/false.")
+    if not word or not word.strip():
         raise PlaygroundError("Type a word to score.")
     word = word.strip()
     if len(word) > 50 or any(c.isspace() for c in word):
         raise PlaygroundError("Score one word at a time (no spaces, at most 50 characters).")
+    if not all(c.isprintable() and unicodedata.category(c) != "Cs" for c in word):
+        raise PlaygroundError("The word to score has invisible or invalid characters — type a plain word.")
     return word
 
 

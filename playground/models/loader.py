@@ -8,6 +8,7 @@ first `get()` does, so the app starts fast.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import time
@@ -17,12 +18,37 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlparse
 
+from playground.core.errors import ModelUnavailable, PlaygroundError
+from playground.core.text_input import shown
 from playground.core.types import LoadedModel
 from playground.models.cards import CardCatalog
-from playground.core.errors import ModelUnavailable, PlaygroundError
-from playground.models.registry import LOADABLE_TASKS, TASKS
+from playground.models.registry import LOADABLE_TASKS, TASKS, card_for
+from playground.models.tiny import REBUILD_HINT
 
 DEFAULT_MEMORY_BUDGET_GB = float(os.environ.get("PLAYGROUND_MEMORY_BUDGET_GB", "6"))
+# A Hugging Face Hub repo id: `name` or `owner/name`, letters, digits, `-`, `_`, `.` — never a path or a URL.
+_HUB_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
+HUB_ID = re.compile(rf"{_HUB_PART}(?:/{_HUB_PART})?")
+# What each task's head does, for messages that refuse a model without it.
+HEAD_WORDS = {
+    "fill-mask": "masked-language-model (fill-mask)",
+    "text-generation": "next-token (text-generation)",
+    "nsp": "next-sentence-prediction (nsp)",
+    "sentiment": "sentiment-classification",
+    "question-answering": "question-answering",
+    "summarization": "summarization",
+}
+
+
+def _short(name: str, limit: int = 80) -> str:
+    """A model name as a message may repeat it."""
+    return name if len(name) <= limit else f"{name[:limit]}… ({len(name):,} characters)"
+
+
+def is_hub_id(name: str) -> bool:
+    """Shaped like a Hub repo id and not also a path on this machine (which transformers would load instead)."""
+    return (bool(HUB_ID.fullmatch(name)) and ".." not in name and "--" not in name
+            and not name.endswith(".git") and not os.path.exists(name))
 
 
 def model_nbytes(model: Any) -> int:
@@ -97,6 +123,7 @@ class ModelStore:
         self._cache: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
         self._load_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._prepare_lock = threading.Lock()  # one check (and rebuild) of the local models at a time
 
     # ---- what may be loaded -------------------------------------------------------------
     def is_tiny(self, name: str) -> bool:
@@ -105,15 +132,41 @@ class ModelStore:
     def check_allowed(self, name: str) -> None:
         if not isinstance(name, str) or not name.strip():
             raise PlaygroundError("Choose a model first.")
-        if name in self.local_models or self.catalog.by_hub_id(name) or self.allow_unlisted:
+        if name in self.local_models or self.catalog.by_hub_id(name):
             return
+        if self.allow_unlisted:
+            if is_hub_id(name):
+                return
+            # One message for every refusal, so it never tells what exists on this machine.
+            raise ModelUnavailable(
+                _short(name),
+                "only Hugging Face Hub model ids (`name` or `owner/name`: letters, digits, '-', '_', '.') can be "
+                "loaded, even with --allow-any-model: never a path on this machine or a URL.",
+                download_hint=False)
         known = ", ".join(sorted(c.hub_id for c in self.catalog.runnable() if c.hub_id))
         raise ModelUnavailable(
-            name,
+            _short(name),
             "it is not named in model_cards/, so the playground will not load it. "
             f"Known models: {known}. To load any Hub model anyway, start the app with --allow-any-model.",
             download_hint=False,
         )
+
+    def models_for(self, task: str) -> list[str]:
+        """The models whose card lists `task`: this store's tiny stand-ins first, then the Hub checkpoints."""
+        tiny = [n for n in self.local_models if task in getattr(card_for(self.catalog, n), "tasks", ())]
+        return tiny + [c.hub_id for c in self.catalog.for_task(task) if c.hub_id]
+
+    def check_task(self, name: str, task: str) -> None:
+        """Refuse a model whose card does not list the task: its head would be random weights, its answers noise."""
+        if task not in HEAD_WORDS:  # the tokenizer alone: any model has one
+            return
+        card = card_for(self.catalog, name)
+        if card is None or task in card.tasks:  # unlisted models are checked when loaded (missing head weights)
+            return
+        has = ", ".join(card.tasks) if card.tasks else "no task of this playground"
+        raise ModelUnavailable(
+            name, f"it has no trained {HEAD_WORDS[task]} head (its card lists: {has}), so its answers would be "
+                  f"noise. Models that fit: {', '.join(self.models_for(task))}.", download_hint=False)
 
     def availability(self, name: str) -> str:
         """'local', 'cached' or 'not downloaded' — cheap, never touches the network."""
@@ -124,8 +177,9 @@ class ModelStore:
     # ---- loading ------------------------------------------------------------------------
     def get(self, name: str, task: str) -> LoadedModel:
         if task not in LOADABLE_TASKS:
-            raise PlaygroundError(f"Unknown task '{task}'.")
+            raise PlaygroundError(f"Unknown task {shown(task)}. Known tasks: {', '.join(LOADABLE_TASKS)}.")
         self.check_allowed(name)
+        self.check_task(name, task)
         key = (name, task)
         with self._lock:
             if key in self._cache:
@@ -163,8 +217,12 @@ class ModelStore:
     def _source(self, name: str) -> tuple[str, bool]:
         """Where to load from, and whether to stay off the network."""
         if name in self.local_models:
-            if self._prepare_local is not None and not Path(self.local_models[name]).exists():
-                self._prepare_local()
+            if self._prepare_local is not None:
+                try:  # a content check (cheap); a missing, partial or damaged build is rebuilt here
+                    with self._prepare_lock:
+                        self._prepare_local()
+                except PlaygroundError as exc:
+                    raise ModelUnavailable(name, str(exc), download_hint=False) from exc
             return str(self.local_models[name]), True
         if hub_is_cached(name):
             return name, True
@@ -179,6 +237,7 @@ class ModelStore:
         import transformers
 
         transformers.logging.set_verbosity_error()  # load reports about unused heads are noise here
+        unlisted = card_for(self.catalog, name) is None and name not in self.local_models
         try:
             tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=local_only)
             model = None
@@ -186,13 +245,23 @@ class ModelStore:
             if auto_class_name:
                 auto_class = getattr(transformers, auto_class_name)
                 # eager attention: sdpa does not return attention weights, which the UI shows.
-                model = auto_class.from_pretrained(source, local_files_only=local_only, attn_implementation="eager")
+                model, info = auto_class.from_pretrained(source, local_files_only=local_only,
+                                                         attn_implementation="eager", output_loading_info=True)
+                missing = list(info.get("missing_keys") or ())
+                if unlisted and missing:  # no card vouches for the head: its weights must all be there
+                    raise ModelUnavailable(
+                        name, f"its checkpoint has no trained {HEAD_WORDS.get(task, task)} head ({len(missing)} "
+                              f"weight(s) would be random, e.g. {missing[0]}), so its answers would be noise. "
+                              f"Models that fit: {', '.join(self.models_for(task))}.", download_hint=False)
                 model.eval()
                 model.requires_grad_(False)  # inference only; input gradients still flow
         except ModelUnavailable:
             raise
         except Exception as exc:  # OSError (missing files), ValueError (wrong head), ...
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            if name in self.local_models:  # the tiny build: say how to rebuild it, not how to download it
+                raise ModelUnavailable(name, f"loading the tiny model for '{task}' failed ({first_line[:300]}); "
+                                             f"{REBUILD_HINT}.", download_hint=False) from exc
             raise ModelUnavailable(name, f"loading it for '{task}' failed ({first_line[:300]}).") from exc
         return LoadedModel(
             name=name, task=task, tokenizer=tokenizer, model=model, nbytes=model_nbytes(model),

@@ -22,7 +22,8 @@ import weakref
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from playground.models.architectures import auto_class_name, build_model, config_for, spec_for, supports_head
+from playground.models.architectures import (auto_class_name, build_model, config_for, count_parameters, spec_for,
+                                             supports_head)
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_int
 from playground.core.types import position_limit
@@ -31,10 +32,16 @@ from playground.core.types import position_limit
 # (and starting the app) stays fast.
 
 MAX_MODELS_PER_REQUEST = 4  # a 570M-parameter Pegasus alone takes seconds to build on a laptop
+MAX_NAMES = 20  # names one request may list (the rest of the first MAX_MODELS_PER_REQUEST are named back)
 DEFAULT_INPUT_TOKENS = 128
 MAX_INPUT_TOKENS = 512
 DEFAULT_REPEATS = 5
-MAX_REPEATS = 20
+MAX_REPEATS = 10
+# What one request may cost, counted before anything is built: parameters × input tokens × forward passes
+# (repeats + a warm-up + the memory-tracking pass), summed over the models. Four of the largest models at
+# 512 tokens × 20 repeats came to about 20 × 10^12 and ran almost five minutes on 2 cores; 2 × 10^12 stays
+# around half a minute there, and the defaults (128 tokens, 5 repeats) fit a dozen base-size models.
+MAX_WORK = 2.0e12
 MEMORY_METHOD = ("parameters + buffers (exact) plus the peak bytes of tensors alive at once during one forward "
                  "pass (tracked per operator with a TorchDispatchMode); excludes the Python process itself")
 LATENCY_METHOD = ("median wall-clock time of {repeats} forward passes after one warm-up, batch 1, {tokens} random "
@@ -216,6 +223,36 @@ def measure_one(hub_id: str, *, head: str | None = None, input_tokens: int = DEF
         gc.collect()  # give the (possibly GB-sized) weights back before the next model is built
 
 
+def work(hub_id: str, head: str | None, input_tokens: int, repeats: int, tiny: bool) -> float:
+    """What measuring one model costs, in parameter-tokens (see MAX_WORK); counted on the meta device."""
+    config = config_for(hub_id, tiny=tiny)
+    model_head = head if head is not None and supports_head(hub_id, head) else None
+    tokens = min(input_tokens, max_input_tokens(config))
+    return float(count_parameters(hub_id, head=model_head, tiny=tiny, config=config)) * tokens * (repeats + 2)
+
+
+def within_work_budget(hub_ids: Sequence[str], head: str | None, input_tokens: int, repeats: int,
+                       tiny: bool) -> tuple[list[str], list[str]]:
+    """The models one request measures (in order, while their total work fits MAX_WORK) and the rest; a first
+    model that alone is over budget is refused with what to lower."""
+    todo: list[str] = []
+    total = 0.0
+    for i, hub_id in enumerate(hub_ids):
+        cost = work(hub_id, head, input_tokens, repeats, tiny)
+        if total + cost > MAX_WORK:
+            if not todo:
+                fits = max(1, int(MAX_WORK / cost * (repeats + 2)) - 2)
+                raise PlaygroundError(
+                    f"Measuring {hub_id} with {input_tokens} input tokens and {repeats} repeats is more work than one "
+                    f"request may do here (about {cost / 1e12:.1f} × 10^12 parameter-tokens; at most "
+                    f"{MAX_WORK / 1e12:.1f} × 10^12, about half a minute on 2 cores). Use fewer repeats"
+                    f"{f' (at most {fits} at this length)' if fits < repeats else ''} or a shorter input.")
+            return todo, list(hub_ids[i:])
+        todo.append(hub_id)
+        total += cost
+    return todo, []
+
+
 def measure_models(hub_ids: Sequence[str], *, head: str | None = None,
                    input_tokens: int = DEFAULT_INPUT_TOKENS, repeats: int = DEFAULT_REPEATS,
                    tiny: bool = False, progress: ProgressFn | None = None,
@@ -229,7 +266,11 @@ def measure_models(hub_ids: Sequence[str], *, head: str | None = None,
 
     if isinstance(hub_ids, str):
         hub_ids = [hub_ids]
-    names = list(dict.fromkeys(str(h).strip() for h in (hub_ids or []) if str(h).strip()))
+    if hub_ids is not None and not (isinstance(hub_ids, (list, tuple)) and all(isinstance(h, str) for h in hub_ids)):
+        raise PlaygroundError('Models must be a list of model names, e.g. ["bert-base-uncased", "gpt2"].')
+    if hub_ids and len(hub_ids) > MAX_NAMES:
+        raise PlaygroundError(f"Name at most {MAX_NAMES} models ({max_models} are measured per request).")
+    names = list(dict.fromkeys(h.strip() for h in (hub_ids or []) if h.strip()))
     if not names:
         raise PlaygroundError("Choose at least one model to measure.")
     for name in names:
@@ -244,6 +285,11 @@ def measure_models(hub_ids: Sequence[str], *, head: str | None = None,
         notices.append(f"Measured the first {max_models} of {len(names)} models (at most {max_models} per request, "
                        f"so one request stays under a minute); not measured: {', '.join(not_measured)}. "
                        "Ask again for those.")
+    todo, over_budget = within_work_budget(todo, head, input_tokens, repeats, tiny)
+    if over_budget:
+        not_measured = over_budget + not_measured
+        notices.append(f"Not measured, to keep this request within its budget: {', '.join(over_budget)}. Ask again "
+                       "for those, or with fewer repeats or a shorter input.")
     if tiny:
         notices.append("Tiny mode: each model was measured as a shrunken twin (2 layers, width 32), so the numbers "
                        "test the code path, not the real model. Run with the default models for real numbers.")

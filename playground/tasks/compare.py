@@ -144,7 +144,9 @@ def compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word
     next_tokens = next_token_distribution(gpt, cleaned.text, top_k)
     continuation = generate(gpt, next_tokens.context, GenerationSettings(max_new_tokens=CONTINUATION_TOKENS))
     bert_word = gpt_word = None
-    if word and word.strip():
+    if isinstance(word, str) and not word.strip():
+        word = None  # an empty box: no word to score
+    if word is not None:
         gpt_word = next_word_probability(gpt, cleaned.text, word)
         if fill:
             bert_word = masked_word_probability(bert, cleaned.text, word)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.text_input import clean_text
-from playground.core.tokens import display_piece, token_kind, tokenizer_scheme
+from playground.core.tokens import display_piece, encode_pair, longest_first, pair_rows, token_kind, tokenizer_scheme
 
 # Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
 # starting the app) stays fast.
@@ -58,10 +58,10 @@ class NSPResult:
     notices: tuple[str, ...] = ()
 
 
-def _segment_lengths(enc, special_ids: set[int]) -> tuple[int, int]:
+def _segment_lengths(ids, segments, special_ids: set[int]) -> tuple[int, int]:
     """Number of non-special tokens in segment 0 and segment 1."""
     counts = [0, 0]
-    for token_id, segment in zip(enc["input_ids"], enc["token_type_ids"]):
+    for token_id, segment in zip(ids, segments):
         if token_id not in special_ids:
             counts[min(int(segment), 1)] += 1
     return counts[0], counts[1]
@@ -93,12 +93,18 @@ def next_sentence(lm: LoadedModel, a: str, b: str) -> NSPResult:
     tokenizer = lm.tokenizer
     limit = lm.max_positions
     special_ids = set(tokenizer.all_special_ids) - {tokenizer.unk_token_id, tokenizer.mask_token_id}
-    full = tokenizer(first.text, second.text, truncation=False, return_token_type_ids=True, verbose=False)
-    if "token_type_ids" not in full:
-        raise PlaygroundError(f"{lm.name}'s tokenizer has no segment ids, so it cannot encode a sentence pair.")
-    # Too long: cut tokens from whichever sentence is longer, one at a time (BERT's own pair truncation).
-    enc = tokenizer(first.text, second.text, truncation="longest_first", max_length=limit,
-                    return_token_type_ids=True, return_tensors="pt")
+    # The whole pair, then cut per call (never via the shared tokenizer's truncation setting): too long, and
+    # tokens go from the end of whichever sentence is longer (BERT's own "longest_first" pair truncation).
+    full = encode_pair(tokenizer, first.text, second.text)
+    n_a, n_b = full.sequence_ids.count(0), full.sequence_ids.count(1)
+    if not n_a or not n_b:
+        which = "A" if not n_a else "B"
+        raise PlaygroundError(f"Sentence {which} has no tokens {lm.name} can read — type a sentence.")
+    keep_a, keep_b = longest_first(n_a, n_b, limit - (len(full.ids) - n_a - n_b))
+    row = pair_rows(full, keep_a, [(0, keep_b)])[0]
+    ids, segments = list(row.input_ids), list(row.type_ids)
+    enc = {"input_ids": torch.tensor([ids]), "token_type_ids": torch.tensor([segments]),
+           "attention_mask": torch.ones((1, len(ids)), dtype=torch.long)}
     with torch.inference_mode():
         out = lm.model(**enc)
     logits = getattr(out, "seq_relationship_logits", None)
@@ -106,8 +112,6 @@ def next_sentence(lm: LoadedModel, a: str, b: str) -> NSPResult:
         raise PlaygroundError(f"{lm.name} has no next-sentence-prediction head; only BERT's pre-training "
                               "checkpoint (BertForPreTraining) was trained on this objective.")
     probs = logits[0].float().softmax(-1)
-    ids = enc["input_ids"][0].tolist()
-    segments = enc["token_type_ids"][0].tolist()
     scheme = tokenizer_scheme(tokenizer)  # WordPiece: only BERT's pre-training checkpoint has an NSP head
     pieces = tokenizer.convert_ids_to_tokens(ids)
     tokens = tuple(
@@ -115,13 +119,13 @@ def next_sentence(lm: LoadedModel, a: str, b: str) -> NSPResult:
                      segment=int(s), kind=token_kind(tokenizer, int(t), piece, scheme))
         for i, (t, piece, s) in enumerate(zip(ids, pieces, segments))
     )
-    full_a, full_b = _segment_lengths(full, special_ids)
-    kept_a, kept_b = _segment_lengths({"input_ids": ids, "token_type_ids": segments}, special_ids)
+    full_a, full_b = _segment_lengths(full.ids, full.type_ids, special_ids)
+    kept_a, kept_b = _segment_lengths(ids, segments, special_ids)
     dropped_a, dropped_b = full_a - kept_a, full_b - kept_b
     notices = list(first.notices) + list(second.notices)
     if dropped_a or dropped_b:
         notices.append(
-            f"The pair is {len(full['input_ids'])} tokens with [CLS] and [SEP]s; {lm.name} reads at most {limit}, "
+            f"The pair is {len(full.ids)} tokens with [CLS] and [SEP]s; {lm.name} reads at most {limit}, "
             f"so {dropped_a + dropped_b} were cut from the end of the longer sentence first "
             f"({dropped_a} from A, {dropped_b} from B).")
     notices.append(ROBERTA_FINDING)

@@ -26,7 +26,7 @@ from playground.core.errors import PlaygroundError
 from playground.models.registry import card_for
 from playground.core.types import LoadedModel
 from playground.core.text_input import check_int, clean_text
-from playground.core.tokens import display_piece, padded_batch
+from playground.core.tokens import display_piece, encode_pair, overflow_spans, padded_batch, pair_rows
 
 # Lazy imports: torch is imported inside the functions that run a model or score spans, so importing this
 # module (and starting the app) stays fast.
@@ -234,28 +234,30 @@ def encode_windows(lm: LoadedModel, question: str, context: str, settings: QASet
         stride = room // 2
         notices.append(f"A stride of {settings.stride} tokens is more than half of the {room} context tokens per "
                        f"window, so windows overlap by {stride} tokens instead.")
-    enc = tokenizer(q.text, c.text, truncation="only_second", max_length=max_length, stride=stride,
-                    return_overflowing_tokens=True, return_offsets_mapping=True)
-    count = len(enc["input_ids"])
-    if count > MAX_WINDOWS:
-        last_end = max(e for (s, e), sid in zip(enc["offset_mapping"][MAX_WINDOWS - 1],
-                                                 enc.sequence_ids(MAX_WINDOWS - 1)) if sid == 1)
-        notices.append(f"The context needs {count} windows; only the first {MAX_WINDOWS} were read (up to "
+    # The whole pair, cut into windows per call (never via the shared tokenizer's truncation and stride
+    # settings, which every request shares): the question whole in each, the context in overlapping spans.
+    full = encode_pair(tokenizer, q.text, c.text)
+    spans = overflow_spans(full.sequence_ids.count(1), room, stride)
+    count = min(len(spans), MAX_WINDOWS)
+    rows = pair_rows(full, full.sequence_ids.count(0), spans[:count])
+    if len(spans) > MAX_WINDOWS:
+        last = rows[-1]
+        last_end = max(e for (s, e), sid in zip(last.offsets, last.sequence_ids) if sid == 1)
+        notices.append(f"The context needs {len(spans)} windows; only the first {MAX_WINDOWS} were read (up to "
                        f"character {last_end} of {len(c.text)}).")
-        count = MAX_WINDOWS
-    sequence_ids = tuple(tuple(enc.sequence_ids(w)) for w in range(count))
-    if "token_type_ids" in enc:
-        segment_ids = tuple(tuple(enc["token_type_ids"][w]) for w in range(count))
+    sequence_ids = tuple(row.sequence_ids for row in rows)
+    has_type_ids = "token_type_ids" in tokenizer.model_input_names
+    if has_type_ids:
+        segment_ids = tuple(row.type_ids for row in rows)
     else:  # BERT's numbering, for display: 0 up to the first context token, 1 from there on
         segment_ids = tuple(tuple(_bert_segments(seq)) for seq in sequence_ids)
-    uses_segments = ("token_type_ids" in enc and _model_takes(lm, "token_type_ids")
+    uses_segments = (has_type_ids and _model_takes(lm, "token_type_ids")
                      and getattr(lm.model.config, "type_vocab_size", 1) > 1)
     cls_id = tokenizer.cls_token_id
-    cls_index = tuple(ids.index(cls_id) if cls_id in ids else 0 for ids in enc["input_ids"][:count])
+    cls_index = tuple(row.input_ids.index(cls_id) if cls_id in row.input_ids else 0 for row in rows)
     return QAEncoding(
-        question=q.text, context=c.text,
-        input_ids=tuple(tuple(ids) for ids in enc["input_ids"][:count]), sequence_ids=sequence_ids,
-        offsets=tuple(tuple((int(s), int(e)) for s, e in offs) for offs in enc["offset_mapping"][:count]),
+        question=q.text, context=c.text, input_ids=tuple(row.input_ids for row in rows), sequence_ids=sequence_ids,
+        offsets=tuple(tuple((int(s), int(e)) for s, e in row.offsets) for row in rows),
         segment_ids=segment_ids, cls_index=cls_index, uses_segment_ids=uses_segments,
         max_length=max_length, stride=stride, context_tokens=len(c_ids), notices=tuple(notices),
     )

@@ -15,6 +15,7 @@ report each token's probability.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Iterator
 
@@ -30,6 +31,10 @@ from playground.core.tokens import TokenizedText, display_piece, tokenize
 
 MAX_NEW_TOKENS = 256
 MAX_BEAMS = 8
+# Beam search costs about beams × new tokens decoder steps; 8 × 256 took over a minute on Pegasus' real shape
+# on 2 cores. 512 allows 8 beams × 64 tokens, 4 × 128 or 2 × 256.
+MAX_BEAM_TOKENS = 512
+MAX_SECONDS = 30.0  # a summary stops here, with what it has, however it is decoded
 LENGTH_PENALTY_RANGE = (0.0, 3.0)
 CANDIDATES = 5
 
@@ -46,8 +51,13 @@ class SummarySettings:
         min_new = check_int(self.min_new_tokens, "Min new tokens", 0, MAX_NEW_TOKENS)
         if min_new > max_new:
             raise PlaygroundError(f"Min new tokens ({min_new}) cannot be more than max new tokens ({max_new}).")
-        return replace(self, max_new_tokens=max_new, min_new_tokens=min_new,
-                       num_beams=check_int(self.num_beams, "Beams", 1, MAX_BEAMS),
+        beams = check_int(self.num_beams, "Beams", 1, MAX_BEAMS)
+        if beams > 1 and beams * max_new > MAX_BEAM_TOKENS:
+            raise PlaygroundError(
+                f"{beams} beams × {max_new} new tokens is more search than one request may run here (beams × new "
+                f"tokens at most {MAX_BEAM_TOKENS}, e.g. 8 × 64, 4 × 128 or 2 × 256): lower the beams or the "
+                f"length (with {beams} beams, at most {MAX_BEAM_TOKENS // beams} new tokens).")
+        return replace(self, max_new_tokens=max_new, min_new_tokens=min_new, num_beams=beams,
                        length_penalty=check_float(self.length_penalty, "Length penalty", *LENGTH_PENALTY_RANGE))
 
 
@@ -135,7 +145,7 @@ def _generate_kwargs(settings: SummarySettings) -> dict:
     """Arguments that make `model.generate` follow exactly these settings (not the checkpoint's defaults)."""
     return dict(max_new_tokens=settings.max_new_tokens, min_new_tokens=settings.min_new_tokens or None,
                 min_length=0, num_beams=settings.num_beams, length_penalty=settings.length_penalty,
-                do_sample=False, num_return_sequences=1)
+                do_sample=False, num_return_sequences=1, max_time=MAX_SECONDS)
 
 
 def _result(lm: LoadedModel, text: str, tokens: TokenizedText, settings: SummarySettings,
@@ -175,6 +185,7 @@ def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings) -> Ite
     sequence = torch.tensor([[lm.model.config.decoder_start_token_id]])
     step_input, cache = sequence, None
     generated: list[DecodedToken] = []
+    deadline = time.monotonic() + MAX_SECONDS
     for step in range(1, settings.max_new_tokens + 1):
         # inference_mode per step, never across `yield`: grad mode is thread-local and gradio may resume this
         # generator on another worker thread (see generation.stream_generate).
@@ -194,10 +205,13 @@ def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings) -> Ite
             sequence = torch.cat([sequence, torch.tensor([[next_id]])], dim=1)
             step_input = sequence[:, -1:]
         done = next_id == eos
-        last = done or step == settings.max_new_tokens
+        out_of_time = not done and time.monotonic() > deadline
+        last = done or out_of_time or step == settings.max_new_tokens
         reason = _stop_reason(generated[-1], eos, settings, lm) if last else ""
+        if out_of_time and step < settings.max_new_tokens:
+            reason = f"stopped after {step} tokens: a summary may take at most {MAX_SECONDS:.0f} seconds"
         yield _result(lm, cleaned, tokens, settings, generated, decoding, True, last, reason, notices)
-        if done:
+        if done or out_of_time:
             return
 
 
@@ -223,6 +237,7 @@ def _beam_summary(lm: LoadedModel, text: str, tokens: TokenizedText, settings: S
     with torch.inference_mode():
         # generate() expands encoder outputs to one row per beam in place, so it gets its own container.
         for_generate = BaseModelOutput(last_hidden_state=encoder_outputs.last_hidden_state)
+        started = time.monotonic()
         output = lm.model.generate(encoder_outputs=for_generate, attention_mask=mask, **_generate_kwargs(settings))
         sequence = output[0:1]
         logits = lm.model(encoder_outputs=encoder_outputs, attention_mask=mask,
@@ -240,6 +255,8 @@ def _beam_summary(lm: LoadedModel, text: str, tokens: TokenizedText, settings: S
             rank=rank_of(probs[step - 1], token_id),
         ))
     reason = _stop_reason(generated[-1], eos, settings, lm) if generated else "the search produced no tokens"
+    if time.monotonic() - started >= MAX_SECONDS and generated and generated[-1].token_id != eos:
+        reason = f"stopped after {len(generated)} tokens: a summary may take at most {MAX_SECONDS:.0f} seconds"
     yield _result(lm, text, tokens, settings, generated, decoding, False, True, reason, notices)
 
 

@@ -11,6 +11,7 @@ from playground.ui.tabs.pretraining import build_objectives_tab
 from playground.ui.tabs.question_answering import build_qa_tab
 from playground.ui.tabs.sentiment import build_sentiment_tab
 from playground.ui.tabs.summarization import build_summarization_tab
+from playground.ui.serving import DELETE_CACHE
 
 TITLE = "BERT vs GPT Playground"
 
@@ -51,7 +52,7 @@ def model_status_markdown(ctx: AppContext) -> str:
 
 
 def build_demo(ctx: AppContext) -> gr.Blocks:
-    with gr.Blocks(title=TITLE) as demo:
+    with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown(f"# {TITLE}\nHow an **encoder** (BERT: bidirectional, masked-token prediction) and a "
                     "**decoder** (GPT-2: left-to-right, next-token prediction) read the same text.")
         if ctx.profile.banner:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import html
 import inspect
 import logging
 from typing import Any, Callable
@@ -39,35 +40,61 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def _as_gradio_error(exc: Exception) -> gr.Error:
+MAX_MESSAGE_CHARS = 700  # an error pop-up is a sentence or three; anything longer echoes too much
+
+
+def safe_message(message: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """An error message as the pop-up may show it: HTML-escaped (the pop-up renders HTML, and messages can echo
+    what a user typed) and cut in the middle when too long, so the advice at its end survives."""
+    if len(message) > limit:
+        head, tail = message[: limit * 3 // 5], message[-(limit * 2 // 5):]
+        message = f"{head} …[{len(message) - len(head) - len(tail):,} characters cut]… {tail}"
+    return html.escape(message, quote=False)
+
+
+def _safe_error(message: str, **kwargs: Any) -> gr.Error:
+    error = gr.Error(safe_message(message), **kwargs)
+    error.playground_safe = True  # escaped once; an outer `user_errors` passes it on as it is
+    return error
+
+
+def _user_facing(exc: Exception) -> gr.Error:
+    """What the user sees for an exception: a safe gr.Error (one already made safe is passed on as it is)."""
+    if isinstance(exc, gr.Error):
+        if getattr(exc, "playground_safe", False):
+            return exc
+        return _safe_error(str(exc.message), duration=exc.duration, visible=exc.visible, title=exc.title,
+                           print_exception=False)
     if isinstance(exc, PlaygroundError):
-        return gr.Error(str(exc), print_exception=False)
+        return _safe_error(str(exc), print_exception=False)
     log.exception("unexpected error in a handler")
-    return gr.Error(f"Something went wrong ({type(exc).__name__}: {str(exc)[:300]}). The app is still running; "
-                    "try different input.")
+    return _safe_error(f"Something went wrong ({type(exc).__name__}: {str(exc)[:300]}). The app is still running; "
+                       "try different input.")
 
 
 def user_errors(fn: Callable) -> Callable:
-    """Turn PlaygroundError (and anything unexpected) into a visible gr.Error; works for generators too."""
+    """Turn PlaygroundError (and anything unexpected) into a visible, escaped gr.Error; works for generators too."""
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
             try:
                 yield from fn(*args, **kwargs)
-            except gr.Error:
-                raise
             except Exception as exc:
-                raise _as_gradio_error(exc) from exc
+                error = _user_facing(exc)
+                if error is exc:
+                    raise
+                raise error from exc
         return gen_wrapper
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except gr.Error:
-            raise
         except Exception as exc:
-            raise _as_gradio_error(exc) from exc
+            error = _user_facing(exc)
+            if error is exc:
+                raise
+            raise error from exc
     return wrapper
 
 

@@ -59,9 +59,17 @@ def run_generate(ctx: AppContext, text: str, max_new_tokens: int = 30, strategy:
                  gpt_model: str = "gpt2") -> Iterator[GenerationResult]:
     """Stream GPT-2's continuation of the text left of the first [MASK] (or all of it)."""
     gpt = ctx.model(gpt_model, GEN_TASK)
-    context, _ = left_context(text)
+    context, had_mask = left_context(text)
+    seed = seed.strip() if isinstance(seed, str) else seed  # the seed box holds text; a script may send a number
     settings = GenerationSettings(max_new_tokens=max_new_tokens, strategy=strategy, temperature=temperature,
-                                  top_k=top_k, top_p=top_p, seed=(seed or "").strip() or None)
+                                  top_k=top_k, top_p=top_p, seed=None if seed in (None, "") else seed)
+    if had_mask and not context:  # nothing left of the first [MASK]: say where the text starts from
+        start = gpt.tokenizer.bos_token or gpt.tokenizer.eos_token
+        note = (f"Nothing is left of the first [MASK], so {gpt.name} writes from its start token {start} alone "
+                "(it never sees the text after the mask).")
+        for result in stream_generate(gpt, context, settings):
+            yield dataclasses.replace(result, notices=(note, *result.notices))
+        return
     yield from stream_generate(gpt, context, settings)
 
 
@@ -82,7 +90,9 @@ def tokenize_api(ctx: AppContext, text: str, model: str = "bert-base-uncased") -
     mask_token = lm.tokenizer.mask_token
     # Models with a mask token read "[MASK]" as their mask; left-to-right models keep their most recent tokens.
     model_text = with_mask_token(cleaned.text, mask_token) if mask_token else cleaned.text
-    return tokenize(lm, model_text, keep="start" if mask_token else "end")
+    tokens = tokenize(lm, model_text, keep="start" if mask_token else "end")
+    # What cleaning did (cut to 4,000 characters, control characters removed) belongs with the result.
+    return dataclasses.replace(tokens, notes=(*cleaned.notices, *tokens.notes))
 
 
 # ---- views: result → what each component shows ---------------------------------------------------

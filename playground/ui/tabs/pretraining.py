@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 import gradio as gr
 
 from playground.core.errors import ModelUnavailable, PlaygroundError
-from playground.core.text_input import clean_text
+from playground.core.text_input import check_bool, clean_text
 from playground.lm.generation import MAX_CANDIDATES, MAX_NEW_TOKENS, GenerationSettings
 from playground.models.context import AppContext
 from playground.models.registry import card_for
@@ -96,7 +96,7 @@ def mask_sim_api(ctx: AppContext, text: str, mask_rate: float = 0.15, seed: int 
     """Mask ~mask_rate of the tokens BERT's way (80/10/10), let BERT recover them in one pass, and
     score GPT-2 on the same slots from their left context."""
     return simulate_mlm(ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK), text,
-                        mask_rate=mask_rate, seed=seed, use_80_10_10=bool(use_80_10_10))
+                        mask_rate=mask_rate, seed=seed, use_80_10_10=check_bool(use_80_10_10, "use_80_10_10"))
 
 
 def _fraction(rate_percent: Any) -> float:

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
-from playground.core.text_input import check_int
+from playground.core.text_input import check_bool, check_int
 from playground.models.context import AppContext
 from playground.tasks.sentiment import MAX_LINES, SentimentBatch, SentimentResult, classify
 from playground.ui.head_card import card_accordion
@@ -47,7 +47,7 @@ def run_sentiment(ctx: AppContext, text: str, one_per_line: bool = False, explai
     """Label probabilities for the text (or for each line), and which words pushed the label.
     `explain_line` is the line whose tokens and attribution the tab shows (the JSON has every line)."""
     check_int(explain_line, "Line to explain", 1, MAX_LINES)  # refused before a model is loaded
-    return classify(ctx.model(model_name, TASK), text, one_per_line=bool(one_per_line))
+    return classify(ctx.model(model_name, TASK), text, one_per_line=check_bool(one_per_line, "One result per line"))
 
 
 # ---- result → what each component shows ----------------------------------------------------------

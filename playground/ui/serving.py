@@ -1,0 +1,242 @@
+"""How the playground is served: every bound a busy public Space needs, in one place (README "Safety defaults").
+
+- Requests: a body over `MAX_BODY_BYTES` is refused (413) before it is read whole, parsed or looked at
+  character by character; uploads are off (no input takes a file).
+- Work: one concurrency budget for a 2-core machine. Every event that runs a model shares the "model" group
+  (`MODEL_CONCURRENCY` at a time, whatever the endpoint); measurements (`/measure`, `/choose_variant`) have
+  their own group of one; only events that read model cards run beside them.
+- Waiting: at most `QUEUE_MAX_SIZE` requests wait; the next one is told the playground is busy.
+- Sessions: at most `SESSION_CAPACITY` sessions keep server-side state (the oldest is dropped first), and temporary
+  files are deleted every `DELETE_CACHE[0]` seconds once older than `DELETE_CACHE[1]`.
+
+`app.py` and the tests' live app both launch through `launch`, so the tests run under these bounds.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import inspect
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import gradio as gr
+from starlette.middleware import Middleware
+
+MAX_BODY_BYTES = 256 * 1024  # texts are cut to 4,000 characters anyway; this leaves room for any escaping
+QUEUE_MAX_SIZE = 32  # waiting requests over all endpoints; 32 short ones drain in well under a minute
+MODEL_CONCURRENCY = 1  # model events at once: one forward pass already uses both cores
+MEASURE_CONCURRENCY = 1  # measurements at once (beside at most MODEL_CONCURRENCY model events)
+LIGHT_CONCURRENCY = 4  # events that only read model cards
+SESSION_CAPACITY = 64  # sessions whose server-side state is kept (Gradio's default is 10,000)
+DELETE_CACHE = (600, 3600)  # every 10 minutes, delete temporary files older than an hour
+
+MODEL_GROUP, MEASURE_GROUP, LIGHT_GROUP = "model", "measure", "light"
+# Handlers (named as in the tab files) that load no model and run no forward pass.
+LIGHT_HANDLERS = frozenset({"list_models", "show_table", "show_card", "metric_dropdown", "show_head_card",
+                            "timeline_plot", "candidates_view", "load_example"})
+# Handlers that build and time models (`models/measure.py`).
+MEASURE_HANDLERS = frozenset({"measure_api", "choose_variant_api", "show_choice", "show_measurement"})
+
+TOO_LARGE = (f"The request is larger than {MAX_BODY_BYTES // 1024} KB, the most this playground accepts. Texts are "
+             "read up to 4,000 characters anyway: paste a shorter text.")
+UPLOADS_OFF = "This playground takes no files: uploads are off."
+BUSY = f"The playground is busy: {QUEUE_MAX_SIZE} requests are already waiting. Please try again in a minute."
+
+
+def handler_name(fn: Callable | None) -> str:
+    """The tab handler behind an event function, through `user_errors`/`functools.wraps` and partials."""
+    seen = 0
+    while fn is not None and seen < 20:
+        seen += 1
+        if isinstance(fn, functools.partial):
+            fn = fn.func
+        elif getattr(fn, "__wrapped__", None) is not None:
+            fn = fn.__wrapped__
+        else:
+            break
+    return getattr(fn, "__name__", "")
+
+
+def concurrency_group(fn: Callable | None) -> str:
+    name = handler_name(fn)
+    if name in LIGHT_HANDLERS:
+        return LIGHT_GROUP
+    return MEASURE_GROUP if name in MEASURE_HANDLERS else MODEL_GROUP  # unknown: counted as model work
+
+
+GROUP_LIMITS = {MODEL_GROUP: MODEL_CONCURRENCY, MEASURE_GROUP: MEASURE_CONCURRENCY, LIGHT_GROUP: LIGHT_CONCURRENCY}
+
+
+def bound_concurrency(demo: gr.Blocks) -> dict[str, list[str]]:
+    """Put every queued event of `demo` in its group (returns {group: [api names]}, for tests)."""
+    groups: dict[str, list[str]] = {}
+    for block_fn in demo.fns.values():
+        if block_fn.fn is None:  # JavaScript-only events never reach the server
+            continue
+        group = concurrency_group(block_fn.fn)
+        block_fn.concurrency_id, block_fn.concurrency_limit = group, GROUP_LIMITS[group]
+        groups.setdefault(group, []).append(str(block_fn.api_name))
+    return groups
+
+
+_MISSING = object()
+_CALL_PATH = re.compile(r"/call/([^/]+)/?$")
+
+
+@dataclass(frozen=True)
+class ApiRoutes:
+    """What a request may name: the public endpoints' parameters (name, default or _MISSING) and every event."""
+
+    parameters: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)  # by api name
+    by_index: dict[int, str] = field(default_factory=dict)  # fn_index → api name, public endpoints
+    indexes: frozenset[int] = frozenset()  # every event the page may trigger
+
+    @classmethod
+    def of(cls, demo: gr.Blocks) -> "ApiRoutes":
+        parameters, by_index = {}, {}
+        for index, block_fn in demo.fns.items():
+            if block_fn.fn is None or block_fn.api_visibility != "public" or not block_fn.api_name:
+                continue
+            signature = inspect.signature(block_fn.fn)
+            parameters[block_fn.api_name] = tuple(
+                (p.name, _MISSING if p.default is inspect.Parameter.empty else p.default)
+                for p in signature.parameters.values())
+            by_index[index] = block_fn.api_name
+        return cls(parameters, by_index, frozenset(demo.fns))
+
+    def complete(self, path: str, body: bytes) -> tuple[bytes, tuple[int, str] | None]:
+        """The body with an endpoint's missing trailing inputs filled with their defaults, or a refusal
+        (status, message) for an endpoint that does not exist or inputs that cannot be completed."""
+        if not self.parameters:
+            return body, None
+        call = _CALL_PATH.search(path)
+        if call is None and not path.endswith("/queue/join"):
+            return body, None
+        try:
+            request = json.loads(body)
+        except ValueError:
+            return body, (422, 'The request is not JSON; send {"data": [the inputs in order]}.')
+        if not isinstance(request, dict) or not isinstance(request.get("data"), list):
+            return body, (422, 'Send the inputs as {"data": [the inputs in order]}.')
+        if call is not None:
+            api = call.group(1)
+            if api not in self.parameters:
+                return body, (404, f"There is no endpoint /{_echo(api)}. Endpoints: "
+                                   f"{', '.join('/' + name for name in sorted(self.parameters))}.")
+        else:
+            index = request.get("fn_index")
+            if not isinstance(index, int) or isinstance(index, bool) or index not in self.indexes:
+                return body, (404, f"There is no event {_echo(index)} on this page.")
+            api = self.by_index.get(index)
+            if api is None:  # the page's own events: the browser sends every input
+                return body, None
+        data, wanted = request["data"], self.parameters[api]
+        missing = [name for name, default in wanted[len(data):] if default is _MISSING]
+        if missing:
+            names = ", ".join(name for name, _ in wanted)
+            return body, (422, f"/{api} needs its inputs in this order: {names} (missing: {', '.join(missing)}).")
+        if len(data) < len(wanted):
+            request["data"] = data + [default for _, default in wanted[len(data):]]
+            body = json.dumps(request).encode()
+        return body, None
+
+
+def _echo(value: object, limit: int = 40) -> str:
+    text = str(value)
+    return html.escape(text if len(text) <= limit else text[:limit] + "…", quote=False)
+
+
+class RequestLimits:
+    """ASGI middleware: refuse oversized bodies and uploads before the app reads them, check that a call names
+    an endpoint that exists (filling in the defaults of inputs left out), and say "busy" plainly when the queue
+    is full."""
+
+    def __init__(self, app, max_body_bytes: int = MAX_BODY_BYTES, routes: ApiRoutes | None = None) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.routes = routes or ApiRoutes()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope.get("method") not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        if b"multipart/form-data" in headers.get(b"content-type", b""):
+            await _refuse(send, 403, UPLOADS_OFF)
+            return
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            await _refuse(send, 413, TOO_LARGE)
+            return
+        body, more = bytearray(), True  # read it here (at most the limit), then hand it on
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_body_bytes:
+                await _refuse(send, 413, TOO_LARGE)
+                return
+        path = scope.get("path", "")
+        completed, refusal = self.routes.complete(path, bytes(body))
+        if refusal is not None:
+            await _refuse(send, *refusal)
+            return
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
+        scope = {**scope, "headers": headers + [(b"content-length", str(len(completed)).encode())]}
+        await self.app(scope, _replay(completed, receive), _busy_in_words(send, path))
+
+
+def _replay(body: bytes, receive):
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # e.g. http.disconnect
+    return replay
+
+
+def _busy_in_words(send, path: str):
+    """Gradio answers a full queue with 503 "Queue is full. Max size is …"; say it in the playground's words."""
+    if not (path.endswith("/queue/join") or "/call/" in path):
+        return send
+    busy = False
+
+    async def wrapped(message):
+        nonlocal busy
+        if message["type"] == "http.response.start" and message["status"] == 503:
+            busy = True
+            body = json.dumps({"detail": BUSY}).encode()
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
+            await send({**message, "headers": headers + [(b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+            return
+        if busy:  # gradio's own body for the 503: already replaced
+            return
+        await send(message)
+    return wrapped
+
+
+async def _refuse(send, status: int, message: str) -> None:
+    body = json.dumps({"detail": message, "error": message}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def launch(demo: gr.Blocks, **launch_kwargs: Any):
+    """Queue and launch `demo` under the playground's bounds; returns what `Blocks.launch` returns."""
+    bound_concurrency(demo)
+    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=MODEL_CONCURRENCY, api_open=False)
+    app_kwargs = dict(launch_kwargs.pop("app_kwargs", None) or {})
+    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []),
+                                Middleware(RequestLimits, routes=ApiRoutes.of(demo))]
+    return demo.launch(state_session_capacity=SESSION_CAPACITY, max_file_size=0, app_kwargs=app_kwargs,
+                       **launch_kwargs)
