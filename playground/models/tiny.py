@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 TINY_VERSION = "v1"
 TINY_LABEL = "tiny untrained models — predictions are noise; run with the default models for real ones"
@@ -74,27 +75,43 @@ def build_tiny_models(target: Path | None = None) -> dict[str, Path]:
 
 # ---- tokenizers --------------------------------------------------------------------------
 
-def _wordpiece(lowercase: bool):
+def wordpiece_tokenizer(lowercase: bool, corpus: Sequence[str] = CORPUS, vocab_size: int = 400,
+                        max_length: int = MAX_POSITIONS):
+    """A BERT WordPiece tokenizer trained on `corpus` ([CLS] A [SEP] B [SEP] template, BERT's specials)."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import BertTokenizerFast
 
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=lowercase)
+    normalizer = normalizers.BertNormalizer(lowercase=lowercase)
+    # The trainer numbers the "##x" pieces in hash-map order, which differs on every run and decides ties
+    # between merges; listing them up front (sorted) makes the same corpus give the same vocabulary.
+    characters = sorted({ch for text in corpus for ch in normalizer.normalize_str(text) if not ch.isspace()})
+    trainer_tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    trainer_tok.normalizer = normalizer
+    trainer_tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer_tok.train_from_iterator(corpus, trainers.WordPieceTrainer(
+        vocab_size=vocab_size + len(characters), special_tokens=WORDPIECE_SPECIALS + [f"##{c}" for c in characters],
+        show_progress=False))
+    # A fresh tokenizer with that vocabulary, renumbered (specials first, then alphabetical), without the
+    # "##x" pieces as special tokens.
+    pieces = sorted(set(trainer_tok.get_vocab()) - set(WORDPIECE_SPECIALS))
+    tok = Tokenizer(models.WordPiece({p: i for i, p in enumerate(WORDPIECE_SPECIALS + pieces)}, unk_token="[UNK]"))
+    tok.normalizer = normalizer
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.WordPiece()
-    tok.train_from_iterator(CORPUS, trainers.WordPieceTrainer(vocab_size=400, special_tokens=WORDPIECE_SPECIALS))
+    tok.add_special_tokens(WORDPIECE_SPECIALS)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
         special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
     return BertTokenizerFast(
-        tokenizer_object=tok, do_lower_case=lowercase, model_max_length=MAX_POSITIONS,
+        tokenizer_object=tok, do_lower_case=lowercase, model_max_length=max_length,
         unk_token="[UNK]", sep_token="[SEP]", pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]",
     )
 
 
-def _byte_level_bpe(roberta: bool):
+def byte_level_bpe_tokenizer(roberta: bool, corpus: Sequence[str] = CORPUS, vocab_size: int = 600):
+    """A GPT-2 (or RoBERTa) byte-level BPE tokenizer trained on `corpus`."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import GPT2TokenizerFast, RobertaTokenizerFast
 
@@ -102,8 +119,9 @@ def _byte_level_bpe(roberta: bool):
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(CORPUS, trainers.BpeTrainer(
-        vocab_size=600, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    tok.train_from_iterator(corpus, trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
     ))
     if roberta:
         tok.post_processor = processors.RobertaProcessing(("</s>", tok.token_to_id("</s>")), ("<s>", tok.token_to_id("<s>")))
@@ -144,11 +162,11 @@ def _build_all(root: Path) -> None:
     small = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
                  max_position_embeddings=MAX_POSITIONS)
 
-    uncased = _wordpiece(lowercase=True)
+    uncased = wordpiece_tokenizer(lowercase=True)
     bert = tf.BertForPreTraining(tf.BertConfig(vocab_size=len(uncased), **small))
     _save(bert, uncased, root / "tiny-bert")
 
-    gpt_tok = _byte_level_bpe(roberta=False)
+    gpt_tok = byte_level_bpe_tokenizer(roberta=False)
     gpt = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=len(gpt_tok), n_embd=32, n_layer=2, n_head=2,
                                            n_positions=MAX_POSITIONS, bos_token_id=gpt_tok.eos_token_id,
                                            eos_token_id=gpt_tok.eos_token_id))
@@ -160,11 +178,11 @@ def _build_all(root: Path) -> None:
         **distil))
     _save(sst2, uncased, root / "tiny-distilbert-sst2")
 
-    cased = _wordpiece(lowercase=False)
+    cased = wordpiece_tokenizer(lowercase=False)
     squad = tf.DistilBertForQuestionAnswering(tf.DistilBertConfig(vocab_size=len(cased), **distil))
     _save(squad, cased, root / "tiny-distilbert-squad")
 
-    rob_tok = _byte_level_bpe(roberta=True)
+    rob_tok = byte_level_bpe_tokenizer(roberta=True)
     rob_cfg = dict(small, max_position_embeddings=MAX_POSITIONS + 2)
     squad2 = tf.RobertaForQuestionAnswering(tf.RobertaConfig(
         vocab_size=len(rob_tok), pad_token_id=rob_tok.pad_token_id, bos_token_id=rob_tok.bos_token_id,
