@@ -9,7 +9,11 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Iterator
+
+from playground.core.errors import PlaygroundError
 
 
 @dataclass
@@ -76,3 +80,15 @@ class JobGate:
     def busy(self) -> bool:
         with self._lock:
             return self._running is not None or bool(self._waiting)
+
+    @contextmanager
+    def turn(self, owner: str, timeout_s: float) -> Iterator[Ticket]:
+        """Wait (up to `timeout_s`) for the gate, hold it for the `with` block, then release it."""
+        ticket = self.join(owner)
+        try:
+            if not self.wait_turn(ticket, timeout_s):
+                raise PlaygroundError(f"The lab is busy with another run; try again in a few minutes "
+                                      f"(waited {timeout_s:.0f} s).")
+            yield ticket
+        finally:
+            self.leave(ticket)

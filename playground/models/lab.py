@@ -60,7 +60,7 @@ class LabPreset:
 PRESETS: dict[str, LabPreset] = {
     "tiny": LabPreset("tiny", hidden=32, layers=1, heads=2, lstm_hidden=64, vocab_size=1000, batch_size=8,
                       description="seconds; for tests and a first look (learns little)"),
-    "small": LabPreset("small", hidden=64, layers=2, heads=4, lstm_hidden=128, vocab_size=1600, batch_size=32,
+    "small": LabPreset("small", hidden=64, layers=2, heads=4, lstm_hidden=128, vocab_size=1600, batch_size=48,
                        description="the default: about 2½ minutes for all three on 2 CPU cores"),
     "medium": LabPreset("medium", hidden=128, layers=3, heads=4, lstm_hidden=256, vocab_size=2000, batch_size=32,
                         description="about 3× the default's time; learns more per step"),
@@ -259,3 +259,24 @@ def load_lstm(run_dir: Path, name: str = LAB_LSTM):
     model.requires_grad_(False)
     return LoadedModel(name=name, task="text-generation", tokenizer=tokenizer, model=model,
                        nbytes=model_nbytes(model), source=str(directory))
+
+
+def language_model_body(run_dir: Path, name: str, pretrained: bool, seed: int = 0):
+    """(body, tokenizer, hidden size) of a lab model without its LM head: its pre-trained weights, or the same
+    architecture freshly initialised (`pretrained=False`) — the fine-tuning lab's two contenders."""
+    import torch
+    import transformers as tf
+
+    directory = Path(run_dir) / name
+    tokenizer = tf.AutoTokenizer.from_pretrained(directory)
+    if tokenizer.pad_token_id is None:  # GPT-2 style tokenizers have no padding token; the mask hides it anyway
+        tokenizer.pad_token = tokenizer.eos_token
+    config = tf.AutoConfig.from_pretrained(directory)
+    torch.manual_seed(seed)  # from scratch: the same start for the same seed
+    if pretrained:
+        tf.logging.set_verbosity_error()  # the unused LM head is expected
+        body = tf.AutoModel.from_pretrained(directory, config=config)
+    else:
+        body = tf.AutoModel.from_config(config)
+    hidden = getattr(config, "hidden_size", None) or config.n_embd
+    return body, tokenizer, hidden

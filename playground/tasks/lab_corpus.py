@@ -89,9 +89,9 @@ ACTIVITIES = ("read a book", "baked a cake", "played chess", "wrote a letter", "
 THINGS = ("movie", "concert", "meal", "novel", "hotel", "show", "play", "trip", "game", "restaurant", "album",
           "museum")
 POSITIVE = ("wonderful", "great", "excellent", "amazing", "delightful", "brilliant", "superb", "lovely",
-            "fantastic", "charming", "perfect", "beautiful")
+            "fantastic", "charming")
 NEGATIVE = ("terrible", "awful", "boring", "dreadful", "horrible", "disappointing", "bad", "dull", "poor",
-            "annoying", "unpleasant", "disgusting")
+            "annoying")
 POSITIVE_VERBS = ("loved", "enjoyed", "liked", "adored")
 NEGATIVE_VERBS = ("hated", "disliked", "regretted", "endured")
 POSITIVE_REACTIONS = ("smiled all evening", "told every friend about it", "wanted to go back again", "felt very happy")
@@ -201,9 +201,9 @@ def _sentences(count: int, seed: int, heldout: bool) -> list[str]:
     out = []
     for _ in range(count):
         draw = rng.random()
-        if draw < 0.7:
+        if draw < 0.62:
             out.append(_fact_sentence(rng, heldout))
-        elif draw < 0.82:
+        elif draw < 0.72:
             out.append(_everyday_sentence(rng))
         else:
             out.append(_review_sentence(rng))
@@ -307,7 +307,7 @@ def split_sentences(text: str) -> list[str]:
 
 
 def user_corpus(text: str, name: str = "your text") -> CorpusChoice:
-    """A pasted or uploaded text as a corpus: every 20th sentence held out, the rest for training."""
+    """A pasted or uploaded text as a corpus: every 20th distinct sentence held out, the rest for training."""
     if not isinstance(text, str) or not text.strip():
         raise PlaygroundError("The corpus is empty — paste some text or upload a .txt file "
                               "(or leave both empty to use the built-in corpus).")
@@ -322,8 +322,10 @@ def user_corpus(text: str, name: str = "your text") -> CorpusChoice:
     if words < MIN_CORPUS_WORDS or len(sentences) < 20:
         raise PlaygroundError(f"The corpus is too small to learn from ({words} words in {len(sentences)} "
                               f"sentences); give at least {MIN_CORPUS_WORDS} words in 20 sentences.")
-    heldout = tuple(s for i, s in enumerate(sentences) if i % 20 == 19)
-    train = tuple(s for i, s in enumerate(sentences) if i % 20 != 19)
+    distinct = list(dict.fromkeys(sentences))
+    heldout = tuple(distinct[19::20]) or tuple(distinct[-1:])
+    held = set(heldout)
+    train = tuple(s for s in sentences if s not in held)  # a repeated sentence is never on both sides
     notices = (f"Your corpus: {len(train)} training and {len(heldout)} held-out sentences ({words} words).",)
     return CorpusChoice(name=name, train=train, heldout=heldout, notices=notices)
 

@@ -2,9 +2,9 @@
 the same corpus with the same budget, stream their progress, and save the finished trio as the lab models.
 
 `pretrain(...)` is a generator of `PretrainProgress` (queue position while waiting, then one update per
-step with every model's numbers and the curves so far, then the final state). A finished run is saved
-atomically into the lab folder (see `playground.models.lab`); a stopped, timed-out or crashed run saves
-nothing, so the last saved models stay in use.
+step with every model's numbers and the curves so far, then the final state). A run that finishes its steps
+or reaches its time budget is saved atomically into the lab folder (see `playground.models.lab`); a stopped
+or crashed run saves nothing, so the last saved models stay in use.
 """
 
 from __future__ import annotations
@@ -20,18 +20,21 @@ from typing import Any, Iterator
 from playground.core.errors import PlaygroundError
 from playground.core.jobs import JobGate
 from playground.core.text_input import check_float, check_int
-from playground.lm.training import CAUSAL, MASKED, Objective, TrainingUpdate, TrainSettings, pack_sentences, train
+from playground.lm.training import (BUDGET_REACHED, CAUSAL, MASKED, Objective, TrainingUpdate, TrainSettings,
+                                   pack_sentences, train)
 from playground.models.lab import (DEFAULT_PRESET, LAB_BERT, LAB_GPT, LAB_LSTM, MAX_POSITIONS, PRESETS,
-                                   build_models, build_tokenizers, check_preset, count_parameters, save_lab_run)
+                                   build_models, build_tokenizers, check_preset, count_parameters, save_lab_run,
+                                   write_run)
 from playground.tasks.lab_corpus import CorpusChoice, builtin_choice
 
-DEFAULT_STEPS = 2000
+DEFAULT_STEPS = 1400
 MAX_STEPS = 5000
-DEFAULT_TIME_BUDGET_S = 600.0  # a safety bound; the default run ends by steps, well within it
+DEFAULT_TIME_BUDGET_S = 600.0  # a bound; the default run ends by its steps well within it
 MAX_TIME_BUDGET_S = 1800.0
 DEFAULT_SEQ_LEN = 24  # about one sentence: attention learns faster on short blocks
-DEFAULT_LEARNING_RATE = 5e-3
+DEFAULT_LEARNING_RATE = 3e-3
 DEFAULT_SEED = 0
+SAVED_STATUSES = ("finished", BUDGET_REACHED)  # a stopped or crashed run saves nothing
 CURVE_POINTS = 120  # train-loss points kept per model (the streamed JSON stays small)
 KINDS = {LAB_BERT: MASKED, LAB_GPT: CAUSAL, LAB_LSTM: CAUSAL}
 OBJECTIVE_TEXT = {
@@ -86,7 +89,7 @@ class ModelSummary:
 
 @dataclass(frozen=True)
 class PretrainProgress:
-    status: str  # queued | preparing | running | finished | stopped | out of time
+    status: str  # queued | preparing | running | finished | time budget reached | stopped
     queue_position: int = 0  # while queued: how many runs are ahead (1 = the running one)
     step: int = 0
     total_steps: int = 0
@@ -188,8 +191,11 @@ def _cpu_seconds() -> float:
 # ---- running ---------------------------------------------------------------------------------------------
 
 def run_training(corpus: CorpusChoice, settings: PretrainSettings, stop: threading.Event | None = None,
-                 lab_dir: Path | None = None, save: bool = True) -> Iterator[PretrainProgress]:
-    """Train the three models now (no queue) and yield progress; save when finished (and `save`)."""
+                 lab_dir: Path | None = None, save: bool = True, out: Path | None = None) -> Iterator[PretrainProgress]:
+    """Train the three models now (no queue) and yield progress. When finished (and `save`), save them as the
+    lab folder's current run — or, with `out`, into that new folder only."""
+    if out is not None and Path(out).exists():
+        raise PlaygroundError(f"{out} already exists; remove it first (the run is written there complete or not at all).")
     stop = stop or threading.Event()
     started, cpu_started = time.perf_counter(), _cpu_seconds()
     common = dict(corpus=corpus.name, settings=asdict(settings), total_steps=settings.steps)
@@ -203,21 +209,27 @@ def run_training(corpus: CorpusChoice, settings: PretrainSettings, stop: threadi
                                    seed=settings.seed, eval_every=max(10, settings.steps // 12))
     for update in train(setup.objectives, train_settings, stop):
         curves.add(update)
-        yield PretrainProgress(status=update.status, step=update.step, elapsed_s=time.perf_counter() - started,
+        if update.status != "running":
+            continue  # the last update is yielded below, after saving (or not)
+        yield PretrainProgress(status="running", step=update.step, elapsed_s=time.perf_counter() - started,
                                cpu_s=_cpu_seconds() - cpu_started, models=_summaries(setup, update),
                                curves=curves.frozen(), notices=corpus.notices, **common)
     status = update.status if update else "stopped"
     notices = list(corpus.notices)
     saved_to = None
-    if status == "finished" and save:
+    if status in SAVED_STATUSES and save:
         models = {o.name: o.model for o in setup.objectives}
         info = {"settings": asdict(settings), "corpus": corpus.name, "corpus_sentences": len(corpus.train),
                 "final": [asdict(s) for s in _summaries(setup, update)], "seconds": time.perf_counter() - started,
                 "versions": _versions()}
-        saved_to = str(save_lab_run(models, setup.tokenizers, info, lab_dir))
-        notices.append(f"Saved as lab-bert and lab-gpt (and lab-lstm) in {saved_to}.")
-    elif status != "finished":
-        notices.append(f"The run {status} at step {update.step if update else 0}; nothing was saved, so the "
+        if out is not None:
+            saved_to = str(write_run(models, setup.tokenizers, info, Path(out)))
+            notices.append(f"Saved in {saved_to}.")
+        else:
+            saved_to = str(save_lab_run(models, setup.tokenizers, info, lab_dir))
+            notices.append(f"Saved as lab-bert and lab-gpt (and lab-lstm) in {saved_to}.")
+    elif status not in SAVED_STATUSES:
+        notices.append(f"The run was {status} at step {update.step if update else 0}; nothing was saved, so the "
                        "lab models are unchanged.")
     yield PretrainProgress(status=status, step=update.step if update else 0,
                            elapsed_s=time.perf_counter() - started, cpu_s=_cpu_seconds() - cpu_started,
@@ -230,7 +242,7 @@ def _versions() -> dict[str, str]:
     import transformers
 
     return {"torch": torch.__version__, "transformers": transformers.__version__, "python": platform.python_version(),
-            "threads": str(torch.get_num_threads())}
+            "training_cpu_threads": str(TrainSettings().cpu_threads)}
 
 
 def pretrain(gate: JobGate, owner: str, corpus: CorpusChoice | None = None,
@@ -255,3 +267,62 @@ def pretrain(gate: JobGate, owner: str, corpus: CorpusChoice | None = None,
     finally:
         ticket.stop.set()  # a closed generator must not leave a run going
         gate.leave(ticket)
+
+
+# ---- text for the command line ------------------------------------------------------------------------------
+
+def _model_numbers(m: ModelSummary) -> str:
+    parts = [f"train {m.train_loss:.3f}" if m.train_loss is not None else "train –"]
+    if m.heldout_loss is not None:
+        parts.append(f"held-out {m.heldout_loss:.3f}")
+    if m.masked_accuracy is not None:
+        parts.append(f"masked acc {m.masked_accuracy:.2f}")
+    if m.perplexity is not None:
+        parts.append(f"ppl {m.perplexity:.2f}")
+    parts.append(f"{m.tokens_per_s:,.0f} tok/s")
+    return f"{m.name}: " + ", ".join(parts)
+
+
+def progress_line(progress: PretrainProgress) -> str | None:
+    """One line for the terminal, about every 5 % of the run (and at its start and end); None in between."""
+    if progress.status == "preparing":
+        return f"Preparing: tokenizers and models for the {progress.corpus} corpus…"
+    if progress.status == "queued":
+        return f"Waiting: number {progress.queue_position} in line."
+    every = max(1, progress.total_steps // 20)
+    if not progress.done and progress.step % every:
+        return None
+    head = (f"{progress.status:>9} step {progress.step}/{progress.total_steps}  {progress.elapsed_s:6.1f} s wall, "
+            f"{progress.cpu_s:6.1f} s CPU")
+    lines = [head] + [f"    {_model_numbers(m)}" for m in progress.models]
+    if progress.done:
+        lines += [f"    {n}" for n in progress.notices]
+    return "\n".join(lines)
+
+
+def report_lines(run_dir: Path) -> list[str]:
+    """The direction test and the fine-tuning curve of a saved run, as text."""
+    from playground.models.cards import load_catalog
+    from playground.models.lab import load_lstm
+    from playground.models.loader import ModelStore
+    from playground.tasks.direction_test import run_direction_test
+    from playground.tasks.finetune_lab import finetune_curve
+
+    store = ModelStore(load_catalog(), local_models={LAB_BERT: run_dir / LAB_BERT, LAB_GPT: run_dir / LAB_GPT})
+    direction = run_direction_test(store.get(LAB_BERT, "fill-mask"), store.get(LAB_GPT, "text-generation"),
+                                   load_lstm(run_dir))
+    lines = ["Direction test (top-1 accuracy on held-out gaps):",
+             f"    {'model':10} {'reads':11} {'left-decided':>13} {'right-decided':>14}"]
+    for row in direction.rows:
+        lines.append(f"    {row.model_name:10} {row.reads:11} {row.left_decided:13.2f} {row.right_decided:14.2f}"
+                     f"   ({row.left_count} + {row.right_count} gaps)")
+    lines.append(f"    {'chance':10} {'':11} {direction.chance['left']:13.2f} {direction.chance['right']:14.2f}")
+    curve = finetune_curve(run_dir)
+    lines.append(f"Fine-tuning (sentiment accuracy on {curve.test_size} held-out sentences, mean of "
+                 f"{curve.repeats} repeats, {curve.seconds:.0f} s):")
+    lines.append("    " + f"{'model':10} {'init':13}" + "".join(f"{n:>7}" for n in curve.sizes))
+    for name in dict.fromkeys(p.model_name for p in curve.points):
+        for init in dict.fromkeys(p.init for p in curve.points):
+            row = [p for p in curve.points if p.model_name == name and p.init == init]
+            lines.append("    " + f"{name:10} {init:13}" + "".join(f"{p.accuracy:7.2f}" for p in row))
+    return lines
