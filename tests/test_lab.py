@@ -243,3 +243,17 @@ def test_shipped_pair_shows_the_direction_effect():
     assert rows["lab-bert"].right_decided > rows["lab-gpt"].right_decided + 0.3
     assert rows["lab-bert"].right_decided > rows["lab-lstm"].right_decided + 0.3
     assert rows["lab-gpt"].left_decided > result.chance["left"] + 0.3
+
+
+def test_lab_models_are_offered_where_they_can_serve(tmp_path):
+    from playground.models.context import AppOptions, make_context
+
+    if not lab.check_run(lab.SHIPPED_DIR).ok:
+        pytest.skip("no pre-trained lab pair shipped")
+    ctx = make_context(AppOptions(models="lab", tiny_dir=tmp_path / "tiny", lab_dir=tmp_path / "lab"))
+    assert ctx.profile.default("fill-mask") == "lab-bert" and ctx.profile.default("text-generation") == "lab-gpt"
+    assert "lab-bert" not in ctx.profile.choices("nsp")  # masked LM only: no next-sentence head
+    assert ctx.store.local_models["lab-bert"] == lab.SHIPPED_DIR / "lab-bert"
+    default = make_context(AppOptions(models="default", lab_dir=tmp_path / "lab"))
+    assert default.profile.default("fill-mask") == "bert-base-uncased"
+    assert "lab-bert" in default.profile.choices("fill-mask") and "lab-gpt" in default.profile.choices("text-generation")
