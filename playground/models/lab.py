@@ -90,7 +90,7 @@ def build_tokenizers(corpus: Sequence[str], preset: LabPreset):
     from playground.models.tiny import byte_level_bpe_tokenizer, wordpiece_tokenizer
 
     wordpiece = wordpiece_tokenizer(lowercase=True, corpus=corpus, vocab_size=preset.vocab_size,
-                                    max_length=MAX_POSITIONS)
+                                    max_length=MAX_POSITIONS, reproducible=True)
     bpe = byte_level_bpe_tokenizer(roberta=False, corpus=corpus, vocab_size=preset.vocab_size)
     bpe.model_max_length = MAX_POSITIONS
     return wordpiece, bpe

@@ -76,29 +76,39 @@ def build_tiny_models(target: Path | None = None) -> dict[str, Path]:
 # ---- tokenizers --------------------------------------------------------------------------
 
 def wordpiece_tokenizer(lowercase: bool, corpus: Sequence[str] = CORPUS, vocab_size: int = 400,
-                        max_length: int = MAX_POSITIONS):
-    """A BERT WordPiece tokenizer trained on `corpus` ([CLS] A [SEP] B [SEP] template, BERT's specials)."""
+                        max_length: int = MAX_POSITIONS, reproducible: bool = False):
+    """A BERT WordPiece tokenizer trained on `corpus` ([CLS] A [SEP] B [SEP] template, BERT's specials).
+
+    `reproducible=True` (the Pretraining lab) makes the same corpus always give the same vocabulary and ids;
+    without it the trainer's hash-map order varies between runs (harmless for the tiny models, whose
+    weights are noise anyway, and their tests are calibrated on that trainer's usual output).
+    """
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import BertTokenizerFast
 
     normalizer = normalizers.BertNormalizer(lowercase=lowercase)
-    # The trainer numbers the "##x" pieces in hash-map order, which differs on every run and decides ties
-    # between merges; listing them up front (sorted) makes the same corpus give the same vocabulary.
-    characters = sorted({ch for text in corpus for ch in normalizer.normalize_str(text) if not ch.isspace()})
-    trainer_tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    trainer_tok.normalizer = normalizer
-    trainer_tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    trainer_tok.train_from_iterator(corpus, trainers.WordPieceTrainer(
-        vocab_size=vocab_size + len(characters), special_tokens=WORDPIECE_SPECIALS + [f"##{c}" for c in characters],
-        show_progress=False))
-    # A fresh tokenizer with that vocabulary, renumbered (specials first, then alphabetical), without the
-    # "##x" pieces as special tokens.
-    pieces = sorted(set(trainer_tok.get_vocab()) - set(WORDPIECE_SPECIALS))
-    tok = Tokenizer(models.WordPiece({p: i for i, p in enumerate(WORDPIECE_SPECIALS + pieces)}, unk_token="[UNK]"))
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    specials = list(WORDPIECE_SPECIALS)
+    if reproducible:
+        # The trainer numbers the "##x" pieces in hash-map order, which decides ties between merges; listing a
+        # "##x" for every character up front, sorted (on top of `vocab_size`), fixes the vocabulary.
+        characters = sorted({ch for text in corpus for ch in normalizer.normalize_str(text) if not ch.isspace()})
+        specials += [f"##{ch}" for ch in characters]
+        vocab_size += len(characters)
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tok.normalizer = normalizer
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.pre_tokenizer = pre_tokenizer
     tok.decoder = decoders.WordPiece()
-    tok.add_special_tokens(WORDPIECE_SPECIALS)
+    tok.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials,
+                                                              show_progress=False))
+    if reproducible:  # a fresh model with that vocabulary, renumbered: specials first, then alphabetical
+        pieces = sorted(set(tok.get_vocab()) - set(WORDPIECE_SPECIALS))
+        tok = Tokenizer(models.WordPiece({p: i for i, p in enumerate(WORDPIECE_SPECIALS + pieces)},
+                                         unk_token="[UNK]"))
+        tok.normalizer = normalizer
+        tok.pre_tokenizer = pre_tokenizer
+        tok.decoder = decoders.WordPiece()
+        tok.add_special_tokens(WORDPIECE_SPECIALS)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
