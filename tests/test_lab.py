@@ -257,3 +257,26 @@ def test_lab_models_are_offered_where_they_can_serve(tmp_path):
     default = make_context(AppOptions(models="default", lab_dir=tmp_path / "lab"))
     assert default.profile.default("fill-mask") == "bert-base-uncased"
     assert "lab-bert" in default.profile.choices("fill-mask") and "lab-gpt" in default.profile.choices("text-generation")
+
+
+def test_tab_views_show_what_the_results_carry():
+    from playground.tasks.direction_test import DirectionTestResult, ModelRow
+    from playground.tasks.finetune_lab import FinetunePoint, FinetuneResult
+    from playground.tasks.pretrain_lab import CurvePoint, ModelSummary, PretrainProgress
+    from playground.ui.tabs.lab import direction_rows, finetune_rows, pretrain_view, status_markdown
+
+    progress = PretrainProgress(status="running", step=5, total_steps=10, elapsed_s=3.0, cpu_s=2.0, models=(
+        ModelSummary("lab-bert", "masked LM", 1000, 5.0, 5.5, None, 0.25, 1234.0),),
+        curves={"lab-bert": (CurvePoint(1, 6.0), CurvePoint(5, 5.0, 5.5))})
+    view = pretrain_view(progress)
+    assert "step 5/10" in view.status and view.figure is not None
+    assert view.table == [["lab-bert", "masked LM", "1,000", "5.000", "5.500", "–", "25.0%", "1,234"]]
+    assert "number **2** in line" in status_markdown(PretrainProgress(status="queued", queue_position=2))
+    direction = DirectionTestResult(rows=(ModelRow("lab-bert", "both sides", 0.5, 0.75, 4, 4, 0),),
+                                    chance={"left": 0.125, "right": 0.125}, items=())
+    assert direction_rows(direction)[0] == ["lab-bert", "both sides", "50%", "75%"]
+    assert direction_rows(direction)[-1][0] == "chance"
+    points = tuple(FinetunePoint("lab-gpt", init, n, acc, (acc,)) for init, n, acc in
+                   [("pre-trained", 8, 0.9), ("pre-trained", 16, 1.0), ("from scratch", 8, 0.5), ("from scratch", 16, 0.6)])
+    curve = FinetuneResult(sizes=(8, 16), points=points, test_size=10, repeats=1, steps=5, learning_rate=1e-3, seconds=1)
+    assert finetune_rows(curve) == [["lab-gpt", "pre-trained", "90%", "100%"], ["lab-gpt", "from scratch", "50%", "60%"]]

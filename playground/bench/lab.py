@@ -11,6 +11,7 @@ from typing import Callable
 
 
 def bench_lab_training(report: Callable[[str], None], steps: int = 60) -> None:
+    from playground.models.lab import PRESETS
     from playground.tasks.lab_corpus import builtin_choice
     from playground.tasks.pretrain_lab import PretrainSettings, run_training
 
@@ -20,8 +21,9 @@ def bench_lab_training(report: Callable[[str], None], steps: int = 60) -> None:
         if progress.status == "running" and prepared_at is None:
             prepared_at = progress.elapsed_s
         final = progress
-    report(f"pretraining lab, '{settings.preset}' preset, batch of sequences of {settings.seq_len} tokens, "
-           f"{final.step} steps each (tokenizers + models built in {prepared_at or 0:.1f} s)")
+    batch = PRESETS[settings.preset].batch_size
+    report(f"pretraining lab, '{settings.preset}' preset, batches of {batch} × {settings.seq_len} tokens, "
+           f"{final.step} steps each, one CPU thread (tokenizers + models built in {prepared_at or 0:.1f} s)")
     for model in final.models:
         report(f"  {model.name:9} {model.parameters / 1e6:5.2f} M parameters  {model.tokens_per_s:10,.0f} "
                f"training tokens/s   ({model.objective})")

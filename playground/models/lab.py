@@ -25,7 +25,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -229,16 +229,6 @@ def lab_models(lab_dir: Path | None = None) -> dict[str, Path]:
     """{lab-bert, lab-gpt: directory} for the ModelStore's local models (empty when there is no lab run)."""
     run = lab_run(lab_dir)
     return {name: run / name for name in SERVED_NAMES} if run else {}
-
-
-def read_manifest(run_dir: Path) -> dict[str, Any]:
-    manifest = json.loads((Path(run_dir) / MANIFEST).read_text())
-    manifest.pop("files", None)
-    return manifest
-
-
-def preset_dict(preset: LabPreset) -> dict[str, Any]:
-    return asdict(preset)
 
 
 def load_lstm(run_dir: Path, name: str = LAB_LSTM):

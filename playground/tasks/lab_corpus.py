@@ -7,8 +7,9 @@ everyday sentences (names, places, food, weather) and short reviews whose adject
 sentiment, which the fine-tuning lab uses.
 
 Every sentence is generated from a seeded `random.Random`, so the corpus is the same on every machine.
-Training sentences use the *training frames*; the held-out text and the direction test use other frames
-(other words around the same facts), so a model that scores well there has learned the facts, not the lines.
+The held-out text (for the loss curves) is drawn the same way, minus every training sentence. The
+direction test goes further: its gaps sit in *held-out frames* that the training text never uses (other
+words around the same facts), so a model that scores well there has learned the facts, not the lines.
 
 User corpora (pasted or uploaded) are checked here: size cap, binary data, too little text.
 """
@@ -19,7 +20,7 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 from playground.core.errors import PlaygroundError
 
@@ -137,32 +138,25 @@ def _capitalise(sentence: str) -> str:
     return sentence[0].upper() + sentence[1:]
 
 
-def _fact_sentence(rng: random.Random, heldout: bool) -> str:
-    """One sentence stating a fact of the world, in a training or a held-out frame."""
+def _fact_sentence(rng: random.Random) -> str:
+    """One sentence stating a fact of the world, in one of the training frames."""
     kind = rng.choice(("animal", "animal", "job", "job", "object", "object", "capital"))
     if kind in ("animal", "job"):
         table = ANIMALS if kind == "animal" else JOBS
         noun = rng.choice(tuple(table))
         predicate = rng.choice(table[noun])
         subject_first = rng.random() < 0.6
-        if subject_first:
-            frames = SUBJECT_FRAMES_HELDOUT if heldout else SUBJECT_FRAMES_TRAIN
-        else:
-            frames = OBJECT_LAST_FRAMES_HELDOUT if heldout else OBJECT_LAST_FRAMES_TRAIN
+        frames = SUBJECT_FRAMES_TRAIN if subject_first else OBJECT_LAST_FRAMES_TRAIN
         return rng.choice(frames).format(N=noun, P=predicate)
     if kind == "object":
         noun = rng.choice(tuple(OBJECTS))
         verb, purposes = OBJECTS[noun]
         past, infinitive = rng.choice(purposes)
-        if rng.random() < 0.6:
-            frames = OBJECT_FRAMES_HELDOUT if heldout else OBJECT_FRAMES_TRAIN
-        else:
-            frames = PURPOSE_FIRST_FRAMES_HELDOUT if heldout else PURPOSE_FIRST_FRAMES_TRAIN
+        frames = OBJECT_FRAMES_TRAIN if rng.random() < 0.6 else PURPOSE_FIRST_FRAMES_TRAIN
         sentence = rng.choice(frames).format(S=rng.choice(SUBJECTS), V=verb, N=noun, A=past, I=infinitive)
         return _capitalise(sentence)
     country = rng.choice(tuple(CAPITALS))
-    frames = (CAPITAL_RIGHT_HELDOUT + CAPITAL_LEFT_HELDOUT) if heldout else CAPITAL_FRAMES_TRAIN
-    return rng.choice(frames).format(C=CAPITALS[country], K=country)
+    return rng.choice(CAPITAL_FRAMES_TRAIN).format(C=CAPITALS[country], K=country)
 
 
 def _everyday_sentence(rng: random.Random) -> str:
@@ -196,13 +190,13 @@ def _review_sentence(rng: random.Random) -> str:
     return rng.choice(templates)
 
 
-def _sentences(count: int, seed: int, heldout: bool) -> list[str]:
+def _sentences(count: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     out = []
     for _ in range(count):
         draw = rng.random()
         if draw < 0.62:
-            out.append(_fact_sentence(rng, heldout))
+            out.append(_fact_sentence(rng))
         elif draw < 0.72:
             out.append(_everyday_sentence(rng))
         else:
@@ -212,14 +206,14 @@ def _sentences(count: int, seed: int, heldout: bool) -> list[str]:
 
 def builtin_corpus(count: int = TRAIN_SENTENCES, seed: int = CORPUS_SEED) -> list[str]:
     """The training sentences (training frames only)."""
-    return _sentences(count, seed, heldout=False)
+    return _sentences(count, seed)
 
 
 def builtin_heldout(count: int = HELDOUT_SENTENCES, seed: int = CORPUS_SEED + 1) -> list[str]:
     """Held-out sentences for the loss curves: drawn like the training text, minus every training sentence.
     (The direction test goes further: its gaps sit in frames the training text never uses.)"""
     seen = set(builtin_corpus())
-    return [s for s in _sentences(count * 3, seed, heldout=False) if s not in seen][:count]
+    return [s for s in _sentences(count * 3, seed) if s not in seen][:count]
 
 
 # ---- the direction test's gaps ----------------------------------------------------------------------
@@ -341,8 +335,3 @@ def choose_corpus(text: str | None = None, upload: bytes | None = None, filename
     if text is not None and text.strip():
         return user_corpus(text, name="pasted text")
     return builtin_choice()
-
-
-def iter_words(sentences: list[str]) -> Iterator[str]:
-    for sentence in sentences:
-        yield from sentence.split()
