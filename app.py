@@ -13,6 +13,8 @@ EXAMPLES = """\
 examples:
   python app.py                       real models from the Hugging Face Hub; opens http://127.0.0.1:7860
   python app.py --models tiny         fully offline: tiny untrained models built locally (predictions are noise)
+  python app.py --models lab          fully offline: small models trained here by the Pretraining lab (they know
+                                      something; a pair ships with the project, or: python -m playground pretrain)
   python app.py --no-browser          serve without opening a browser window
   python app.py --port 8080           another port (also: GRADIO_SERVER_PORT)
   python app.py --share               also create a public gradio.live link (only when asked)
@@ -20,7 +22,7 @@ examples:
                                       (python -m playground download)
 
 environment:
-  PLAYGROUND_MODELS        default for --models ('default' or 'tiny')
+  PLAYGROUND_MODELS        default for --models ('default', 'tiny' or 'lab')
   HF_HUB_OFFLINE=1         load models only from the local Hugging Face cache (~/.cache/huggingface or $HF_HOME)
   GRADIO_SERVER_NAME/PORT  where to listen (a Hugging Face Space sets these); --host/--port win over them
   PLAYGROUND_MEMORY_BUDGET_GB  default for --memory-budget-gb
@@ -37,8 +39,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--share", action="store_true", help="create a public share link (off by default)")
     parser.add_argument("--no-browser", action="store_true",
                         help="do not open the playground in the default browser once it is served")
-    parser.add_argument("--models", choices=["default", "tiny"], default=os.environ.get("PLAYGROUND_MODELS", "default"),
-                        help="'default': real Hub checkpoints; 'tiny': untrained local models, fully offline")
+    parser.add_argument("--models", choices=["default", "tiny", "lab"],
+                        default=os.environ.get("PLAYGROUND_MODELS", "default"),
+                        help="'default': real Hub checkpoints; 'tiny': untrained local models, fully offline; "
+                             "'lab': small models trained here by the Pretraining lab, fully offline")
     parser.add_argument("--allow-any-model", action="store_true",
                         help="allow loading Hub models that are not described in model_cards/ (never remote code)")
     parser.add_argument("--memory-budget-gb", type=float, default=None,
@@ -64,8 +68,25 @@ def should_open_browser(args: argparse.Namespace, host: str, environ: dict[str, 
     return True
 
 
+def ensure_lab_models() -> None:
+    """`--models lab` with no lab models yet (none trained, none shipped): train the default pair now, with progress."""
+    from playground.models.lab import lab_models
+    from playground.tasks.lab_corpus import builtin_choice
+    from playground.tasks.pretrain_lab import PretrainSettings, progress_line, run_training
+
+    if lab_models():
+        return
+    print("No lab models yet: training the default pair first (about 3 minutes on 2 CPU cores)…", flush=True)
+    for progress in run_training(builtin_choice(), PretrainSettings()):
+        line = progress_line(progress)
+        if line:
+            print(line, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.models == "lab":
+        ensure_lab_models()
     from playground.models.context import AppOptions
     from playground.ui.page import CSS, THEME, build_app
     from playground.ui.serving import launch

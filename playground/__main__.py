@@ -1,4 +1,5 @@
-"""Command line: `python -m playground download [names…]` and `python -m playground tiny`."""
+"""Command line: `python -m playground download [names…]`, `python -m playground tiny` and
+`python -m playground pretrain [options]` (the Pretraining lab, from the terminal)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     dl.add_argument("--all", action="store_true", help="every runnable model in model_cards/")
     dl.add_argument("--allow-any-model", action="store_true", help="also models without a card")
     commands.add_parser("tiny", help="(re)build the tiny offline models from scratch and print where they are")
+    add_pretrain_parser(commands)
     args = parser.parse_args(argv)
+    if args.command == "pretrain":
+        return pretrain_command(args)
 
     if args.command == "tiny":
         try:
@@ -74,6 +78,60 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 1
     print("Done. The app now works offline with these models (HF_HUB_OFFLINE=1 python app.py).")
+    return 0
+
+
+def add_pretrain_parser(commands) -> None:
+    from playground.models.lab import DEFAULT_PRESET, PRESETS
+    from playground.tasks import pretrain_lab as lab
+
+    p = commands.add_parser("pretrain", help="train the lab's small BERT, GPT and LSTM and save them as lab-bert / "
+                                             "lab-gpt (the default settings reproduce the pair shipped in the repo)")
+    p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET, help="model size")
+    p.add_argument("--steps", type=int, default=lab.DEFAULT_STEPS, help="optimiser steps per model")
+    p.add_argument("--time-budget", type=float, default=lab.DEFAULT_TIME_BUDGET_S,
+                   help="stop after this many seconds even if steps remain (nothing is saved then)")
+    p.add_argument("--seq-len", type=int, default=lab.DEFAULT_SEQ_LEN, help="tokens per training block")
+    p.add_argument("--lr", type=float, default=lab.DEFAULT_LEARNING_RATE, help="peak learning rate")
+    p.add_argument("--seed", type=int, default=lab.DEFAULT_SEED)
+    p.add_argument("--corpus", default=None, help="a UTF-8 .txt file to train on (default: the built-in corpus)")
+    p.add_argument("--lab-dir", default=None, help="lab models folder (default: $PLAYGROUND_LAB_DIR or "
+                                                   "~/.cache/bert-gpt-playground/lab)")
+    p.add_argument("--out", default=None, help="write the run into this folder instead (e.g. to refresh "
+                                               "playground/models/lab_pretrained); the lab folder is untouched")
+    p.add_argument("--report", action="store_true", help="afterwards, run the direction test and the fine-tuning "
+                                                         "curve on the new models and print them")
+
+
+def pretrain_command(args) -> int:
+    from pathlib import Path
+
+    from playground.core.errors import PlaygroundError
+    from playground.tasks import pretrain_lab as lab
+    from playground.tasks.lab_corpus import choose_corpus
+
+    try:
+        settings = lab.check_settings(args.preset, args.steps, args.time_budget, args.seq_len, args.lr, args.seed)
+        corpus = choose_corpus(upload=Path(args.corpus).read_bytes() if args.corpus else None,
+                               filename=Path(args.corpus).name if args.corpus else "upload")
+        final = None
+        for progress in lab.run_training(corpus, settings, lab_dir=Path(args.lab_dir) if args.lab_dir else None,
+                                         out=Path(args.out) if args.out else None):
+            line = lab.progress_line(progress)
+            if line:
+                print(line, flush=True)
+            final = progress
+    except (PlaygroundError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Stopped; nothing was saved, the lab models are unchanged.", file=sys.stderr)
+        return 130
+    if final is None or final.saved_to is None:
+        return 1
+    if args.report:
+        for line in lab.report_lines(Path(final.saved_to)):
+            print(line, flush=True)
     return 0
 
 

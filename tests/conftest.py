@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import threading
 from pathlib import Path
 
@@ -12,6 +13,9 @@ import pytest
 # Tests never touch the network: a missing model must fail fast with a clear message.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# The lab models folder of the tests is a fresh temporary one (never the user's cache): the app serves the
+# pair shipped in the repo until a test trains a run into it.
+os.environ.setdefault("PLAYGROUND_LAB_DIR", tempfile.mkdtemp(prefix="playground-lab-tests-"))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -64,6 +64,11 @@ def _check_nested(shape: str, cls: type, where: str) -> int:
         if len(inner) != 1:
             continue  # a plain dict (e.g. settings): free-form
         nested = _braced(value, value.index("{"))
+        if typing.get_origin(hints[key]) in (dict, collections.abc.Mapping):  # {name: [{…}]}: check the values
+            inner_value = _top_level_items(nested)[0][1]
+            if "{" not in inner_value:
+                continue
+            nested = _braced(inner_value, inner_value.index("{"))
         keys = _top_level_keys(nested)
         _same_fields(keys, inner[0], f"{where}.{key}")
         checked += 1 + _check_nested(nested, inner[0], f"{where}.{key}")

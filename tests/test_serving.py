@@ -73,10 +73,13 @@ def test_a_small_body_reaches_the_app_unchanged():
     assert (status, body, received) == (200, b"ok", b'{"data": ["hi"]}')
 
 
-def test_uploads_are_refused():
+def test_uploads_are_refused_off_the_upload_route_and_over_the_limit():
     status, body, received = _asgi([b"--x"], [(b"content-type", b"multipart/form-data; boundary=x")],
-                                   path="/gradio_api/upload")
-    assert status == 403 and received is None and b"uploads are off" in body
+                                   path="/gradio_api/queue/join")
+    assert status == 403 and received is None and b"upload route" in body
+    status, body, received = _asgi([b"--x"], [(b"content-type", b"multipart/form-data; boundary=x"),
+                                              (b"content-length", b"5000000")], path="/gradio_api/upload")
+    assert status == 413 and received is None and b"limited to 1 MB" in body
 
 
 def test_a_full_queue_is_answered_in_plain_words():
@@ -118,8 +121,8 @@ def _call(http: httpx.Client, base: str, api: str, data: list, session: str | No
 @pytest.mark.server
 def test_uploads_are_off_on_the_live_app(live_app):
     with httpx.Client(timeout=30) as http:
-        refused = http.post(f"{_api(live_app)}/upload", files={"files": ("big.bin", b"\0" * 200_000)})
-    assert refused.status_code in (403, 413) and "uploads are off" in refused.text
+        refused = http.post(f"{_api(live_app)}/upload", files={"files": ("big.bin", b"\0" * 2_000_000)})
+    assert refused.status_code == 413 and "limited to 1 MB" in refused.text
 
 
 @pytest.mark.server

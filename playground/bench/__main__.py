@@ -1,6 +1,6 @@
 """Benchmark: the playground's own code paths vs the raw transformers calls, on real-size models.
 
-    python -m playground.bench [--repeats 20] [--new-tokens 50] [--skip-heads]
+    python -m playground.bench [--repeats 20] [--new-tokens 50] [--skip-heads] [--skip-lab]
 
 Models are bert-base-uncased and gpt2 *shapes* (configs with the published hyper-parameters) with
 random weights — the compute is the same as the real checkpoints', and nothing is downloaded.
@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--new-tokens", type=int, default=50)
     parser.add_argument("--skip-heads", action="store_true", help="only the Compare tab's benchmarks")
+    parser.add_argument("--skip-lab", action="store_true", help="skip the Pretraining lab's training speed")
     args = parser.parse_args(argv)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; best of interleaved runs")
     bench_startup(print)
@@ -130,6 +131,10 @@ def main(argv: list[str] | None = None) -> None:
     bench_generation(max(3, args.repeats // 4), args.new_tokens, print)
     if not args.skip_heads:
         bench_heads.run(print)
+    if not args.skip_lab:
+        from playground.bench.lab import bench_lab_training
+
+        bench_lab_training(print)
 
 
 if __name__ == "__main__":

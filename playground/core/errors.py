@@ -17,6 +17,7 @@ class ModelUnavailable(PlaygroundError):
         if download_hint:
             message += (
                 f" To use it offline, pre-download it once with internet access: "
-                f"`python -m playground download {model_name}`"
+                f"`python -m playground download {model_name}` — or keep going offline now with the lab models "
+                "trained here (`python app.py --models lab`) or the tiny ones (`--models tiny`)."
             )
         super().__init__(message)

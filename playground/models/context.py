@@ -1,23 +1,27 @@
-"""What every handler needs, built once per app: the model cards, the model profile and the model store."""
+"""What every handler needs, built once per app: the model cards, the model profile and the model store
+(and the Pretraining lab's folder and its one-run-at-a-time gate)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from playground.core.jobs import JobGate
 from playground.core.types import LoadedModel
 from playground.models.cards import CardCatalog, load_catalog
 from playground.models.loader import DEFAULT_MEMORY_BUDGET_GB, ModelStore
-from playground.models.profiles import Profile, default_profile, tiny_profile
+from playground.models.lab import default_lab_dir, lab_models
+from playground.models.profiles import Profile, default_profile, lab_profile, tiny_profile, with_lab_models
 from playground.models.tiny import build_tiny_models, default_tiny_dir, tiny_paths
 
 
 @dataclass(frozen=True)
 class AppOptions:
-    models: str = "default"  # "default" (Hub checkpoints) or "tiny" (built locally, offline)
+    models: str = "default"  # "default" (Hub checkpoints), "tiny" (built locally, offline) or "lab" (trained here)
     allow_any_model: bool = False
     memory_budget_gb: float = DEFAULT_MEMORY_BUDGET_GB
     tiny_dir: Path | None = None
+    lab_dir: Path | None = None  # the lab models folder (default: $PLAYGROUND_LAB_DIR or the user cache)
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,8 @@ class AppContext:
     store: ModelStore
     profile: Profile
     catalog: CardCatalog
+    lab_dir: Path = field(default_factory=default_lab_dir)
+    lab_jobs: JobGate = field(default_factory=JobGate)  # the lab trains one run at a time per app
 
     def model(self, name: str, task: str) -> LoadedModel:
         return self.store.get(name, task)
@@ -32,15 +38,21 @@ class AppContext:
 
 def make_context(options: AppOptions) -> AppContext:
     catalog = load_catalog()
+    tiny_dir = options.tiny_dir or default_tiny_dir()
+    tiny = tiny_paths(tiny_dir)
+    prepare = lambda: build_tiny_models(tiny_dir)  # noqa: E731 — built on first use, not at start-up
+    lab_dir = options.lab_dir or default_lab_dir()
+    lab = lab_models(lab_dir)  # the user's last finished run, else the pair shipped with the project
     if options.models == "tiny":
-        tiny_dir = options.tiny_dir or default_tiny_dir()
-        local = tiny_paths(tiny_dir)
-        profile = tiny_profile()
-        prepare = lambda: build_tiny_models(tiny_dir)  # noqa: E731 — built on first use, not at start-up
+        local, profile = {**tiny, **lab}, tiny_profile()
+    elif options.models == "lab":
+        if not lab:
+            raise ValueError("--models lab needs lab models; train them first: python -m playground pretrain")
+        local, profile = {**tiny, **lab}, lab_profile()
     elif options.models == "default":
-        local, profile, prepare = {}, default_profile(catalog), None
+        local, profile, prepare = dict(lab), default_profile(catalog), None
     else:
-        raise ValueError(f"--models must be 'default' or 'tiny', got {options.models!r}")
+        raise ValueError(f"--models must be 'default', 'tiny' or 'lab', got {options.models!r}")
     store = ModelStore(catalog, memory_budget_bytes=int(options.memory_budget_gb * 2**30),
                        allow_unlisted=options.allow_any_model, local_models=local, prepare_local=prepare)
-    return AppContext(store=store, profile=profile, catalog=catalog)
+    return AppContext(store=store, profile=with_lab_models(profile, bool(lab)), catalog=catalog, lab_dir=lab_dir)

@@ -125,6 +125,13 @@ class ModelStore:
         self._load_locks: dict[tuple[str, str], threading.Lock] = {}
         self._prepare_lock = threading.Lock()  # one check (and rebuild) of the local models at a time
 
+    def set_local(self, name: str, directory: Path) -> None:
+        """Serve `name` from `directory` from now on (e.g. a newly trained lab model); drops its loaded copies."""
+        with self._lock:
+            self.local_models[name] = Path(directory)
+            for key in [k for k in self._cache if k[0] == name]:
+                del self._cache[key]
+
     # ---- what may be loaded -------------------------------------------------------------
     def is_tiny(self, name: str) -> bool:
         return name in self.local_models

@@ -1,17 +1,23 @@
-"""Which model each task uses: the real Hub checkpoints (default) or the tiny local ones (offline)."""
+"""Which model each task uses: the real Hub checkpoints (default), the tiny local ones (offline), or the lab
+models trained here (offline, and they know something)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from playground.models.cards import CardCatalog
+from playground.models.lab import LAB_BERT, LAB_GPT, LAB_LABEL
 from playground.models.registry import TASKS
 from playground.models.tiny import TINY_LABEL
+
+# The lab models in every task that can use them: lab-bert is a masked LM only (no next-sentence head, so
+# not offered for nsp), lab-gpt a causal LM; tasks without a lab model keep the tiny ones.
+LAB_TASKS = {"fill-mask": LAB_BERT, "text-generation": LAB_GPT}
 
 
 @dataclass(frozen=True)
 class Profile:
-    name: str  # "default" | "tiny"
+    name: str  # "default" | "tiny" | "lab"
     models: dict[str, tuple[str, ...]] = field(default_factory=dict)  # task -> choices, default first
     banner: str = ""
 
@@ -39,3 +45,18 @@ def default_profile(catalog: CardCatalog) -> Profile:
 def tiny_profile() -> Profile:
     models = {task.key: task.tiny_models for task in TASKS.values() if task.tiny_models}
     return Profile(name="tiny", models=models, banner=TINY_LABEL)
+
+
+def lab_profile() -> Profile:
+    models = {task: ((LAB_TASKS[task],) if task in LAB_TASKS else ()) + names
+              for task, names in tiny_profile().models.items()}
+    return Profile(name="lab", models=models, banner=LAB_LABEL)
+
+
+def with_lab_models(profile: Profile, available: bool) -> Profile:
+    """The profile with lab-bert / lab-gpt offered (after the default) where they can serve, if they exist."""
+    if not available or profile.name == "lab":
+        return profile
+    models = {task: names + ((LAB_TASKS[task],) if task in LAB_TASKS and LAB_TASKS[task] not in names else ())
+              for task, names in profile.models.items()}
+    return Profile(name=profile.name, models=models, banner=profile.banner)

@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from playground.core.errors import PlaygroundError
 from playground.models.registry import TINY_STAND_INS
@@ -162,27 +162,53 @@ def _rebuild(target: Path) -> None:
 
 # ---- tokenizers --------------------------------------------------------------------------
 
-def _wordpiece(lowercase: bool):
+def wordpiece_tokenizer(lowercase: bool, corpus: Sequence[str] = CORPUS, vocab_size: int = 400,
+                        max_length: int = MAX_POSITIONS, reproducible: bool = False):
+    """A BERT WordPiece tokenizer trained on `corpus` ([CLS] A [SEP] B [SEP] template, BERT's specials).
+
+    `reproducible=True` (the Pretraining lab) makes the same corpus always give the same vocabulary and ids;
+    without it the trainer's hash-map order varies between runs (harmless for the tiny models, whose
+    weights are noise anyway, and their tests are calibrated on that trainer's usual output).
+    """
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import BertTokenizerFast
 
+    normalizer = normalizers.BertNormalizer(lowercase=lowercase)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    specials = list(WORDPIECE_SPECIALS)
+    if reproducible:
+        # The trainer numbers the "##x" pieces in hash-map order, which decides ties between merges; listing a
+        # "##x" for every character up front, sorted (on top of `vocab_size`), fixes the vocabulary.
+        characters = sorted({ch for text in corpus for ch in normalizer.normalize_str(text) if not ch.isspace()})
+        specials += [f"##{ch}" for ch in characters]
+        vocab_size += len(characters)
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=lowercase)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre_tokenizer
     tok.decoder = decoders.WordPiece()
-    tok.train_from_iterator(CORPUS, trainers.WordPieceTrainer(vocab_size=400, special_tokens=WORDPIECE_SPECIALS))
+    tok.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials,
+                                                              show_progress=False))
+    if reproducible:  # a fresh model with that vocabulary, renumbered: specials first, then alphabetical
+        pieces = sorted(set(tok.get_vocab()) - set(WORDPIECE_SPECIALS))
+        tok = Tokenizer(models.WordPiece({p: i for i, p in enumerate(WORDPIECE_SPECIALS + pieces)},
+                                         unk_token="[UNK]"))
+        tok.normalizer = normalizer
+        tok.pre_tokenizer = pre_tokenizer
+        tok.decoder = decoders.WordPiece()
+        tok.add_special_tokens(WORDPIECE_SPECIALS)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
         special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
     return BertTokenizerFast(
-        tokenizer_object=tok, do_lower_case=lowercase, model_max_length=MAX_POSITIONS,
+        tokenizer_object=tok, do_lower_case=lowercase, model_max_length=max_length,
         unk_token="[UNK]", sep_token="[SEP]", pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]",
     )
 
 
-def _byte_level_bpe(roberta: bool):
+def byte_level_bpe_tokenizer(roberta: bool, corpus: Sequence[str] = CORPUS, vocab_size: int = 600):
+    """A GPT-2 (or RoBERTa) byte-level BPE tokenizer trained on `corpus`."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import GPT2TokenizerFast, RobertaTokenizerFast
 
@@ -190,8 +216,9 @@ def _byte_level_bpe(roberta: bool):
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(CORPUS, trainers.BpeTrainer(
-        vocab_size=600, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    tok.train_from_iterator(corpus, trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
     ))
     if roberta:
         tok.post_processor = processors.RobertaProcessing(("</s>", tok.token_to_id("</s>")), ("<s>", tok.token_to_id("<s>")))
@@ -245,11 +272,11 @@ def _build_all(root: Path) -> None:
     import transformers as tf
 
     torch.manual_seed(0)
-    uncased = _wordpiece(lowercase=True)
+    uncased = wordpiece_tokenizer(lowercase=True)
     bert = tf.BertForPreTraining(tf.BertConfig(vocab_size=len(uncased), **TINY_SIZES["BertConfig"]))
     _save(bert, uncased, root / "tiny-bert")
 
-    gpt_tok = _byte_level_bpe(roberta=False)
+    gpt_tok = byte_level_bpe_tokenizer(roberta=False)
     gpt = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=len(gpt_tok), **TINY_SIZES["GPT2Config"],
                                            bos_token_id=gpt_tok.eos_token_id, eos_token_id=gpt_tok.eos_token_id))
     _save(gpt, gpt_tok, root / "tiny-gpt2")
@@ -260,11 +287,11 @@ def _build_all(root: Path) -> None:
         **distil))
     _save(sst2, uncased, root / "tiny-distilbert-sst2")
 
-    cased = _wordpiece(lowercase=False)
+    cased = wordpiece_tokenizer(lowercase=False)
     squad = tf.DistilBertForQuestionAnswering(tf.DistilBertConfig(vocab_size=len(cased), **distil))
     _save(squad, cased, root / "tiny-distilbert-squad")
 
-    rob_tok = _byte_level_bpe(roberta=True)
+    rob_tok = byte_level_bpe_tokenizer(roberta=True)
     squad2 = tf.RobertaForQuestionAnswering(tf.RobertaConfig(
         vocab_size=len(rob_tok), pad_token_id=rob_tok.pad_token_id, bos_token_id=rob_tok.bos_token_id,
         eos_token_id=rob_tok.eos_token_id, **TINY_SIZES["RobertaConfig"]))

@@ -6,6 +6,7 @@ import gradio as gr
 
 from playground.models.context import AppContext, AppOptions, make_context
 from playground.ui.tabs.compare import build_compare_tab
+from playground.ui.tabs.lab import build_lab_tab
 from playground.ui.tabs.models import TabLink, build_models_tab
 from playground.ui.tabs.pretraining import build_objectives_tab
 from playground.ui.tabs.question_answering import build_qa_tab
@@ -41,14 +42,16 @@ SEE_IT_LIVE = {
 
 def model_status_markdown(ctx: AppContext) -> str:
     """Which default models are ready; for missing ones, the command that pre-downloads them."""
-    if ctx.profile.is_tiny:
+    if ctx.profile.name in ("tiny", "lab"):
         return ""
     names = list(dict.fromkeys(ctx.profile.default(task) for task in ctx.profile.models))
     missing = [n for n in names if ctx.store.availability(n) == "not downloaded"]
     if not missing:
         return f"✅ All default models are in the local cache ({', '.join(names)})."
     return (f"⚠️ Not downloaded yet: {', '.join(missing)}. With internet access they download on first use; "
-            f"for offline use run once: `python -m playground download {' '.join(missing)}`")
+            f"for offline use run once: `python -m playground download {' '.join(missing)}`. "
+            "To keep going offline now: `python app.py --models lab` (small models trained here, they know the "
+            "lab's corpus) or `--models tiny` (untrained).")
 
 
 def build_demo(ctx: AppContext) -> gr.Blocks:
@@ -65,6 +68,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
                 build_compare_tab(ctx)
             with gr.Tab("Pre-training", id="pretraining"):
                 build_objectives_tab(ctx)
+            with gr.Tab("Pretraining lab", id="lab"):
+                build_lab_tab(ctx)
             with gr.Tab("Sentiment", id="sentiment"):
                 build_sentiment_tab(ctx)
             with gr.Tab("Question answering", id="question-answering"):

@@ -1,7 +1,7 @@
 """How the playground is served: every bound a busy public Space needs, in one place (README "Safety defaults").
 
 - Requests: a body over `MAX_BODY_BYTES` is refused (413) before it is read whole, parsed or looked at
-  character by character; uploads are off (no input takes a file).
+  character by character; files only to the upload route, at most 1 MB (the lab's .txt corpus).
 - Work: one concurrency budget for a 2-core machine. Every event that runs a model shares the "model" group
   (`MODEL_CONCURRENCY` at a time, whatever the endpoint); measurements (`/measure`, `/choose_variant`) have
   their own group of one; only events that read model cards run beside them.
@@ -42,7 +42,10 @@ MEASURE_HANDLERS = frozenset({"measure_api", "choose_variant_api", "show_choice"
 
 TOO_LARGE = (f"The request is larger than {MAX_BODY_BYTES // 1024} KB, the most this playground accepts. Texts are "
              "read up to 4,000 characters anyway: paste a shorter text.")
-UPLOADS_OFF = "This playground takes no files: uploads are off."
+UPLOADS_OFF = "Files can only be sent to the upload route (the Pretraining lab's .txt corpus)."
+# The one input that takes a file is the lab's .txt corpus; the lab refuses more than 1 MB of text itself.
+MAX_UPLOAD_BYTES = 1_000_000
+UPLOAD_TOO_LARGE = f"Uploads are limited to {MAX_UPLOAD_BYTES // 1_000_000} MB (the Pretraining lab's .txt corpus)."
 BUSY = f"The playground is busy: {QUEUE_MAX_SIZE} requests are already waiting. Please try again in a minute."
 
 
@@ -165,7 +168,13 @@ class RequestLimits:
             return
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         if b"multipart/form-data" in headers.get(b"content-type", b""):
-            await _refuse(send, 403, UPLOADS_OFF)
+            declared = headers.get(b"content-length")
+            if not scope.get("path", "").endswith("/upload"):
+                await _refuse(send, 403, UPLOADS_OFF)
+            elif declared is None or not declared.isdigit() or int(declared) > MAX_UPLOAD_BYTES + 64 * 1024:
+                await _refuse(send, 413, UPLOAD_TOO_LARGE)  # a declared size is required; multipart adds a little
+            else:
+                await self.app(scope, receive, send)  # Gradio enforces max_file_size on the file itself
             return
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
@@ -238,5 +247,5 @@ def launch(demo: gr.Blocks, **launch_kwargs: Any):
     app_kwargs = dict(launch_kwargs.pop("app_kwargs", None) or {})
     app_kwargs["middleware"] = [*app_kwargs.get("middleware", []),
                                 Middleware(RequestLimits, routes=ApiRoutes.of(demo))]
-    return demo.launch(state_session_capacity=SESSION_CAPACITY, max_file_size=0, app_kwargs=app_kwargs,
+    return demo.launch(state_session_capacity=SESSION_CAPACITY, max_file_size=MAX_UPLOAD_BYTES, app_kwargs=app_kwargs,
                        **launch_kwargs)

@@ -1,0 +1,51 @@
+"""Figures for the Pretraining lab: the three loss curves on one plot, and the fine-tuning curve."""
+
+from __future__ import annotations
+
+COLOURS = {"lab-bert": "#2563eb", "lab-gpt": "#dc2626", "lab-lstm": "#059669"}
+
+
+def loss_curves_figure(curves: dict, title: str = ""):
+    """Train loss (lines) and held-out loss (dashed, dots) per model against the step, on one axes."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    for name, points in curves.items():
+        colour = COLOURS.get(name, None)
+        ax.plot([p.step for p in points], [p.train_loss for p in points], color=colour, lw=1.6,
+                label=f"{name} train")
+        held = [(p.step, p.heldout_loss) for p in points if p.heldout_loss is not None]
+        if held:
+            ax.plot(*zip(*held), color=colour, lw=1.2, ls="--", marker="o", ms=4, label=f"{name} held-out")
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy (nats per predicted token)")
+    ax.grid(alpha=0.3)
+    if curves:
+        ax.legend(fontsize=8, ncol=3)
+    ax.set_title(title or "Loss — BERT on its masked tokens, GPT and the LSTM on every next token", fontsize=10)
+    return fig
+
+
+def finetune_figure(result):
+    """Accuracy against the number of labelled examples: pre-trained (solid) vs from scratch (dashed)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 4), dpi=100, layout="constrained")
+    ax = fig.subplots()
+    for name in dict.fromkeys(p.model_name for p in result.points):
+        for init, style in (("pre-trained", "-"), ("from scratch", "--")):
+            points = [p for p in result.points if p.model_name == name and p.init == init]
+            ax.plot([p.examples for p in points], [p.accuracy for p in points], ls=style, marker="o",
+                    color=COLOURS.get(name), label=f"{name}, {init}")
+    ax.axhline(result.chance, color="#9ca3af", lw=1, ls=":", label="chance")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(result.sizes), [str(n) for n in result.sizes])
+    ax.set_ylim(0.3, 1.02)
+    ax.set_xlabel("labelled examples")
+    ax.set_ylabel(f"accuracy on {result.test_size} held-out sentences")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(f"Sentiment: fine-tuned after pre-training vs trained from scratch (mean of {result.repeats})",
+                 fontsize=10)
+    return fig

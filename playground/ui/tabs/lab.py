@@ -1,0 +1,292 @@
+"""Pretraining lab tab: train a small BERT, GPT and LSTM side by side on the same text and watch them learn;
+measure the direction test and the fine-tuning curve on the result. A finished run becomes lab-bert /
+lab-gpt in every tab that can use them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any, Iterator
+
+import gradio as gr
+
+from playground.core.errors import PlaygroundError
+from playground.models.lab import DEFAULT_PRESET, LAB_BERT, LAB_GPT, MAX_POSITIONS, PRESETS, load_lstm
+from playground.tasks.direction_test import DirectionTestResult, run_direction_test
+from playground.tasks.finetune_lab import (DEFAULT_REPEATS, DEFAULT_SIZES, DEFAULT_STEPS as FINETUNE_STEPS,
+                                           FinetuneResult, finetune_curve)
+from playground.tasks.lab_corpus import MAX_CORPUS_BYTES, choose_corpus
+from playground.tasks.pretrain_lab import (DEFAULT_LEARNING_RATE, DEFAULT_SEED, DEFAULT_SEQ_LEN, DEFAULT_STEPS,
+                                           DEFAULT_TIME_BUDGET_S, MAX_STEPS, MAX_TIME_BUDGET_S, PretrainProgress,
+                                           check_settings, pretrain)
+from playground.ui.figures.lab import finetune_figure, loss_curves_figure
+from playground.ui.widgets import AppContext, json_endpoint, notices_markdown, to_json, user_errors
+
+UPDATE_EVERY_S = 1.0  # progress reaches the page (and the API stream) about once a second
+FINETUNE_WAIT_S = 900.0
+METRIC_HEADERS = ["model", "objective", "parameters", "train loss", "held-out loss", "held-out perplexity",
+                  "masked-token accuracy", "tokens/s"]
+DIRECTION_HEADERS = ["model", "reads", "left-decided gaps", "right-decided gaps"]
+GAP_HEADERS = ["sentence", "answer", "decided by"]
+INTRO = (
+    "Train three language models **side by side on the same text with the same budget**: a small **BERT** "
+    "(masked LM: 15 % of the tokens, 80/10/10), a small **GPT** (next token, causal attention) and a small "
+    "**LSTM** (next token, recurrent — the ULMFiT-era ancestor). They take turns, one step each, on one "
+    "`accelerate` loop (CPU here, a GPU unchanged). The built-in corpus is a small world written by the "
+    "project, where some words are decided only by what comes **after** them (*The ___ barked at the "
+    "mailman*). A finished run is saved and becomes **lab-bert** / **lab-gpt** in every tab.")
+
+
+# ---- handlers --------------------------------------------------------------------------------------------
+
+def _owner(request: gr.Request | None) -> str:
+    """Who a run belongs to: the browser session (or API client); only its owner can stop it."""
+    session = getattr(request, "session_hash", None) if request is not None else None
+    return session or f"anonymous-{uuid.uuid4()}"
+
+
+def _lab_run_dir(ctx: AppContext) -> Path:
+    """The run the app serves as lab-bert / lab-gpt right now."""
+    directory = ctx.store.local_models.get(LAB_BERT)
+    if directory is None:
+        raise PlaygroundError("There are no lab models yet: train them in the Pretraining lab first "
+                              "(or `python -m playground pretrain`).")
+    return Path(directory).parent
+
+
+def _serve(ctx: AppContext, run_dir: str) -> None:
+    for name in (LAB_BERT, LAB_GPT):
+        ctx.store.set_local(name, Path(run_dir) / name)
+
+
+def run_pretraining(ctx: AppContext, corpus_text: str, corpus_file: str | None, preset: str, steps: int,
+                    time_budget_s: float, seq_len: int, learning_rate: float, seed: int,
+                    owner: str) -> Iterator[PretrainProgress]:
+    """Validate, wait for the lab, train, save and serve; yields progress about once a second."""
+    settings = check_settings(preset, steps, time_budget_s, seq_len, learning_rate, seed)
+    upload = None
+    if corpus_file:
+        size = Path(corpus_file).stat().st_size
+        if size > MAX_CORPUS_BYTES:
+            raise PlaygroundError(f"The file is {size / 1e6:.1f} MB; the lab takes text files up to "
+                                  f"{MAX_CORPUS_BYTES / 1e6:.0f} MB.")
+        upload = Path(corpus_file).read_bytes()
+    corpus = choose_corpus(corpus_text, upload, Path(corpus_file).name if corpus_file else "upload")
+    last_sent, last_status = 0.0, ""
+    for progress in pretrain(ctx.lab_jobs, owner, corpus, settings, ctx.lab_dir):
+        if progress.saved_to and Path(progress.saved_to).parent.parent == Path(ctx.lab_dir):
+            _serve(ctx, progress.saved_to)
+        now = time.monotonic()
+        if progress.done or progress.status != last_status or now - last_sent >= UPDATE_EVERY_S:
+            last_sent, last_status = now, progress.status
+            yield progress
+
+
+def pretrain_api(ctx: AppContext, corpus_text: str = "", preset: str = DEFAULT_PRESET, steps: int = DEFAULT_STEPS,
+                 time_budget_s: float = DEFAULT_TIME_BUDGET_S, seq_len: int = DEFAULT_SEQ_LEN,
+                 learning_rate: float = DEFAULT_LEARNING_RATE, seed: int = DEFAULT_SEED,
+                 request: gr.Request = None) -> Iterator[PretrainProgress]:
+    """Train lab-bert, lab-gpt and lab-lstm (streams progress about once a second; one run at a time)."""
+    yield from run_pretraining(ctx, corpus_text, None, preset, steps, time_budget_s, seq_len, learning_rate, seed,
+                               _owner(request))
+
+
+def stop_pretraining(ctx: AppContext, owner: str) -> str:
+    """Stop this owner's run (or its place in the queue); other sessions' runs are out of reach."""
+    if ctx.lab_jobs.stop(owner):
+        return "Stopping… the lab models stay as they were."
+    return "Nothing to stop: this session has no run."
+
+
+def direction_test_api(ctx: AppContext, bert_model: str = LAB_BERT, gpt_model: str = LAB_GPT) -> DirectionTestResult:
+    """Top-1 accuracy on held-out gaps decided by the left vs by the right context (plus lab-lstm with lab models)."""
+    with_lstm = bert_model == LAB_BERT and gpt_model == LAB_GPT
+    run_dir = _lab_run_dir(ctx) if with_lstm else None  # says how to get lab models when there are none
+    bert, gpt = ctx.model(bert_model, "fill-mask"), ctx.model(gpt_model, "text-generation")
+    lstm = load_lstm(run_dir) if run_dir else None
+    return run_direction_test(bert, gpt, lstm)
+
+
+def run_finetune(ctx: AppContext, sizes: str, repeats: int, steps: int, seed: int, owner: str,
+                 progress=None) -> FinetuneResult:
+    run_dir = _lab_run_dir(ctx)
+    with ctx.lab_jobs.turn(owner, FINETUNE_WAIT_S):  # a training job like the others: one at a time
+        return finetune_curve(run_dir, sizes=sizes, repeats=repeats, steps=steps, seed=seed,
+                              progress=(lambda f, d: progress(f, desc=d)) if progress else None)
+
+
+def finetune_api(ctx: AppContext, sizes: str = ", ".join(map(str, DEFAULT_SIZES)), repeats: int = DEFAULT_REPEATS,
+                 steps: int = FINETUNE_STEPS, seed: int = 0, request: gr.Request = None) -> FinetuneResult:
+    """Sentiment accuracy vs labelled examples: lab-bert / lab-gpt pre-trained vs the same from scratch."""
+    return run_finetune(ctx, sizes, repeats, steps, seed, _owner(request))
+
+
+# ---- views (pure) -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PretrainView:
+    status: str
+    table: list[list[Any]]
+    figure: Any
+    json: dict
+
+
+def _fmt(value: float | None, pattern: str) -> str:
+    return "–" if value is None else format(value, pattern)
+
+
+def status_markdown(p: PretrainProgress) -> str:
+    if p.status == "queued":
+        return f"⏳ Waiting for the lab: number **{p.queue_position}** in line."
+    if p.status == "preparing":
+        return f"Training tokenizers on the {p.corpus} corpus and building the models…"
+    head = (f"**{p.status}** — step {p.step}/{p.total_steps}, {p.elapsed_s:.0f} s wall ({p.cpu_s:.0f} s CPU), "
+            f"corpus: {p.corpus}")
+    return head + ("\n\n" + notices_markdown(p.notices) if p.notices else "")
+
+
+def metrics_table(p: PretrainProgress) -> list[list[Any]]:
+    return [[m.name, m.objective, f"{m.parameters:,}", _fmt(m.train_loss, ".3f"), _fmt(m.heldout_loss, ".3f"),
+             _fmt(m.perplexity, ".2f"), _fmt(m.masked_accuracy, ".1%"), f"{m.tokens_per_s:,.0f}"]
+            for m in p.models]
+
+
+def pretrain_view(p: PretrainProgress) -> PretrainView:
+    figure = loss_curves_figure(p.curves) if p.curves else None
+    return PretrainView(status=status_markdown(p), table=metrics_table(p), figure=figure, json=to_json(p))
+
+
+def direction_rows(result: DirectionTestResult) -> list[list[Any]]:
+    rows = [[r.model_name, r.reads, _fmt(r.left_decided, ".0%"), _fmt(r.right_decided, ".0%")] for r in result.rows]
+    return rows + [["chance", "a guess among the answers of the gap's kind", _fmt(result.chance["left"], ".0%"),
+                    _fmt(result.chance["right"], ".0%")]]
+
+
+def gap_rows(result: DirectionTestResult) -> tuple[list[str], list[list[Any]]]:
+    names = [r.model_name for r in result.rows]
+    rows = [[i.text, i.answer, i.decided_by] + [i.predictions.get(n) or "–" for n in names] for i in result.items]
+    return GAP_HEADERS + names, rows
+
+
+def finetune_rows(result: FinetuneResult) -> list[list[Any]]:
+    rows = []
+    for name in dict.fromkeys(p.model_name for p in result.points):
+        for init in dict.fromkeys(p.init for p in result.points):
+            points = [p for p in result.points if p.model_name == name and p.init == init]
+            rows.append([name, init] + [f"{p.accuracy:.0%}" for p in points])
+    return rows
+
+
+# ---- UI events ----------------------------------------------------------------------------------------------
+
+def _pretrain_event(ctx: AppContext, corpus_text, corpus_file, preset, steps, time_budget_s, seq_len,
+                    learning_rate, seed, request: gr.Request, progress=gr.Progress()):
+    for p in run_pretraining(ctx, corpus_text, corpus_file, preset, steps, time_budget_s, seq_len, learning_rate,
+                             seed, _owner(request)):
+        if p.status == "running":
+            progress(p.step / max(1, p.total_steps), desc=f"step {p.step}/{p.total_steps}")
+        view = pretrain_view(p)
+        yield view.status, view.table, view.figure, view.json
+
+
+def _stop_event(ctx: AppContext, request: gr.Request) -> str:
+    """Stop: only this browser session's run (a run belongs to the session that started it)."""
+    return stop_pretraining(ctx, _owner(request))
+
+
+def _direction_event(ctx: AppContext, bert_model: str, gpt_model: str):
+    result = direction_test_api(ctx, bert_model, gpt_model)
+    headers, rows = gap_rows(result)
+    return (direction_rows(result), gr.Dataframe(value=rows, headers=headers),
+            notices_markdown(result.notices), to_json(result))
+
+
+def _finetune_event(ctx: AppContext, sizes: str, repeats: int, steps: int, seed: int, request: gr.Request,
+                    progress=gr.Progress()):
+    result = run_finetune(ctx, sizes, repeats, steps, seed, _owner(request), progress=progress)
+    headers = ["model", "init"] + [f"{n} examples" for n in result.sizes]
+    return (finetune_figure(result), gr.Dataframe(value=finetune_rows(result), headers=headers),
+            f"{result.seconds:.0f} s; accuracy on {result.test_size} held-out sentences, mean of {result.repeats}.",
+            to_json(result))
+
+
+# ---- layout and wiring --------------------------------------------------------------------------------------
+
+def _layout_training():
+    with gr.Row():
+        with gr.Column(scale=3):
+            corpus_text = gr.Textbox(label="Your corpus (optional; empty = the built-in corpus)", lines=4,
+                                     max_lines=12, placeholder="Paste some English text, or upload a .txt file →")
+            corpus_file = gr.File(label=f"…or a .txt file (≤ {MAX_CORPUS_BYTES // 1_000_000} MB)",
+                                  file_types=[".txt"], type="filepath")
+        with gr.Column(scale=2):
+            preset = gr.Radio(list(PRESETS), value=DEFAULT_PRESET, label="Model size",
+                              info=" · ".join(f"{p.name}: {p.description}" for p in PRESETS.values()))
+            with gr.Row():
+                steps = gr.Slider(1, MAX_STEPS, value=DEFAULT_STEPS, step=1, label="Steps (per model)")
+                budget = gr.Number(value=DEFAULT_TIME_BUDGET_S, minimum=1, maximum=MAX_TIME_BUDGET_S,
+                                   label="Time budget (s)")
+            with gr.Row():
+                seq_len = gr.Slider(16, MAX_POSITIONS, value=DEFAULT_SEQ_LEN, step=1, label="Sequence length")
+                lr = gr.Number(value=DEFAULT_LEARNING_RATE, label="Learning rate")
+                seed = gr.Number(value=DEFAULT_SEED, precision=0, label="Seed")
+    with gr.Row():
+        train = gr.Button("Train", variant="primary")
+        stop = gr.Button("Stop", variant="stop")
+    return corpus_text, corpus_file, preset, steps, budget, seq_len, lr, seed, train, stop
+
+
+def build_lab_tab(ctx: AppContext) -> None:
+    gr.Markdown(INTRO)
+    corpus_text, corpus_file, preset, steps, budget, seq_len, lr, seed, train, stop = _layout_training()
+    status = gr.Markdown(elem_id="lab-status")
+    table = gr.Dataframe(headers=METRIC_HEADERS, interactive=False, elem_id="lab-metrics")
+    curves = gr.Plot(label="Loss curves", elem_id="lab-curves")
+    with gr.Accordion("Progress (JSON)", open=False):
+        progress_json = gr.JSON(show_label=False)
+    gr.Markdown("### The direction test, measured\nTop-1 accuracy on held-out gaps that only the **left** context "
+                "decides, and gaps that only the **right** context decides (sentences in frames the training "
+                "text never uses).")
+    with gr.Row():
+        bert_model = gr.Dropdown([LAB_BERT] + [m for m in ctx.profile.choices("fill-mask") if m != LAB_BERT],
+                                 value=LAB_BERT, label="Masked LM")
+        gpt_model = gr.Dropdown([LAB_GPT] + [m for m in ctx.profile.choices("text-generation") if m != LAB_GPT],
+                                value=LAB_GPT, label="Left-to-right LM")
+        run_direction = gr.Button("Run the direction test")
+    direction_table = gr.Dataframe(headers=DIRECTION_HEADERS, interactive=False, elem_id="lab-direction")
+    direction_notes = gr.Markdown()
+    with gr.Accordion("Every gap and each model's top-1 word", open=False):
+        gaps = gr.Dataframe(interactive=False)
+    direction_json = gr.JSON(visible=False)
+    gr.Markdown("### Fine-tuning: does pre-training help with few labels?\nA small classification head on the "
+                "pre-trained lab-bert / lab-gpt vs the same architecture from scratch, on the same few labelled "
+                "review sentences; accuracy on held-out sentences.")
+    with gr.Row():
+        sizes = gr.Textbox(value=", ".join(map(str, DEFAULT_SIZES)), label="Labelled examples")
+        repeats = gr.Slider(1, 5, value=DEFAULT_REPEATS, step=1, label="Repeats (averaged)")
+        ft_steps = gr.Slider(5, 200, value=FINETUNE_STEPS, step=1, label="Fine-tuning steps")
+        ft_seed = gr.Number(value=0, precision=0, label="Seed")
+        finetune = gr.Button("Fine-tune")
+    ft_plot = gr.Plot(label="Accuracy vs labelled examples", elem_id="lab-finetune")
+    ft_table = gr.Dataframe(interactive=False)
+    ft_note = gr.Markdown()
+    ft_json = gr.JSON(visible=False)
+
+    train.click(user_errors(partial(_pretrain_event, ctx)),
+                [corpus_text, corpus_file, preset, steps, budget, seq_len, lr, seed],
+                [status, table, curves, progress_json], api_visibility="private", concurrency_limit=4,
+                concurrency_id="lab")
+    stop.click(user_errors(partial(_stop_event, ctx)), None, status, api_visibility="private",
+               concurrency_limit=None)
+    run_direction.click(user_errors(partial(_direction_event, ctx)), [bert_model, gpt_model],
+                        [direction_table, gaps, direction_notes, direction_json], api_visibility="private")
+    finetune.click(user_errors(partial(_finetune_event, ctx)), [sizes, repeats, ft_steps, ft_seed],
+                       [ft_plot, ft_table, ft_note, ft_json], api_visibility="private")
+
+    json_endpoint(ctx, pretrain_api, "pretrain")
+    json_endpoint(ctx, direction_test_api, "direction_test")
+    json_endpoint(ctx, finetune_api, "finetune")
