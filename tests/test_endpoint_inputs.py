@@ -11,7 +11,10 @@ import torch
 
 VALID = {"text": "Tesla is an American [MASK] company.", "sentence_a": "The cat sat.", "sentence_b": "It slept.",
          "context": "Tesla was founded in 2003 by Martin Eberhard.", "question": "Who founded Tesla?",
-         "prompt": "Tesla is", "models": ["bert-base-uncased"], "task": "question-answering"}
+         "prompt": "Tesla is", "models": ["bert-base-uncased"], "task": "question-answering",
+         # the lab's endpoints train: the smallest valid run, so each bad value costs a moment, not a real run
+         "preset": "tiny", "steps": 2, "time_budget_s": 2, "seq_len": 16, "sizes": "8", "repeats": 1,
+         "length": 3, "rounds": 1}
 BAD_NUMBERS = [math.nan, math.inf, "abc", [1], True, {"a": 1}, 10**30]
 BAD_TEXTS = [42, [1], True, "\ud800", "\u200b\u200b", "<img src=x onerror=alert(1)>" * 50]
 BAD_LISTS = ["x", 5, [[1]], [math.nan]]
@@ -54,7 +57,7 @@ def test_every_endpoint_explains_every_bad_value_in_its_own_words(endpoints):
     finally:
         torch.set_num_threads(threads)
     assert calls > 300
-    assert generic == []
+    assert generic == [], "\n".join(map(str, generic))
 
 
 @pytest.mark.parametrize("api_name, parameter", [("sentiment", "one_per_line"), ("mask_sim", "use_80_10_10")])

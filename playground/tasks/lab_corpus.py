@@ -332,6 +332,12 @@ def choose_corpus(text: str | None = None, upload: bytes | None = None, filename
     """The built-in corpus, or the user's upload, or the user's pasted text (in that order of precedence)."""
     if upload is not None:
         return user_corpus(decode_upload(upload, filename), name=filename)
+    if text is not None and not isinstance(text, str):
+        raise PlaygroundError("The corpus must be text (paste English sentences, or leave it empty for the built-in one).")
+    if text is not None and len(text) > MAX_CORPUS_BYTES:  # before any per-character work
+        raise PlaygroundError(f"The pasted corpus is over {MAX_CORPUS_BYTES // 1_000_000} MB; paste less text.")
+    if text:  # lone surrogates (valid JSON, not encodable text) are dropped
+        text = "".join(ch for ch in text if not 0xD800 <= ord(ch) <= 0xDFFF)
     if text is not None and text.strip():
         return user_corpus(text, name="pasted text")
     return builtin_choice()
