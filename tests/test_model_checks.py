@@ -55,7 +55,8 @@ def test_every_model_still_loads_for_its_own_tasks_and_any_tokenizer_for_tokeniz
 
     for name in tiny_paths(Path("unused")):
         for task in card_for(store.catalog, name).tasks:
-            assert store.get(name, task).model is not None
+            loaded = store.get(name, task)
+            assert loaded.model is not None if TASKS[task].auto_class else loaded.tokenizer is not None
         assert store.get(name, "tokenizer-only").tokenizer is not None
     assert TASKS["nsp"].tiny_models == ("tiny-bert",)
 
