@@ -16,7 +16,7 @@ def test_compare_tab_renders_tokens_predictions_influence_and_plots(page):
     assert "[CLS]" not in page.locator("#gpt-tokens").inner_text()
     expect(page.locator("#gpt-predictions")).to_contain_text("%", timeout=TIMEOUT)
     expect(page.locator("#gpt-influence")).to_contain_text("Texas", timeout=TIMEOUT)
-    expect(page.get_by_text("Words right of the slot carry 0.0% of the total influence").first).to_be_visible(
+    expect(page.get_by_text("Words right of the slot carry 0.0% of the total estimated influence").first).to_be_visible(
         timeout=TIMEOUT)
     # Both attention figures are drawn as images.
     for plot in ("#attention-masks", "#attention-weights"):

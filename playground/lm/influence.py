@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
-from playground.core.text_input import MASK, clean_text, with_mask_token
+from playground.core.text_input import MASK, CleanText, clean_text, with_mask_token
 from playground.core.tokens import TokenizedText, display_piece, tokenize
+from playground.lm.passes import ForwardPass, forward_pass
 
 METHOD = ("gradient × input: L2 norm of (∂ log p(top prediction at the slot) / ∂ token embedding) ⊙ token "
           "embedding, summed over each word's tokens, scaled so the strongest word is 1")
@@ -59,16 +61,7 @@ def words_of(text: str) -> list[tuple[str, int, int]]:
 
 def token_influence(lm: LoadedModel, input_ids: list[int], position: int) -> tuple[list[float], int]:
     """Gradient × input norm of every input token on the top prediction at `position`."""
-    import torch
-
-    ids = torch.tensor([input_ids])
-    with torch.enable_grad():
-        embeddings = lm.model.get_input_embeddings()(ids).detach().requires_grad_(True)
-        log_probs = lm.model(inputs_embeds=embeddings).logits[0, position].float().log_softmax(-1)
-        target = int(log_probs.argmax())
-        log_probs[target].backward()
-    scores = (embeddings.grad[0] * embeddings[0]).norm(dim=-1)
-    return [float(s) for s in scores.detach()], target
+    return forward_pass(lm, input_ids, [position], gradients=True).influence()
 
 
 def _word_influences(text: str, tokens: TokenizedText, scores: list[float], slot: tuple[int, int]) -> tuple[WordInfluence, ...]:
@@ -83,22 +76,30 @@ def _word_influences(text: str, tokens: TokenizedText, scores: list[float], slot
     return tuple(WordInfluence(w, s, e, side, v, v / strongest) for w, s, e, side, v in raw)
 
 
-def masked_lm_influence(lm: LoadedModel, text: str) -> InfluenceResult:
-    """Influence of every word on BERT's prediction for the first [MASK]."""
-    cleaned = clean_text(text)
-    if cleaned.mask_count == 0:
-        raise PlaygroundError("Add a [MASK] to measure which words BERT uses to predict it.")
-    model_text = with_mask_token(cleaned.text, lm.tokenizer.mask_token)
-    tokens = tokenize(lm, model_text)
+def masked_influence_from(lm: LoadedModel, cleaned: CleanText, tokens: TokenizedText,
+                          reading: ForwardPass) -> InfluenceResult:
+    """Influence on the first [MASK] from a forward pass over `tokens` kept with its gradient graph, read first at
+    the first mask (one backward pass)."""
     masks = [t for t in tokens.tokens if t.kind == "mask"]
     if not masks:
         raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
-    scores, target = token_influence(lm, tokens.input_ids, masks[0].position)
+    model_text = with_mask_token(cleaned.text, lm.tokenizer.mask_token)
+    scores, target = reading.influence(0)
     slot = (masks[0].start, masks[0].end)
     return InfluenceResult(model_name=lm.name, text=model_text, slot=lm.tokenizer.mask_token,
                            predicted=display_piece(lm.tokenizer, target),
                            words=_word_influences(model_text, tokens, scores, slot),
                            notices=cleaned.notices + tokens.notes)
+
+
+def masked_lm_influence(lm: LoadedModel, text: str) -> InfluenceResult:
+    """Influence of every word on BERT's prediction for the first [MASK]."""
+    cleaned = clean_text(text)
+    if cleaned.mask_count == 0:
+        raise PlaygroundError("Add a [MASK] to measure which words BERT uses to predict it.")
+    tokens = tokenize(lm, with_mask_token(cleaned.text, lm.tokenizer.mask_token))
+    first = next((t.position for t in tokens.tokens if t.kind == "mask"), 0)
+    return masked_influence_from(lm, cleaned, tokens, forward_pass(lm, tokens.input_ids, [first], gradients=True))
 
 
 def fill_masks(text: str, fillers: list[str]) -> tuple[str, tuple[int, int] | None]:
@@ -117,36 +118,68 @@ def fill_masks(text: str, fillers: list[str]) -> tuple[str, tuple[int, int] | No
     return "".join(out), first_span
 
 
+@dataclass(frozen=True)
+class CausalReading:
+    """The sentence as a left-to-right model reads it: each [MASK] filled with a word, and the slot it predicts."""
+
+    text: str  # the sentence with the gaps filled
+    tokens: TokenizedText
+    slot: int  # token position of the first filled gap (the token count when there is no gap: the next token)
+    slot_span: tuple[int, int]  # its characters in `text`
+    slot_text: str  # what fills it, or "(next token)"
+    had_mask: bool
+
+
+def causal_reading(lm: LoadedModel, cleaned: CleanText, fillers: Sequence[str] = ()) -> CausalReading:
+    """GPT-2 has no mask token: it reads the sentence with each [MASK] replaced by a filler word (BERT's guess in
+    the Compare tab, "…" if none), and predicts the slot from the tokens before it."""
+    fillers = [f.strip() or "…" for f in fillers] or ["…"]
+    if not cleaned.mask_count:
+        tokens = tokenize(lm, cleaned.text, keep="end", add_special_tokens=False)
+        end = len(cleaned.text)
+        return CausalReading(text=cleaned.text, tokens=tokens, slot=len(tokens.tokens), slot_span=(end, end),
+                             slot_text="(next token)", had_mask=False)
+    text, span = fill_masks(cleaned.text, fillers)
+    tokens = tokenize(lm, text, add_special_tokens=False)
+    slot = next((t.position for t in tokens.tokens if t.end is not None and t.end > span[0]), None)
+    if slot is None:
+        raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
+    return CausalReading(text=text, tokens=tokens, slot=slot, slot_span=span, slot_text=text[span[0]:span[1]],
+                         had_mask=True)
+
+
+def start_token_id(lm: LoadedModel) -> int:
+    tokenizer = lm.tokenizer
+    return tokenizer.convert_tokens_to_ids(tokenizer.bos_token or tokenizer.eos_token)
+
+
+def causal_influence_from(lm: LoadedModel, cleaned: CleanText, reading: CausalReading,
+                          scores: Sequence[float] | None, target: int) -> InfluenceResult:
+    """Influence on the slot from per-token scores (None when nothing precedes the slot: every word is then at or
+    right of it and has exactly no influence)."""
+    scores = list(scores) if scores is not None else [0.0] * len(reading.tokens.tokens)
+    notes = list(cleaned.notices) + list(reading.tokens.notes)
+    if reading.had_mask:
+        notes.append(f"{lm.name} has no mask token: it read the sentence with the gap filled by "
+                     f"'{reading.slot_text}', and predicts the slot from the tokens before it.")
+    return InfluenceResult(model_name=lm.name, text=reading.text, slot=reading.slot_text,
+                           predicted=display_piece(lm.tokenizer, target),
+                           words=_word_influences(reading.text, reading.tokens, scores, reading.slot_span),
+                           notices=tuple(notes))
+
+
 def causal_lm_influence(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> InfluenceResult:
     """Influence of every word on GPT-2's prediction for the first slot.
 
-    GPT-2 has no mask token, so it reads the sentence with each [MASK] replaced by a filler word
-    (BERT's guess in the Compare tab); the slot's prediction is made at the token just before it.
-    Without a [MASK], the slot is the next token after the whole text.
+    GPT-2 reads the sentence with each [MASK] replaced by a filler word (`causal_reading`); the slot's
+    prediction is made at the token just before it, from the same tokens the next-token prediction reads.
+    Without a [MASK], the slot is the next token after the whole text. A slot with nothing before it is
+    predicted from the start token alone, and no word can influence it.
     """
     cleaned = clean_text(text)
-    fillers = [f.strip() or "…" for f in (fillers or [])] or ["…"]
-    model_text, slot_span = fill_masks(cleaned.text, fillers) if cleaned.mask_count else (cleaned.text, None)
-    tokenizer = lm.tokenizer
-    bos = tokenizer.bos_token or tokenizer.eos_token
-    tokens = tokenize(lm, model_text, add_special_tokens=False)
-    # A start token in front, so a slot at the very beginning still has a position to be predicted from.
-    bos_id = tokenizer.convert_tokens_to_ids(bos)
-    input_ids = [bos_id] + tokens.input_ids[: lm.max_positions - 1]
-    kept = tokens.tokens[: lm.max_positions - 1]
-    if slot_span is None:
-        position, slot = len(input_ids) - 1, "(next token)"
-        slot_span = (len(model_text), len(model_text))
-    else:
-        first = next((t.position for t in kept if t.end is not None and t.end > slot_span[0]), None)
-        if first is None:
-            raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
-        position, slot = first, model_text[slot_span[0]:slot_span[1]]  # logits at bos-shifted index first
-    scores, target = token_influence(lm, input_ids, position)
-    truncated = TokenizedText(model_name=lm.name, scheme=tokens.scheme, tokens=kept)
-    notes = list(cleaned.notices) + list(tokens.notes)
-    if cleaned.mask_count:
-        notes.append(f"{lm.name} has no mask token: it read the sentence with the gap filled by '{slot}', "
-                     "and predicts the slot from the tokens before it.")
-    return InfluenceResult(model_name=lm.name, text=model_text, slot=slot, predicted=display_piece(tokenizer, target),
-                           words=_word_influences(model_text, truncated, scores[1:], slot_span), notices=tuple(notes))
+    reading = causal_reading(lm, cleaned, fillers or ())
+    if reading.slot == 0:
+        target = int(forward_pass(lm, [start_token_id(lm)], [0]).log_probs[0].argmax())
+        return causal_influence_from(lm, cleaned, reading, None, target)
+    scores, target = forward_pass(lm, reading.tokens.input_ids, [reading.slot - 1], gradients=True).influence()
+    return causal_influence_from(lm, cleaned, reading, scores, target)

@@ -10,6 +10,7 @@ from playground.models.cards import CardCatalog, load_catalog
 from playground.models.loader import DEFAULT_MEMORY_BUDGET_GB, ModelStore
 from playground.models.profiles import Profile, default_profile, tiny_profile
 from playground.models.tiny import TINY_NAMES, build_tiny_models, default_tiny_dir
+from playground.models.warm import WarmStart
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,8 @@ class AppOptions:
     allow_any_model: bool = False
     memory_budget_gb: float = DEFAULT_MEMORY_BUDGET_GB
     tiny_dir: Path | None = None
+    fast: bool = False  # fast mode (int8 copies on CPU) is on by default in the UI and the API
+    preload: bool = False  # load the default Compare models in the background once the page is served
 
 
 @dataclass(frozen=True)
@@ -25,9 +28,11 @@ class AppContext:
     store: ModelStore
     profile: Profile
     catalog: CardCatalog
+    fast: bool = False  # the default of every fast-mode switch
+    warm: WarmStart | None = None  # the background preload, when the app does one
 
-    def model(self, name: str, task: str) -> LoadedModel:
-        return self.store.get(name, task)
+    def model(self, name: str, task: str, variant: str = "fp32") -> LoadedModel:
+        return self.store.get(name, task, variant)
 
 
 def make_context(options: AppOptions) -> AppContext:
@@ -43,4 +48,5 @@ def make_context(options: AppOptions) -> AppContext:
         raise ValueError(f"--models must be 'default' or 'tiny', got {options.models!r}")
     store = ModelStore(catalog, memory_budget_bytes=int(options.memory_budget_gb * 2**30),
                        allow_unlisted=options.allow_any_model, local_models=local, prepare_local=prepare)
-    return AppContext(store=store, profile=profile, catalog=catalog)
+    return AppContext(store=store, profile=profile, catalog=catalog, fast=options.fast,
+                      warm=WarmStart() if options.preload else None)
