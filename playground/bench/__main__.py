@@ -20,27 +20,11 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
-from playground.bench.timing import interleaved_ms, real_size_model
+from playground.bench.timing import interleaved_ms, padded_tokenizer, real_size_model
 from playground.models.loader import LoadedModel, model_nbytes
 
 TEXT = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 PROMPT = "Tesla is an American electric vehicle company headquartered in Austin, Texas. It"
-
-
-def padded_tokenizer(kind: str, vocab_size: int):
-    """A tokenizer trained on the tiny corpus, padded with filler entries to `vocab_size` ids so every id a
-    real-size model can output decodes."""
-    import tempfile
-
-    from playground.models.tiny import build_tiny_models
-
-    from transformers import AutoTokenizer
-
-    tiny = build_tiny_models(Path(tempfile.gettempdir()) / "playground-bench-tiny")
-    tokenizer = AutoTokenizer.from_pretrained(tiny["tiny-bert" if kind == "wordpiece" else "tiny-gpt2"])
-    tokenizer.add_tokens([f"filler{i}" for i in range(vocab_size - len(tokenizer))])
-    assert len(tokenizer) == vocab_size
-    return tokenizer
 
 
 def bench_fill_mask(repeats: int, report: Callable[[str], None]) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import gradio as gr
 
 from playground.models.context import AppContext, AppOptions, make_context
-from playground.ui.tabs.compare import build_compare_tab
+from playground.models.warm import Step
+from playground.ui.tabs.compare import FILL_TASK, GEN_TASK, build_compare_tab, warm_up
 from playground.ui.tabs.heads import build_qa_tab, build_sentiment_tab, build_summarization_tab
 from playground.ui.tabs.models import build_models_tab
 from playground.ui.tabs.pretraining import build_objectives_tab
@@ -29,6 +30,41 @@ def model_status_markdown(ctx: AppContext) -> str:
             f"for offline use run once: `python -m playground download {' '.join(missing)}`")
 
 
+def preload_steps(ctx: AppContext) -> list[Step]:
+    """What the warm start does: load the Compare tab's default models (their int8 copies too in fast mode),
+    then run one click through them."""
+    bert, gpt = ctx.profile.default(FILL_TASK), ctx.profile.default(GEN_TASK)
+    steps: list[Step] = [(f"loading {bert}", lambda: ctx.model(bert, FILL_TASK)),
+                         (f"loading {gpt}", lambda: ctx.model(gpt, GEN_TASK))]
+    if ctx.fast:
+        steps.append(("making the int8 copies", lambda: (ctx.model(bert, FILL_TASK, "int8"),
+                                                         ctx.model(gpt, GEN_TASK, "int8"))))
+    steps.append(("warming up", lambda: warm_up(ctx, bert, gpt, ctx.fast)))
+    return steps
+
+
+def start_preload(ctx: AppContext):
+    """Start the warm start (call it once the page is served); None when the app does not preload."""
+    if ctx.warm is None:
+        return None
+    names = " and ".join(dict.fromkeys((ctx.profile.default(FILL_TASK), ctx.profile.default(GEN_TASK))))
+    return ctx.warm.start(preload_steps(ctx), ready=f"{names} loaded and warmed up — ready")
+
+
+def _warm_status(ctx: AppContext) -> tuple[str, gr.Timer]:
+    """The status line, and the timer that refreshes it (stopped once the warm start has finished)."""
+    return ctx.warm.status(), gr.Timer(active=not ctx.warm.finished)
+
+
+def _layout_warm_status(ctx: AppContext, demo: gr.Blocks) -> None:
+    status = gr.Markdown(ctx.warm.status(), elem_id="warm-status")
+    timer = gr.Timer(1.0)
+    refresh = dict(fn=lambda: _warm_status(ctx), outputs=[status, timer], show_progress="hidden",
+                   api_visibility="private", concurrency_limit=None, concurrency_id="warm-status")
+    timer.tick(**refresh)
+    demo.load(**refresh)
+
+
 def build_demo(ctx: AppContext) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\nHow an **encoder** (BERT: bidirectional, masked-token prediction) and a "
@@ -38,6 +74,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         status = model_status_markdown(ctx)
         if status:
             gr.Markdown(status, elem_id="model-status")
+        if ctx.warm is not None:
+            _layout_warm_status(ctx, demo)
         with gr.Tabs():
             with gr.Tab("Compare", id="compare"):
                 build_compare_tab(ctx)
