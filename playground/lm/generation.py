@@ -16,6 +16,8 @@ from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.predictions import Prediction, top_predictions
 from playground.core.text_input import check_float, check_int, clean_text
+from playground.core.tokens import display_piece
+from playground.lm.passes import keeps_logits
 
 MAX_NEW_TOKENS = 200
 MAX_CANDIDATES = 20
@@ -131,6 +133,8 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
     processors = _processors(settings)
     eos = lm.tokenizer.eos_token_id
 
+    # Project only the last position onto the vocabulary (as model.generate does), where the model allows it.
+    only_last = {"logits_to_keep": 1} if keeps_logits(lm.model) else {}
     generated: list[GeneratedToken] = []
     all_ids = torch.tensor([ids])
     past = None
@@ -141,7 +145,7 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
         # Per step, never across `yield`: grad mode is thread-local and gradio may resume this generator on
         # another worker thread, which would leave the first thread stuck in inference mode.
         with torch.inference_mode():
-            out = lm.model(input_ids=step_input, cache=past, use_cache=True)
+            out = lm.model(input_ids=step_input, cache=past, use_cache=True, **only_last)
             past = out.cache
             logits = out.logits[:, -1, :].float()
             model_probs = logits.softmax(-1)[0]
@@ -155,8 +159,6 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
                     next_id = int(scores.argmax(-1))
                 else:
                     next_id = int(torch.multinomial(scores.softmax(-1), 1, generator=generator))
-            from playground.core.tokens import display_piece
-
             generated.append(GeneratedToken(
                 token_id=next_id, token=display_piece(lm.tokenizer, next_id),
                 probability=float(model_probs[next_id]),

@@ -36,7 +36,7 @@ def attention_reader(lm: LoadedModel) -> LoadedModel:
     return twin
 
 
-def _keeps_logits(model: Any) -> bool:
+def keeps_logits(model: Any) -> bool:
     """Whether the model can project only some positions onto the vocabulary (`logits_to_keep`)."""
     return "logits_to_keep" in inspect.signature(model.forward).parameters
 
@@ -87,7 +87,7 @@ def forward_pass(lm: LoadedModel, input_ids: Sequence[int], positions: Sequence[
     ids = torch.tensor([list(input_ids)])
     wanted = torch.tensor(list(positions), dtype=torch.long)
     kwargs: dict[str, Any] = {"output_attentions": True} if attentions else {}
-    kept = _keeps_logits(model)
+    kept = keeps_logits(model)
     if kept:
         kwargs["logits_to_keep"] = wanted
     graph = None
