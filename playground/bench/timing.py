@@ -7,6 +7,7 @@ import functools
 import inspect
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -87,3 +88,21 @@ def bench_models():
     profile = Profile(name="bench", models={"fill-mask": (BENCH_BERT,), "text-generation": (BENCH_GPT,)})
     ctx = AppContext(store=store, profile=profile, catalog=store.catalog)
     return ctx, built[(BENCH_BERT, "fill-mask")], built[(BENCH_GPT, "text-generation")]
+
+
+@dataclass(frozen=True)
+class Target:
+    """One of issue 13's targets: a measured ratio and the limit it must stay within."""
+
+    name: str
+    ratio: float
+    limit: float
+    at_most: bool = True  # the ratio must be ≤ limit (else ≥ limit)
+
+    @property
+    def met(self) -> bool:
+        return self.ratio <= self.limit if self.at_most else self.ratio >= self.limit
+
+    def line(self) -> str:
+        bound = f"{'≤' if self.at_most else '≥'} {self.limit:g}×"
+        return f"  {self.name:<58} {self.ratio:6.2f}×   target {bound:<8} {'met' if self.met else 'NOT MET'}"

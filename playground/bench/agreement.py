@@ -1,0 +1,186 @@
+"""How often fast mode (int8) changes BERT's answer: top-1 agreement and top-5 overlap with float32 over a fixed
+set of masked sentences, on a model with *learned* weights.
+
+No checkpoint can be downloaded here, so by default a small BERT (4 layers, width 128) is trained from scratch
+for a few hundred masked-LM steps on the English prose of this repository (model_cards/, README.md, docstrings) with a
+WordPiece vocabulary trained on the same text. That is far weaker than bert-base, and int8 error depends on
+the weights, so the numbers say what int8 does to *a* trained BERT, not to bert-base itself. Pass
+`--agreement-model DIR` to measure a saved masked LM instead (e.g. the pretraining lab's models).
+
+    python -m playground.bench --agreement [--agreement-steps 300] [--agreement-model DIR]
+
+The result is written to `playground/models/fast_mode_agreement.json`, which the fast-mode switch quotes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parents[2]
+SENTENCES = 120  # evaluated
+SEED = 0
+LAYERS, HIDDEN, BATCH = 4, 128, 16  # small enough to train a few hundred steps on 2 busy cores in minutes
+
+
+@dataclass(frozen=True)
+class Agreement:
+    top1_agreement: float
+    top5_overlap: float
+    sentences: int
+    model: str  # what was measured, in words
+    train_steps: int
+    final_loss: float | None
+    seconds: float
+
+
+def _docstrings() -> list[str]:
+    import ast
+
+    found = []
+    for path in sorted((ROOT / "playground").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node):
+                found.append(ast.get_docstring(node))
+    return found
+
+
+def corpus_sentences() -> list[str]:
+    """Sentences of English prose from model_cards/, README.md and the playground's docstrings (markup, tables
+    and code removed)."""
+    texts = [p.read_text() for p in sorted((ROOT / "model_cards").glob("*.md"))] + [(ROOT / "README.md").read_text()]
+    texts += _docstrings()
+    sentences: list[str] = []
+    for text in texts:
+        text = re.sub(r"```.*?```", " ", text, flags=re.S)
+        lines = [re.sub(r"^\s*(?:[-*>]|\d+\.)\s+", "", line) for line in text.splitlines()
+                 if line.strip() and not line.lstrip().startswith(("|", "#", "<", "!", "---"))
+                 and ":" not in line[:20]]
+        prose = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", " ".join(lines))
+        prose = re.sub(r"[`*_]", "", prose)
+        for sentence in re.split(r"(?<=[.!?])\s+", prose):
+            words = sentence.split()
+            if 6 <= len(words) <= 40:
+                sentences.append(" ".join(words))
+    return list(dict.fromkeys(sentences))
+
+
+def _tokenizer(sentences: list[str]):
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import BertTokenizerFast
+
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.decoder = decoders.WordPiece()
+    tok.train_from_iterator(sentences, trainers.WordPieceTrainer(
+        vocab_size=3000, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
+    return BertTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", sep_token="[SEP]", pad_token="[PAD]",
+                             cls_token="[CLS]", mask_token="[MASK]", model_max_length=128)
+
+
+def train_small_bert(sentences: list[str], steps: int, report: Callable[[str], None]):
+    """A 4-layer BERT trained with BERT's masking recipe (15% of tokens; 80/10/10) for `steps` steps."""
+    import torch
+    import transformers as tf
+
+    torch.manual_seed(SEED)
+    tokenizer = _tokenizer(sentences)
+    config = tf.BertConfig(vocab_size=len(tokenizer), hidden_size=HIDDEN, num_hidden_layers=LAYERS, num_attention_heads=4,
+                           intermediate_size=4 * HIDDEN, max_position_embeddings=128)
+    model = tf.BertForMaskedLM(config)
+    collate = tf.DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)
+    encoded = [tokenizer(s, truncation=True, max_length=64)["input_ids"] for s in sentences]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3, total_steps=steps, pct_start=0.1)
+    rng = random.Random(SEED)
+    model.train()
+    loss = None
+    for step in range(steps):
+        batch = collate([{"input_ids": ids} for ids in rng.sample(encoded, BATCH)])
+        loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        if step % 100 == 0 or step == steps - 1:
+            report(f"  training step {step + 1}/{steps}: masked-LM loss {float(loss.detach()):.2f}")
+    model.eval()
+    model.requires_grad_(False)
+    return model, tokenizer, float(loss.detach()) if loss is not None else None
+
+
+def masked_examples(sentences: list[str], tokenizer, count: int) -> list[tuple[list[int], int]]:
+    """(input ids, masked position): one whole-word token masked per sentence, chosen with a fixed seed."""
+    rng = random.Random(SEED)
+    examples = []
+    for sentence in sentences:
+        ids = tokenizer(sentence, truncation=True, max_length=64)["input_ids"]
+        pieces = tokenizer.convert_ids_to_tokens(ids)
+        candidates = [i for i in range(1, len(ids) - 1) if pieces[i].isalpha() and len(pieces[i]) > 2
+                      and not pieces[i + 1].startswith("##")]
+        if candidates:
+            position = rng.choice(candidates)
+            ids = list(ids)
+            ids[position] = tokenizer.mask_token_id
+            examples.append((ids, position))
+        if len(examples) == count:
+            break
+    return examples
+
+
+def agreement(model, tokenizer, examples: list[tuple[list[int], int]]) -> tuple[float, float]:
+    import torch
+
+    from playground.models.variants import int8_copy
+
+    fast = int8_copy(model)
+    top1 = overlap = 0.0
+    with torch.inference_mode():
+        for ids, position in examples:
+            full = model(input_ids=torch.tensor([ids])).logits[0, position].topk(5).indices.tolist()
+            quick = fast(input_ids=torch.tensor([ids])).logits[0, position].topk(5).indices.tolist()
+            top1 += full[0] == quick[0]
+            overlap += len(set(full) & set(quick)) / 5
+    return top1 / len(examples), overlap / len(examples)
+
+
+def measure(steps: int = 300, model_dir: str | None = None, report: Callable[[str], None] = print,
+            write_to: Path | None = None) -> Agreement:
+    started = time.perf_counter()
+    sentences = corpus_sentences()
+    held_out = sentences[::5]  # every 5th sentence is never trained on
+    trained = [s for i, s in enumerate(sentences) if i % 5]
+    if model_dir:
+        import transformers as tf
+
+        model = tf.AutoModelForMaskedLM.from_pretrained(model_dir).eval().requires_grad_(False)
+        tokenizer = tf.AutoTokenizer.from_pretrained(model_dir)
+        what, loss, steps = f"the masked LM in {model_dir}", None, 0
+    else:
+        report(f"Training a small BERT ({LAYERS} layers, width {HIDDEN}) on {len(trained)} sentences of this "
+               f"repository's prose for {steps} steps…")
+        model, tokenizer, loss = train_small_bert(trained, steps, report)
+        what = (f"a {LAYERS}-layer, width-{HIDDEN} BERT trained here for {steps} masked-LM steps on this repository's "
+                "prose (no real checkpoint can be downloaded here)")
+    examples = masked_examples(held_out + trained, tokenizer, SENTENCES)
+    top1, top5 = agreement(model, tokenizer, examples)
+    result = Agreement(top1_agreement=top1, top5_overlap=top5, sentences=len(examples), model=what,
+                       train_steps=steps, final_loss=loss, seconds=time.perf_counter() - started)
+    if write_to is not None:
+        write_to.write_text(json.dumps(asdict(result), indent=1) + "\n")
+    return result
+
+
+def report_agreement(result: Agreement, report: Callable[[str], None] = print) -> None:
+    report(f"Fast mode honesty: int8 vs float32 on {result.sentences} masked sentences: top-1 agreement "
+           f"{result.top1_agreement:.1%}, top-5 overlap {result.top5_overlap:.1%} — measured on {result.model}"
+           + (f"; final training loss {result.final_loss:.2f}" if result.final_loss is not None else ""))
