@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+from playground.bench.compare import bench_click, bench_warm_start
 from playground.bench.timing import BENCH_BERT, BENCH_GPT, Target, bench_models, interleaved_ms
 
 TEXT = "Tesla is an American [MASK] company headquartered in Austin, Texas."
@@ -61,19 +62,6 @@ def bench_attention(repeats: int, report: Report) -> None:
         report(f"  {name}, {tokens} tokens: sdpa {ms['sdpa']:.1f} ms · eager {ms['eager']:.1f} ms "
                f"({ms['eager'] / ms['sdpa']:.2f}×) · eager returning the weights {ms['eager+weights']:.1f} ms "
                f"({ms['eager+weights'] / ms['sdpa']:.2f}×)")
-
-
-def bench_compare_click(repeats: int, report: Report) -> list[Target]:
-    from playground.bench.compare import STAGES, TARGETS, report_click, time_click
-
-    times = time_click(repeats)
-    report_click(times, report)
-    unit = times.unit_ms
-    targets = [Target(f"Compare: {stage} visible / bare sdpa forward", times.stages_ms[stage] / unit, TARGETS[stage])
-               for stage in STAGES]
-    targets.append(Target("Compare: continuation tokens/s / model.generate tokens/s",
-                          times.raw_generate_ms / times.continuation_ms, 0.9, at_most=False))
-    return targets
 
 
 def bench_fill_mask(repeats: int, report: Report) -> list[Target]:
@@ -175,20 +163,6 @@ def bench_startup(report: Report, runs: int = 3) -> list[Target]:
     return [Target("Start-up: app.py page served / Gradio hello-world", best["app"] / best["hello"], 1.5)]
 
 
-def bench_warm_start(report: Report) -> list[Target]:
-    """In fresh processes: the first click after the warm start says ready, vs later clicks (and without it)."""
-    runs = {}
-    for mode in ("warm", "cold"):
-        out = subprocess.run([sys.executable, "-m", "playground.bench.warm", *(["--cold"] if mode == "cold" else [])],
-                             cwd=ROOT, capture_output=True, text=True, check=True)
-        runs[mode] = json.loads(out.stdout.strip().splitlines()[-1])
-    later = min(runs["warm"]["later_ms"])
-    report(f"warm start: first click after 'ready' {runs['warm']['first_ms']:.0f} ms · later clicks (best) "
-           f"{later:.0f} ms · first click with no warm start {runs['cold']['first_ms']:.0f} ms "
-           f"({runs['cold']['first_ms'] / min(runs['cold']['later_ms']):.2f}× its later clicks)")
-    return [Target("Warm start: first click after ready / a later click", runs["warm"]["first_ms"] / later, 1.2)]
-
-
 def bench_agreement(args: argparse.Namespace, report: Report) -> None:
     from playground.bench.agreement import Agreement, measure, report_agreement
     from playground.models.variants import AGREEMENT_FILE
@@ -222,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_startup:
         targets += bench_startup(print)
     bench_attention(args.repeats, print)
-    targets += bench_compare_click(max(3, args.repeats // 2), print)
+    targets += bench_click(max(3, args.repeats // 2), print)
     if not args.skip_startup:
         targets += bench_warm_start(print)
     targets += bench_fill_mask(args.repeats, print)
