@@ -239,16 +239,23 @@ def _gpt_part(result: CompareResult) -> dict[str, Any]:
                 gpt_label=label_value(result.gpt.predictions))
 
 
-def _analysis_part(result: CompareResult) -> dict[str, Any]:
-    if result.bert_attention is None:  # not computed yet: empty, so nothing from the last click stays shown
-        return dict(query=SliderRange(maximum=63, value=0), layer=SliderRange(maximum=24),
-                    head=SliderRange(maximum=16), bert_word="", gpt_word="", bert_influence=[],
-                    bert_influence_note="", gpt_influence=[], gpt_influence_note="", masks_plot=None, heat_plot=None)
+def _controls_part(result: CompareResult) -> dict[str, Any]:
+    """The attention controls' ranges (set once the attention is computed; until then they stay as they are)."""
+    if result.bert_attention is None:
+        return {}
     n_tokens = max(len(result.bert_tokens.tokens), len(result.gpt_tokens.tokens))
     return dict(
         query=SliderRange(maximum=max(1, n_tokens - 1), value=result.bert_mask.query),  # starts where drawn
         layer=SliderRange(maximum=result.layers),
         head=SliderRange(maximum=result.heads),
+    )
+
+
+def _analysis_part(result: CompareResult) -> dict[str, Any]:
+    if result.bert_attention is None:  # not computed yet: empty, so nothing from the last click stays shown
+        return dict(bert_word="", gpt_word="", bert_influence=[], bert_influence_note="", gpt_influence=[],
+                    gpt_influence_note="", masks_plot=None, heat_plot=None)
+    return dict(
         # A word was scored (GPT-2 always can) but BERT had no gap to score it in.
         bert_word=word_line(result.bert_word) or (NO_MASK_FOR_WORD if result.gpt_word else ""),
         gpt_word=word_line(result.gpt_word),
@@ -271,12 +278,12 @@ def _json_part(result: CompareResult) -> dict[str, Any]:
     return dict(result_json=to_json(result) if result.continuation and result.continuation.finished else None)
 
 
-VIEW_PARTS = (_notices_part, _bert_part, _gpt_part, _analysis_part, _continuation_part, _json_part)
-# What each streamed stage updates; the first one updates everything, so the last click's outputs go away.
+VIEW_PARTS = (_controls_part, _notices_part, _bert_part, _gpt_part, _analysis_part, _continuation_part, _json_part)
+# What each streamed stage updates; the first one clears every output, so the last click's results go away.
 STAGE_PARTS = {
-    "bert": VIEW_PARTS,
+    "bert": tuple(part for part in VIEW_PARTS if part is not _controls_part),
     "gpt": (_notices_part, _gpt_part),
-    "analysis": (_notices_part, _analysis_part),
+    "analysis": (_controls_part, _notices_part, _analysis_part),
     "continuation": (_continuation_part,),
     "done": (_continuation_part, _json_part),
 }
