@@ -80,3 +80,10 @@ def test_the_switch_says_how_often_fast_mode_changed_the_answer(tmp_path):
     note = fast_mode_note(measured)
     assert "top-1 97%" in note and "top-5 overlap 94%" in note and "120 masked sentences" in note
     assert "a small BERT" in note
+
+
+def test_fast_mode_through_the_api(client):
+    fast = client.predict("The [MASK] sat on the ___.", 3, "tiny-bert", True, api_name="/fill_mask")
+    assert [m["mask_number"] for m in fast["masks"]] == [1, 2]
+    result = client.predict(text="Tesla is an American [MASK] company.", top_k=3, fast=True, api_name="/compare")
+    assert result["fast"] is True and result["continuation"]["finished"]

@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-startup", action="store_true", help="no start-up and warm-start subprocesses")
     parser.add_argument("--agreement", action="store_true",
                         help="measure fast mode's top-1/top-5 agreement again (trains a small BERT, minutes)")
-    parser.add_argument("--agreement-steps", type=int, default=300)
+    parser.add_argument("--agreement-steps", type=int, default=600)
     parser.add_argument("--agreement-model", default=None, help="a saved masked LM to measure instead")
     args = parser.parse_args(argv)
     import torch
