@@ -25,7 +25,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCES = 120  # evaluated
 SEED = 0
-LAYERS, HIDDEN, BATCH, VOCAB = 4, 128, 16, 1200  # small enough to train a few hundred steps on 2 busy cores
+LAYERS, HIDDEN, BATCH, VOCAB = 4, 128, 32, 1200  # small enough to train a few hundred steps on 2 busy cores
 
 
 @dataclass(frozen=True)
@@ -40,35 +40,39 @@ class Agreement:
     seconds: float
 
 
-def _docstrings() -> list[str]:
-    import ast
+# A small world with learnable regularities: a model that learned it predicts different words in different
+# contexts, so agreement between float32 and int8 means something (a model that always says "the" agrees trivially).
+FACTS = {
+    "capital": [("france", "paris"), ("germany", "berlin"), ("italy", "rome"), ("spain", "madrid"),
+                ("japan", "tokyo"), ("egypt", "cairo"), ("kenya", "nairobi"), ("peru", "lima"), ("canada", "ottawa"),
+                ("greece", "athens"), ("norway", "oslo"), ("poland", "warsaw"), ("chile", "santiago"),
+                ("india", "delhi"), ("china", "beijing"), ("russia", "moscow"), ("cuba", "havana"),
+                ("ireland", "dublin"), ("austria", "vienna"), ("portugal", "lisbon")],
+    "sound": [("dog", "barks"), ("cat", "meows"), ("cow", "moos"), ("lion", "roars"), ("duck", "quacks"),
+              ("horse", "neighs"), ("sheep", "bleats"), ("owl", "hoots"), ("bee", "buzzes"), ("snake", "hisses"),
+              ("pig", "oinks"), ("frog", "croaks")],
+    "colour": [("sky", "blue"), ("grass", "green"), ("snow", "white"), ("coal", "black"), ("blood", "red"),
+               ("banana", "yellow"), ("chocolate", "brown"), ("lavender", "purple"), ("ash", "grey"),
+               ("pumpkin", "orange")],
+}
+TEMPLATES = {
+    "capital": ["the capital of {a} is {b} .", "{b} is the capital city of {a} .",
+                "{a} is a country and its capital is {b} .", "people in {a} often travel to {b} , the capital ."],
+    "sound": ["the {a} {b} at night .", "every {a} {b} when it is hungry .", "we heard the {a} : it {b} loudly .",
+              "a {a} usually {b} in the morning ."],
+    "colour": ["the {a} is {b} .", "i saw that the {a} was {b} today .", "everyone knows that {a} looks {b} .",
+               "in the picture the {a} is painted {b} ."],
+}
+OPENINGS = ["", "yesterday ,", "as usual ,", "in the story ,", "my teacher said that"]
 
-    found = []
-    for path in sorted((ROOT / "playground").rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and ast.get_docstring(node):
-                found.append(ast.get_docstring(node))
-    return found
 
-
-def corpus_sentences() -> list[str]:
-    """Sentences of English prose from model_cards/, README.md and the playground's docstrings (markup, tables
-    and code removed)."""
-    texts = [p.read_text() for p in sorted((ROOT / "model_cards").glob("*.md"))] + [(ROOT / "README.md").read_text()]
-    texts += _docstrings()
-    sentences: list[str] = []
-    for text in texts:
-        text = re.sub(r"```.*?```", " ", text, flags=re.S)
-        lines = [re.sub(r"^\s*(?:[-*>]|\d+\.)\s+", "", line) for line in text.splitlines()
-                 if line.strip() and not line.lstrip().startswith(("|", "#", "<", "!", "---"))
-                 and ":" not in line[:20]]
-        prose = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", " ".join(lines))
-        prose = re.sub(r"[`*_]", "", prose)
-        for sentence in re.split(r"(?<=[.!?])\s+", prose):
-            words = sentence.split()
-            if 6 <= len(words) <= 40:
-                sentences.append(" ".join(words))
-    return list(dict.fromkeys(sentences))
+def corpus_sentences() -> list[tuple[str, str]]:
+    """(sentence, the fact word in it) for every template, fact and opening, in a fixed shuffled order."""
+    rows = [(f"{opening} {template.format(a=a, b=b)}".strip(), b)
+            for relation, templates in TEMPLATES.items() for template in templates
+            for a, b in FACTS[relation] for opening in OPENINGS]
+    random.Random(SEED).shuffle(rows)
+    return rows
 
 
 def _tokenizer(sentences: list[str]):
@@ -119,18 +123,14 @@ def train_small_bert(sentences: list[str], steps: int, report: Callable[[str], N
     return model, tokenizer, float(loss.detach()) if loss is not None else None
 
 
-def masked_examples(sentences: list[str], tokenizer, count: int) -> list[tuple[list[int], int]]:
-    """(input ids, masked position): one whole-word token masked per sentence, chosen with a fixed seed."""
-    rng = random.Random(SEED)
+def masked_examples(rows: list[tuple[str, str]], tokenizer, count: int) -> list[tuple[list[int], int]]:
+    """(input ids, masked position): each sentence with its fact word (one token) masked."""
     examples = []
-    for sentence in sentences:
-        ids = tokenizer(sentence, truncation=True, max_length=64)["input_ids"]
-        pieces = tokenizer.convert_ids_to_tokens(ids)
-        candidates = [i for i in range(1, len(ids) - 1) if pieces[i].isalpha() and len(pieces[i]) > 2
-                      and not pieces[i + 1].startswith("##")]
-        if candidates:
-            position = rng.choice(candidates)
-            ids = list(ids)
+    for sentence, word in rows:
+        ids = list(tokenizer(sentence, truncation=True, max_length=64)["input_ids"])
+        word_ids = tokenizer(word, add_special_tokens=False)["input_ids"]
+        if len(word_ids) == 1 and word_ids[0] in ids:
+            position = ids.index(word_ids[0])
             ids[position] = tokenizer.mask_token_id
             examples.append((ids, position))
         if len(examples) == count:
@@ -159,9 +159,9 @@ def agreement(model, tokenizer, examples: list[tuple[list[int], int]]) -> tuple[
 def measure(steps: int = 600, model_dir: str | None = None, report: Callable[[str], None] = print,
             write_to: Path | None = None) -> Agreement:
     started = time.perf_counter()
-    sentences = corpus_sentences()
-    held_out = sentences[::5]  # every 5th sentence is never trained on
-    trained = [s for i, s in enumerate(sentences) if i % 5]
+    rows = corpus_sentences()
+    held_out = rows[::4]  # every 4th sentence is never trained on: the evaluation set
+    trained = [sentence for i, (sentence, _) in enumerate(rows) if i % 4]
     if model_dir:
         import transformers as tf
 
@@ -169,12 +169,12 @@ def measure(steps: int = 600, model_dir: str | None = None, report: Callable[[st
         tokenizer = tf.AutoTokenizer.from_pretrained(model_dir)
         what, loss, steps = f"the masked LM in {model_dir}", None, 0
     else:
-        report(f"Training a small BERT ({LAYERS} layers, width {HIDDEN}) on {len(trained)} sentences of this "
-               f"repository's prose for {steps} steps…")
+        report(f"Training a small BERT ({LAYERS} layers, width {HIDDEN}) on {len(trained)} template sentences "
+               f"for {steps} steps…")
         model, tokenizer, loss = train_small_bert(trained, steps, report)
-        what = (f"a {LAYERS}-layer, width-{HIDDEN} BERT trained here for {steps} masked-LM steps on this repository's "
-                "prose (no real checkpoint can be downloaded here)")
-    examples = masked_examples(held_out + trained, tokenizer, SENTENCES)
+        what = (f"a {LAYERS}-layer, width-{HIDDEN} BERT trained here for {steps} masked-LM steps on template "
+                "sentences about capitals, animal sounds and colours (no real checkpoint can be downloaded here)")
+    examples = masked_examples(held_out, tokenizer, SENTENCES)
     top1, top5, distinct = agreement(model, tokenizer, examples)
     result = Agreement(top1_agreement=top1, top5_overlap=top5, sentences=len(examples), distinct_top1=distinct,
                        model=what,

@@ -31,8 +31,10 @@ def fast_mode_note(path: Path = AGREEMENT_FILE) -> str:
         measured = json.loads(path.read_text())
     except (OSError, ValueError):
         return note + " Agreement with full precision not measured yet (python -m playground.bench --agreement)."
+    model = measured["model"].split(" (")[0]  # what it was measured on, without the why
     return (f"{note} Measured agreement with full precision: top-1 {measured['top1_agreement']:.0%}, top-5 overlap "
-            f"{measured['top5_overlap']:.0%} over {measured['sentences']} masked sentences ({measured['model']}).")
+            f"{measured['top5_overlap']:.0%} over {measured['sentences']} masked sentences, on {model} — not on "
+            "the models shown here, which cannot be downloaded where it was measured.")
 
 
 def attention_twin(model: Any) -> Any:
