@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {host}:{port} is busy or cannot be bound ({type(exc).__name__}). Is another playground "
               f"running? Choose another port: python app.py --port {port + 1}", file=sys.stderr)
         return 2
-    start_preload(ctx)  # after the page is served: the status line on the page follows it
+    start_preload(ctx, demo)  # after the page is served: the status line on the page follows it
     print(f"BERT vs GPT Playground: {local_url}")
     print(f"Public link: {share_url}" if share_url else
           "Local only. For a public link: python app.py --share    Stop: Ctrl+C")

@@ -10,7 +10,7 @@ import torch
 
 import playground.tasks.compare as compare_task
 from playground.core import text_input, tokens as tokens_module
-from playground.lm.generation import final
+from playground.lm.generation import GenerationSettings, final, generate
 from playground.lm.passes import attention_reader
 from playground.models.cards import load_catalog
 from playground.models.context import AppContext
@@ -97,7 +97,8 @@ def test_one_forward_and_one_backward_per_model_clean_text_once_and_shared_token
         assert [s.name for s in rest][-1] == "done" and {s.name for s in rest[:-1]} <= {"continuation"}
         steps = len(rest[-1].result.continuation.tokens)
         assert steps == len(rest) <= CONTINUATION_TOKENS
-        assert counter.forwards_of(*_model_objects(bert, gpt)[2:]) == 1 + steps
+        # The first continuation token comes from the prediction already made: one generation step per other token.
+        assert counter.forwards_of(*_model_objects(bert, gpt)[2:]) == 1 + steps - 1
         assert counter.forwards_of(*_model_objects(bert, gpt)[:2]) == 1
     finally:
         counter.close()
@@ -122,6 +123,12 @@ def test_stages_stream_in_order_and_the_last_is_the_unstaged_result(bert, gpt):
     assert stages[-1].result == compare(bert, gpt, TESLA, top_k=3, word="electric", layer=2, head=2)
     growing = [len(s.result.continuation.tokens) for s in stages[3:]]
     assert growing == sorted(growing) and growing[0] == 1
+    # Reusing GPT-2's prediction for the first continuation token changes nothing in the text.
+    alone = generate(gpt, stages[-1].result.gpt.context, GenerationSettings(max_new_tokens=CONTINUATION_TOKENS))
+    continued = stages[-1].result.continuation
+    assert [t.token_id for t in continued.tokens] == [t.token_id for t in alone.tokens]
+    assert continued.generated_text == alone.generated_text
+    assert continued.tokens[0].probability == pytest.approx(alone.tokens[0].probability, abs=1e-5)
 
 
 def test_the_tabs_staged_outputs_add_up_to_the_unstaged_view(ctx):

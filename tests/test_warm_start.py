@@ -38,7 +38,7 @@ def test_preload_loads_the_default_models_warms_them_up_and_says_so(tiny_dir):
     assert _status_block(demo) is not None and ctx.store.loaded() == []  # nothing loads while the page is built
     refresh = [fn for fn in demo.fns.values() if fn.fn is not None and "warm" in getattr(fn.fn, "__qualname__", "")]
     assert refresh and all(fn.api_visibility == "private" for fn in refresh)
-    start_preload(ctx)
+    start_preload(ctx, demo)
     assert ctx.warm.status().startswith("⏳ loading tiny-bert")
     assert ctx.warm.wait(120)
     status, timer = _warm_status(ctx)
@@ -59,7 +59,7 @@ def test_a_preload_failure_is_reported_in_the_status_and_the_app_stays_usable(ti
     port = _free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     try:
-        start_preload(ctx)
+        start_preload(ctx, demo)
         assert ctx.warm.wait(60)
         status = ctx.warm.status()
         assert status.startswith("⚠️ loading bert-base-uncased failed")
@@ -85,8 +85,9 @@ def test_no_preload_turns_it_off(tiny_dir):
     args = app.parse_args(["--no-preload"])
     assert args.no_preload and not app.parse_args([]).no_preload
     ctx = make_context(AppOptions(models="tiny", tiny_dir=tiny_dir, preload=not args.no_preload))
-    assert ctx.warm is None and start_preload(ctx) is None
-    assert _status_block(build_demo(ctx)) is None
+    demo = build_demo(ctx)
+    assert ctx.warm is None and start_preload(ctx, demo) is None
+    assert _status_block(demo) is None
 
 
 def test_the_app_offline_serves_its_page_and_reports_the_failed_preload(tmp_path):

@@ -188,6 +188,9 @@ def main(argv: list[str] | None = None) -> None:
                         help="measure fast mode's top-1/top-5 agreement again (trains a small BERT, minutes)")
     parser.add_argument("--agreement-steps", type=int, default=600)
     parser.add_argument("--agreement-model", default=None, help="a saved masked LM to measure instead")
+    parser.add_argument("--before", default=None, metavar="DIR",
+                        help="also time the Compare click in DIR, a checkout of older code (with playground/ui/"
+                             "timing.py, models/shapes.py and core/timing.py copied in), for before → after ratios")
     args = parser.parse_args(argv)
     import torch
 
@@ -196,7 +199,17 @@ def main(argv: list[str] | None = None) -> None:
     if not args.skip_startup:
         targets += bench_startup(print)
     bench_attention(args.repeats, print)
-    targets += bench_click(max(3, args.repeats // 2), print)
+    if args.before:
+        print(f"BEFORE ({args.before}):")
+        before = {t.name: t for t in bench_click(max(3, args.repeats // 2), print, root=Path(args.before))}
+        print("AFTER (this checkout):")
+    click = bench_click(max(3, args.repeats // 2), print)
+    targets += click
+    if args.before:
+        print("Compare click, before → after (ratios to one bare sdpa forward, each measured in its own run):")
+        for target in click:
+            if target.name in before:
+                print(f"  {target.name:<58} {before[target.name].ratio:6.2f}× → {target.ratio:5.2f}×")
     if not args.skip_startup:
         targets += bench_warm_start(print)
     targets += bench_fill_mask(args.repeats, print)

@@ -297,7 +297,9 @@ def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 
 
     # 4. The continuation, token by token, from the sdpa (or int8) model.
     settings = GenerationSettings(max_new_tokens=CONTINUATION_TOKENS)
-    for partial in stream_generate(gpt_predictor, next_tokens.context, settings):
+    # GPT-2's next-token distribution is the continuation's first step: it is not computed again.
+    known = (tuple(next_tokens.tokens.input_ids), gpt_predictions.log_probs[0]) if gpt_read.slot > 0 else None
+    for partial in stream_generate(gpt_predictor, next_tokens.context, settings, known_next=known):
         result = dataclasses.replace(result, continuation=partial)
         yield CompareStage("done" if partial.finished else "continuation", result, kept)
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import copy
 import dataclasses
-import inspect
 import json
 import time
 from typing import Any, Callable
@@ -28,6 +27,8 @@ import gradio as gr
 
 from playground.core.timing import interleaved_ms
 from playground.models.shapes import random_weight_context
+from playground.models.warm import WarmStart
+from playground.ui.page import event_sends, start_preload
 from playground.ui.tabs.compare import build_compare_tab
 
 TEXT = "Tesla is an American [MASK] company headquartered in Austin, Texas."
@@ -42,21 +43,10 @@ def click_event(ctx):
     return next(fn for fn in demo.fns.values() if fn.api_name == "compare_view")
 
 
-def _is_skip(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1
-
-
 def timed_click(event, inputs: list[Any]) -> list[float]:
     """Seconds from the call to each set of values the event sends (one per yield), outputs post-processed."""
     started = time.perf_counter()
-    out = event.fn(*inputs)
-    marks = []
-    for values in (out if inspect.isgenerator(out) else iter([out])):
-        for component, value in zip(event.outputs, values):
-            if not _is_skip(value) and not isinstance(component, gr.State):
-                component.postprocess(value)
-        marks.append(time.perf_counter() - started)
-    return marks
+    return [time.perf_counter() - started for _ in event_sends(event, inputs)]
 
 
 def _sdpa(model):
@@ -113,17 +103,16 @@ def click(repeats: int) -> dict[str, Any]:
 
 
 def warm(cold: bool, later: int = 5) -> dict[str, Any]:
-    from playground.models.warm import WarmStart
-    from playground.ui.page import start_preload
-
     ctx, bert, gpt = random_weight_context()
     ctx = dataclasses.replace(ctx, warm=None if cold else WarmStart())
+    with gr.Blocks() as demo:
+        build_compare_tab(ctx)
+    event = next(fn for fn in demo.fns.values() if fn.api_name == "compare_view")
     if not cold:
-        start_preload(ctx)
+        start_preload(ctx, demo)
         ctx.warm.wait()
         if not ctx.warm.status().startswith("✅"):
             raise RuntimeError(ctx.warm.status())
-    event = click_event(ctx)
     inputs = [TEXT, 5, "", 1, 1, bert.name, gpt.name, False]
     first = timed_click(event, inputs)[-1]
     return {"first_ms": first * 1000, "later_ms": [timed_click(event, inputs)[-1] * 1000 for _ in range(later)]}

@@ -123,14 +123,6 @@ def tokenize_api(ctx: AppContext, text: str, model: str = "bert-base-uncased") -
     return tokenize(lm, model_text, keep="start" if mask_token else "end")
 
 
-def warm_up(ctx: AppContext, bert_model: str, gpt_model: str, fast: bool = False) -> None:
-    """One click on the first example, as the UI makes it: every model, kernel and drawing routine a click
-    needs is then loaded and warm."""
-    click = _shown(ctx, run_compare_stages, stage_view, _stage_values)
-    for _ in click(EXAMPLES[0], 5, "", 1, 1, bert_model, gpt_model, fast):
-        pass
-
-
 # ---- views: result → what each component shows ---------------------------------------------------
 
 @dataclass(frozen=True)
