@@ -10,8 +10,9 @@ reads the one JSON line it prints:
     python -m playground.ui.timing warm [--cold]         the first click after the warm start says ready (or,
                                                          with --cold, with no warm start), then later clicks
 
-Works on older versions too (a click that returns once has every stage at the end). torch is imported inside
-the functions.
+Works on older code too, for before → after numbers (copy this file, models/shapes.py, core/timing.py and
+`ui.page.event_sends` into the older checkout): a click that returns once has every stage at the end. torch is
+imported inside the functions.
 """
 
 from __future__ import annotations
