@@ -18,6 +18,9 @@ examples:
   python app.py --no-browser          serve without opening a browser window
   python app.py --port 8080           another port (also: GRADIO_SERVER_PORT)
   python app.py --share               also create a public gradio.live link (only when asked)
+  python app.py --fast                fast mode on by default: int8 copies of the models on CPU (a switch in
+                                      the UI turns it off per request)
+  python app.py --no-preload          do not load the default models in the background after start-up
   HF_HUB_OFFLINE=1 python app.py      never touch the network; models must already be in the cache
                                       (python -m playground download)
 
@@ -47,6 +50,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="allow loading Hub models that are not described in model_cards/ (never remote code)")
     parser.add_argument("--memory-budget-gb", type=float, default=None,
                         help="evict least-recently-used models above this much weight memory (default 6)")
+    parser.add_argument("--fast", action="store_true",
+                        help="fast mode on by default: int8 dynamic quantization of the models' Linear layers on "
+                             "CPU (faster on small machines, slightly different numbers; off by default)")
+    parser.add_argument("--no-preload", action="store_true",
+                        help="do not load the Compare tab's default models in the background once the page is "
+                             "served (they then load on the first click)")
     return parser.parse_args(argv)
 
 
@@ -87,13 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.models == "lab":
         ensure_lab_models()
-    from playground.models.context import AppOptions
-    from playground.ui.page import CSS, THEME, build_app
+    from playground.models.context import AppOptions, make_context
+    from playground.ui.page import CSS, THEME, build_demo, start_preload
     from playground.ui.serving import launch
 
-    options = AppOptions(models=args.models, allow_any_model=args.allow_any_model,
+    options = AppOptions(models=args.models, allow_any_model=args.allow_any_model, fast=args.fast,
+                         preload=not args.no_preload,
                          **({"memory_budget_gb": args.memory_budget_gb} if args.memory_budget_gb else {}))
-    demo = build_app(options)
+    ctx = make_context(options)
+    demo = build_demo(ctx)
     host, port = server_address(args)
     try:
         # quiet: Gradio's own banner advises `share=True` in `launch()`, which is not how this command line shares.
@@ -106,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {host}:{port} is busy or cannot be bound ({type(exc).__name__}). Is another playground "
               f"running? Choose another port: python app.py --port {port + 1}", file=sys.stderr)
         return 2
+    start_preload(ctx, demo)  # after the page is served: the status line on the page follows it
     print(f"BERT vs GPT Playground: {local_url}")
     print(f"Public link: {share_url}" if share_url else
           "Local only. For a public link: python app.py --share    Stop: Ctrl+C")

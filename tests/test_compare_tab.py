@@ -68,13 +68,13 @@ def test_compare_view_sets_the_sliders_from_the_result(tesla, bert, gpt, tesla_v
 
 
 def test_compare_view_draws_both_masks_from_the_gap(tesla, tesla_view):
-    bert_ax, gpt_ax = tesla_view.masks_plot.axes
+    bert_ax, gpt_ax = tesla_view.masks_plot.panels
     n_bert, n_gpt = len(tesla.bert_tokens.tokens), len(tesla.gpt_tokens.tokens)
-    assert bert_ax.get_title().endswith(f"'[MASK]' sees {n_bert} of {n_bert} tokens")
-    assert "bidirectional" in bert_ax.get_title() and "causal" in gpt_ax.get_title()
+    assert bert_ax.title.endswith(f"'[MASK]' sees {n_bert} of {n_bert} tokens")
+    assert "bidirectional" in bert_ax.title and "causal" in gpt_ax.title
     # GPT-2 predicts the slot from the token before it, which sees itself and everything to its left.
-    assert gpt_ax.get_title().endswith(f"sees {tesla.gpt_slot_position} of {n_gpt} tokens")
-    assert tesla_view.heat_plot.axes[0].get_title().startswith("tiny-bert: layer 1/")
+    assert gpt_ax.title.endswith(f"sees {tesla.gpt_slot_position} of {n_gpt} tokens")
+    assert tesla_view.heat_plot.panels[0].title.startswith("tiny-bert: layer 1/")
 
 
 def test_compare_without_a_mask_explains_bert_and_a_scored_word(ctx):
@@ -92,9 +92,9 @@ def test_attention_handler_clamps_and_the_view_draws_the_chosen_query(ctx):
     assert result.bert.layer == result.gpt.layer == 2
     assert result.bert_mask.query == result.gpt_mask.query == 3
     assert set(to_json(result)) >= {"bert", "gpt"}
-    bert_ax, gpt_ax = attention_view(result).masks_plot.axes
-    assert gpt_ax.get_title().endswith(f"sees 4 of {len(result.gpt.tokens)} tokens")
-    assert bert_ax.get_title().endswith(f"sees {len(result.bert.tokens)} of {len(result.bert.tokens)} tokens")
+    bert_ax, gpt_ax = attention_view(result).masks_plot.panels
+    assert gpt_ax.title.endswith(f"sees 4 of {len(result.gpt.tokens)} tokens")
+    assert bert_ax.title.endswith(f"sees {len(result.bert.tokens)} of {len(result.bert.tokens)} tokens")
     far = run_attention(ctx, TESLA, 1, 1, 500, *MODELS)  # past the end: the last token of each sentence
     assert far.bert_mask.query == len(far.bert.tokens) - 1 and far.gpt_mask.query == len(far.gpt.tokens) - 1
     with pytest.raises(PlaygroundError, match="Token position"):

@@ -65,8 +65,8 @@ class _Ctx:
     def __init__(self, store):
         self.store = store
 
-    def model(self, name, task):
-        return self.store.get(name, task)
+    def model(self, name, task, variant="fp32"):
+        return self.store.get(name, task, variant)
 
 
 def test_tokenize_keeps_the_cut_and_control_character_notices(store):

@@ -99,3 +99,42 @@ def test_measurements_are_cached():
 def test_bad_requests_are_explained(kwargs, message):
     with pytest.raises(PlaygroundError, match=message):
         measure_models(tiny=True, **kwargs)
+
+
+def test_each_model_gets_a_time_budget_with_a_few_passes_at_least():
+    report = measure_models(["gpt2"], tiny=True, repeats=measure.MAX_REPEATS, time_budget_s=0.0)
+    m = report.measurements[0]
+    assert m.repeats == measure.MIN_REPEATS and m.repeats_requested == measure.MAX_REPEATS
+    assert any("Fewer timed passes" in n and "gpt2 (3)" in n for n in report.notices)
+    assert "within 0 s per model" in report.latency_method
+    roomy = measure_models(["gpt2"], tiny=True, repeats=4).measurements[0]
+    assert roomy.repeats == roomy.repeats_requested == 4
+    assert roomy.spread == pytest.approx((roomy.latency_max_ms - roomy.latency_min_ms) / roomy.latency_ms)
+
+
+def test_a_busy_machine_is_reported(monkeypatch):
+    quiet = measure.Calibration(best_ms=2.0, median_ms=2.1, load_average=0.5, cpus=2)
+    busy = measure.Calibration(best_ms=2.0, median_ms=2.1, load_average=5.3, cpus=2)
+    slow = measure.Calibration(best_ms=2.0, median_ms=3.5, load_average=None, cpus=2)
+    assert not quiet.busy and busy.busy and slow.busy
+    assert "load average 5.3 on 2 CPU(s)" in busy.notice()
+    real = measure.calibrate(runs=3)
+    assert 0 < real.best_ms <= real.median_ms and real.cpus >= 1
+    monkeypatch.setattr(measure, "calibrate", lambda: busy)
+    report = measure_models(["gpt2"], tiny=True, repeats=1)
+    assert report.calibration is busy and any("looked busy" in n for n in report.notices)
+    monkeypatch.setattr(measure, "calibrate", lambda: quiet)
+    assert not any("looked busy" in n for n in measure_models(["bert-base-uncased"], tiny=True, repeats=1).notices)
+
+
+def test_stop_ends_the_request_cleanly_and_keeps_what_was_measured():
+    def after_gpt2() -> bool:  # the user leaves once the first model is measured
+        return any(key[0] == "gpt2" for key in measure._CACHE)
+
+    report = measure_models(["gpt2", "bert-base-uncased"], tiny=True, repeats=2, stop=after_gpt2)
+    assert report.stopped and [m.hub_id for m in report.measurements] == ["gpt2"]
+    assert any("Stopped after 1 of 2 model(s); not measured: bert-base-uncased" in n for n in report.notices)
+    cut = measure_one("gpt2", tiny=True, input_tokens=32, repeats=10, stop=lambda: True)
+    assert cut.stopped and cut.repeats == 1 and cut.repeats_requested == 10
+    measure_models(["albert-base-v2"], tiny=True, repeats=5, stop=lambda: True)  # stopped before any model…
+    assert measure.cached("albert-base-v2", None, tiny=True) is None  # …so nothing half-measured is remembered

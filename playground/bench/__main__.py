@@ -1,135 +1,227 @@
-"""Benchmark: the playground's own code paths vs the raw transformers calls, on real-size models.
+"""Benchmark: the playground's own code paths vs the raw transformers calls, on real-size models, and issue 13's
+targets as ratios measured side by side in one run.
 
-    python -m playground.bench [--repeats 20] [--new-tokens 50] [--skip-heads] [--skip-lab]
+    python -m playground.bench [--repeats 10] [--new-tokens 50] [--skip-heads] [--skip-lab] [--agreement]
 
 Models are bert-base-uncased and gpt2 *shapes* (configs with the published hyper-parameters) with
 random weights — the compute is the same as the real checkpoints', and nothing is downloaded.
 Tokenizers are real WordPiece / byte-level BPE tokenizers trained locally and padded to the real
-vocabulary sizes. Prints a table; no assertion — this is measurement, not a test.
+vocabulary sizes. Every time is the best of interleaved runs (background load hits both sides of a ratio
+alike). Prints the measurements, then a table of the targets; no assertion — this is measurement, not a test.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 from typing import Callable
 
-import torch
-from transformers import AutoTokenizer, pipeline
-
-from playground.bench import heads as bench_heads
-from playground.bench.timing import interleaved_ms, real_size_model
-from playground.core.types import LoadedModel
-from playground.lm.generation import GenerationSettings, generate
-from playground.lm.masked_lm import fill_mask
-from playground.models.loader import model_nbytes
-from playground.models.tiny import build_tiny_models
+from playground.bench.compare import bench_click, bench_warm_start
+from playground.bench.timing import BENCH_BERT, BENCH_GPT, Target, bench_models, interleaved_ms
 
 TEXT = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 PROMPT = "Tesla is an American electric vehicle company headquartered in Austin, Texas. It"
+ROOT = Path(__file__).resolve().parents[2]
+Report = Callable[[str], None]
 
 
-def padded_tokenizer(kind: str, vocab_size: int):
-    """A tokenizer trained on the tiny corpus, padded with filler entries to `vocab_size` ids so every id a
-    real-size model can output decodes."""
-    tiny = build_tiny_models(Path(tempfile.gettempdir()) / "playground-bench-tiny")
-    tokenizer = AutoTokenizer.from_pretrained(tiny["tiny-bert" if kind == "wordpiece" else "tiny-gpt2"])
-    tokenizer.add_tokens([f"filler{i}" for i in range(vocab_size - len(tokenizer))])
-    assert len(tokenizer) == vocab_size
-    return tokenizer
+def _sdpa_and_eager(lm):
+    """The model as loaded (sdpa) and its eager twin (same weights), as the app uses them."""
+    from playground.lm.passes import attention_reader
+
+    return lm.model, attention_reader(lm).model
 
 
-def bench_fill_mask(repeats: int, report: Callable[[str], None]) -> None:
-    tokenizer = padded_tokenizer("wordpiece", 30522)
-    ours = real_size_model("bert-base-uncased", "eager")  # eager, as the loader loads it
-    lm = LoadedModel(name="bert-base (random)", task="fill-mask", tokenizer=tokenizer, model=ours,
-                     nbytes=model_nbytes(ours), source="config")
-    raw_model = real_size_model("bert-base-uncased", "sdpa")  # transformers' default attention
-    raw_model.load_state_dict(ours.state_dict())
-    raw = pipeline("fill-mask", model=raw_model, tokenizer=tokenizer, device=-1)
+def bench_attention(repeats: int, report: Report) -> None:
+    """Why predictions use sdpa and only attention maps use eager attention."""
+    import torch
+
+    _, bert, gpt = bench_models()
+    rows = {}
+    for lm, text in ((bert, TEXT), (gpt, PROMPT)):
+        ids = torch.tensor([lm.tokenizer(text)["input_ids"]])
+        sdpa, eager = _sdpa_and_eager(lm)
+
+        def run(model, attentions):
+            def call():
+                with torch.inference_mode():
+                    model(input_ids=ids, output_attentions=attentions)
+            return call
+        ms = interleaved_ms({"sdpa": run(sdpa, False), "eager": run(eager, False),
+                             "eager+weights": run(eager, True)}, repeats)
+        rows[lm.name] = (ids.shape[1], ms)
+    report("Attention implementation (one forward pass, inference mode):")
+    for name, (tokens, ms) in rows.items():
+        report(f"  {name}, {tokens} tokens: sdpa {ms['sdpa']:.1f} ms · eager {ms['eager']:.1f} ms "
+               f"({ms['eager'] / ms['sdpa']:.2f}×) · eager returning the weights {ms['eager+weights']:.1f} ms "
+               f"({ms['eager+weights'] / ms['sdpa']:.2f}×)")
+
+
+def bench_fill_mask(repeats: int, report: Report) -> list[Target]:
+    import torch
+    from transformers import pipeline
+
+    from playground.lm.masked_lm import fill_mask
+
+    ctx, bert, _ = bench_models()
+    fast = ctx.model(BENCH_BERT, "fill-mask", "int8")
+    raw = pipeline("fill-mask", model=bert.model, tokenizer=bert.tokenizer, device=-1)
     with torch.inference_mode():
-        ms = interleaved_ms({"ours": lambda: fill_mask(lm, TEXT, top_k=5),
+        ms = interleaved_ms({"ours": lambda: fill_mask(bert, TEXT, top_k=5),
+                             "fast": lambda: fill_mask(fast, TEXT, top_k=5),
                              "raw": lambda: raw(TEXT, top_k=5)}, repeats)
-    t_ours, t_raw = ms["ours"] / 1000, ms["raw"] / 1000
-    report(f"fill-mask, bert-base shape ({model_nbytes(ours) / 2**20:.0f} MiB), {len(tokenizer(TEXT)['input_ids'])} tokens")
-    report(f"  playground fill_mask            {t_ours * 1000:8.1f} ms")
-    report(f"  pipeline('fill-mask') (sdpa)    {t_raw * 1000:8.1f} ms   ratio {t_ours / t_raw:.2f}×")
+    report(f"fill-mask, bert-base shape ({bert.nbytes / 2**20:.0f} MiB; int8 copy {fast.nbytes / 2**20:.0f} MiB), "
+           f"{len(bert.tokenizer(TEXT)['input_ids'])} tokens")
+    report(f"  pipeline('fill-mask') (fp32, sdpa) {ms['raw']:8.1f} ms")
+    report(f"  playground fill_mask (fp32, sdpa)  {ms['ours']:8.1f} ms   {ms['ours'] / ms['raw']:.2f}× the pipeline")
+    report(f"  playground fill_mask, fast (int8)  {ms['fast']:8.1f} ms   {ms['fast'] / ms['raw']:.2f}× the pipeline")
+    return [Target("Fast mode: fill-mask int8 / pipeline('fill-mask') fp32", ms["fast"] / ms["raw"], 0.4)]
 
 
-def bench_generation(repeats: int, new_tokens: int, report: Callable[[str], None]) -> None:
-    tokenizer = padded_tokenizer("bpe", 50257)
-    ours = real_size_model("gpt2", "eager")
-    # Random weights almost never emit <|endoftext|>, but make sure both sides run the full length.
-    ours.generation_config.eos_token_id = None
-    lm = LoadedModel(name="gpt2 (random)", task="text-generation", tokenizer=tokenizer, model=ours,
-                     nbytes=model_nbytes(ours), source="config")
-    raw_model = real_size_model("gpt2", "sdpa")
-    raw_model.load_state_dict(ours.state_dict())
-    ids = torch.tensor([tokenizer(PROMPT)["input_ids"]])
+def bench_generation(repeats: int, new_tokens: int, report: Report) -> list[Target]:
+    import torch
+
+    from playground.lm.generation import GenerationSettings, generate
+
+    ctx, _, gpt = bench_models()
+    fast = ctx.model(BENCH_GPT, "text-generation", "int8")
+    ids = torch.tensor([gpt.tokenizer(PROMPT)["input_ids"]])
     settings = GenerationSettings(max_new_tokens=new_tokens)
     produced = {}
 
-    def run_ours():
-        produced["ours"] = len(generate(lm, PROMPT, settings).tokens)
+    def ours(lm, key):
+        def run():
+            produced[key] = len(generate(lm, PROMPT, settings).tokens)
+        return run
 
     def run_raw():
-        out = raw_model.generate(ids, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
+        out = gpt.model.generate(ids, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
                                  pad_token_id=0)
         produced["raw"] = out.shape[1] - ids.shape[1]
 
-    ms = interleaved_ms({"ours": run_ours, "raw": run_raw}, repeats)
-    t_ours, t_raw = ms["ours"] / 1000, ms["raw"] / 1000
-    ours_tps, raw_tps = produced["ours"] / t_ours, produced["raw"] / t_raw
-    report(f"generation, gpt2 shape ({model_nbytes(ours) / 2**20:.0f} MiB), prompt {ids.shape[1]} tokens, "
-           f"{new_tokens} new tokens, greedy")
-    report(f"  playground stream_generate      {ours_tps:8.1f} tokens/s (with top-5 candidates per step)")
-    report(f"  model.generate (sdpa)           {raw_tps:8.1f} tokens/s   ratio {ours_tps / raw_tps:.2f}×")
+    ms = interleaved_ms({"ours": ours(gpt, "ours"), "fast": ours(fast, "fast"), "raw": run_raw}, repeats)
+    tps = {key: produced[key] / ms[key] * 1000 for key in ms}
+    report(f"generation, gpt2 shape ({gpt.nbytes / 2**20:.0f} MiB; int8 copy {fast.nbytes / 2**20:.0f} MiB), "
+           f"prompt {ids.shape[1]} tokens, {new_tokens} new tokens, greedy")
+    report(f"  model.generate (fp32, sdpa)        {tps['raw']:8.1f} tokens/s")
+    report(f"  playground stream_generate (fp32)  {tps['ours']:8.1f} tokens/s   {tps['ours'] / tps['raw']:.2f}× "
+           "(with top-5 candidates per step)")
+    report(f"  playground stream_generate (int8)  {tps['fast']:8.1f} tokens/s   {tps['fast'] / tps['raw']:.2f}×")
+    return [Target("Fast mode: GPT-2 greedy int8 tokens/s / model.generate fp32", tps["fast"] / tps["raw"], 3.0,
+                   at_most=False)]
 
 
-def bench_startup(report: Callable[[str], None], timeout_s: float = 60) -> None:
-    """Seconds from `python app.py` to the page being served (no model is loaded at start-up)."""
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    root = Path(__file__).resolve().parents[2]
+        return s.getsockname()[1]
+
+
+def _seconds_to_page(command: list[str], timeout_s: float = 120) -> float:
+    """Seconds from starting `command --port N` to its page being served."""
+    port = _free_port()
     env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(root / "app.py"), "--no-browser", "--port", str(port)], cwd=root, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - start < timeout_s:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as response:
                     if response.status == 200:
-                        report(f"start-up: `python app.py` → page served in {time.perf_counter() - start:.2f} s")
-                        return
+                        return time.perf_counter() - start
             except OSError:
                 time.sleep(0.05)
-        report(f"start-up: page not served within {timeout_s:.0f} s")
+        return float("inf")
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=20)
+
+
+def bench_startup(report: Report, runs: int = 3) -> list[Target]:
+    """`python app.py` → page served, against a bare Gradio Blocks hello-world started the same way (tiny models,
+    so the warm start really loads models in the background while the page is being served)."""
+    commands = {
+        "hello": [sys.executable, "-m", "playground.bench.hello"],
+        "app": [sys.executable, "app.py", "--no-browser", "--models", "tiny"],
+        "app --no-preload": [sys.executable, "app.py", "--no-browser", "--models", "tiny", "--no-preload"],
+    }
+    best = {name: float("inf") for name in commands}
+    for _ in range(runs):  # interleaved, best of
+        for name, command in commands.items():
+            best[name] = min(best[name], _seconds_to_page(command))
+    report(f"start-up to page served (best of {runs}): Gradio hello-world {best['hello']:.2f} s · "
+           f"python app.py {best['app']:.2f} s ({best['app'] / best['hello']:.2f}×) · "
+           f"with --no-preload {best['app --no-preload']:.2f} s")
+    return [Target("Start-up: app.py page served / Gradio hello-world", best["app"] / best["hello"], 1.5)]
+
+
+def bench_agreement(args: argparse.Namespace, report: Report) -> None:
+    from playground.bench.agreement import Agreement, measure, report_agreement
+    from playground.models.variants import AGREEMENT_FILE
+
+    if args.agreement:
+        result = measure(args.agreement_steps, args.agreement_model, report, write_to=AGREEMENT_FILE)
+    elif AGREEMENT_FILE.exists():
+        result = Agreement(**json.loads(AGREEMENT_FILE.read_text()))
+        report(f"(agreement from {AGREEMENT_FILE.name}, measured earlier; --agreement measures it again)")
+    else:
+        report("Fast mode honesty: not measured yet (python -m playground.bench --agreement).")
+        return
+    report_agreement(result, report)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--new-tokens", type=int, default=50)
     parser.add_argument("--skip-heads", action="store_true", help="only the Compare tab's benchmarks")
     parser.add_argument("--skip-lab", action="store_true", help="skip the Pretraining lab's training speed")
+    parser.add_argument("--skip-startup", action="store_true", help="no start-up and warm-start subprocesses")
+    parser.add_argument("--agreement", action="store_true",
+                        help="measure fast mode's top-1/top-5 agreement again (trains a small BERT, minutes)")
+    parser.add_argument("--agreement-steps", type=int, default=600)
+    parser.add_argument("--agreement-model", default=None, help="a saved masked LM to measure instead")
+    parser.add_argument("--before", default=None, metavar="DIR",
+                        help="also time the Compare click in DIR, a checkout of older code (with playground/ui/"
+                             "timing.py, models/shapes.py and core/timing.py copied in), for before → after ratios")
     args = parser.parse_args(argv)
+    import torch
+
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; best of interleaved runs")
-    bench_startup(print)
-    bench_fill_mask(args.repeats, print)
-    bench_generation(max(3, args.repeats // 4), args.new_tokens, print)
+    targets: list[Target] = []
+    if not args.skip_startup:
+        targets += bench_startup(print)
+    bench_attention(args.repeats, print)
+    if args.before:
+        print(f"BEFORE ({args.before}):")
+        before = {t.name: t for t in bench_click(max(3, args.repeats // 2), print, root=Path(args.before))}
+        print("AFTER (this checkout):")
+    click = bench_click(max(3, args.repeats // 2), print)
+    targets += click
+    if args.before:
+        print("Compare click, before → after (ratios to one bare sdpa forward, each measured in its own run):")
+        for target in click:
+            if target.name in before:
+                print(f"  {target.name:<58} {before[target.name].ratio:6.2f}× → {target.ratio:5.2f}×")
+    if not args.skip_startup:
+        targets += bench_warm_start(print)
+    targets += bench_fill_mask(args.repeats, print)
+    targets += bench_generation(max(3, args.repeats // 4), args.new_tokens, print)
+    bench_agreement(args, print)
+    print("Targets (issue 13), ratios from this run:")
+    for target in targets:
+        print(target.line())
     if not args.skip_heads:
+        from playground.bench import heads as bench_heads
+
         bench_heads.run(print)
     if not args.skip_lab:
         from playground.bench.lab import bench_lab_training

@@ -25,6 +25,7 @@ class LoadedModel:
     nbytes: int
     source: str  # hub id or local directory it was loaded from
     is_tiny: bool = False
+    variant: str = "fp32"  # "int8": the fast-mode copy (see models/variants.py)
 
     @property
     def max_positions(self) -> int:

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
-from playground.lm.masked_lm import WordProbability, check_word, lm_logits
+from playground.lm.masked_lm import WordProbability, check_word
 from playground.core.predictions import Prediction, check_top_k, top_predictions
-from playground.core.text_input import MASK, clean_text
+from playground.core.text_input import MASK, CleanText, clean_text
 from playground.core.tokens import TokenizedText, tokenize
+from playground.lm.passes import forward_pass
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,9 @@ class NextTokenResult:
     notices: tuple[str, ...] = ()
 
 
-def left_context(text: str) -> tuple[str, bool]:
+def left_context(text: str | CleanText) -> tuple[str, bool]:
     """The text left of the first [MASK] (or all of it), and whether a mask was found."""
-    cleaned = clean_text(text)
+    cleaned = text if isinstance(text, CleanText) else clean_text(text)
     if cleaned.mask_count == 0:
         return cleaned.text, False
     return cleaned.text[: cleaned.text.index(MASK)].rstrip(), True
@@ -44,34 +45,50 @@ def encode_context(lm: LoadedModel, context: str) -> tuple[TokenizedText, list[s
     return tokenize(lm, bos, add_special_tokens=False), notices
 
 
+def next_token_from(lm: LoadedModel, context: str, tokens: TokenizedText, notices: list[str], probs,
+                    top_k: int) -> NextTokenResult:
+    """The result for a next-token distribution `probs` already computed after `tokens`."""
+    return NextTokenResult(model_name=lm.name, context=context, tokens=tokens,
+                           predictions=top_predictions(lm.tokenizer, probs, top_k), notices=tuple(notices))
+
+
+def left_context_notice(lm: LoadedModel) -> str:
+    return f"{lm.name} sees only the text left of the first [MASK]; everything after it is invisible."
+
+
 def next_token_distribution(lm: LoadedModel, text: str, top_k: int = 5) -> NextTokenResult:
     """Top-k next tokens given only the text left of the first [MASK] (or the whole text if none)."""
     top_k = check_top_k(top_k)
     context, had_mask = left_context(text)
     tokens, notices = encode_context(lm, context)
     if had_mask:
-        notices.insert(0, f"{lm.name} sees only the text left of the first [MASK]; everything after it is invisible.")
-    probs = lm_logits(lm, tokens.input_ids)[0, -1].softmax(-1)
-    return NextTokenResult(model_name=lm.name, context=context, tokens=tokens,
-                           predictions=top_predictions(lm.tokenizer, probs, top_k), notices=tuple(notices))
+        notices.insert(0, left_context_notice(lm))
+    probs = forward_pass(lm, tokens.input_ids, [len(tokens.input_ids) - 1]).probs(0)
+    return next_token_from(lm, context, tokens, notices, probs, top_k)
 
 
-def next_word_probability(lm: LoadedModel, text: str, word: str) -> WordProbability:
+def next_word_probability(lm: LoadedModel, text: str | CleanText, word: str, next_probs=None) -> WordProbability:
     """P(word | left context) exactly, by the chain rule over the word's pieces:
-    P(p1 | left) · P(p2 | left, p1) · … from one forward pass over left context + word."""
+    P(p1 | left) · P(p2 | left, p1) · … from one forward pass over left context + word.
+
+    `next_probs`: the next-token distribution after the left context, already computed; a one-piece word is
+    then read from it instead of running the model again."""
     word = check_word(word)
     context, _ = left_context(text)
-    tokens, _ = encode_context(lm, context)
     piece_ids = lm.tokenizer((" " if context else "") + word, add_special_tokens=False)["input_ids"]
-    ids = tokens.input_ids + piece_ids
-    if len(ids) > lm.max_positions:
-        ids = ids[-lm.max_positions:]
-        if len(ids) <= len(piece_ids):
-            raise PlaygroundError("That word is too long to score within the model's length limit.")
-    log_probs = lm_logits(lm, ids)[0].log_softmax(-1)
-    start = len(ids) - len(piece_ids)
-    piece_probs = tuple(math.exp(float(log_probs[start - 1 + i, pid])) for i, pid in enumerate(piece_ids))
     n = len(piece_ids)
+    if next_probs is not None and n == 1:
+        piece_probs: tuple[float, ...] = (float(next_probs[piece_ids[0]]),)
+    else:
+        tokens, _ = encode_context(lm, context)
+        ids = tokens.input_ids + piece_ids
+        if len(ids) > lm.max_positions:
+            ids = ids[-lm.max_positions:]
+            if len(ids) <= len(piece_ids):
+                raise PlaygroundError("That word is too long to score within the model's length limit.")
+        start = len(ids) - len(piece_ids)
+        log_probs = forward_pass(lm, ids, range(start - 1, len(ids) - 1)).log_probs
+        piece_probs = tuple(math.exp(float(log_probs[i, pid])) for i, pid in enumerate(piece_ids))
     method = ("one piece → its next-token probability" if n == 1 else
               f"{n} pieces → chain rule: product of P(piece | left context and the pieces before it) — exact")
     return WordProbability(

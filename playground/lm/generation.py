@@ -10,13 +10,14 @@ from __future__ import annotations
 import random
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import Iterable, Iterator, TypeVar
+from typing import Any, Iterable, Iterator, TypeVar
 
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.predictions import Prediction, top_predictions
 from playground.core.text_input import check_float, check_int, clean_text
 from playground.core.tokens import display_piece
+from playground.lm.passes import keeps_logits
 
 # Lazy imports: torch and transformers are imported inside the functions that run a model, so importing this
 # module (and starting the app) stays fast.
@@ -109,11 +110,15 @@ def prompt_ids(lm: LoadedModel, prompt: str, room: int) -> tuple[list[int], list
 
 
 def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, *,
-                    candidates_k: int = 5, forced_token_ids: tuple[int, ...] = ()) -> Iterator[GenerationResult]:
+                    candidates_k: int = 5, forced_token_ids: tuple[int, ...] = (),
+                    known_next: tuple[tuple[int, ...], Any] | None = None) -> Iterator[GenerationResult]:
     """Yield the growing result after every new token.
 
     `forced_token_ids` are emitted first instead of being chosen (the step-by-step mode uses this to
     continue from a candidate the user picked); their probabilities are still reported.
+    `known_next` = (token ids, log-probabilities of the token after them), already computed by the caller:
+    when the ids are this prompt's, the first token is chosen from them without running the model again
+    (skipped with a repetition penalty, which needs raw logits).
     """
     import torch
 
@@ -135,6 +140,10 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
     processors = _processors(settings)
     eos = lm.tokenizer.eos_token_id
 
+    # Project only the last position onto the vocabulary (as model.generate does), where the model allows it.
+    only_last = {"logits_to_keep": 1} if keeps_logits(lm.model) else {}
+    reuse = (known_next[1] if known_next is not None and tuple(known_next[0]) == tuple(ids) and not forced_token_ids
+             and settings.repetition_penalty == 1.0 else None)
     generated: list[GeneratedToken] = []
     all_ids = torch.tensor([ids])
     past = None
@@ -145,9 +154,12 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
         # Per step, never across `yield`: grad mode is thread-local and gradio may resume this generator on
         # another worker thread, which would leave the first thread stuck in inference mode.
         with torch.inference_mode():
-            out = lm.model(input_ids=step_input, cache=past, use_cache=True)
-            past = out.cache
-            logits = out.logits[:, -1, :].float()
+            if step == 0 and reuse is not None:  # log-probabilities give the same softmax and choices as logits
+                logits = reuse.float()[None, :]
+            else:
+                out = lm.model(input_ids=step_input, cache=past, use_cache=True, **only_last)
+                past = out.cache
+                logits = out.logits[:, -1, :].float()
             model_probs = logits.softmax(-1)[0]
             if step < len(forced_token_ids):
                 next_id = int(forced_token_ids[step])
@@ -165,7 +177,7 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
                 candidates=top_predictions(lm.tokenizer, model_probs, candidates_k),
             ))
             all_ids = torch.cat([all_ids, torch.tensor([[next_id]])], dim=1)
-            step_input = all_ids[:, -1:]
+            step_input = all_ids[:, -1:] if past is not None else all_ids  # no cache yet: read the prompt too
             done = next_id == eos and step >= len(forced_token_ids)
             if done:
                 stop_reason = "the model produced its end-of-text token"

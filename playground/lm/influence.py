@@ -27,9 +27,10 @@ from typing import Sequence
 
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
-from playground.core.text_input import MASK, clean_text, with_mask_token
+from playground.core.text_input import MASK, CleanText, clean_text, with_mask_token
 from playground.core.tokens import (WORD_PATTERN, TokenizedText, WordScore, display_piece, padded_batch, shares,
                                     tokenize, word_scores)
+from playground.lm.passes import ForwardPass, forward_pass
 
 # Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
 # starting the app) stays fast.
@@ -96,16 +97,7 @@ def check_method(method: object) -> str:
 
 def token_influence(lm: LoadedModel, input_ids: Sequence[int], position: int) -> tuple[list[float], int]:
     """Gradient × input norm of every input token on the top prediction at `position`."""
-    import torch
-
-    ids = torch.tensor([list(input_ids)])
-    with torch.enable_grad():
-        embeddings = lm.model.get_input_embeddings()(ids).detach().requires_grad_(True)
-        log_probs = lm.model(inputs_embeds=embeddings).logits[0, position].float().log_softmax(-1)
-        target = int(log_probs.argmax())
-        log_probs[target].backward()
-    scores = (embeddings.grad[0] * embeddings[0]).norm(dim=-1)
-    return [float(s) for s in scores.detach()], target
+    return forward_pass(lm, input_ids, [position], gradients=True).influence()
 
 
 def _sides(words: Sequence[WordScore], slot: tuple[int, int]) -> list[str]:
@@ -142,6 +134,28 @@ def masked_lm_input(lm: LoadedModel, text: str) -> SlotInput:
     return SlotInput(text=model_text, tokens=tokens, input_ids=tuple(tokens.input_ids), offset=0,
                      position=masks[0].position, slot=lm.tokenizer.mask_token, slot_span=(masks[0].start, masks[0].end),
                      notices=cleaned.notices + tokens.notes)
+
+def _word_influences(text: str, tokens: TokenizedText, scores: Sequence[float],
+                     slot: tuple[int, int]) -> tuple[WordInfluence, ...]:
+    """Per-word influence from per-token scores of `tokens` (the Compare tab's one-pass reading)."""
+    words = word_scores(text, tokens, list(scores), _WORD)
+    return _influences(words, [w.score for w in words], slot)
+
+
+def masked_influence_from(lm: LoadedModel, cleaned: CleanText, tokens: TokenizedText,
+                          reading: ForwardPass) -> InfluenceResult:
+    """Influence on the first [MASK] from a forward pass over `tokens` kept with its gradient graph, read first at
+    the first mask (one backward pass)."""
+    masks = [t for t in tokens.tokens if t.kind == "mask"]
+    if not masks:
+        raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
+    model_text = with_mask_token(cleaned.text, lm.tokenizer.mask_token)
+    scores, target = reading.influence(0)
+    slot = (masks[0].start, masks[0].end)
+    return InfluenceResult(model_name=lm.name, text=model_text, slot=lm.tokenizer.mask_token,
+                           predicted=display_piece(lm.tokenizer, target),
+                           words=_word_influences(model_text, tokens, scores, slot),
+                           notices=cleaned.notices + tokens.notes)
 
 
 def fill_masks(text: str, fillers: list[str]) -> tuple[str, tuple[int, int] | None]:
@@ -302,3 +316,55 @@ def causal_lm_word_influence(lm: LoadedModel, text: str, fillers: list[str] | No
     if check_method(method) == OCCLUSION:
         return causal_lm_occlusion(lm, text, fillers)
     return causal_lm_influence(lm, text, fillers)
+
+
+# ---- the Compare tab's one-pass reading (gradient × input from a shared forward pass) ----------------
+
+@dataclass(frozen=True)
+class CausalReading:
+    """The sentence as a left-to-right model reads it: each [MASK] filled with a word, and the slot it predicts."""
+
+    text: str  # the sentence with the gaps filled
+    tokens: TokenizedText
+    slot: int  # token position of the first filled gap (the token count when there is no gap: the next token)
+    slot_span: tuple[int, int]  # its characters in `text`
+    slot_text: str  # what fills it, or "(next token)"
+    had_mask: bool
+
+
+def causal_reading(lm: LoadedModel, cleaned: CleanText, fillers: Sequence[str] = ()) -> CausalReading:
+    """GPT-2 has no mask token: it reads the sentence with each [MASK] replaced by a filler word (BERT's guess in
+    the Compare tab, "…" if none), and predicts the slot from the tokens before it."""
+    fillers = [f.strip() or "…" for f in fillers] or ["…"]
+    if not cleaned.mask_count:
+        tokens = tokenize(lm, cleaned.text, keep="end", add_special_tokens=False)
+        end = len(cleaned.text)
+        return CausalReading(text=cleaned.text, tokens=tokens, slot=len(tokens.tokens), slot_span=(end, end),
+                             slot_text="(next token)", had_mask=False)
+    text, span = fill_masks(cleaned.text, fillers)
+    tokens = tokenize(lm, text, add_special_tokens=False)
+    slot = next((t.position for t in tokens.tokens if t.end is not None and t.end > span[0]), None)
+    if slot is None:
+        raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
+    return CausalReading(text=text, tokens=tokens, slot=slot, slot_span=span, slot_text=text[span[0]:span[1]],
+                         had_mask=True)
+
+
+def start_token_id(lm: LoadedModel) -> int:
+    tokenizer = lm.tokenizer
+    return tokenizer.convert_tokens_to_ids(tokenizer.bos_token or tokenizer.eos_token)
+
+
+def causal_influence_from(lm: LoadedModel, cleaned: CleanText, reading: CausalReading,
+                          scores: Sequence[float] | None, target: int) -> InfluenceResult:
+    """Influence on the slot from per-token scores (None when nothing precedes the slot: every word is then at or
+    right of it and has exactly no influence)."""
+    scores = list(scores) if scores is not None else [0.0] * len(reading.tokens.tokens)
+    notes = list(cleaned.notices) + list(reading.tokens.notes)
+    if reading.had_mask:
+        notes.append(f"{lm.name} has no mask token: it read the sentence with the gap filled by "
+                     f"'{reading.slot_text}', and predicts the slot from the tokens before it.")
+    return InfluenceResult(model_name=lm.name, text=reading.text, slot=reading.slot_text,
+                           predicted=display_piece(lm.tokenizer, target),
+                           words=_word_influences(reading.text, reading.tokens, scores, reading.slot_span),
+                           notices=tuple(notes))

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.predictions import Prediction, check_top_k, top_predictions
-from playground.core.text_input import MASK, MAX_MASKS, clean_text, with_mask_token
+from playground.core.text_input import MASK, MAX_MASKS, CleanText, clean_text, with_mask_token
 from playground.core.tokens import TokenizedText, tokenize, tokenizer_scheme
+from playground.lm.passes import ForwardPass, forward_pass
 
 # Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
 # starting the app) stays fast.
@@ -37,8 +38,8 @@ class FillMaskResult:
     notices: tuple[str, ...] = ()
 
 
-def _encode_with_masks(lm: LoadedModel, text: str) -> tuple[TokenizedText, list[int], list[str]]:
-    cleaned = clean_text(text)
+def encode_masked(lm: LoadedModel, cleaned: CleanText) -> tuple[TokenizedText, list[int], list[str]]:
+    """The tokens BERT reads (each gap as its mask token), the masks' positions, and notices."""
     if cleaned.mask_count == 0:
         raise PlaygroundError(NO_MASK_HELP)
     if cleaned.mask_count > MAX_MASKS:
@@ -65,17 +66,22 @@ def lm_logits(lm: LoadedModel, input_ids: list[int]):
         return lm.model(input_ids=torch.tensor([input_ids])).logits
 
 
+def fill_from(lm: LoadedModel, cleaned: CleanText, tokens: TokenizedText, notices: list[str], reading: ForwardPass,
+              top_k: int) -> FillMaskResult:
+    """The top-k of every mask from a forward pass over `tokens` read at the masks' positions."""
+    masks = tuple(
+        MaskPrediction(mask_number=n + 1, position=p, predictions=top_predictions(lm.tokenizer, reading.probs(n), top_k))
+        for n, p in enumerate(reading.positions)
+    )
+    return FillMaskResult(model_name=lm.name, text=cleaned.text, tokens=tokens, masks=masks, notices=tuple(notices))
+
+
 def fill_mask(lm: LoadedModel, text: str, top_k: int = 5) -> FillMaskResult:
     """Top-k tokens for every [MASK] in `text`, all predicted in one forward pass."""
     top_k = check_top_k(top_k)
-    tokens, positions, notices = _encode_with_masks(lm, text)
-    probs = lm_logits(lm, tokens.input_ids)[0].softmax(-1)
-    masks = tuple(
-        MaskPrediction(mask_number=n + 1, position=p, predictions=top_predictions(lm.tokenizer, probs[p], top_k))
-        for n, p in enumerate(positions)
-    )
-    return FillMaskResult(model_name=lm.name, text=clean_text(text).text, tokens=tokens, masks=masks,
-                          notices=tuple(notices))
+    cleaned = clean_text(text)
+    tokens, positions, notices = encode_masked(lm, cleaned)
+    return fill_from(lm, cleaned, tokens, notices, forward_pass(lm, tokens.input_ids, positions), top_k)
 
 
 @dataclass(frozen=True)
@@ -101,26 +107,16 @@ def check_word(word: object) -> str:
     return word
 
 
-def masked_word_probability(lm: LoadedModel, text: str, word: str) -> WordProbability:
-    """P(word) in the first [MASK]'s slot. A word of n pieces gets n [MASK]s in a row; its probability
-    is the product of each piece's probability at its own mask (BERT predicts masks independently)."""
-    word = check_word(word)
-    cleaned = clean_text(text)
-    if cleaned.mask_count == 0:
-        raise PlaygroundError(NO_MASK_HELP)
+def _word_pieces(lm: LoadedModel, cleaned: CleanText, word: str) -> list[int]:
+    """The word's pieces as they would appear in the first [MASK]'s slot."""
     first = cleaned.text.index(MASK)
     # Byte-level BPE spells a word after a space with the space (`Ġcar`): score it as it would appear.
     space = " " if tokenizer_scheme(lm.tokenizer) == "byte-level BPE" and cleaned.text[first - 1:first] == " " else ""
-    piece_ids = lm.tokenizer(space + word, add_special_tokens=False)["input_ids"]
+    return lm.tokenizer(space + word, add_special_tokens=False)["input_ids"]
+
+
+def _masked_word(lm: LoadedModel, word: str, piece_ids: list[int], piece_probs: tuple[float, ...]) -> WordProbability:
     n = len(piece_ids)
-    mask = lm.tokenizer.mask_token
-    expanded = cleaned.text[:first] + " ".join([MASK] * n) + cleaned.text[first + len(MASK):]
-    tokens = tokenize(lm, with_mask_token(expanded, mask))
-    positions = [t.position for t in tokens.tokens if t.kind == "mask"][:n]
-    if len(positions) < n:
-        raise PlaygroundError("The [MASK] is too close to the length limit to score a word of that many pieces.")
-    probs = lm_logits(lm, tokens.input_ids)[0].softmax(-1)
-    piece_probs = tuple(float(probs[p, i]) for p, i in zip(positions, piece_ids))
     method = ("one [MASK] → probability of the single piece" if n == 1 else
               f"{n} pieces → {n} [MASK]s in a row; product of each piece's probability at its own mask "
               "(BERT fills masks independently, so this approximates the joint probability)")
@@ -129,3 +125,29 @@ def masked_word_probability(lm: LoadedModel, text: str, word: str) -> WordProbab
         pieces=tuple(lm.tokenizer.convert_ids_to_tokens(piece_ids)), piece_probabilities=piece_probs,
         probability=math.prod(piece_probs), method=method,
     )
+
+
+def masked_word_probability(lm: LoadedModel, text: str | CleanText, word: str,
+                            reading: ForwardPass | None = None) -> WordProbability:
+    """P(word) in the first [MASK]'s slot. A word of n pieces gets n [MASK]s in a row; its probability
+    is the product of each piece's probability at its own mask (BERT predicts masks independently).
+
+    `reading`: a forward pass over the text as written, read at its masks; a one-piece word is then read
+    from it instead of running the model again (one piece in one [MASK] is the same input)."""
+    word = check_word(word)
+    cleaned = text if isinstance(text, CleanText) else clean_text(text)
+    if cleaned.mask_count == 0:
+        raise PlaygroundError(NO_MASK_HELP)
+    piece_ids = _word_pieces(lm, cleaned, word)
+    n = len(piece_ids)
+    if reading is not None and n == 1:
+        return _masked_word(lm, word, piece_ids, (float(reading.probs(0)[piece_ids[0]]),))
+    first = cleaned.text.index(MASK)
+    mask = lm.tokenizer.mask_token
+    expanded = cleaned.text[:first] + " ".join([MASK] * n) + cleaned.text[first + len(MASK):]
+    tokens = tokenize(lm, with_mask_token(expanded, mask))
+    positions = [t.position for t in tokens.tokens if t.kind == "mask"][:n]
+    if len(positions) < n:
+        raise PlaygroundError("The [MASK] is too close to the length limit to score a word of that many pieces.")
+    probs = forward_pass(lm, tokens.input_ids, positions).log_probs.exp()
+    return _masked_word(lm, word, piece_ids, tuple(float(probs[k, i]) for k, i in enumerate(piece_ids)))

@@ -13,6 +13,7 @@ from playground.models.loader import DEFAULT_MEMORY_BUDGET_GB, ModelStore
 from playground.models.lab import default_lab_dir, lab_models
 from playground.models.profiles import Profile, default_profile, lab_profile, tiny_profile, with_lab_models
 from playground.models.tiny import build_tiny_models, default_tiny_dir, tiny_paths
+from playground.models.warm import WarmStart
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class AppOptions:
     memory_budget_gb: float = DEFAULT_MEMORY_BUDGET_GB
     tiny_dir: Path | None = None
     lab_dir: Path | None = None  # the lab models folder (default: $PLAYGROUND_LAB_DIR or the user cache)
+    fast: bool = False  # fast mode (int8 copies on CPU) is on by default in the UI and the API
+    preload: bool = False  # load the default Compare models in the background once the page is served
 
 
 @dataclass(frozen=True)
@@ -31,9 +34,11 @@ class AppContext:
     catalog: CardCatalog
     lab_dir: Path = field(default_factory=default_lab_dir)
     lab_jobs: JobGate = field(default_factory=JobGate)  # the lab trains one run at a time per app
+    fast: bool = False  # the default of every fast-mode switch
+    warm: WarmStart | None = None  # the background preload, when the app does one
 
-    def model(self, name: str, task: str) -> LoadedModel:
-        return self.store.get(name, task)
+    def model(self, name: str, task: str, variant: str = "fp32") -> LoadedModel:
+        return self.store.get(name, task, variant)
 
 
 def make_context(options: AppOptions) -> AppContext:
@@ -55,4 +60,5 @@ def make_context(options: AppOptions) -> AppContext:
         raise ValueError(f"--models must be 'default', 'tiny' or 'lab', got {options.models!r}")
     store = ModelStore(catalog, memory_budget_bytes=int(options.memory_budget_gb * 2**30),
                        allow_unlisted=options.allow_any_model, local_models=local, prepare_local=prepare)
-    return AppContext(store=store, profile=with_lab_models(profile, bool(lab)), catalog=catalog, lab_dir=lab_dir)
+    return AppContext(store=store, profile=with_lab_models(profile, bool(lab)), catalog=catalog, lab_dir=lab_dir,
+                      fast=options.fast, warm=WarmStart() if options.preload else None)

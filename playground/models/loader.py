@@ -1,5 +1,8 @@
-"""The one place that loads models: lazily, once per (model, task), shared by every user, with an
+"""The one place that loads models: lazily, once per (model, task, variant), shared by every user, with an
 LRU memory budget, an allow-list from `model_cards/`, and fast, explained failure when offline.
+
+Variants: "fp32" is the checkpoint as published (sdpa attention, transformers' default); "int8" is the fast-mode
+copy made from it (`variants.int8_copy`), cached like any model and counted at its real size.
 
 Lazy imports: nothing here imports torch, transformers or huggingface_hub at module import time; the
 first `get()` does, so the app starts fast.
@@ -7,6 +10,7 @@ first `get()` does, so the app starts fast.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import socket
@@ -24,7 +28,9 @@ from playground.core.types import LoadedModel
 from playground.models.cards import CardCatalog
 from playground.models.registry import LOADABLE_TASKS, TASKS, card_for
 from playground.models.tiny import REBUILD_HINT
+from playground.models.variants import int8_copy, stored_nbytes
 
+VARIANTS = ("fp32", "int8")
 DEFAULT_MEMORY_BUDGET_GB = float(os.environ.get("PLAYGROUND_MEMORY_BUDGET_GB", "6"))
 # A Hugging Face Hub repo id: `name` or `owner/name`, letters, digits, `-`, `_`, `.` — never a path or a URL.
 _HUB_PART = r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,94}[A-Za-z0-9])?"
@@ -120,9 +126,9 @@ class ModelStore:
         self._hub_reachable = hub_reachable
         self._last_probe: tuple[float, bool] | None = None  # (when, result): probe at most once a minute
         self._prepare_local = prepare_local  # e.g. build the tiny models on first use
-        self._cache: OrderedDict[tuple[str, str], LoadedModel] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str], LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
-        self._load_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._load_locks: dict[tuple[str, str, str], threading.Lock] = {}
         self._prepare_lock = threading.Lock()  # one check (and rebuild) of the local models at a time
 
     def set_local(self, name: str, directory: Path) -> None:
@@ -182,12 +188,14 @@ class ModelStore:
         return "cached" if hub_is_cached(name) else "not downloaded"
 
     # ---- loading ------------------------------------------------------------------------
-    def get(self, name: str, task: str) -> LoadedModel:
+    def get(self, name: str, task: str, variant: str = "fp32") -> LoadedModel:
         if task not in LOADABLE_TASKS:
             raise PlaygroundError(f"Unknown task {shown(task)}. Known tasks: {', '.join(LOADABLE_TASKS)}.")
+        if variant not in VARIANTS:
+            raise PlaygroundError(f"Unknown model variant {shown(variant)}; choose one of {', '.join(VARIANTS)}.")
         self.check_allowed(name)
         self.check_task(name, task)
-        key = (name, task)
+        key = (name, task, variant)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
@@ -198,7 +206,7 @@ class ModelStore:
                 if key in self._cache:
                     self._cache.move_to_end(key)
                     return self._cache[key]
-            loaded = self._load(name, task)
+            loaded = self._load(name, task) if variant == "fp32" else self._quantized(name, task)
             with self._lock:
                 self._cache[key] = loaded
                 self._evict_over_budget(keep=key)
@@ -208,7 +216,7 @@ class ModelStore:
         with self._lock:
             return [(m.name, m.task, m.nbytes) for m in self._cache.values()]
 
-    def _evict_over_budget(self, keep: tuple[str, str]) -> None:
+    def _evict_over_budget(self, keep: tuple[str, str, str]) -> None:
         total = sum(m.nbytes for m in self._cache.values())
         for key in list(self._cache):
             if total <= self.memory_budget_bytes:
@@ -251,9 +259,9 @@ class ModelStore:
             auto_class_name = TASKS[task].auto_class
             if auto_class_name:
                 auto_class = getattr(transformers, auto_class_name)
-                # eager attention: sdpa does not return attention weights, which the UI shows.
+                # transformers' default attention (sdpa); attention maps use a weight-sharing eager twin.
                 model, info = auto_class.from_pretrained(source, local_files_only=local_only,
-                                                         attn_implementation="eager", output_loading_info=True)
+                                                         output_loading_info=True)
                 missing = list(info.get("missing_keys") or ())
                 if unlisted and missing:  # no card vouches for the head: its weights must all be there
                     raise ModelUnavailable(
@@ -274,3 +282,11 @@ class ModelStore:
             name=name, task=task, tokenizer=tokenizer, model=model, nbytes=model_nbytes(model),
             source=source, is_tiny=name in self.local_models,
         )
+
+    def _quantized(self, name: str, task: str) -> LoadedModel:
+        """The fast-mode copy, made from the float32 model (loaded first if needed)."""
+        base = self.get(name, task)
+        if base.model is None:
+            raise PlaygroundError(f"'{task}' loads no model, so it has no fast mode.")
+        model = int8_copy(base.model)
+        return dataclasses.replace(base, model=model, nbytes=stored_nbytes(model), variant="int8")

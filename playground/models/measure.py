@@ -2,8 +2,11 @@
 
 Each candidate is built from its real config (`architectures.py`) with random weights — the compute
 per token equals the real checkpoint's, so no download is needed — and run on a typical input:
-`input_tokens` random token ids, batch 1, one warm-up pass, then the median of `repeats` timed passes
-under `torch.inference_mode()`.
+`input_tokens` random token ids, batch 1, one warm-up pass, then the median of up to `repeats` timed passes
+under `torch.inference_mode()` — fewer for big models, so each model stays within a time budget (at least
+MIN_REPEATS passes, so there is a spread to report). A quick calibration run first says whether the machine
+looked busy (timings then run slower and spread wider than on an idle machine); `stop()` ends a request
+cleanly between passes (e.g. when the user leaves), keeping what was measured.
 
 Peak memory = the model's parameters and buffers (exact bytes) + the peak bytes of tensors alive at
 the same time during one forward pass (activations, attention scores, logits, cache), tracked per
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import os
 import statistics
 import threading
 import time
@@ -42,13 +46,18 @@ MAX_REPEATS = 10
 # 512 tokens × 20 repeats came to about 20 × 10^12 and ran almost five minutes on 2 cores; 2 × 10^12 stays
 # around half a minute there, and the defaults (128 tokens, 5 repeats) fit a dozen base-size models.
 MAX_WORK = 2.0e12
+MIN_REPEATS = 3  # even for the biggest model: a spread needs a few passes
+DEFAULT_TIME_BUDGET_S = 4.0  # timed passes per model stop here (after MIN_REPEATS)
+WIDE_SPREAD = 0.5  # (max - min) / median above this: say so
 MEMORY_METHOD = ("parameters + buffers (exact) plus the peak bytes of tensors alive at once during one forward "
                  "pass (tracked per operator with a TorchDispatchMode); excludes the Python process itself")
-LATENCY_METHOD = ("median wall-clock time of {repeats} forward passes after one warm-up, batch 1, {tokens} random "
+LATENCY_METHOD = ("median wall-clock time of up to {repeats} forward passes after one warm-up (fewer for big "
+                  "models: at least {min_repeats}, within {budget:g} s per model), batch 1, {tokens} random "
                   "tokens, torch.inference_mode(), {threads} CPU thread(s); decoders produce next-token logits "
                   "for the last position only and encoder–decoders run one decoder step, as generation starts")
 
 ProgressFn = Callable[[float, str], None]  # (fraction done, what is happening); gr.Progress fits
+StopFn = Callable[[], bool]  # True once the request should end (e.g. the user left)
 
 
 @dataclass(frozen=True)
@@ -64,9 +73,38 @@ class Measurement:
     latency_max_ms: float
     input_tokens: int
     decoder_tokens: int  # encoder–decoder models: decoder positions run (1 = the first generation step)
-    repeats: int
+    repeats: int  # timed passes actually run
     build_seconds: float
     tiny: bool  # a shrunken twin (tests / tiny mode), not the real size
+    repeats_requested: int = 0  # more than `repeats` when the time budget cut them
+    stopped: bool = False  # `stop()` ended the timing early
+
+    @property
+    def spread(self) -> float:
+        """(max − min) / median of the timed passes."""
+        return (self.latency_max_ms - self.latency_min_ms) / self.latency_ms if self.latency_ms else 0.0
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A fixed small workload timed a few times before measuring: how busy the machine looked."""
+
+    best_ms: float
+    median_ms: float
+    load_average: float | None  # 1-minute load average, where the system reports one
+    cpus: int
+
+    @property
+    def busy(self) -> bool:
+        loaded = self.load_average is not None and self.load_average > self.cpus
+        return loaded or self.median_ms > 1.3 * self.best_ms
+
+    def notice(self) -> str:
+        load = (f"load average {self.load_average:.1f} on {self.cpus} CPU(s); " if self.load_average is not None
+                else "")
+        return (f"The machine looked busy ({load}a fixed calibration workload took {self.median_ms:.1f} ms "
+                f"typically vs {self.best_ms:.1f} ms at best): other programs share the CPU, so these timings are "
+                "slower and more spread out than on an idle machine.")
 
 
 @dataclass(frozen=True)
@@ -78,6 +116,8 @@ class MeasureReport:
     torch_version: str
     latency_method: str
     memory_method: str
+    calibration: Calibration | None = None
+    stopped: bool = False  # the request was ended early by `stop()`; what was measured is kept
 
 
 class _PeakTensorBytes:
@@ -147,6 +187,26 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
+def calibrate(runs: int = 7) -> Calibration:
+    """Time a fixed matrix product a few times (about 20 ms in all): spread and load say how busy the CPU is."""
+    import torch
+
+    a = torch.randn(192, 192, generator=torch.Generator().manual_seed(0))
+    times = []
+    with torch.inference_mode():
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            for _ in range(20):
+                a @ a
+            times.append((time.perf_counter() - t0) * 1000)
+    try:
+        load: float | None = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not every system reports one
+        load = None
+    return Calibration(best_ms=min(times), median_ms=statistics.median(times), load_average=load,
+                       cpus=os.cpu_count() or 1)
+
+
 def cached(hub_id: str, head: str | None, input_tokens: int = DEFAULT_INPUT_TOKENS,
            tiny: bool = False) -> Measurement | None:
     """A measurement of this model and head already taken in this process (any repeats), or None."""
@@ -180,8 +240,11 @@ def max_input_tokens(config) -> int:
 
 
 def measure_one(hub_id: str, *, head: str | None = None, input_tokens: int = DEFAULT_INPUT_TOKENS,
-                repeats: int = DEFAULT_REPEATS, tiny: bool = False, config=None) -> Measurement:
-    """Build one model with random weights and time it (no cache, no lock: see `measure_models`)."""
+                repeats: int = DEFAULT_REPEATS, tiny: bool = False, config=None,
+                time_budget_s: float = DEFAULT_TIME_BUDGET_S, stop: StopFn | None = None) -> Measurement:
+    """Build one model with random weights and time it (no cache, no lock: see `measure_models`).
+
+    Timed passes stop at `repeats`, or once `time_budget_s` is spent (after MIN_REPEATS), or when `stop()`."""
     import torch
 
     config = config or config_for(hub_id, tiny=tiny)
@@ -191,10 +254,16 @@ def measure_one(hub_id: str, *, head: str | None = None, input_tokens: int = DEF
     try:
         seq2seq = bool(getattr(config, "is_encoder_decoder", False))
         inputs = _inputs(model, config, input_tokens, seq2seq)
+        stopped = False
         with torch.inference_mode():
             model(**inputs)  # warm-up: first-call allocations and kernel selection
-            times = []
+            times: list[float] = []
+            timing_started = time.perf_counter()
             for _ in range(repeats):
+                over_budget = time.perf_counter() - timing_started > time_budget_s and len(times) >= MIN_REPEATS
+                stopped = bool(times) and stop is not None and stop()
+                if over_budget or stopped:
+                    break
                 t0 = time.perf_counter()
                 model(**inputs)
                 times.append(time.perf_counter() - t0)
@@ -216,7 +285,7 @@ def measure_one(hub_id: str, *, head: str | None = None, input_tokens: int = DEF
             peak_memory_mb=(weight_bytes + tracker.peak) / 1e6,
             latency_ms=statistics.median(times) * 1000, latency_min_ms=min(times) * 1000,
             latency_max_ms=max(times) * 1000, input_tokens=input_tokens, decoder_tokens=1 if seq2seq else 0,
-            repeats=repeats, build_seconds=build_seconds, tiny=tiny,
+            repeats=len(times), build_seconds=build_seconds, tiny=tiny, repeats_requested=repeats, stopped=stopped,
         )
     finally:
         del model
@@ -256,11 +325,15 @@ def within_work_budget(hub_ids: Sequence[str], head: str | None, input_tokens: i
 def measure_models(hub_ids: Sequence[str], *, head: str | None = None,
                    input_tokens: int = DEFAULT_INPUT_TOKENS, repeats: int = DEFAULT_REPEATS,
                    tiny: bool = False, progress: ProgressFn | None = None,
-                   max_models: int = MAX_MODELS_PER_REQUEST, use_cache: bool = True) -> MeasureReport:
+                   max_models: int = MAX_MODELS_PER_REQUEST, use_cache: bool = True,
+                   time_budget_s: float = DEFAULT_TIME_BUDGET_S, stop: StopFn | None = None,
+                   calibration: bool = True) -> MeasureReport:
     """Measure up to `max_models` models, one after another; the rest are named in the report.
 
     `head` (e.g. "question-answering") builds each model with that task's head; a model whose
     architecture has no such head is measured with its own checkpoint class, and a notice says so.
+    Each model gets `time_budget_s` of timed passes; `stop()` ends the request cleanly (checked between passes
+    and between models), keeping what was measured.
     """
     import torch
 
@@ -300,8 +373,16 @@ def measure_models(hub_ids: Sequence[str], *, head: str | None = None,
     if own_head:
         notices.append(f"No {head} head exists for {', '.join(own_head)}; measured with the checkpoint's own "
                        "class instead.")
+    stopped = False
     with _MEASURE_LOCK:
+        calibrated = calibrate() if calibration else None
+        if calibrated is not None and calibrated.busy:
+            notices.append(calibrated.notice())
         for i, name in enumerate(todo):
+            if stop is not None and stop():
+                stopped = True
+                notices.append(f"Stopped after {i} of {len(todo)} model(s); not measured: {', '.join(todo[i:])}.")
+                break
             model_head = None if name in own_head else head
             config = config_for(name, tiny=tiny)
             tokens = min(input_tokens, max_input_tokens(config))
@@ -314,16 +395,29 @@ def measure_models(hub_ids: Sequence[str], *, head: str | None = None,
                 results.append(_CACHE[key])
                 continue
             measurement = measure_one(name, head=model_head, input_tokens=tokens, repeats=repeats, tiny=tiny,
-                                      config=config)
-            _CACHE[key] = measurement
+                                      config=config, time_budget_s=time_budget_s, stop=stop)
+            if not measurement.stopped:  # a cut-short measurement is shown, not remembered
+                _CACHE[key] = measurement
             results.append(measurement)
     if cut:
         notices.append(f"Input cut to the model's maximum length (tokens): {', '.join(cut)}.")
+    budgeted = [f"{m.hub_id} ({m.repeats})" for m in results if m.repeats < m.repeats_requested and not m.stopped]
+    if budgeted:
+        notices.append(f"Fewer timed passes for the bigger models, to stay within {time_budget_s:g} s each: "
+                       f"{', '.join(budgeted)}.")
+    spread = [f"{m.hub_id} ±{m.spread / 2:.0%}" for m in results if m.spread > WIDE_SPREAD]
+    if spread:
+        notices.append(f"Timings varied widely between passes ((max − min) / median > {WIDE_SPREAD:.0%}): "
+                       f"{', '.join(spread)}; the median is the number to read.")
+    if any(m.stopped for m in results):
+        stopped = True
+        notices.append("Stopped early: the last model's timing has fewer passes than asked.")
     if progress:
-        progress(1.0, "Done")
+        progress(1.0, "Stopped" if stopped else "Done")
     return MeasureReport(
         measurements=tuple(results), not_measured=tuple(not_measured), notices=tuple(notices), threads=threads,
         torch_version=torch.__version__,
-        latency_method=LATENCY_METHOD.format(repeats=repeats, tokens=input_tokens, threads=threads),
-        memory_method=MEMORY_METHOD,
+        latency_method=LATENCY_METHOD.format(repeats=repeats, tokens=input_tokens, threads=threads,
+                                             min_repeats=MIN_REPEATS, budget=time_budget_s),
+        memory_method=MEMORY_METHOD, calibration=calibrated, stopped=stopped,
     )

@@ -1,21 +1,43 @@
-"""The Compare tab's whole computation: one sentence through BERT and GPT-2 side by side."""
+"""The Compare tab's whole computation: one sentence through BERT and GPT-2 side by side.
+
+Each model reads the sentence once: one forward pass gives its predictions and every layer's attention,
+and one backward pass from that same pass the influence of each word (`lm.passes`). `stream_compare`
+yields the result in stages — BERT's top-k, GPT-2's next-token top-k, influence and attention, then the
+continuation token by token — and `compare` is its last stage. The attention of every layer and head is
+kept (`AttentionSource`), so another layer, head or query token is drawn without reading the models again.
+
+Fast mode: int8 copies of both models give the predictions and the continuation; attention and influence
+still come from the float32 models, because int8 kernels have no gradient.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Iterator
 
-from playground.lm.attention import AttentionMap, attention_map
-from playground.lm.causal_lm import NextTokenResult, next_token_distribution, next_word_probability
-from playground.lm.influence import (InfluenceResult, attention_mask_pattern, causal_lm_influence, fill_masks,
-                                    masked_lm_influence)
 from playground.core.errors import PlaygroundError
-from playground.lm.generation import GenerationResult, GenerationSettings, generate
-from playground.core.types import LoadedModel
-from playground.lm.masked_lm import NO_MASK_HELP, FillMaskResult, WordProbability, fill_mask, masked_word_probability
-from playground.core.text_input import check_int, clean_text
+from playground.core.predictions import check_top_k
+from playground.core.text_input import CleanText, check_int, clean_text
 from playground.core.tokens import TokenizedText, tokenize
+from playground.core.types import LoadedModel
+from playground.lm.attention import AttentionMap, AttentionStack, attention_stack
+from playground.lm.causal_lm import (NextTokenResult, encode_context, left_context, left_context_notice, next_token_from,
+                                     next_word_probability)
+from playground.lm.generation import GenerationResult, GenerationSettings, final, stream_generate
+from playground.lm.influence import (CausalReading, InfluenceResult, attention_mask_pattern, causal_influence_from,
+                                    causal_reading, masked_influence_from, start_token_id)
+from playground.lm.masked_lm import (NO_MASK_HELP, FillMaskResult, WordProbability, check_word, encode_masked,
+                                     fill_from, masked_word_probability)
+from playground.lm.passes import ForwardPass, forward_pass
 
 CONTINUATION_TOKENS = 12
+# Attention of every layer and head is kept per session up to this size per model (bert-base: about 85 tokens);
+# beyond it, moving the layer/head/query controls reads the models again.
+MAX_KEPT_ATTENTION_BYTES = 4 * 2**20
+FAST_NOTICE = ("Fast mode: the predictions and the continuation come from int8 copies of the models; attention "
+               "and influence from the full-precision models (int8 kernels have no gradient).")
+STAGES = ("bert", "gpt", "analysis", "continuation", "done")
 
 
 @dataclass(frozen=True)
@@ -37,25 +59,28 @@ def attention_mask(model_name: str, direction: str, tokens: TokenizedText, query
 
 @dataclass(frozen=True)
 class CompareResult:
+    """The whole comparison; while it streams, the parts not computed yet are None."""
+
     text: str
     bert_model: str
     gpt_model: str
     bert_tokens: TokenizedText
-    gpt_tokens: TokenizedText  # the sentence GPT-2 reads (gaps filled with BERT's guesses)
+    gpt_tokens: TokenizedText | None  # the sentence GPT-2 reads (gaps filled with BERT's guesses)
     gpt_slot_position: int  # tokens at or after this position are invisible when GPT-2 predicts the slot
     bert: FillMaskResult | None  # None when the text has no [MASK]
     bert_message: str | None
-    gpt: NextTokenResult
-    continuation: GenerationResult
+    gpt: NextTokenResult | None
+    continuation: GenerationResult | None
     bert_influence: InfluenceResult | None
-    gpt_influence: InfluenceResult
-    bert_attention: AttentionMap
-    gpt_attention: AttentionMap
-    bert_mask: AttentionMask  # query: the first [MASK] (or 0)
-    gpt_mask: AttentionMask  # query: the token GPT-2 predicts the slot from
+    gpt_influence: InfluenceResult | None
+    bert_attention: AttentionMap | None
+    gpt_attention: AttentionMap | None
+    bert_mask: AttentionMask | None  # query: the first [MASK] (or 0)
+    gpt_mask: AttentionMask | None  # query: the token GPT-2 predicts the slot from
     bert_word: WordProbability | None = None
     gpt_word: WordProbability | None = None
     notices: tuple[str, ...] = ()
+    fast: bool = False  # predictions and continuation from int8 copies
 
     # One layer/head choice is shared by both models (and clamped to each): its range is the larger model's.
     @property
@@ -65,47 +90,6 @@ class CompareResult:
     @property
     def heads(self) -> int:
         return max(self.bert_attention.num_heads, self.gpt_attention.num_heads)
-
-
-def gpt_reading(gpt: LoadedModel, text: str, fillers: list[str]) -> tuple[TokenizedText, int]:
-    """The sentence as GPT-2 reads it (each gap filled), and the first slot's token position."""
-    cleaned = clean_text(text)
-    if not cleaned.mask_count:
-        tokens = tokenize(gpt, cleaned.text, keep="end", add_special_tokens=False)
-        return tokens, len(tokens.tokens)
-    filled, span = fill_masks(cleaned.text, fillers or ["…"])
-    tokens = tokenize(gpt, filled, add_special_tokens=False)
-    slot = next((t.position for t in tokens.tokens if t.end is not None and span and t.end > span[0]),
-                len(tokens.tokens))
-    return tokens, slot
-
-
-@dataclass(frozen=True)
-class Readings:
-    """The same sentence as each model reads it: BERT with its masks, GPT-2 with the gaps filled by BERT's guesses."""
-
-    fill: FillMaskResult | None  # None when the text has no [MASK]
-    fillers: tuple[str, ...]
-    bert_tokens: TokenizedText
-    gpt_tokens: TokenizedText
-    gpt_slot_position: int
-
-
-def readings(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 1) -> Readings:
-    cleaned = clean_text(text)
-    fill = fill_mask(bert, cleaned.text, top_k) if cleaned.mask_count else None
-    fillers = tuple(m.predictions[0].token.lstrip("␣").removeprefix("##") for m in fill.masks) if fill else ()
-    bert_tokens = fill.tokens if fill else tokenize(bert, cleaned.text)
-    gpt_tokens, slot = gpt_reading(gpt, cleaned.text, list(fillers))
-    return Readings(fill=fill, fillers=fillers, bert_tokens=bert_tokens, gpt_tokens=gpt_tokens, gpt_slot_position=slot)
-
-
-def clamped_attention_map(lm: LoadedModel, tokens: TokenizedText, layer: int, head: int) -> AttentionMap:
-    """One layer/head selection shared by two models of different depth: clamp to each model's size."""
-    config = lm.model.config
-    layer = check_int(layer, "Layer", 1, 1000)
-    head = check_int(head, "Head", 1, 1000)
-    return attention_map(lm, tokens, min(layer, config.num_hidden_layers), min(head, config.num_attention_heads))
 
 
 @dataclass(frozen=True)
@@ -118,51 +102,211 @@ class AttentionComparison:
     gpt_mask: AttentionMask
 
 
+@dataclass(frozen=True, eq=False)
+class AttentionSource:
+    """Both models' attention on one sentence, every layer and head: what the attention controls redraw from.
+    A stack is None when it was too large to keep (see MAX_KEPT_ATTENTION_BYTES)."""
+
+    text: str  # the cleaned sentence
+    bert_model: str
+    gpt_model: str
+    bert_tokens: TokenizedText
+    gpt_tokens: TokenizedText
+    bert: AttentionStack | None
+    gpt: AttentionStack | None
+
+    def serves(self, text: str, bert_model: str, gpt_model: str) -> bool:
+        """Whether it holds the attention these inputs ask for (same sentence and models, nothing dropped)."""
+        if self.bert is None or self.gpt is None or (bert_model, gpt_model) != (self.bert_model, self.gpt_model):
+            return False
+        try:
+            return clean_text(text).text == self.text
+        except PlaygroundError:
+            return False
+
+    def kept(self) -> "AttentionSource":
+        """This source with any stack over the size limit dropped (what a session keeps)."""
+        def small(stack: AttentionStack | None) -> AttentionStack | None:
+            return stack if stack is not None and stack.nbytes <= MAX_KEPT_ATTENTION_BYTES else None
+        return dataclasses.replace(self, bert=small(self.bert), gpt=small(self.gpt))
+
+
+@dataclass(frozen=True, eq=False)
+class CompareStage:
+    """One step of a streamed comparison: its name (see STAGES), the result so far, and — from "analysis"
+    on — the attention the controls redraw from."""
+
+    name: str
+    result: CompareResult
+    attention: AttentionSource | None = None
+
+
+def _fillers(fill: FillMaskResult | None) -> tuple[str, ...]:
+    return tuple(m.predictions[0].token.lstrip("␣").removeprefix("##") for m in fill.masks) if fill else ()
+
+
+def _clamped(stack: AttentionStack, layer: int, head: int) -> AttentionMap:
+    """One layer/head selection shared by two models of different depth: clamp to each model's size."""
+    return stack.map(min(layer, stack.num_layers), min(head, stack.num_heads))
+
+
+def attention_from(source: AttentionSource, layer: int = 1, head: int = 1, query: int = 0) -> AttentionComparison:
+    """One layer/head (clamped to each model) and the masks seen from token `query` (clamped to each sentence's
+    length), drawn from attention already computed — no model call."""
+    layer = check_int(layer, "Layer", 1, 1000)
+    head = check_int(head, "Head", 1, 1000)
+    query = check_int(query, "Token position", 0, 10_000)
+    return AttentionComparison(
+        bert=_clamped(source.bert, layer, head), gpt=_clamped(source.gpt, layer, head),
+        bert_mask=attention_mask(source.bert_model, "bidirectional", source.bert_tokens,
+                                 min(query, len(source.bert_tokens.tokens) - 1)),
+        gpt_mask=attention_mask(source.gpt_model, "causal", source.gpt_tokens,
+                                min(query, len(source.gpt_tokens.tokens) - 1)),
+    )
+
+
+# ---- reading the sentence: one pass per model ------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class _BertReading:
+    tokens: TokenizedText
+    positions: tuple[int, ...]  # the masks' positions (empty without a mask)
+    notices: tuple[str, ...]
+
+
+def _bert_tokens(bert: LoadedModel, cleaned: CleanText) -> _BertReading:
+    if not cleaned.mask_count:
+        return _BertReading(tokens=tokenize(bert, cleaned.text), positions=(), notices=())
+    tokens, positions, notices = encode_masked(bert, cleaned)
+    return _BertReading(tokens=tokens, positions=tuple(positions), notices=tuple(notices))
+
+
+def _bert_pass(bert: LoadedModel, read: _BertReading, *, attentions: bool, gradients: bool) -> ForwardPass:
+    """Read at the masks (or at position 0 when there is none, for the attention only)."""
+    return forward_pass(bert, read.tokens.input_ids, read.positions or (0,), attentions=attentions,
+                        gradients=gradients and bool(read.positions))
+
+
+def _gpt_pass(gpt: LoadedModel, read: CausalReading, *, attentions: bool, gradients: bool) -> ForwardPass:
+    """Read at the token before the slot (GPT-2's prediction for it); a slot at position 0 has none."""
+    return forward_pass(gpt, read.tokens.input_ids, [max(read.slot - 1, 0)], attentions=attentions,
+                        gradients=gradients and read.slot > 0)
+
+
+def attention_source(bert: LoadedModel, gpt: LoadedModel, text: str) -> AttentionSource:
+    """Both models' attention on `text`, read as the comparison reads it (one eager pass each, no gradient)."""
+    cleaned = clean_text(text)
+    bert_read = _bert_tokens(bert, cleaned)
+    bert_pass = _bert_pass(bert, bert_read, attentions=True, gradients=False)
+    fill = fill_from(bert, cleaned, bert_read.tokens, [], bert_pass, 1) if bert_read.positions else None
+    gpt_read = causal_reading(gpt, cleaned, _fillers(fill))
+    gpt_pass = _gpt_pass(gpt, gpt_read, attentions=True, gradients=False)
+    return AttentionSource(text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name, bert_tokens=bert_read.tokens,
+                           gpt_tokens=gpt_read.tokens, bert=attention_stack(bert, bert_read.tokens, bert_pass),
+                           gpt=attention_stack(gpt, gpt_read.tokens, gpt_pass))
+
+
 def compare_attention(bert: LoadedModel, gpt: LoadedModel, text: str, layer: int = 1, head: int = 1,
                       query: int = 0) -> AttentionComparison:
     """Attention of one layer/head (clamped to each model) and the masks seen from token `query` (clamped to
     each sentence's length)."""
-    read = readings(bert, gpt, text)
-    bert_map = clamped_attention_map(bert, read.bert_tokens, layer, head)
-    gpt_map = clamped_attention_map(gpt, read.gpt_tokens, layer, head)
-    query = check_int(query, "Token position", 0, 10_000)
-    return AttentionComparison(
-        bert=bert_map, gpt=gpt_map,
-        bert_mask=attention_mask(bert.name, "bidirectional", read.bert_tokens,
-                                 min(query, len(read.bert_tokens.tokens) - 1)),
-        gpt_mask=attention_mask(gpt.name, "causal", read.gpt_tokens, min(query, len(read.gpt_tokens.tokens) - 1)),
+    check_int(layer, "Layer", 1, 1000)  # refuse bad controls before reading the models
+    check_int(head, "Head", 1, 1000)
+    check_int(query, "Token position", 0, 10_000)
+    return attention_from(attention_source(bert, gpt, text), layer, head, query)
+
+
+def _next_token(gpt: LoadedModel, predictor: LoadedModel, cleaned: CleanText, read: CausalReading,
+                reading: ForwardPass, top_k: int) -> NextTokenResult:
+    """GPT-2's top-k for the slot from the tokens before it (the start token alone when there are none)."""
+    context, _ = left_context(cleaned)
+    if read.slot == 0:
+        tokens, notices = encode_context(gpt, "")
+        probs = forward_pass(predictor, [start_token_id(gpt)], [0]).probs(0)
+    else:
+        kept = read.tokens.tokens[:read.slot]
+        tokens = TokenizedText(model_name=gpt.name, scheme=read.tokens.scheme, tokens=kept,
+                               truncated_tokens=read.tokens.truncated_tokens, notes=read.tokens.notes)
+        notices, probs = list(read.tokens.notes), reading.probs(0)
+    if read.had_mask:
+        notices.insert(0, left_context_notice(gpt))
+    return next_token_from(gpt, context, tokens, notices, probs, top_k)
+
+
+def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word: str | None = None,
+                   layer: int = 1, head: int = 1, *,
+                   fast: tuple[LoadedModel, LoadedModel] | None = None) -> Iterator[CompareStage]:
+    """The comparison in stages (see STAGES); `fast` = int8 copies of (bert, gpt) for predictions and
+    continuation."""
+    top_k = check_top_k(top_k)
+    layer, head = check_int(layer, "Layer", 1, 1000), check_int(head, "Head", 1, 1000)
+    if isinstance(word, str) and not word.strip():
+        word = None  # an empty box: no word to score
+    word = check_word(word) if word is not None else None
+    cleaned = clean_text(text)
+    bert_predictor, gpt_predictor = fast or (bert, gpt)
+
+    # 1. BERT: one pass gives the predictions, every layer's attention and the graph for the influence.
+    bert_read = _bert_tokens(bert, cleaned)
+    bert_pass = None if fast else _bert_pass(bert, bert_read, attentions=True, gradients=True)
+    bert_predictions = (_bert_pass(bert_predictor, bert_read, attentions=False, gradients=False) if fast
+                        else bert_pass)
+    fill = (fill_from(bert_predictor, cleaned, bert_read.tokens, list(bert_read.notices), bert_predictions, top_k)
+            if bert_read.positions else None)
+    result = CompareResult(
+        text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name, bert_tokens=bert_read.tokens, gpt_tokens=None,
+        gpt_slot_position=0, bert=fill, bert_message=None if fill else NO_MASK_HELP, gpt=None, continuation=None,
+        bert_influence=None, gpt_influence=None, bert_attention=None, gpt_attention=None, bert_mask=None,
+        gpt_mask=None, notices=tuple(cleaned.notices) + ((FAST_NOTICE,) if fast else ()), fast=bool(fast))
+    yield CompareStage("bert", result)
+
+    # 2. GPT-2 reads the sentence with each gap filled by BERT's guess, once.
+    gpt_read = causal_reading(gpt, cleaned, _fillers(fill))
+    if not gpt_read.tokens.tokens:
+        raise PlaygroundError("GPT-2 found no tokens in the text.")
+    gpt_pass = None if fast else _gpt_pass(gpt, gpt_read, attentions=True, gradients=True)
+    gpt_predictions = _gpt_pass(gpt_predictor, gpt_read, attentions=False, gradients=False) if fast else gpt_pass
+    next_tokens = _next_token(gpt, gpt_predictor, cleaned, gpt_read, gpt_predictions, top_k)
+    result = dataclasses.replace(result, gpt_tokens=gpt_read.tokens, gpt_slot_position=gpt_read.slot, gpt=next_tokens)
+    yield CompareStage("gpt", result)
+
+    # 3. Influence (one backward pass per model) and attention, from the same passes.
+    if fast:  # int8 kernels have no gradient: the float32 models read the sentence for these
+        bert_pass = _bert_pass(bert, bert_read, attentions=True, gradients=True)
+        gpt_pass = _gpt_pass(gpt, gpt_read, attentions=True, gradients=True)
+    gpt_scores, gpt_target = (gpt_pass.influence() if gpt_read.slot > 0
+                              else (None, next_tokens.predictions[0].token_id))
+    source = AttentionSource(text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name,
+                             bert_tokens=bert_read.tokens, gpt_tokens=gpt_read.tokens,
+                             bert=attention_stack(bert, bert_read.tokens, bert_pass),
+                             gpt=attention_stack(gpt, gpt_read.tokens, gpt_pass))
+    first_mask = bert_read.positions[0] if bert_read.positions else 0
+    result = dataclasses.replace(
+        result,
+        bert_influence=masked_influence_from(bert, cleaned, bert_read.tokens, bert_pass) if fill else None,
+        gpt_influence=causal_influence_from(gpt, cleaned, gpt_read, gpt_scores, gpt_target),
+        bert_attention=_clamped(source.bert, layer, head), gpt_attention=_clamped(source.gpt, layer, head),
+        bert_mask=attention_mask(bert.name, "bidirectional", bert_read.tokens, first_mask),
+        gpt_mask=attention_mask(gpt.name, "causal", gpt_read.tokens, max(0, gpt_read.slot - 1)),
+        bert_word=(masked_word_probability(bert_predictor, cleaned, word, reading=bert_predictions)
+                   if word and fill else None),
+        gpt_word=(next_word_probability(gpt_predictor, cleaned, word,
+                                        next_probs=gpt_predictions.probs(0) if gpt_read.slot > 0 else None)
+                  if word else None),
     )
+    kept = source.kept()
+    yield CompareStage("analysis", result, kept)
+
+    # 4. The continuation, token by token, from the sdpa (or int8) model.
+    settings = GenerationSettings(max_new_tokens=CONTINUATION_TOKENS)
+    # GPT-2's next-token distribution is the continuation's first step: it is not computed again.
+    known = (tuple(next_tokens.tokens.input_ids), gpt_predictions.log_probs[0]) if gpt_read.slot > 0 else None
+    for partial in stream_generate(gpt_predictor, next_tokens.context, settings, known_next=known):
+        result = dataclasses.replace(result, continuation=partial)
+        yield CompareStage("done" if partial.finished else "continuation", result, kept)
 
 
 def compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word: str | None = None,
-            layer: int = 1, head: int = 1) -> CompareResult:
-    cleaned = clean_text(text)
-    notices = list(cleaned.notices)
-    read = readings(bert, gpt, cleaned.text, top_k)
-    fill, fillers, bert_tokens, gpt_tokens, slot = (read.fill, list(read.fillers), read.bert_tokens, read.gpt_tokens,
-                                                    read.gpt_slot_position)
-    next_tokens = next_token_distribution(gpt, cleaned.text, top_k)
-    continuation = generate(gpt, next_tokens.context, GenerationSettings(max_new_tokens=CONTINUATION_TOKENS))
-    bert_word = gpt_word = None
-    if isinstance(word, str) and not word.strip():
-        word = None  # an empty box: no word to score
-    if word is not None:
-        gpt_word = next_word_probability(gpt, cleaned.text, word)
-        if fill:
-            bert_word = masked_word_probability(bert, cleaned.text, word)
-    if not gpt_tokens.tokens:
-        raise PlaygroundError("GPT-2 found no tokens in the text.")
-    first_mask = next((t.position for t in bert_tokens.tokens if t.kind == "mask"), 0)
-    return CompareResult(
-        text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name,
-        bert_tokens=bert_tokens, gpt_tokens=gpt_tokens, gpt_slot_position=slot,
-        bert=fill, bert_message=None if fill else NO_MASK_HELP,
-        gpt=next_tokens, continuation=continuation,
-        bert_influence=masked_lm_influence(bert, cleaned.text) if fill else None,
-        gpt_influence=causal_lm_influence(gpt, cleaned.text, fillers),
-        bert_attention=clamped_attention_map(bert, bert_tokens, layer, head),
-        gpt_attention=clamped_attention_map(gpt, gpt_tokens, layer, head),
-        bert_mask=attention_mask(bert.name, "bidirectional", bert_tokens, first_mask),
-        gpt_mask=attention_mask(gpt.name, "causal", gpt_tokens, max(0, slot - 1)),
-        bert_word=bert_word, gpt_word=gpt_word, notices=tuple(notices),
-    )
+            layer: int = 1, head: int = 1, *, fast: tuple[LoadedModel, LoadedModel] | None = None) -> CompareResult:
+    """The whole comparison at once (the last stage of `stream_compare`)."""
+    return final(stream_compare(bert, gpt, text, top_k, word, layer, head, fast=fast)).result

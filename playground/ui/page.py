@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
+from typing import Any, Iterator
+
 import gradio as gr
 
 from playground.models.context import AppContext, AppOptions, make_context
-from playground.ui.tabs.compare import build_compare_tab
+from playground.models.warm import Step
+from playground.ui.tabs.compare import EXAMPLES, FILL_TASK, GEN_TASK, build_compare_tab
 from playground.ui.tabs.lab import build_lab_tab
 from playground.ui.tabs.models import TabLink, build_models_tab
 from playground.ui.tabs.pretraining import build_objectives_tab
@@ -54,6 +58,55 @@ def model_status_markdown(ctx: AppContext) -> str:
             "lab's corpus) or `--models tiny` (untrained).")
 
 
+def event_sends(event: Any, inputs: list[Any]) -> Iterator[None]:
+    """Run a UI event as Gradio's server does: call its function, and post-process every value it sends with its
+    output component (e.g. a table becomes a DataFrame); yields after each send."""
+    out = event.fn(*inputs)
+    for values in (out if inspect.isgenerator(out) else iter([out])):
+        for component, value in zip(event.outputs, values):
+            skipped = isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1
+            if not skipped and not isinstance(component, gr.State):
+                component.postprocess(value)
+        yield
+
+
+def preload_steps(ctx: AppContext, demo: gr.Blocks) -> list[Step]:
+    """What the warm start does: load the Compare tab's default models (their int8 copies too in fast mode),
+    then click Compare once on the first example, as the server would run the click."""
+    bert, gpt = ctx.profile.default(FILL_TASK), ctx.profile.default(GEN_TASK)
+    steps: list[Step] = [(f"loading {bert}", lambda: ctx.model(bert, FILL_TASK)),
+                         (f"loading {gpt}", lambda: ctx.model(gpt, GEN_TASK))]
+    if ctx.fast:
+        steps.append(("making the int8 copies", lambda: (ctx.model(bert, FILL_TASK, "int8"),
+                                                         ctx.model(gpt, GEN_TASK, "int8"))))
+    click = next(fn for fn in demo.fns.values() if fn.api_name == "compare_view")
+    inputs = [EXAMPLES[0], 5, "", 1, 1, bert, gpt, ctx.fast]
+    steps.append(("warming up", lambda: all(True for _ in event_sends(click, inputs))))
+    return steps
+
+
+def start_preload(ctx: AppContext, demo: gr.Blocks):
+    """Start the warm start (call it once the page is served); None when the app does not preload."""
+    if ctx.warm is None:
+        return None
+    names = " and ".join(dict.fromkeys((ctx.profile.default(FILL_TASK), ctx.profile.default(GEN_TASK))))
+    return ctx.warm.start(preload_steps(ctx, demo), ready=f"{names} loaded and warmed up — ready")
+
+
+def _warm_status(ctx: AppContext) -> tuple[str, gr.Timer]:
+    """The status line, and the timer that refreshes it (stopped once the warm start has finished)."""
+    return ctx.warm.status(), gr.Timer(active=not ctx.warm.finished)
+
+
+def _layout_warm_status(ctx: AppContext, demo: gr.Blocks) -> None:
+    status = gr.Markdown(ctx.warm.status(), elem_id="warm-status")
+    timer = gr.Timer(1.0)
+    refresh = dict(fn=lambda: _warm_status(ctx), outputs=[status, timer], show_progress="hidden",
+                   api_visibility="private", concurrency_limit=None, concurrency_id="warm-status")
+    timer.tick(**refresh)
+    demo.load(**refresh)
+
+
 def build_demo(ctx: AppContext) -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown(f"# {TITLE}\nHow an **encoder** (BERT: bidirectional, masked-token prediction) and a "
@@ -63,6 +116,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         status = model_status_markdown(ctx)
         if status:
             gr.Markdown(status, elem_id="model-status")
+        if ctx.warm is not None:
+            _layout_warm_status(ctx, demo)
         with gr.Tabs():
             with gr.Tab("Compare", id="compare"):
                 build_compare_tab(ctx)

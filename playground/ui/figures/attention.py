@@ -1,73 +1,187 @@
-"""Matplotlib figures (Agg backend, created per call; no pyplot global state).
+"""The Compare tab's attention figures: each model's attention mask and one head's weights, side by side.
 
-matplotlib and numpy are imported inside the figure functions to keep start-up fast."""
+Drawn straight to pixels with Pillow (one image per figure, labels and colour bar included) and shown as a
+PNG: a matplotlib figure of the same two heatmaps took ~10× longer to lay out and encode than the model
+takes to read the sentence. Pillow, numpy and matplotlib's colour maps are imported inside the functions to
+keep start-up fast.
+"""
 
 from __future__ import annotations
 
+import base64
+import functools
+import io
+from dataclasses import dataclass
+from html import escape
 from typing import Sequence
 
 from playground.lm.attention import AttentionMap
 from playground.tasks.compare import AttentionMask
 
-MAX_LABELS = 48  # beyond this, tick labels become unreadable
+MAX_LABELS = 48  # beyond this, every k-th token is labelled
 DIRECTION_TITLES = {
     "bidirectional": "bidirectional (every token sees all)",
     "causal": "causal (token t sees ≤ t)",
 }
+GRID_PX = 340  # a heatmap's side, about
+LABEL_CHARS = 16  # longer token labels are cut with "…"
+QUERY_OUTLINE = (220, 38, 38)  # the picked query row
 
 
-def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
+@dataclass(frozen=True)
+class Panel:
+    title: str  # as drawn above the panel
 
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+@dataclass(frozen=True)
+class Picture:
+    """A drawn figure: PNG bytes, and what each panel's title says (also the image's alt text)."""
+
+    png: bytes
+    panels: tuple[Panel, ...]
+
+    def html(self) -> str:
+        alt = escape(" | ".join(p.title.replace("\n", " — ") for p in self.panels), quote=True)
+        data = base64.b64encode(self.png).decode("ascii")
+        return f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%;height:auto">'
 
 
-def _ticks(ax, labels: Sequence[str]) -> None:
+@functools.lru_cache(maxsize=4)
+def _font(size: int):
+    from matplotlib import get_data_path
+    from PIL import ImageFont
+
+    return ImageFont.truetype(f"{get_data_path()}/fonts/ttf/DejaVuSans.ttf", size)
+
+
+@functools.lru_cache(maxsize=4)
+def _colours(name: str):
+    """A 256-entry RGB lookup table of a matplotlib colour map."""
+    import numpy as np
+    from matplotlib import colormaps
+
+    return (colormaps[name](np.linspace(0, 1, 256))[:, :3] * 255).astype("uint8")
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+
+
+def _labelled(labels: Sequence[str]) -> list[str]:
+    """Every label, or every k-th one when there are more than MAX_LABELS (the others blank)."""
     n = len(labels)
-    step = max(1, n // MAX_LABELS + (1 if n % MAX_LABELS else 0)) if n > MAX_LABELS else 1
-    idx = list(range(0, n, step))
-    ax.set_xticks(idx, [labels[i] for i in idx], rotation=90, fontsize=8)
-    ax.set_yticks(idx, [labels[i] for i in idx], fontsize=8)
+    step = 1 if n <= MAX_LABELS else -(-n // MAX_LABELS)
+    return [_short(label) if i % step == 0 else "" for i, label in enumerate(labels)]
 
 
-def attention_masks_figure(masks: Sequence[AttentionMask]):
+@functools.lru_cache(maxsize=16)
+def _label_strip(labels: tuple[str, ...], cell: int, depth: int):
+    """Labels right-aligned in rows `cell` px apart, on a strip `depth` px wide (the y axis; rotated for x).
+    Cached: both figures, and every redraw of one sentence, label the same tokens."""
+    from PIL import Image, ImageDraw
+
+    strip = Image.new("L", (depth, max(1, cell * len(labels))), 0)
+    draw = ImageDraw.Draw(strip)
+    font = _font(11 if cell >= 11 else 8)
+    for i, label in enumerate(labels):
+        if label:
+            draw.text((depth - 4, i * cell + cell / 2), label, fill=255, font=font, anchor="rm")
+    return strip
+
+
+def _panel(values, colours: str, labels: Sequence[str], title: str, x_title: str, y_title: str,
+           colour_bar: bool, query: int | None = None):
+    """One heatmap panel (values in [0, 1]) with its token labels, axis titles, title and optional colour bar."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    n = len(labels)
+    cell = max(3, min(22, GRID_PX // max(n, 1)))
+    side = cell * n
+    shown = _labelled(labels)
+    depth = 12 + max((int(_font(11).getlength(s)) for s in shown if s), default=0)
+    lines = title.count("\n") + 1
+    top, left, bar = 10 + 17 * lines, depth + 22, 58 if colour_bar else 0
+    width = max(left + side + bar + 10, int(_font(12).getlength(max(title.split("\n"), key=len))) + 20)
+    image = Image.new("RGB", (width, top + side + depth + 24), "white")
+    indices = (np.clip(np.asarray(values, dtype="float32").reshape(n, n), 0, 1) * 255).round().astype("uint8")
+    grid = Image.fromarray(_colours(colours)[indices]).resize((side, side), Image.NEAREST)
+    image.paste(grid, (left, top))
+    strip = _label_strip(tuple(shown), cell, depth)
+    image.paste((0, 0, 0), (22, top), strip)
+    image.paste((0, 0, 0), (left, top + side), strip.rotate(90, expand=True))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((left - 1, top - 1, left + side, top + side), outline=(120, 120, 120))
+    if query is not None and 0 <= query < n:
+        draw.rectangle((left - 1, top + query * cell - 1, left + side, top + (query + 1) * cell),
+                       outline=QUERY_OUTLINE, width=2)
+    draw.multiline_text((width / 2, 6), title, fill="black", font=_font(12), anchor="ma", align="center")
+    draw.text((left + side / 2, top + side + depth + 6), x_title, fill="black", font=_font(11), anchor="ma")
+    y_label = Image.new("L", (side, 16), 0)
+    ImageDraw.Draw(y_label).text((side / 2, 1), y_title, fill=255, font=_font(11), anchor="ma")
+    image.paste((0, 0, 0), (2, top), y_label.rotate(90, expand=True))
+    if colour_bar:
+        _colour_bar(image, draw, colours, left + side + 12, top, side)
+    return image
+
+
+def _colour_bar(image, draw, colours: str, x: int, top: int, height: int) -> None:
+    import numpy as np
+    from PIL import Image
+
+    ramp = np.linspace(255, 0, max(height, 2)).round().astype("uint8")[:, None].repeat(12, axis=1)
+    image.paste(Image.fromarray(_colours(colours)[ramp]), (x, top))
+    draw.rectangle((x - 1, top - 1, x + 12, top + height), outline=(120, 120, 120))
+    for value in (0.0, 0.5, 1.0):
+        y = top + (1 - value) * (height - 1)
+        draw.line((x + 12, y, x + 15, y), fill="black")
+        draw.text((x + 17, y), f"{value:g}", fill="black", font=_font(10), anchor="lm")
+
+
+def _picture(panels: Sequence, titles: Sequence[str]) -> Picture:
+    from PIL import Image
+
+    gap = 16
+    width = sum(p.width for p in panels) + gap * (len(panels) - 1)
+    sheet = Image.new("RGB", (max(width, 1), max((p.height for p in panels), default=1)), "white")
+    x = 0
+    for panel in panels:
+        sheet.paste(panel, (x, 0))
+        x += panel.width + gap
+    buffer = io.BytesIO()
+    sheet.save(buffer, format="png", compress_level=1)  # fast; the files stay small
+    return Picture(png=buffer.getvalue(), panels=tuple(Panel(t) for t in titles))
+
+
+def mask_title(mask: AttentionMask) -> str:
+    n, query = len(mask.tokens), mask.query
+    visible = sum(mask.pattern[query]) if 0 <= query < n else 0
+    who = mask.tokens[query] if 0 <= query < n else "?"
+    return (f"{mask.model_name}: {DIRECTION_TITLES.get(mask.direction, mask.direction)}\n"
+            f"'{who}' sees {visible} of {n} tokens")
+
+
+def attention_masks_figure(masks: Sequence[AttentionMask]) -> Picture:
     """Each model's attention mask side by side, with its query token's row highlighted."""
-    import numpy as np
-    from matplotlib.patches import Rectangle
-
-    fig = _figure(11, 5.2)
-    for i, mask in enumerate(masks, start=1):
-        ax = fig.add_subplot(1, len(masks), i)
+    panels, titles = [], []
+    for mask in masks:
         n, query = len(mask.tokens), mask.query
-        allowed = np.array(mask.pattern, dtype=float).reshape(n, n)
-        shade = allowed * 0.35
+        shade = [[0.35 * allowed for allowed in row] for row in mask.pattern]  # what any token may see, faint
         if 0 <= query < n:
-            shade[query] = allowed[query]
-        ax.imshow(shade, cmap="Greens", vmin=0, vmax=1)
-        if 0 <= query < n:
-            ax.add_patch(Rectangle((-0.5, query - 0.5), n, 1, fill=False, edgecolor="#dc2626", linewidth=2))
-        _ticks(ax, mask.tokens)
-        ax.set_xlabel("key: token being looked at")
-        ax.set_ylabel("query: token doing the looking")
-        visible = int(allowed[query].sum()) if 0 <= query < n else 0
-        who = mask.tokens[query] if 0 <= query < n else "?"
-        title = f"{mask.model_name}: {DIRECTION_TITLES.get(mask.direction, mask.direction)}"
-        ax.set_title(f"{title}\n'{who}' sees {visible} of {n} tokens", fontsize=10)
-    return fig
+            shade[query] = [float(allowed) for allowed in mask.pattern[query]]  # the query's row, full
+        titles.append(mask_title(mask))
+        panels.append(_panel(shade or [[0.0]], "Greens", mask.tokens, titles[-1], "key: token being looked at",
+                             "query: token doing the looking", colour_bar=False, query=query))
+    return _picture(panels, titles)
 
 
-def attention_heatmaps_figure(maps: Sequence[AttentionMap]):
-    """One heatmap per AttentionMap, side by side."""
-    import numpy as np
+def heatmap_title(amap: AttentionMap) -> str:
+    return f"{amap.model_name}: layer {amap.layer}/{amap.num_layers}, head {amap.head}/{amap.num_heads}"
 
-    fig = _figure(11, 5.2)
-    for i, amap in enumerate(maps, start=1):
-        ax = fig.add_subplot(1, len(maps), i)
-        image = ax.imshow(np.array(amap.weights), cmap="viridis", vmin=0, vmax=1)
-        _ticks(ax, amap.tokens)
-        ax.set_title(f"{amap.model_name}: layer {amap.layer}/{amap.num_layers}, head {amap.head}/{amap.num_heads}",
-                     fontsize=10)
-        ax.set_xlabel("key")
-        ax.set_ylabel("query")
-        fig.colorbar(image, ax=ax, shrink=0.7, label="attention weight")
-    return fig
+
+def attention_heatmaps_figure(maps: Sequence[AttentionMap]) -> Picture:
+    """One heatmap per AttentionMap, side by side, with a colour bar of the attention weight."""
+    titles = [heatmap_title(amap) for amap in maps]
+    panels = [_panel(amap.weights or [[0.0]], "viridis", amap.tokens, title, "key", "query", colour_bar=True)
+              for amap, title in zip(maps, titles)]
+    return _picture(panels, titles)

@@ -3,6 +3,10 @@
 Handlers (context first) return task results; view functions turn a result into what each component
 shows; `build_compare_tab` lays the tab out and wires the two. Every endpoint in README.md's API table is
 a named JSON endpoint; the tab's own events are private.
+
+A click streams its result in stages (BERT's top-k, GPT-2's, influence and attention, the continuation); the
+attention of every layer and head stays in the session (`gr.State`), so the layer/head/query controls
+redraw without calling a model.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from playground.lm.causal_lm import NextTokenResult, left_context, next_token_di
 from playground.lm.generation import MAX_NEW_TOKENS, GenerationResult, GenerationSettings, stream_generate
 from playground.lm.influence import InfluenceResult
 from playground.lm.masked_lm import FillMaskResult, WordProbability, fill_mask
-from playground.tasks.compare import AttentionComparison, CompareResult, compare, compare_attention
-from playground.ui.figures.attention import attention_heatmaps_figure, attention_masks_figure
+from playground.models.variants import FAST_MODE_LABEL, fast_mode_note
+from playground.tasks.compare import (AttentionComparison, AttentionSource, CompareResult, CompareStage,
+                                      attention_from, compare, compare_attention, stream_compare)
+from playground.ui.figures.attention import Picture, attention_heatmaps_figure, attention_masks_figure
 from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, json_endpoint,
                                    label_value, model_dropdown, notices_markdown, to_json, token_table, user_errors)
 
@@ -36,15 +42,35 @@ EXAMPLES = [
 ]
 TOKEN_TABLE_HEADERS = ["position", "piece", "id", "kind"]
 NO_MASK_FOR_WORD = "BERT needs a [MASK] to score a word."
+SESSION_TTL_S = 3600  # a session's kept attention is dropped after an hour without a click
 
 
 # ---- handlers: inputs → task results (also the JSON endpoints) ----------------------------------
 
+def _variant(fast: bool) -> str:
+    return "int8" if fast else "fp32"
+
+
+def _compare_models(ctx: AppContext, bert_model: str, gpt_model: str, fast: bool):
+    """The float32 models (attention, influence) and, in fast mode, their int8 copies (predictions, continuation)."""
+    bert, gpt = ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK)
+    return bert, gpt, ((ctx.model(bert_model, FILL_TASK, "int8"), ctx.model(gpt_model, GEN_TASK, "int8"))
+                       if fast else None)
+
+
 def run_compare(ctx: AppContext, text: str, top_k: int = 5, word: str = "", layer: int = 1, head: int = 1,
-                bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> CompareResult:
+                bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2", fast: bool = False) -> CompareResult:
     """Both models on one sentence: tokens, predictions for the gap, each word's influence, attention."""
-    return compare(ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK), text, top_k=top_k, word=word,
-                   layer=layer, head=head)
+    bert, gpt, fast_models = _compare_models(ctx, bert_model, gpt_model, fast)
+    return compare(bert, gpt, text, top_k=top_k, word=word, layer=layer, head=head, fast=fast_models)
+
+
+def run_compare_stages(ctx: AppContext, text: str, top_k: int = 5, word: str = "", layer: int = 1, head: int = 1,
+                       bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2",
+                       fast: bool = False) -> Iterator[CompareStage]:
+    """`run_compare`, streamed: each stage as soon as it is computed."""
+    bert, gpt, fast_models = _compare_models(ctx, bert_model, gpt_model, fast)
+    yield from stream_compare(bert, gpt, text, top_k=top_k, word=word, layer=layer, head=head, fast=fast_models)
 
 
 def run_attention(ctx: AppContext, text: str, layer: int = 1, head: int = 1, query: int = 0,
@@ -54,11 +80,21 @@ def run_attention(ctx: AppContext, text: str, layer: int = 1, head: int = 1, que
                              head=head, query=query)
 
 
+def redraw_attention(ctx: AppContext, source: AttentionSource | None, text: str, layer: int = 1, head: int = 1,
+                     query: int = 0, bert_model: str = "bert-base-uncased",
+                     gpt_model: str = "gpt2") -> AttentionComparison:
+    """The attention controls: drawn from the last click's attention when it holds this sentence and these
+    models (no model call), else read again (`run_attention`)."""
+    if source is not None and source.serves(text, bert_model, gpt_model):
+        return attention_from(source, layer, head, query)
+    return run_attention(ctx, text, layer, head, query, bert_model, gpt_model)
+
+
 def run_generate(ctx: AppContext, text: str, max_new_tokens: int = 30, strategy: str = "greedy",
                  temperature: float = 1.0, top_k: int = 50, top_p: float = 0.95, seed: str = "",
-                 gpt_model: str = "gpt2") -> Iterator[GenerationResult]:
+                 gpt_model: str = "gpt2", fast: bool = False) -> Iterator[GenerationResult]:
     """Stream GPT-2's continuation of the text left of the first [MASK] (or all of it)."""
-    gpt = ctx.model(gpt_model, GEN_TASK)
+    gpt = ctx.model(gpt_model, GEN_TASK, _variant(fast))
     context, had_mask = left_context(text)
     seed = seed.strip() if isinstance(seed, str) else seed  # the seed box holds text; a script may send a number
     settings = GenerationSettings(max_new_tokens=max_new_tokens, strategy=strategy, temperature=temperature,
@@ -73,14 +109,16 @@ def run_generate(ctx: AppContext, text: str, max_new_tokens: int = 30, strategy:
     yield from stream_generate(gpt, context, settings)
 
 
-def fill_mask_api(ctx: AppContext, text: str, top_k: int = 5, model: str = "bert-base-uncased") -> FillMaskResult:
+def fill_mask_api(ctx: AppContext, text: str, top_k: int = 5, model: str = "bert-base-uncased",
+                  fast: bool = False) -> FillMaskResult:
     """BERT's top-k tokens for every [MASK] (or ___) in the text."""
-    return fill_mask(ctx.model(model, FILL_TASK), text, top_k)
+    return fill_mask(ctx.model(model, FILL_TASK, _variant(fast)), text, top_k)
 
 
-def next_token_api(ctx: AppContext, text: str, top_k: int = 5, model: str = "gpt2") -> NextTokenResult:
+def next_token_api(ctx: AppContext, text: str, top_k: int = 5, model: str = "gpt2",
+                   fast: bool = False) -> NextTokenResult:
     """GPT-2's top-k next tokens given the text left of the first [MASK] (or all of it)."""
-    return next_token_distribution(ctx.model(model, GEN_TASK), text, top_k)
+    return next_token_distribution(ctx.model(model, GEN_TASK, _variant(fast)), text, top_k)
 
 
 def tokenize_api(ctx: AppContext, text: str, model: str = "bert-base-uncased") -> TokenizedText:
@@ -175,25 +213,51 @@ def influence_summary(result: InfluenceResult | None) -> str:
             f"**{share_right:.1%}** of the total estimated influence (left: {left:.4g}, right: {right:.4g}).")
 
 
-def compare_view(result: CompareResult) -> CompareView:
+# A view in parts, so a streamed stage computes (and sends) only what it changed.
+
+def _notices_part(result: CompareResult) -> dict[str, Any]:
+    return dict(notices=notices_markdown(
+        result.notices, result.bert.notices if result.bert else (),
+        [result.bert_message] if result.bert_message else (), result.gpt.notices if result.gpt else (),
+        result.gpt_influence.notices if result.gpt_influence else ()))
+
+
+def _bert_part(result: CompareResult) -> dict[str, Any]:
     masks = result.bert.masks if result.bert else ()
-    n_tokens = max(len(result.bert_tokens.tokens), len(result.gpt_tokens.tokens))
-    return CompareView(
-        query=SliderRange(maximum=max(1, n_tokens - 1), value=result.bert_mask.query),  # starts where drawn
-        layer=SliderRange(maximum=result.layers),
-        head=SliderRange(maximum=result.heads),
-        notices=notices_markdown(result.notices, result.bert.notices if result.bert else (),
-                                 [result.bert_message] if result.bert_message else (), result.gpt.notices,
-                                 result.gpt_influence.notices),
+    return dict(
         bert_tokens=highlighted_tokens(result.bert_tokens),
         bert_table=token_table(result.bert_tokens),
         bert_roles=special_roles(result.bert_tokens),
-        gpt_tokens=highlighted_tokens(result.gpt_tokens, hidden_from=result.gpt_slot_position),
-        gpt_table=token_table(result.gpt_tokens),
         bert_label=label_value(masks[0].predictions) if masks else {},
         bert_masks=[[m.mask_number, p.token, round(p.probability, 4)] for m in masks for p in m.predictions],
-        gpt_label=label_value(result.gpt.predictions),
-        gpt_continuation=result.gpt.context + " ⟶ " + result.continuation.generated_text,
+    )
+
+
+def _gpt_part(result: CompareResult) -> dict[str, Any]:
+    if result.gpt_tokens is None:
+        return dict(gpt_tokens=[], gpt_table=[], gpt_label={})
+    return dict(gpt_tokens=highlighted_tokens(result.gpt_tokens, hidden_from=result.gpt_slot_position),
+                gpt_table=token_table(result.gpt_tokens),
+                gpt_label=label_value(result.gpt.predictions))
+
+
+def _controls_part(result: CompareResult) -> dict[str, Any]:
+    """The attention controls' ranges (set once the attention is computed; until then they stay as they are)."""
+    if result.bert_attention is None:
+        return {}
+    n_tokens = max(len(result.bert_tokens.tokens), len(result.gpt_tokens.tokens))
+    return dict(
+        query=SliderRange(maximum=max(1, n_tokens - 1), value=result.bert_mask.query),  # starts where drawn
+        layer=SliderRange(maximum=result.layers),
+        head=SliderRange(maximum=result.heads),
+    )
+
+
+def _analysis_part(result: CompareResult) -> dict[str, Any]:
+    if result.bert_attention is None:  # not computed yet: empty, so nothing from the last click stays shown
+        return dict(bert_word="", gpt_word="", bert_influence=[], bert_influence_note="", gpt_influence=[],
+                    gpt_influence_note="", masks_plot=None, heat_plot=None)
+    return dict(
         # A word was scored (GPT-2 always can) but BERT had no gap to score it in.
         bert_word=word_line(result.bert_word) or (NO_MASK_FOR_WORD if result.gpt_word else ""),
         gpt_word=word_line(result.gpt_word),
@@ -203,8 +267,46 @@ def compare_view(result: CompareResult) -> CompareView:
         gpt_influence_note=influence_summary(result.gpt_influence),
         masks_plot=attention_masks_figure([result.bert_mask, result.gpt_mask]),
         heat_plot=attention_heatmaps_figure([result.bert_attention, result.gpt_attention]),
-        result_json=to_json(result),
     )
+
+
+def _continuation_part(result: CompareResult) -> dict[str, Any]:
+    if result.continuation is None:
+        return dict(gpt_continuation="")
+    return dict(gpt_continuation=result.gpt.context + " ⟶ " + result.continuation.generated_text)
+
+
+def _json_part(result: CompareResult) -> dict[str, Any]:
+    return dict(result_json=to_json(result) if result.continuation and result.continuation.finished else None)
+
+
+VIEW_PARTS = (_controls_part, _notices_part, _bert_part, _gpt_part, _analysis_part, _continuation_part, _json_part)
+# What each streamed stage updates; the first one clears every output, so the last click's results go away.
+STAGE_PARTS = {
+    "bert": tuple(part for part in VIEW_PARTS if part is not _controls_part),
+    "gpt": (_notices_part, _gpt_part),
+    "analysis": (_controls_part, _notices_part, _analysis_part),
+    "continuation": (_continuation_part,),
+    "done": (_continuation_part, _json_part),
+}
+
+
+def compare_view(result: CompareResult) -> CompareView:
+    return CompareView(**{name: value for part in VIEW_PARTS for name, value in part(result).items()})
+
+
+@dataclass(frozen=True)
+class StageView:
+    """What one streamed stage changes: component name → value (the others keep what they show), and the
+    attention the controls redraw from (None clears it; absent from `changes` when unchanged)."""
+
+    changes: dict[str, Any]
+    attention: AttentionSource | None
+
+
+def stage_view(stage: CompareStage) -> StageView:
+    changes = {name: value for part in STAGE_PARTS[stage.name] for name, value in part(stage.result).items()}
+    return StageView(changes=changes, attention=stage.attention)
 
 
 def attention_view(result: AttentionComparison) -> AttentionView:
@@ -238,9 +340,12 @@ def _layout_inputs(ctx: AppContext) -> Components:
             with gr.Row():
                 bert_model = model_dropdown(ctx, FILL_TASK, "Encoder (BERT)")
                 gpt_model = model_dropdown(ctx, GEN_TASK, "Decoder (GPT-2)")
-    run = gr.Button("Compare", variant="primary")
+    with gr.Row(equal_height=True):
+        run = gr.Button("Compare", variant="primary", scale=3)
+        fast = gr.Checkbox(value=ctx.fast, label=FAST_MODE_LABEL, info=fast_mode_note(), scale=2,
+                           elem_id="fast-mode")
     notices = gr.Markdown()
-    return dict(text=text, top_k=top_k, word=word, bert_model=bert_model, gpt_model=gpt_model, run=run,
+    return dict(text=text, top_k=top_k, word=word, bert_model=bert_model, gpt_model=gpt_model, run=run, fast=fast,
                 notices=notices)
 
 
@@ -293,9 +398,12 @@ def _layout_attention() -> Components:
         query = gr.Slider(0, 63, value=0, step=1, label="What can token i see? (position i)")
         layer = gr.Slider(1, 24, value=1, step=1, label="Layer")
         head = gr.Slider(1, 16, value=1, step=1, label="Head")
+    # Figures are drawn to PNG on the server (ui/figures/attention.py) and shown inline.
     return dict(query=query, layer=layer, head=head,
-                masks_plot=gr.Plot(label="Attention masks", elem_id="attention-masks"),
-                heat_plot=gr.Plot(label="Attention weights", elem_id="attention-weights"))
+                masks_plot=gr.HTML(label="Attention masks", show_label=True, container=True, js_on_load=None,
+                                   elem_id="attention-masks"),
+                heat_plot=gr.HTML(label="Attention weights", show_label=True, container=True, js_on_load=None,
+                                  elem_id="attention-weights"))
 
 
 def _layout_generation() -> Components:
@@ -319,11 +427,26 @@ def _layout_generation() -> Components:
 
 # ---- wiring ------------------------------------------------------------------------------------------
 
+def _component_value(value: Any) -> Any:
+    """What a component is sent for a view value: slider ranges become slider updates, pictures inline images."""
+    if isinstance(value, SliderRange):
+        return gr.Slider(**{k: v for k, v in dataclasses.asdict(value).items() if v is not None})
+    if isinstance(value, Picture):
+        return value.html()
+    return value
+
+
 def _values(view: Any) -> tuple[Any, ...]:
-    """A view → component values in field order (slider ranges become slider updates)."""
-    values = (getattr(view, f.name) for f in dataclasses.fields(view))
-    return tuple(gr.Slider(**{k: v for k, v in dataclasses.asdict(value).items() if v is not None})
-                 if isinstance(value, SliderRange) else value for value in values)
+    """A view → component values in field order."""
+    return tuple(_component_value(getattr(view, f.name)) for f in dataclasses.fields(view))
+
+
+def _stage_values(view: StageView) -> tuple[Any, ...]:
+    """A stage → one value per CompareView component (gr.skip() where the stage changes nothing), then the
+    session's attention."""
+    values = tuple(_component_value(view.changes[f.name]) if f.name in view.changes else gr.skip()
+                   for f in dataclasses.fields(CompareView))
+    return values + (view.attention if "bert_tokens" in view.changes or view.attention is not None else gr.skip(),)
 
 
 def _outputs(c: Components, view_type: type) -> list[Any]:
@@ -331,33 +454,33 @@ def _outputs(c: Components, view_type: type) -> list[Any]:
     return [c[f.name] for f in dataclasses.fields(view_type)]
 
 
-def _shown(ctx: AppContext, handler: Callable, view: Callable) -> Callable:
+def _shown(ctx: AppContext, handler: Callable, view: Callable, values: Callable = _values) -> Callable:
     """A UI event function: `handler(ctx, *inputs)` shown through `view` (every step, for streams)."""
     run = functools.partial(handler, ctx)
     if inspect.isgeneratorfunction(handler):
         def show_steps(*inputs):
             for result in run(*inputs):
-                yield _values(view(result))
+                yield values(view(result))
         return user_errors(show_steps)
 
     def show(*inputs):
-        return _values(view(run(*inputs)))
+        return values(view(run(*inputs)))
     return user_errors(show)
 
 
 def _wire(ctx: AppContext, c: Components) -> None:
-    compare_inputs = [c[n] for n in ("text", "top_k", "word", "layer", "head", "bert_model", "gpt_model")]
-    show_compare = _shown(ctx, run_compare, compare_view)
+    compare_inputs = [c[n] for n in ("text", "top_k", "word", "layer", "head", "bert_model", "gpt_model", "fast")]
+    show_compare = _shown(ctx, run_compare_stages, stage_view, _stage_values)
     for event in (c["run"].click, c["text"].submit):
-        event(show_compare, compare_inputs, _outputs(c, CompareView), api_name="compare_view",
+        event(show_compare, compare_inputs, _outputs(c, CompareView) + [c["attention"]], api_name="compare_view",
               api_visibility="private")
-    attention_inputs = [c[n] for n in ("text", "layer", "head", "query", "bert_model", "gpt_model")]
-    show_attention = _shown(ctx, run_attention, attention_view)
+    attention_inputs = [c[n] for n in ("attention", "text", "layer", "head", "query", "bert_model", "gpt_model")]
+    show_attention = _shown(ctx, redraw_attention, attention_view)
     for slider in (c["query"], c["layer"], c["head"]):
         slider.release(show_attention, attention_inputs, _outputs(c, AttentionView), api_name="attention_view",
                        api_visibility="private")
     generate_inputs = [c[n] for n in ("text", "max_new_tokens", "strategy", "temperature", "gen_top_k", "top_p",
-                                      "seed", "gpt_model")]
+                                      "seed", "gpt_model", "fast")]
     c["write"].click(_shown(ctx, run_generate, generation_view), generate_inputs, _outputs(c, GenerationView),
                      api_name="generate_view", api_visibility="private")
 
@@ -365,11 +488,11 @@ def _wire(ctx: AppContext, c: Components) -> None:
 def _publish_api(ctx: AppContext) -> None:
     """Named JSON endpoints for scripts (gradio_client), defaulting to the profile's models."""
     bert, gpt = ctx.profile.default(FILL_TASK), ctx.profile.default(GEN_TASK)
-    json_endpoint(ctx, run_compare, "compare", bert_model=bert, gpt_model=gpt)
+    json_endpoint(ctx, run_compare, "compare", bert_model=bert, gpt_model=gpt, fast=ctx.fast)
     json_endpoint(ctx, run_attention, "attention", bert_model=bert, gpt_model=gpt)
-    json_endpoint(ctx, run_generate, "generate", gpt_model=gpt)
-    json_endpoint(ctx, fill_mask_api, "fill_mask", model=bert)
-    json_endpoint(ctx, next_token_api, "next_token", model=gpt)
+    json_endpoint(ctx, run_generate, "generate", gpt_model=gpt, fast=ctx.fast)
+    json_endpoint(ctx, fill_mask_api, "fill_mask", model=bert, fast=ctx.fast)
+    json_endpoint(ctx, next_token_api, "next_token", model=gpt, fast=ctx.fast)
     json_endpoint(ctx, tokenize_api, "tokenize", model=bert)
 
 
@@ -385,5 +508,7 @@ def build_compare_tab(ctx: AppContext) -> None:
     c |= _layout_generation()
     with gr.Accordion("Full result (JSON)", open=False):
         c["result_json"] = gr.JSON()
+    # Per session, the last click's attention of every layer and head (bounded: see MAX_KEPT_ATTENTION_BYTES).
+    c["attention"] = gr.State(None, time_to_live=SESSION_TTL_S)
     _wire(ctx, c)
     _publish_api(ctx)

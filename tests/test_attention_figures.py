@@ -1,0 +1,35 @@
+"""The Compare tab's attention figures: drawn to PNG with Pillow from result data, titled as the tests and the
+image's alt text read them."""
+
+from playground.lm.attention import AttentionMap
+from playground.lm.influence import attention_mask_pattern
+from playground.tasks.compare import AttentionMask
+from playground.ui.figures.attention import (MAX_LABELS, _labelled, attention_heatmaps_figure,
+                                             attention_masks_figure)
+
+
+def _mask(n: int, direction: str, query: int) -> AttentionMask:
+    return AttentionMask(model_name="m", direction=direction, tokens=tuple(f"t{i}" for i in range(n)), query=query,
+                         pattern=tuple(map(tuple, attention_mask_pattern(direction, n))))
+
+
+def test_masks_figure_says_what_the_query_token_sees_and_is_an_inline_png():
+    picture = attention_masks_figure([_mask(6, "bidirectional", 2), _mask(6, "causal", 2)])
+    assert picture.png.startswith(b"\x89PNG")
+    titles = [p.title for p in picture.panels]
+    assert titles == ["m: bidirectional (every token sees all)\n't2' sees 6 of 6 tokens",
+                      "m: causal (token t sees ≤ t)\n't2' sees 3 of 6 tokens"]
+    html = picture.html()
+    assert html.startswith('<img src="data:image/png;base64,') and "sees 3 of 6 tokens" in html
+
+
+def test_heatmaps_are_titled_with_layer_and_head_and_long_inputs_label_every_kth_token():
+    n = 100
+    weights = tuple(tuple(1.0 / (i + 1) if j <= i else 0.0 for j in range(n)) for i in range(n))
+    amap = AttentionMap(model_name="gpt", layer=3, head=2, num_layers=12, num_heads=12,
+                        tokens=tuple(f"tok{i}" for i in range(n)), weights=weights)
+    picture = attention_heatmaps_figure([amap])
+    assert [p.title for p in picture.panels] == ["gpt: layer 3/12, head 2/12"]
+    shown = [label for label in _labelled(amap.tokens) if label]
+    assert MAX_LABELS // 2 <= len(shown) <= MAX_LABELS and shown[0] == "tok0"
+    assert _labelled(("a" * 40,)) == ["a" * 15 + "…"]  # long pieces are cut, not overlapping

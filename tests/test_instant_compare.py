@@ -1,0 +1,225 @@
+"""Issue 13: a Compare click reads each model once, streams its stages, and the attention controls redraw from
+what the click computed; attention maps never change another request's attention setting."""
+
+import dataclasses
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import torch
+
+import playground.tasks.compare as compare_task
+from playground.core import text_input, tokens as tokens_module
+from playground.lm.generation import GenerationSettings, final, generate
+from playground.lm.passes import attention_reader
+from playground.models.cards import load_catalog
+from playground.models.context import AppContext
+from playground.models.profiles import tiny_profile
+from playground.tasks.compare import (CONTINUATION_TOKENS, STAGES, AttentionSource, attention_source, compare,
+                                      compare_attention, stream_compare)
+from playground.ui.figures.attention import Picture
+from playground.ui.tabs.compare import (CompareView, _shown, _stage_values, attention_view, compare_view,
+                                        redraw_attention, run_attention, run_compare, run_compare_stages,
+                                        stage_view)
+from playground.lm.masked_lm import fill_mask
+from playground.lm.causal_lm import next_token_distribution
+
+TESLA = "Tesla is an American [MASK] company headquartered in Austin, Texas."
+MODELS = ("tiny-bert", "tiny-gpt2")
+
+
+@pytest.fixture(scope="module")
+def ctx(store):
+    return AppContext(store=store, profile=tiny_profile(), catalog=load_catalog())
+
+
+class Counter:
+    """Counts calls of the playground's functions and of the models, by patching and forward hooks."""
+
+    def __init__(self, monkeypatch, models):
+        self.calls = {"clean_text": 0, "tokenize": 0, "backward": 0}
+        self.forwards = {id(m): 0 for m in models}
+        self._models = {id(m) for m in models}
+        for name, original in (("clean_text", text_input.clean_text), ("tokenize", tokens_module.tokenize)):
+            def counted(*args, _name=name, _original=original, **kwargs):
+                self.calls[_name] += 1
+                return _original(*args, **kwargs)
+            for module in [m for key, m in sys.modules.items() if key.startswith("playground")]:
+                if getattr(module, name, None) is original:
+                    monkeypatch.setattr(module, name, counted)
+        backward = torch.Tensor.backward
+
+        def counted_backward(tensor, *args, **kwargs):
+            self.calls["backward"] += 1
+            return backward(tensor, *args, **kwargs)
+        monkeypatch.setattr(torch.Tensor, "backward", counted_backward)
+        self.all_modules = 0
+
+        def hook(module, args, output):
+            self.all_modules += 1
+            if id(module) in self._models:
+                self.forwards[id(module)] += 1
+        self._handle = torch.nn.modules.module.register_module_forward_hook(hook)
+
+    def forwards_of(self, *models) -> int:
+        return sum(self.forwards[id(m)] for m in models)
+
+    def close(self):
+        self._handle.remove()
+
+
+def _model_objects(bert, gpt):
+    return bert.model, attention_reader(bert).model, gpt.model, attention_reader(gpt).model
+
+
+@pytest.mark.parametrize("word", ["", "the"])
+def test_one_forward_and_one_backward_per_model_clean_text_once_and_shared_tokens(bert, gpt, monkeypatch, word):
+    if word:  # a one-piece word is read from the same passes
+        assert len(bert.tokenizer(word, add_special_tokens=False)["input_ids"]) == 1
+        assert len(gpt.tokenizer(" " + word, add_special_tokens=False)["input_ids"]) == 1
+    attention_reader(bert), attention_reader(gpt)  # the eager twins exist before counting starts
+    counter = Counter(monkeypatch, _model_objects(bert, gpt))
+    try:
+        stages = stream_compare(bert, gpt, TESLA, word=word)
+        names = []
+        for stage in stages:
+            names.append(stage.name)
+            if stage.name == "analysis":
+                break
+        assert names == ["bert", "gpt", "analysis"]
+        assert counter.forwards_of(*_model_objects(bert, gpt)[:2]) == 1  # BERT: one forward…
+        assert counter.forwards_of(*_model_objects(bert, gpt)[2:]) == 1  # GPT-2: one forward…
+        assert counter.calls == {"clean_text": 1, "tokenize": 2, "backward": 2}  # …and one backward each
+        result = stage.result
+        assert result.bert_influence and result.gpt_influence and result.bert_attention and result.gpt_attention
+        assert bool(result.bert_word) == bool(word) == bool(result.gpt_word)
+        rest = [s for s in stages]  # the continuation streams after the predictions, one token per step
+        assert [s.name for s in rest][-1] == "done" and {s.name for s in rest[:-1]} <= {"continuation"}
+        steps = len(rest[-1].result.continuation.tokens)
+        assert steps == len(rest) <= CONTINUATION_TOKENS
+        # The first continuation token comes from the prediction already made: one generation step per other token.
+        assert counter.forwards_of(*_model_objects(bert, gpt)[2:]) == 1 + steps - 1
+        assert counter.forwards_of(*_model_objects(bert, gpt)[:2]) == 1
+    finally:
+        counter.close()
+
+
+def test_the_influence_explains_the_prediction_shown(bert, gpt):
+    result = compare(bert, gpt, TESLA)
+    assert result.gpt_influence.predicted == result.gpt.predictions[0].token
+    assert result.bert_influence.predicted == result.bert.masks[0].predictions[0].token
+    # GPT-2 predicts the slot from exactly the tokens shown as visible to it.
+    assert result.gpt.tokens.input_ids == result.gpt_tokens.input_ids[: result.gpt_slot_position]
+
+
+def test_stages_stream_in_order_and_the_last_is_the_unstaged_result(bert, gpt):
+    stages = list(stream_compare(bert, gpt, TESLA, top_k=3, word="electric", layer=2, head=2))
+    names = [s.name for s in stages]
+    assert names[:3] == ["bert", "gpt", "analysis"] and names[-1] == "done" and set(names) <= set(STAGES)
+    first, second = stages[0].result, stages[1].result
+    assert first.bert and len(first.bert.masks[0].predictions) == 3 and first.gpt is None
+    assert first.bert_influence is None and first.continuation is None
+    assert second.gpt and second.bert_influence is None
+    assert stages[-1].result == compare(bert, gpt, TESLA, top_k=3, word="electric", layer=2, head=2)
+    growing = [len(s.result.continuation.tokens) for s in stages[3:]]
+    assert growing == sorted(growing) and growing[0] == 1
+    # Reusing GPT-2's prediction for the first continuation token changes nothing in the text.
+    alone = generate(gpt, stages[-1].result.gpt.context, GenerationSettings(max_new_tokens=CONTINUATION_TOKENS))
+    continued = stages[-1].result.continuation
+    assert [t.token_id for t in continued.tokens] == [t.token_id for t in alone.tokens]
+    assert continued.generated_text == alone.generated_text
+    assert continued.tokens[0].probability == pytest.approx(alone.tokens[0].probability, abs=1e-5)
+
+
+def test_the_tabs_staged_outputs_add_up_to_the_unstaged_view(ctx):
+    shown: dict[str, object] = {}
+    fields = [f.name for f in dataclasses.fields(CompareView)]
+    stages = list(run_compare_stages(ctx, TESLA, 5, "electric", 2, 1, *MODELS))
+    for stage in stages:
+        shown.update(stage_view(stage).changes)
+    unstaged = compare_view(run_compare(ctx, TESLA, 5, "electric", 2, 1, *MODELS))
+    assert set(shown) == set(fields)
+    for name in fields:
+        assert shown[name] == getattr(unstaged, name), name
+    # The UI event sends one value per component plus the session's attention, skipping what a stage keeps.
+    show = _shown(ctx, run_compare_stages, stage_view, _stage_values)
+    sent = list(show(TESLA, 5, "electric", 2, 1, *MODELS))
+    assert all(len(values) == len(fields) + 1 for values in sent)
+    assert sent[0][-1] is None  # the first stage clears the last click's attention
+    assert isinstance(sent[-1][-1], AttentionSource)
+    skip = {"__type__": "update"}
+    continuation = fields.index("gpt_continuation")
+    assert all(v == skip for i, v in enumerate(sent[3]) if i != continuation and i < len(fields))
+
+
+def test_attention_controls_redraw_from_the_click_without_a_model_call(ctx, bert, gpt, monkeypatch):
+    source = final(run_compare_stages(ctx, TESLA, 5, "", 1, 1, *MODELS)).attention
+    counter = Counter(monkeypatch, _model_objects(bert, gpt))
+    try:
+        redrawn = [redraw_attention(ctx, source, TESLA, layer, head, query, *MODELS)
+                   for layer, head, query in ((2, 1, 3), (1, 2, 0), (9, 9, 500))]
+        views = [attention_view(r) for r in redrawn]
+        assert counter.all_modules == 0  # not one module of any model ran
+    finally:
+        counter.close()
+    assert redrawn == [run_attention(ctx, TESLA, layer, head, query, *MODELS)
+                       for layer, head, query in ((2, 1, 3), (1, 2, 0), (9, 9, 500))]
+    assert all(isinstance(v.masks_plot, Picture) for v in views)
+    # Another sentence (or another model) than the click's is read again.
+    other = redraw_attention(ctx, source, "The [MASK] barked.", 1, 1, 0, *MODELS)
+    assert other == run_attention(ctx, "The [MASK] barked.", 1, 1, 0, *MODELS)
+    assert redraw_attention(ctx, None, TESLA, 1, 1, 0, *MODELS) == run_attention(ctx, TESLA, 1, 1, 0, *MODELS)
+
+
+def test_the_kept_attention_is_bounded(bert, gpt, monkeypatch):
+    source = attention_source(bert, gpt, TESLA)
+    assert source.kept().bert is source.bert and source.serves(TESLA, *MODELS)
+    assert not source.serves(TESLA, "tiny-bert", "other-gpt") and not source.serves("", *MODELS)
+    monkeypatch.setattr(compare_task, "MAX_KEPT_ATTENTION_BYTES", source.bert.nbytes - 1)
+    kept = source.kept()
+    assert kept.bert is None and not kept.serves(TESLA, *MODELS)  # too big to keep: the controls read again
+
+
+def test_attention_maps_never_change_the_attention_other_requests_use(bert, gpt):
+    """Attention maps run on an eager twin sharing the weights; predictions keep sdpa, at the same time."""
+    texts = [TESLA, "The [MASK] barked at the mailman.", "She opened the ___ and let the air in."]
+    expected_maps = {t: compare_attention(bert, gpt, t, layer=2, head=2) for t in texts}
+    expected_fill = {t: fill_mask(bert, t, 3) for t in texts}
+    expected_next = {t: next_token_distribution(gpt, t, 3) for t in texts}
+
+    def job(i):
+        text = texts[i % len(texts)]
+        if i % 3 == 0:
+            return ("map", text, compare_attention(bert, gpt, text, layer=2, head=2))
+        if i % 3 == 1:
+            return ("fill", text, fill_mask(bert, text, 3))
+        return ("next", text, next_token_distribution(gpt, text, 3))
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(job, range(36)))
+    expected = {"map": expected_maps, "fill": expected_fill, "next": expected_next}
+    for kind, text, result in results:
+        assert result == expected[kind][text], (kind, text)
+    assert bert.model.config._attn_implementation == gpt.model.config._attn_implementation == "sdpa"
+    twin = attention_reader(bert).model
+    assert twin.config._attn_implementation == "eager" and twin is not bert.model
+    assert all(a is b for a, b in zip(twin.parameters(), bert.model.parameters()))  # weights shared, not copied
+
+
+def test_fast_and_normal_mode_serve_concurrent_users_without_mixing(ctx):
+    normal = run_compare(ctx, TESLA, 5, "", 1, 1, *MODELS, fast=False)
+    fast = run_compare(ctx, TESLA, 5, "", 1, 1, *MODELS, fast=True)
+    assert fast.fast and not normal.fast and any("int8" in n for n in fast.notices)
+    # int8 changes the numbers a little: a mixed-up request would show the other mode's probabilities.
+    assert fast.bert.masks[0].predictions != normal.bert.masks[0].predictions
+    assert fast.gpt.predictions != normal.gpt.predictions
+
+    def job(i):
+        mode = i % 2 == 1
+        return mode, run_compare(ctx, TESLA, 5, "", 1, 1, *MODELS, fast=mode)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(job, range(12)))
+    for mode, result in results:
+        assert result == (fast if mode else normal)
+    assert ctx.store.get("tiny-bert", "fill-mask").model.config._attn_implementation == "sdpa"
