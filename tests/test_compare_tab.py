@@ -51,7 +51,8 @@ def test_compare_view_shows_predictions_words_and_influence(tesla, tesla_view):
     assert len(tesla_view.gpt_label) == 5
     assert tesla_view.gpt_continuation == "Tesla is an American ⟶ " + tesla.continuation.generated_text
     assert tesla_view.bert_word.startswith("**P('electric') = ") and tesla_view.gpt_word.startswith("**P('electric')")
-    assert "Texas" in [chip for chip, _ in tesla_view.gpt_influence]
+    assert "Texas" in [chip for chip, _ in tesla_view.gpt_influence.value]
+    assert tesla_view.gpt_influence.label == "Estimated influence on GPT-2 (gradient × input)"  # the default
     assert "Words **right** of the slot carry **0.0%**" in tesla_view.gpt_influence_note
     assert "carry **0.0%**" not in tesla_view.bert_influence_note
     assert tesla_view.result_json == to_json(tesla)
@@ -81,7 +82,7 @@ def test_compare_without_a_mask_explains_bert_and_a_scored_word(ctx):
     view = compare_view(run_compare(ctx, "Tesla is an American company", 3, "electric", 1, 1, *MODELS))
     assert view.bert_word == NO_MASK_FOR_WORD and view.gpt_word.startswith("**P('electric')")
     assert view.bert_label == {} and view.bert_masks == []
-    assert view.bert_influence == [] and view.bert_influence_note == ""
+    assert view.bert_influence.value == [] and view.bert_influence_note == ""
     assert "[MASK]" in view.notices
     unscored = compare_view(run_compare(ctx, "Tesla is an American company", 3, "", 1, 1, *MODELS))
     assert unscored.bert_word == unscored.gpt_word == ""

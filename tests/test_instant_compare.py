@@ -223,3 +223,73 @@ def test_fast_and_normal_mode_serve_concurrent_users_without_mixing(ctx):
     for mode, result in results:
         assert result == (fast if mode else normal)
     assert ctx.store.get("tiny-bert", "fill-mask").model.config._attn_implementation == "sdpa"
+
+
+# ---- issue 12: occlusion (measured) as the Compare tab's other influence method -------------------------
+
+def test_occlusion_reads_each_model_once_more_in_one_batch_instead_of_a_backward_pass(bert, gpt, monkeypatch):
+    attention_reader(bert), attention_reader(gpt)
+    counter = Counter(monkeypatch, _model_objects(bert, gpt))
+    try:
+        for stage in stream_compare(bert, gpt, TESLA, influence="occlusion"):
+            if stage.name == "analysis":
+                break
+        # Per model: the reading pass (predictions, attention) and one batched pass over every hidden word.
+        assert counter.forwards_of(bert.model) == counter.forwards_of(gpt.model) == 1
+        assert counter.forwards_of(*_model_objects(bert, gpt)[:2]) == 2
+        assert counter.forwards_of(*_model_objects(bert, gpt)[2:]) == 2
+        assert counter.calls == {"clean_text": 1, "tokenize": 2, "backward": 0}  # no gradient at all
+    finally:
+        counter.close()
+    result = stage.result
+    assert result.influence_method == "occlusion"
+    assert result.bert_influence.method.startswith("occlusion") and result.gpt_influence.method.startswith("occlusion")
+    # It measures the prediction the tab shows.
+    assert result.gpt_influence.predicted == result.gpt.predictions[0].token
+    assert result.bert_influence.predicted == result.bert.masks[0].predictions[0].token
+
+
+def test_occlusion_stages_add_up_to_the_unstaged_result_and_view(ctx, bert, gpt):
+    stages = list(stream_compare(bert, gpt, TESLA, top_k=3, word="electric", influence="occlusion"))
+    assert stages[-1].result == compare(bert, gpt, TESLA, top_k=3, word="electric", influence="occlusion")
+    assert stages[-1].result != compare(bert, gpt, TESLA, top_k=3, word="electric")  # the method matters
+    shown: dict[str, object] = {}
+    for stage in run_compare_stages(ctx, TESLA, 5, "", 1, 1, *MODELS, False, "occlusion"):
+        shown.update(stage_view(stage).changes)
+    unstaged = compare_view(run_compare(ctx, TESLA, 5, "", 1, 1, *MODELS, influence="occlusion"))
+    assert shown == {f.name: getattr(unstaged, f.name) for f in dataclasses.fields(CompareView)}
+
+
+def test_the_tab_measures_gpt2s_right_context_as_exactly_zero_and_berts_as_not(ctx):
+    result = run_compare(ctx, TESLA, 5, "", 1, 1, *MODELS, influence="occlusion")
+    gpt_right = [w for w in result.gpt_influence.words if w.side == "right"]
+    bert_right = [w for w in result.bert_influence.words if w.side == "right"]
+    assert [w.word for w in gpt_right][:2] == ["company", "headquartered"]
+    assert all(w.influence == 0.0 for w in gpt_right) and result.gpt_influence.total("left") > 0
+    assert bert_right and all(w.influence > 0 for w in bert_right)
+    view = compare_view(result)
+    assert view.gpt_influence.label == "Measured influence on GPT-2 (occlusion: each word hidden in turn)"
+    assert view.bert_influence.label.startswith("Measured influence on BERT")
+    assert "carry **0.0%** of the total **measured** influence (occlusion" in view.gpt_influence_note
+    assert f"p(`{result.gpt_influence.predicted}`) = {result.gpt_influence.baseline:.4f}" in view.gpt_influence_note
+    assert "carry **0.0%**" not in view.bert_influence_note
+    # The UI's radio sends the method's key; its label is accepted from scripts too.
+    assert run_compare(ctx, TESLA, 5, "", 1, 1, *MODELS, influence="occlusion (measured)") == result
+
+
+def test_occlusion_with_nothing_before_gpt2s_slot_reads_it_from_the_start_token(ctx):
+    result = run_compare(ctx, "[MASK] is a city in France.", 5, "", 1, 1, *MODELS, influence="occlusion")
+    assert result.gpt_slot_position == 0 and {w.side for w in result.gpt_influence.words} <= {"slot", "right"}
+    assert all(w.influence == 0.0 for w in result.gpt_influence.words)
+    # Deleting the only word before the slot: the slot is then predicted from the start token alone.
+    two = run_compare(ctx, "Paris [MASK] a city in France.", 5, "", 1, 1, *MODELS, influence="occlusion")
+    assert two.gpt_influence.words[0].word == "Paris" and two.gpt_influence.words[0].influence > 0
+
+
+def test_an_unknown_influence_method_is_refused_before_any_model_loads(ctx, monkeypatch):
+    from playground.core.errors import PlaygroundError
+
+    monkeypatch.setattr(type(ctx), "model", lambda *a, **k: pytest.fail("a model was loaded"))
+    for handler in (run_compare, lambda *a, **k: list(run_compare_stages(*a, **k))):
+        with pytest.raises(PlaygroundError, match="Influence method must be one of gradient, occlusion"):
+            handler(ctx, TESLA, 5, "", 1, 1, *MODELS, influence="saliency")

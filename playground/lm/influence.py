@@ -69,6 +69,7 @@ class InfluenceResult:
     words: tuple[WordInfluence, ...]
     method: str = METHOD
     notices: tuple[str, ...] = ()
+    baseline: float | None = None  # occlusion: p(predicted) at the slot with every word present; None otherwise
 
     def total(self, side: str) -> float:
         return sum(w.influence for w in self.words if w.side == side)
@@ -234,27 +235,34 @@ class Variant:
     position: int  # where the slot is predicted in this variant
 
 
-def hide_word(inp: SlotInput, token_indices: Sequence[int], mask_id: int | None) -> Variant:
+def hide_word(inp: SlotInput, token_indices: Sequence[int], mask_id: int | None,
+              start_id: int | None = None) -> Variant:
     """The input with the given tokens (indices into inp.tokens) hidden: each replaced by `mask_id`, or
-    deleted when there is none (the slot's position moves left by the deleted tokens before it)."""
+    deleted when there is none (the slot's position moves left by the deleted tokens before it). When a
+    deletion leaves nothing before the slot, the slot is read from `start_id` put in front — what a
+    left-to-right model predicts from no context at all."""
     hidden = {inp.offset + i for i in token_indices}
     if mask_id is not None:
         return Variant(tuple(mask_id if j in hidden else t for j, t in enumerate(inp.input_ids)), inp.position)
     kept = tuple(t for j, t in enumerate(inp.input_ids) if j not in hidden)
-    return Variant(kept, inp.position - sum(j <= inp.position for j in hidden))
+    position = inp.position - sum(j <= inp.position for j in hidden)
+    if position < 0 and start_id is not None:
+        return Variant((start_id, *kept), 0)
+    return Variant(kept, position)
 
 
-def slot_probabilities(lm: LoadedModel, original: Variant,
-                       variants: Sequence[Variant]) -> tuple[int, list[float], list[float]]:
-    """The original's top prediction at the slot, and for each variant p(that token) in the original and in
-    the variant — both from the same batched forward pass (the original is the first row of every batch;
-    variants are split into several batches only when their logits would not fit _LOGITS_BUDGET)."""
+def slot_probabilities(lm: LoadedModel, original: Variant, variants: Sequence[Variant],
+                       target: int | None = None) -> tuple[int, list[float], list[float]]:
+    """The original's top prediction at the slot (or the given `target` token), and for each variant
+    p(that token) in the original and in the variant — both from the same batched forward pass (the original
+    is the first row of every batch; variants are split into several batches only when their logits would
+    not fit _LOGITS_BUDGET)."""
     import torch
 
     vocab = len(lm.tokenizer)
     per_batch = max(1, _LOGITS_BUDGET // (len(original.input_ids) * vocab) - 1)
     chunks = [list(variants[i:i + per_batch]) for i in range(0, len(variants), per_batch)] or [[]]
-    target, before, after = None, [], []
+    before, after = [], []
     for chunk in chunks:
         rows = [original, *chunk]
         ids, attention = padded_batch([r.input_ids for r in rows], lm.tokenizer.pad_token_id)
@@ -268,8 +276,10 @@ def slot_probabilities(lm: LoadedModel, original: Variant,
     return target, before, after
 
 
-def occlusion_influence(lm: LoadedModel, inp: SlotInput, mask_id: int | None) -> InfluenceResult:
-    """Measured influence: each word hidden in turn (see the module docstring), one batched forward pass."""
+def occlusion_influence(lm: LoadedModel, inp: SlotInput, mask_id: int | None, start_id: int | None = None,
+                        target: int | None = None) -> InfluenceResult:
+    """Measured influence: each word hidden in turn (see the module docstring), one batched forward pass.
+    `target`: the token whose probability is followed (default: the top prediction with every word present)."""
     words = _words(inp)
     sides = _sides(words, inp.slot_span)
     covering = [[] if side == "slot" else [i for i, t in enumerate(inp.tokens.tokens)
@@ -277,7 +287,8 @@ def occlusion_influence(lm: LoadedModel, inp: SlotInput, mask_id: int | None) ->
                 for w, side in zip(words, sides)]
     hidden = [n for n, indices in enumerate(covering) if indices]
     original = Variant(inp.input_ids, inp.position)
-    target, before, after = slot_probabilities(lm, original, [hide_word(inp, covering[n], mask_id) for n in hidden])
+    variants = [hide_word(inp, covering[n], mask_id, start_id) for n in hidden]
+    target, before, after = slot_probabilities(lm, original, variants, target)
     values = [0.0] * len(words)
     for n, p, q in zip(hidden, before, after):
         values[n] = abs(p - q)
@@ -290,7 +301,7 @@ def occlusion_influence(lm: LoadedModel, inp: SlotInput, mask_id: int | None) ->
         "Occlusion: there is no other word to hide."
     return InfluenceResult(model_name=lm.name, text=inp.text, slot=inp.slot, predicted=predicted,
                            words=_influences(words, values, inp.slot_span), method=method,
-                           notices=(*inp.notices, baseline))
+                           notices=(*inp.notices, baseline), baseline=before[0] if before else None)
 
 
 def masked_lm_occlusion(lm: LoadedModel, text: str) -> InfluenceResult:
@@ -355,16 +366,50 @@ def start_token_id(lm: LoadedModel) -> int:
     return tokenizer.convert_tokens_to_ids(tokenizer.bos_token or tokenizer.eos_token)
 
 
+def _causal_notes(lm: LoadedModel, cleaned: CleanText, reading: CausalReading) -> list[str]:
+    notes = list(cleaned.notices) + list(reading.tokens.notes)
+    if reading.had_mask:
+        notes.append(f"{lm.name} has no mask token: it read the sentence with the gap filled by "
+                     f"'{reading.slot_text}', and predicts the slot from the tokens before it.")
+    return notes
+
+
 def causal_influence_from(lm: LoadedModel, cleaned: CleanText, reading: CausalReading,
                           scores: Sequence[float] | None, target: int) -> InfluenceResult:
     """Influence on the slot from per-token scores (None when nothing precedes the slot: every word is then at or
     right of it and has exactly no influence)."""
     scores = list(scores) if scores is not None else [0.0] * len(reading.tokens.tokens)
-    notes = list(cleaned.notices) + list(reading.tokens.notes)
-    if reading.had_mask:
-        notes.append(f"{lm.name} has no mask token: it read the sentence with the gap filled by "
-                     f"'{reading.slot_text}', and predicts the slot from the tokens before it.")
+    notes = _causal_notes(lm, cleaned, reading)
     return InfluenceResult(model_name=lm.name, text=reading.text, slot=reading.slot_text,
                            predicted=display_piece(lm.tokenizer, target),
                            words=_word_influences(reading.text, reading.tokens, scores, reading.slot_span),
                            notices=tuple(notes))
+
+
+# ---- the Compare tab's occlusion: the same readings, each word hidden in turn ---------------------------
+
+def masked_occlusion_from(lm: LoadedModel, cleaned: CleanText, tokens: TokenizedText,
+                          target: int) -> InfluenceResult:
+    """Measured influence on BERT's `target` token at the first [MASK] of the tokens the comparison read: each
+    word's tokens become the mask token in turn (one batched forward pass)."""
+    masks = [t for t in tokens.tokens if t.kind == "mask"]
+    if not masks:
+        raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
+    inp = SlotInput(text=with_mask_token(cleaned.text, lm.tokenizer.mask_token), tokens=tokens,
+                    input_ids=tuple(tokens.input_ids), offset=0, position=masks[0].position,
+                    slot=lm.tokenizer.mask_token, slot_span=(masks[0].start, masks[0].end),
+                    notices=tuple(cleaned.notices) + tuple(tokens.notes))
+    return occlusion_influence(lm, inp, lm.tokenizer.mask_token_id, target=target)
+
+
+def causal_occlusion_from(lm: LoadedModel, cleaned: CleanText, reading: CausalReading,
+                          target: int) -> InfluenceResult:
+    """Measured influence on GPT-2's `target` token for the slot, as the comparison reads it (from the token
+    before the slot; from the start token alone when nothing precedes it): each word deleted in turn."""
+    ids = tuple(reading.tokens.input_ids)
+    start = start_token_id(lm)
+    ids, offset, position = ((start, *ids), 1, 0) if reading.slot == 0 else (ids, 0, reading.slot - 1)
+    inp = SlotInput(text=reading.text, tokens=reading.tokens, input_ids=ids, offset=offset, position=position,
+                    slot=reading.slot_text, slot_span=reading.slot_span,
+                    notices=tuple(_causal_notes(lm, cleaned, reading)))
+    return occlusion_influence(lm, inp, None, start_id=start, target=target)

@@ -1,7 +1,9 @@
 """The Compare tab's whole computation: one sentence through BERT and GPT-2 side by side.
 
 Each model reads the sentence once: one forward pass gives its predictions and every layer's attention,
-and one backward pass from that same pass the influence of each word (`lm.passes`). `stream_compare`
+and the influence of each word comes either from one backward pass from that same pass (gradient × input, the
+fast estimate; the default) or from one batched forward pass with each word hidden in turn (occlusion, the
+measurement) — `lm.influence`. `stream_compare`
 yields the result in stages — BERT's top-k, GPT-2's next-token top-k, influence and attention, then the
 continuation token by token — and `compare` is its last stage. The attention of every layer and head is
 kept (`AttentionSource`), so another layer, head or query token is drawn without reading the models again.
@@ -25,8 +27,9 @@ from playground.lm.attention import AttentionMap, AttentionStack, attention_stac
 from playground.lm.causal_lm import (NextTokenResult, encode_context, left_context, left_context_notice, next_token_from,
                                      next_word_probability)
 from playground.lm.generation import GenerationResult, GenerationSettings, final, stream_generate
-from playground.lm.influence import (CausalReading, InfluenceResult, attention_mask_pattern, causal_influence_from,
-                                    causal_reading, masked_influence_from, start_token_id)
+from playground.lm.influence import (GRADIENT, CausalReading, InfluenceResult, attention_mask_pattern,
+                                    causal_influence_from, causal_occlusion_from, causal_reading, check_method,
+                                    masked_influence_from, masked_occlusion_from, start_token_id)
 from playground.lm.masked_lm import (NO_MASK_HELP, FillMaskResult, WordProbability, check_word, encode_masked,
                                      fill_from, masked_word_probability)
 from playground.lm.passes import ForwardPass, forward_pass
@@ -81,6 +84,7 @@ class CompareResult:
     gpt_word: WordProbability | None = None
     notices: tuple[str, ...] = ()
     fast: bool = False  # predictions and continuation from int8 copies
+    influence_method: str = GRADIENT  # how the influence was found: "gradient" (estimate) | "occlusion" (measured)
 
     # One layer/head choice is shared by both models (and clamped to each): its range is the larger model's.
     @property
@@ -233,12 +237,30 @@ def _next_token(gpt: LoadedModel, predictor: LoadedModel, cleaned: CleanText, re
     return next_token_from(gpt, context, tokens, notices, probs, top_k)
 
 
+def _influences(bert: LoadedModel, gpt: LoadedModel, cleaned: CleanText, bert_read: _BertReading,
+                gpt_read: CausalReading, bert_pass: ForwardPass, gpt_pass: ForwardPass, next_tokens: NextTokenResult,
+                *, has_mask: bool, gradients: bool) -> tuple[InfluenceResult | None, InfluenceResult]:
+    """Each word's influence on each model's top prediction for the slot: gradient × input from the passes'
+    graphs, or occlusion of the same readings, following the float32 passes' top tokens."""
+    # A slot with nothing before it has no GPT-2 pass to read: the prediction shown is made from the start token.
+    gpt_target = (int(gpt_pass.log_probs[0].argmax()) if gpt_read.slot > 0
+                  else next_tokens.predictions[0].token_id)
+    if gradients:
+        gpt_scores, gpt_target = gpt_pass.influence() if gpt_read.slot > 0 else (None, gpt_target)
+        return (masked_influence_from(bert, cleaned, bert_read.tokens, bert_pass) if has_mask else None,
+                causal_influence_from(gpt, cleaned, gpt_read, gpt_scores, gpt_target))
+    return (masked_occlusion_from(bert, cleaned, bert_read.tokens, int(bert_pass.log_probs[0].argmax()))
+            if has_mask else None, causal_occlusion_from(gpt, cleaned, gpt_read, gpt_target))
+
+
 def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word: str | None = None,
-                   layer: int = 1, head: int = 1, *,
-                   fast: tuple[LoadedModel, LoadedModel] | None = None) -> Iterator[CompareStage]:
+                   layer: int = 1, head: int = 1, *, fast: tuple[LoadedModel, LoadedModel] | None = None,
+                   influence: str = GRADIENT) -> Iterator[CompareStage]:
     """The comparison in stages (see STAGES); `fast` = int8 copies of (bert, gpt) for predictions and
-    continuation."""
+    continuation; `influence` = "gradient" (gradient × input) or "occlusion" (see `lm.influence.METHODS`)."""
     top_k = check_top_k(top_k)
+    method = check_method(influence)
+    gradients = method == GRADIENT  # occlusion needs no gradient graph: its batched pass replaces the backward
     layer, head = check_int(layer, "Layer", 1, 1000), check_int(head, "Head", 1, 1000)
     if isinstance(word, str) and not word.strip():
         word = None  # an empty box: no word to score
@@ -248,7 +270,7 @@ def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 
 
     # 1. BERT: one pass gives the predictions, every layer's attention and the graph for the influence.
     bert_read = _bert_tokens(bert, cleaned)
-    bert_pass = None if fast else _bert_pass(bert, bert_read, attentions=True, gradients=True)
+    bert_pass = None if fast else _bert_pass(bert, bert_read, attentions=True, gradients=gradients)
     bert_predictions = (_bert_pass(bert_predictor, bert_read, attentions=False, gradients=False) if fast
                         else bert_pass)
     fill = (fill_from(bert_predictor, cleaned, bert_read.tokens, list(bert_read.notices), bert_predictions, top_k)
@@ -257,25 +279,26 @@ def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 
         text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name, bert_tokens=bert_read.tokens, gpt_tokens=None,
         gpt_slot_position=0, bert=fill, bert_message=None if fill else NO_MASK_HELP, gpt=None, continuation=None,
         bert_influence=None, gpt_influence=None, bert_attention=None, gpt_attention=None, bert_mask=None,
-        gpt_mask=None, notices=tuple(cleaned.notices) + ((FAST_NOTICE,) if fast else ()), fast=bool(fast))
+        gpt_mask=None, notices=tuple(cleaned.notices) + ((FAST_NOTICE,) if fast else ()), fast=bool(fast),
+        influence_method=method)
     yield CompareStage("bert", result)
 
     # 2. GPT-2 reads the sentence with each gap filled by BERT's guess, once.
     gpt_read = causal_reading(gpt, cleaned, _fillers(fill))
     if not gpt_read.tokens.tokens:
         raise PlaygroundError("GPT-2 found no tokens in the text.")
-    gpt_pass = None if fast else _gpt_pass(gpt, gpt_read, attentions=True, gradients=True)
+    gpt_pass = None if fast else _gpt_pass(gpt, gpt_read, attentions=True, gradients=gradients)
     gpt_predictions = _gpt_pass(gpt_predictor, gpt_read, attentions=False, gradients=False) if fast else gpt_pass
     next_tokens = _next_token(gpt, gpt_predictor, cleaned, gpt_read, gpt_predictions, top_k)
     result = dataclasses.replace(result, gpt_tokens=gpt_read.tokens, gpt_slot_position=gpt_read.slot, gpt=next_tokens)
     yield CompareStage("gpt", result)
 
-    # 3. Influence (one backward pass per model) and attention, from the same passes.
+    # 3. Influence (one backward pass per model, or one batched occlusion pass) and attention.
     if fast:  # int8 kernels have no gradient: the float32 models read the sentence for these
-        bert_pass = _bert_pass(bert, bert_read, attentions=True, gradients=True)
-        gpt_pass = _gpt_pass(gpt, gpt_read, attentions=True, gradients=True)
-    gpt_scores, gpt_target = (gpt_pass.influence() if gpt_read.slot > 0
-                              else (None, next_tokens.predictions[0].token_id))
+        bert_pass = _bert_pass(bert, bert_read, attentions=True, gradients=gradients)
+        gpt_pass = _gpt_pass(gpt, gpt_read, attentions=True, gradients=gradients)
+    bert_influence, gpt_influence = _influences(bert, gpt, cleaned, bert_read, gpt_read, bert_pass, gpt_pass,
+                                                next_tokens, has_mask=fill is not None, gradients=gradients)
     source = AttentionSource(text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name,
                              bert_tokens=bert_read.tokens, gpt_tokens=gpt_read.tokens,
                              bert=attention_stack(bert, bert_read.tokens, bert_pass),
@@ -283,8 +306,7 @@ def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 
     first_mask = bert_read.positions[0] if bert_read.positions else 0
     result = dataclasses.replace(
         result,
-        bert_influence=masked_influence_from(bert, cleaned, bert_read.tokens, bert_pass) if fill else None,
-        gpt_influence=causal_influence_from(gpt, cleaned, gpt_read, gpt_scores, gpt_target),
+        bert_influence=bert_influence, gpt_influence=gpt_influence,
         bert_attention=_clamped(source.bert, layer, head), gpt_attention=_clamped(source.gpt, layer, head),
         bert_mask=attention_mask(bert.name, "bidirectional", bert_read.tokens, first_mask),
         gpt_mask=attention_mask(gpt.name, "causal", gpt_read.tokens, max(0, gpt_read.slot - 1)),
@@ -307,6 +329,7 @@ def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 
 
 
 def compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word: str | None = None,
-            layer: int = 1, head: int = 1, *, fast: tuple[LoadedModel, LoadedModel] | None = None) -> CompareResult:
+            layer: int = 1, head: int = 1, *, fast: tuple[LoadedModel, LoadedModel] | None = None,
+            influence: str = GRADIENT) -> CompareResult:
     """The whole comparison at once (the last stage of `stream_compare`)."""
-    return final(stream_compare(bert, gpt, text, top_k, word, layer, head, fast=fast)).result
+    return final(stream_compare(bert, gpt, text, top_k, word, layer, head, fast=fast, influence=influence)).result

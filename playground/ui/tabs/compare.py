@@ -23,7 +23,7 @@ from playground.core.text_input import clean_text, with_mask_token
 from playground.core.tokens import SPECIAL_TOKEN_ROLES, TokenizedText, tokenize
 from playground.lm.causal_lm import NextTokenResult, left_context, next_token_distribution
 from playground.lm.generation import MAX_NEW_TOKENS, GenerationResult, GenerationSettings, stream_generate
-from playground.lm.influence import InfluenceResult
+from playground.lm.influence import GRADIENT, OCCLUSION, InfluenceResult, check_method
 from playground.lm.masked_lm import FillMaskResult, WordProbability, fill_mask
 from playground.models.variants import FAST_MODE_LABEL, fast_mode_note
 from playground.tasks.compare import (AttentionComparison, AttentionSource, CompareResult, CompareStage,
@@ -43,6 +43,12 @@ EXAMPLES = [
 TOKEN_TABLE_HEADERS = ["position", "piece", "id", "kind"]
 NO_MASK_FOR_WORD = "BERT needs a [MASK] to score a word."
 SESSION_TTL_S = 3600  # a session's kept attention is dropped after an hour without a click
+# The influence radio: (label, value sent); the value is what `/compare` takes as `influence`.
+INFLUENCE_CHOICES = [("gradient × input (fast estimate)", GRADIENT), ("occlusion (measured)", OCCLUSION)]
+INFLUENCE_LABELS = {  # method → (panel label's opening, what the number is)
+    GRADIENT: ("Estimated influence", "gradient × input"),
+    OCCLUSION: ("Measured influence", "occlusion: each word hidden in turn"),
+}
 
 
 # ---- handlers: inputs → task results (also the JSON endpoints) ----------------------------------
@@ -59,18 +65,24 @@ def _compare_models(ctx: AppContext, bert_model: str, gpt_model: str, fast: bool
 
 
 def run_compare(ctx: AppContext, text: str, top_k: int = 5, word: str = "", layer: int = 1, head: int = 1,
-                bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2", fast: bool = False) -> CompareResult:
-    """Both models on one sentence: tokens, predictions for the gap, each word's influence, attention."""
+                bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2", fast: bool = False,
+                influence: str = GRADIENT) -> CompareResult:
+    """Both models on one sentence: tokens, predictions for the gap, each word's influence (gradient × input or
+    occlusion), attention."""
+    influence = check_method(influence)  # a bad choice is refused before any model loads
     bert, gpt, fast_models = _compare_models(ctx, bert_model, gpt_model, fast)
-    return compare(bert, gpt, text, top_k=top_k, word=word, layer=layer, head=head, fast=fast_models)
+    return compare(bert, gpt, text, top_k=top_k, word=word, layer=layer, head=head, fast=fast_models,
+                   influence=influence)
 
 
 def run_compare_stages(ctx: AppContext, text: str, top_k: int = 5, word: str = "", layer: int = 1, head: int = 1,
-                       bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2",
-                       fast: bool = False) -> Iterator[CompareStage]:
+                       bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2", fast: bool = False,
+                       influence: str = GRADIENT) -> Iterator[CompareStage]:
     """`run_compare`, streamed: each stage as soon as it is computed."""
+    influence = check_method(influence)
     bert, gpt, fast_models = _compare_models(ctx, bert_model, gpt_model, fast)
-    yield from stream_compare(bert, gpt, text, top_k=top_k, word=word, layer=layer, head=head, fast=fast_models)
+    yield from stream_compare(bert, gpt, text, top_k=top_k, word=word, layer=layer, head=head, fast=fast_models,
+                              influence=influence)
 
 
 def run_attention(ctx: AppContext, text: str, layer: int = 1, head: int = 1, query: int = 0,
@@ -144,6 +156,14 @@ class SliderRange:
 
 
 @dataclass(frozen=True)
+class Labelled:
+    """A component's value with a new label (the influence panels name the method that filled them)."""
+
+    value: Any
+    label: str
+
+
+@dataclass(frozen=True)
 class CompareView:
     """One value per output component; field names are the component names in the layout."""
 
@@ -162,9 +182,9 @@ class CompareView:
     gpt_continuation: str
     bert_word: str
     gpt_word: str
-    bert_influence: list[tuple[str, float | None]]
+    bert_influence: Labelled | list[tuple[str, float | None]]
     bert_influence_note: str
-    gpt_influence: list[tuple[str, float | None]]
+    gpt_influence: Labelled | list[tuple[str, float | None]]
     gpt_influence_note: str
     masks_plot: Any
     heat_plot: Any
@@ -204,13 +224,25 @@ def influence_value(result: InfluenceResult | None) -> list[tuple[str, float | N
     return highlighted_scores(result.text, spans)
 
 
-def influence_summary(result: InfluenceResult | None) -> str:
+def influence_label(model: str, method: str) -> str:
+    opening, what = INFLUENCE_LABELS[method]
+    return f"{opening} on {model} ({what})"
+
+
+def influence_summary(result: InfluenceResult | None, method: str = GRADIENT) -> str:
     if result is None:
         return ""
     left, right = result.total("left"), result.total("right")
     share_right = right / (left + right) if left + right else 0.0
+    if method == OCCLUSION:
+        baseline = (f" With every word present p(`{result.predicted}`) = {result.baseline:.4f}; each score is how "
+                    "far hiding the word moves it." if result.baseline is not None else "")
+        return (f"Slot `{result.slot}` → top prediction `{result.predicted}`. Words **right** of the slot carry "
+                f"**{share_right:.1%}** of the total **measured** influence (occlusion; left: {left:.4g}, "
+                f"right: {right:.4g}).{baseline}")
     return (f"Slot `{result.slot}` → top prediction `{result.predicted}`. Words **right** of the slot carry "
-            f"**{share_right:.1%}** of the total estimated influence (left: {left:.4g}, right: {right:.4g}).")
+            f"**{share_right:.1%}** of the total **estimated** influence (gradient × input; left: {left:.4g}, "
+            f"right: {right:.4g}).")
 
 
 # A view in parts, so a streamed stage computes (and sends) only what it changed.
@@ -261,10 +293,12 @@ def _analysis_part(result: CompareResult) -> dict[str, Any]:
         # A word was scored (GPT-2 always can) but BERT had no gap to score it in.
         bert_word=word_line(result.bert_word) or (NO_MASK_FOR_WORD if result.gpt_word else ""),
         gpt_word=word_line(result.gpt_word),
-        bert_influence=influence_value(result.bert_influence),
-        bert_influence_note=influence_summary(result.bert_influence),
-        gpt_influence=influence_value(result.gpt_influence),
-        gpt_influence_note=influence_summary(result.gpt_influence),
+        bert_influence=Labelled(influence_value(result.bert_influence),
+                                influence_label("BERT", result.influence_method)),
+        bert_influence_note=influence_summary(result.bert_influence, result.influence_method),
+        gpt_influence=Labelled(influence_value(result.gpt_influence),
+                               influence_label("GPT-2", result.influence_method)),
+        gpt_influence_note=influence_summary(result.gpt_influence, result.influence_method),
         masks_plot=attention_masks_figure([result.bert_mask, result.gpt_mask]),
         heat_plot=attention_heatmaps_figure([result.bert_attention, result.gpt_attention]),
     )
@@ -337,6 +371,9 @@ def _layout_inputs(ctx: AppContext) -> Components:
         with gr.Column(scale=2):
             top_k = gr.Slider(1, 20, value=5, step=1, label="Top-k predictions")
             word = gr.Textbox(label="Score a word in the slot (optional)", placeholder="e.g. electric")
+            influence = gr.Radio(INFLUENCE_CHOICES, value=GRADIENT, label="Word influence",
+                                 info="How the influence panel scores each word: a fast estimate, or measured by "
+                                      "hiding each word in turn", elem_id="influence-method")
             with gr.Row():
                 bert_model = model_dropdown(ctx, FILL_TASK, "Encoder (BERT)")
                 gpt_model = model_dropdown(ctx, GEN_TASK, "Decoder (GPT-2)")
@@ -346,7 +383,7 @@ def _layout_inputs(ctx: AppContext) -> Components:
                            elem_id="fast-mode")
     notices = gr.Markdown()
     return dict(text=text, top_k=top_k, word=word, bert_model=bert_model, gpt_model=gpt_model, run=run, fast=fast,
-                notices=notices)
+                influence=influence, notices=notices)
 
 
 def _layout_bert_column() -> Components:
@@ -377,17 +414,20 @@ def _layout_gpt_column() -> Components:
 
 
 def _layout_influence() -> Components:
-    gr.Markdown("### Context direction — estimated (gradient × input)\nA first-order estimate, not a measurement, "
-                "of how much each word moves the prediction for the slot (gradient × input, strongest word = 1). "
-                "Words right of the slot influence BERT; for GPT-2 they are exactly 0, because the causal mask "
-                "cuts every path from them to the slot.")
+    gr.Markdown("### Context direction — which words move the prediction for the slot\n"
+                "How much each word moves the prediction for the slot (strongest word = 1), by the method chosen "
+                "above. **Gradient × input** is a fast first-order *estimate* (one backward pass), not a "
+                "measurement. **Occlusion** *measures* it: each word is hidden in turn (BERT: its tokens become "
+                "[MASK]; GPT-2: it is deleted) and the change in the slot's probability is read, all in one "
+                "batched pass. Words right of the slot influence BERT; for GPT-2 they are exactly 0 by either "
+                "method, because the causal mask cuts every path from them to the slot.")
     c: Components = {}
     with gr.Row():
         with gr.Column():
-            c["bert_influence"] = gr.HighlightedText(label="Estimated influence on BERT (gradient × input)", elem_id="bert-influence")
+            c["bert_influence"] = gr.HighlightedText(label=influence_label("BERT", GRADIENT), elem_id="bert-influence")
             c["bert_influence_note"] = gr.Markdown()
         with gr.Column():
-            c["gpt_influence"] = gr.HighlightedText(label="Estimated influence on GPT-2 (gradient × input)", elem_id="gpt-influence")
+            c["gpt_influence"] = gr.HighlightedText(label=influence_label("GPT-2", GRADIENT), elem_id="gpt-influence")
             c["gpt_influence_note"] = gr.Markdown()
     return c
 
@@ -433,6 +473,8 @@ def _component_value(value: Any) -> Any:
         return gr.Slider(**{k: v for k, v in dataclasses.asdict(value).items() if v is not None})
     if isinstance(value, Picture):
         return value.html()
+    if isinstance(value, Labelled):
+        return gr.update(value=value.value, label=value.label)
     return value
 
 
@@ -469,7 +511,8 @@ def _shown(ctx: AppContext, handler: Callable, view: Callable, values: Callable 
 
 
 def _wire(ctx: AppContext, c: Components) -> None:
-    compare_inputs = [c[n] for n in ("text", "top_k", "word", "layer", "head", "bert_model", "gpt_model", "fast")]
+    compare_inputs = [c[n] for n in ("text", "top_k", "word", "layer", "head", "bert_model", "gpt_model", "fast",
+                                     "influence")]
     show_compare = _shown(ctx, run_compare_stages, stage_view, _stage_values)
     for event in (c["run"].click, c["text"].submit):
         event(show_compare, compare_inputs, _outputs(c, CompareView) + [c["attention"]], api_name="compare_view",
