@@ -134,3 +134,19 @@ def test_bad_input_gets_a_clear_message(ctx, handler, args, message):
         result = handler(ctx, *args)
         if handler is run_summarize:
             list(result)  # a stream validates when it starts
+
+
+def test_the_qa_and_summary_events_pass_their_progress_bar_down(ctx):
+    from playground.ui.tabs.question_answering import show_answer
+
+    heard: list[tuple[float, str]] = []
+    context = " ".join([TESLA] * 4)
+    view = show_answer(ctx, context, "Who founded Tesla?", 2, 15, 16, "tiny-distilbert-squad",
+                       lambda f, s: heard.append((f, s)))
+    assert view.json == to_json(run_answer(ctx, context, "Who founded Tesla?", 2, 15, 16, "tiny-distilbert-squad"))
+    assert heard[0] == (0.0, "Reading window 1 of %d" % len(view.windows)) and heard[-1][0] == 1.0
+    heard.clear()
+    views = list(stream_summary_view(ctx, TESLA, 6, 6, 1, 1.0, "tiny-pegasus", lambda f, s: heard.append((f, s))))
+    assert views[-1].json == to_json(list(run_summarize(ctx, TESLA, 6, 6, 1, 1.0, "tiny-pegasus"))[-1])
+    assert heard[0][1].startswith("Encoding ") and heard[1] == (1 / 6, "Decoder step 1 of at most 6")
+    assert heard[-1] == (1.0, "Done")

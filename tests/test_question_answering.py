@@ -218,3 +218,20 @@ def test_bad_input_is_refused_with_a_clear_message(squad, question, context, set
 def test_real_checkpoints_have_cards_and_fail_offline_with_the_download_command(store):
     with pytest.raises(ModelUnavailable, match="python -m playground download deepset/roberta-base-squad2"):
         store.get("deepset/roberta-base-squad2", "question-answering")
+
+
+def test_a_long_context_reports_each_window_and_the_answer_is_the_same(squad):
+    question = "Who started the company?"
+    settings = QASettings(stride=10)
+    heard: list[tuple[float, str]] = []
+    listened = answer_question(squad, question, LATE, settings, progress=lambda f, s: heard.append((f, s)))
+    windows = listened.window_count
+    assert windows >= 3
+    assert heard == [(w / windows, f"Reading window {w + 1} of {windows}") for w in range(windows)] + \
+        [(1.0, f"Read {windows} windows; choosing the answer")]
+    assert listened == answer_question(squad, question, LATE, settings)
+    # A context that fits in one window is quick: no progress is reported for it.
+    heard.clear()
+    answer_question(squad, question, "Tesla was founded by Marc Tarpenning.", settings,
+                    progress=lambda f, s: heard.append((f, s)))
+    assert heard == []

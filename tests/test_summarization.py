@@ -119,3 +119,27 @@ def test_a_paused_summary_stream_does_not_leave_the_thread_in_inference_mode(peg
     next(stream)
     assert not torch.is_inference_mode_enabled() and torch.is_grad_enabled()
     stream.close()
+
+
+def _recorder():
+    heard: list[tuple[float, str]] = []
+    return heard, lambda fraction, stage: heard.append((fraction, stage))
+
+
+@pytest.mark.parametrize("beams", [1, 2])
+def test_progress_follows_the_encoder_and_each_decoder_step_and_changes_nothing(pegasus, beams):
+    settings = SummarySettings(max_new_tokens=10, min_new_tokens=10, num_beams=beams)
+    heard, tell = _recorder()
+    with_progress = summarize(pegasus, TEXT, settings, progress=tell)
+    assert with_progress == summarize(pegasus, TEXT, settings)  # listening changes nothing
+    fractions = [f for f, _ in heard]
+    assert fractions == sorted(fractions) and len(set(fractions)) == len(fractions)  # strictly increasing
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and all(0.0 <= f <= 1.0 for f in fractions)
+    assert heard[0][1].startswith("Encoding ") and heard[-1][1] == "Done"
+    steps = [stage for _, stage in heard if "step" in stage]
+    assert len(steps) >= len(with_progress.tokens) - 1  # every decoder step is heard
+    if beams == 1:
+        assert steps[0] == "Decoder step 1 of at most 10"
+    else:
+        assert steps[0] == "Beam search (2 beams): step 1 of at most 10"
+        assert any(stage == "Scoring the winning summary" for _, stage in heard)

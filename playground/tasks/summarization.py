@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
-from typing import Iterator
+from typing import Callable, Iterator
 
 from playground.core.errors import PlaygroundError
 from playground.lm.generation import final
@@ -37,6 +37,7 @@ MAX_BEAM_TOKENS = 512
 MAX_SECONDS = 30.0  # a summary stops here, with what it has, however it is decoded
 LENGTH_PENALTY_RANGE = (0.0, 3.0)
 CANDIDATES = 5
+ProgressFn = Callable[[float, str], None]  # (fraction done, what is happening); gr.Progress fits
 
 
 @dataclass(frozen=True)
@@ -161,8 +162,13 @@ def _result(lm: LoadedModel, text: str, tokens: TokenizedText, settings: Summary
     )
 
 
-def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings) -> Iterator[SummaryResult]:
-    """Yield the growing summary after every decoder step (greedy), or once at the end (beam search)."""
+def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings,
+                   progress: ProgressFn | None = None) -> Iterator[SummaryResult]:
+    """Yield the growing summary after every decoder step (greedy), or once at the end (beam search).
+
+    `progress`, if given, hears (fraction, stage): the encoder pass, then each decoder step out of the most
+    the settings allow (a summary that ends sooner jumps to 1), or each beam-search step.
+    """
     import torch
 
     if lm.model is None or not getattr(lm.model.config, "is_encoder_decoder", False):
@@ -173,10 +179,13 @@ def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings) -> Ite
     input_ids = torch.tensor([tokens.input_ids])
     mask = torch.ones_like(input_ids)
     eos = lm.tokenizer.eos_token_id
+    tell = progress or (lambda fraction, stage: None)
+    tell(0.0, f"Encoding {len(tokens.tokens)} tokens")
     with torch.inference_mode():
         encoder_outputs = lm.model.get_encoder()(input_ids=input_ids, attention_mask=mask)  # once, for every step
     if settings.num_beams > 1:
-        yield from _beam_summary(lm, cleaned, tokens, settings, encoder_outputs, mask, notices)
+        yield from _beam_summary(lm, cleaned, tokens, settings, encoder_outputs, mask, notices, tell)
+        tell(1.0, "Done")
         return
 
     decoding = ("greedy (1 beam), streamed token by token: the encoder ran once; each step runs the decoder on one "
@@ -207,6 +216,8 @@ def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings) -> Ite
         done = next_id == eos
         out_of_time = not done and time.monotonic() > deadline
         last = done or out_of_time or step == settings.max_new_tokens
+        tell(1.0 if last else step / settings.max_new_tokens,
+             "Done" if last else f"Decoder step {step} of at most {settings.max_new_tokens}")
         reason = _stop_reason(generated[-1], eos, settings, lm) if last else ""
         if out_of_time and step < settings.max_new_tokens:
             reason = f"stopped after {step} tokens: a summary may take at most {MAX_SECONDS:.0f} seconds"
@@ -224,9 +235,27 @@ def _stop_reason(last: DecodedToken, eos: int, settings: SummarySettings, lm: Lo
     return f"reached {settings.max_new_tokens} new tokens"
 
 
-def _beam_summary(lm: LoadedModel, text: str, tokens: TokenizedText, settings: SummarySettings, encoder_outputs,
-                  mask, notices: list[str]) -> Iterator[SummaryResult]:
+def _step_reporter(tell: ProgressFn, settings: SummarySettings):
+    """A stopping criterion that never stops: `generate` calls it once per step, so it reports the steps."""
     import torch
+    from transformers import StoppingCriteria
+
+    class StepReporter(StoppingCriteria):
+        step = 0
+
+        def __call__(self, input_ids, scores, **kwargs):
+            self.step += 1
+            n = settings.max_new_tokens
+            tell(self.step / (n + 1), f"Beam search ({settings.num_beams} beams): step {self.step} of at most {n}")
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+    return StepReporter()
+
+
+def _beam_summary(lm: LoadedModel, text: str, tokens: TokenizedText, settings: SummarySettings, encoder_outputs,
+                  mask, notices: list[str], tell: ProgressFn) -> Iterator[SummaryResult]:
+    import torch
+    from transformers import StoppingCriteriaList
 
     decoding = (f"beam search with {settings.num_beams} beams (length penalty {settings.length_penalty}): not "
                 "streamed, because the winning beam is only known at the end; probabilities are the model's, "
@@ -238,7 +267,10 @@ def _beam_summary(lm: LoadedModel, text: str, tokens: TokenizedText, settings: S
         # generate() expands encoder outputs to one row per beam in place, so it gets its own container.
         for_generate = BaseModelOutput(last_hidden_state=encoder_outputs.last_hidden_state)
         started = time.monotonic()
-        output = lm.model.generate(encoder_outputs=for_generate, attention_mask=mask, **_generate_kwargs(settings))
+        output = lm.model.generate(encoder_outputs=for_generate, attention_mask=mask,
+                                   stopping_criteria=StoppingCriteriaList([_step_reporter(tell, settings)]),
+                                   **_generate_kwargs(settings))
+        tell((settings.max_new_tokens + 0.5) / (settings.max_new_tokens + 1), "Scoring the winning summary")
         sequence = output[0:1]
         logits = lm.model(encoder_outputs=encoder_outputs, attention_mask=mask,
                           decoder_input_ids=sequence[:, :-1]).logits[0].float()
@@ -260,6 +292,7 @@ def _beam_summary(lm: LoadedModel, text: str, tokens: TokenizedText, settings: S
     yield _result(lm, text, tokens, settings, generated, decoding, False, True, reason, notices)
 
 
-def summarize(lm: LoadedModel, text: str, settings: SummarySettings | None = None) -> SummaryResult:
+def summarize(lm: LoadedModel, text: str, settings: SummarySettings | None = None,
+              progress: ProgressFn | None = None) -> SummaryResult:
     """The finished summary (the last streamed result)."""
-    return final(stream_summary(lm, text, settings or SummarySettings()))
+    return final(stream_summary(lm, text, settings or SummarySettings(), progress))

@@ -14,8 +14,8 @@ import gradio as gr
 
 from playground.models.context import AppContext
 from playground.tasks.question_answering import (DEFAULT_MAX_ANSWER_TOKENS, DEFAULT_STRIDE, MAX_ANSWER_TOKENS,
-                                                 MAX_STRIDE, MAX_TOP_N, AnswerSpan, QAResult, QASettings,
-                                                 answer_question, squad_version)
+                                                 MAX_STRIDE, MAX_TOP_N, AnswerSpan, ProgressFn, QAResult,
+                                                 QASettings, answer_question, squad_version)
 from playground.ui.figures.heads import qa_probabilities_figure
 from playground.ui.head_card import card_accordion
 from playground.ui.widgets import json_endpoint, model_dropdown, notices_markdown, to_json, user_errors
@@ -52,10 +52,16 @@ def run_answer(ctx: AppContext, context: str, question: str, top_n: int = 3,
                max_answer_tokens: int = DEFAULT_MAX_ANSWER_TOKENS, stride: int = DEFAULT_STRIDE,
                model_name: str = "distilbert-base-cased-distilled-squad") -> QAResult:
     """Find the answer span in the context; top-n candidates, windows, and the start/end probabilities."""
+    return answer_with_progress(ctx, context, question, top_n, max_answer_tokens, stride, model_name, None)
+
+
+def answer_with_progress(ctx: AppContext, context: str, question: str, top_n: int, max_answer_tokens: int,
+                         stride: int, model_name: str, progress: ProgressFn | None) -> QAResult:
+    """`run_answer`, telling `progress` (fraction, "Reading window i of n") how a long context is going."""
     lm = ctx.model(model_name, TASK)
     version, source = squad_version(ctx.catalog, model_name)
     settings = QASettings(top_n=top_n, max_answer_tokens=max_answer_tokens, stride=stride)
-    return answer_question(lm, question, context, settings, version, source)
+    return answer_question(lm, question, context, settings, version, source, progress)
 
 
 # ---- result → what each component shows ----------------------------------------------------------
@@ -142,8 +148,10 @@ def answer_view(result: QAResult) -> AnswerView:
 
 
 def show_answer(ctx: AppContext, context: str, question: str, top_n: float, max_answer_tokens: float,
-                stride: float, model_name: str) -> AnswerView:
-    return answer_view(run_answer(ctx, context, question, top_n, max_answer_tokens, stride, model_name))
+                stride: float, model_name: str, progress=gr.Progress()) -> AnswerView:
+    """The tab's event: a long context shows a progress bar, window by window."""
+    return answer_view(answer_with_progress(ctx, context, question, top_n, max_answer_tokens, stride, model_name,
+                                            progress))
 
 
 # ---- layout and wiring ----------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from typing import Any, Iterator, NamedTuple
 import gradio as gr
 
 from playground.models.context import AppContext
-from playground.tasks.summarization import (LENGTH_PENALTY_RANGE, MAX_BEAMS, MAX_NEW_TOKENS, SummaryResult,
-                                            SummarySettings, stream_summary)
+from playground.tasks.summarization import (LENGTH_PENALTY_RANGE, MAX_BEAMS, MAX_NEW_TOKENS, ProgressFn,
+                                            SummaryResult, SummarySettings, stream_summary)
 from playground.ui.head_card import card_accordion
 from playground.ui.tabs.question_answering import TESLA
 from playground.ui.widgets import TOKEN_COLORS, json_endpoint, model_dropdown, notices_markdown, to_json, user_errors
@@ -43,10 +43,18 @@ STEP_HEADERS = ["step", "token", "probability", "rank", "top candidates"]
 def run_summarize(ctx: AppContext, text: str, max_new_tokens: int = 60, min_new_tokens: int = 0, num_beams: int = 1,
                   length_penalty: float = 1.0, model_name: str = "google/pegasus-xsum") -> Iterator[SummaryResult]:
     """Stream the summary (greedy: token by token; beam search: when the search finishes)."""
+    yield from summary_with_progress(ctx, text, max_new_tokens, min_new_tokens, num_beams, length_penalty,
+                                     model_name, None)
+
+
+def summary_with_progress(ctx: AppContext, text: str, max_new_tokens: int, min_new_tokens: int, num_beams: int,
+                          length_penalty: float, model_name: str,
+                          progress: ProgressFn | None) -> Iterator[SummaryResult]:
+    """`run_summarize`, telling `progress` (fraction, stage) how the encoder and each decoder step are going."""
     lm = ctx.model(model_name, TASK)
     settings = SummarySettings(max_new_tokens=max_new_tokens, min_new_tokens=min_new_tokens, num_beams=num_beams,
                                length_penalty=length_penalty)
-    yield from stream_summary(lm, text, settings)
+    yield from stream_summary(lm, text, settings, progress)
 
 
 # ---- result → what each component shows ----------------------------------------------------------
@@ -90,8 +98,10 @@ def summary_view(result: SummaryResult, full: bool) -> SummaryView:
 
 
 def stream_summary_view(ctx: AppContext, text: str, max_new_tokens: float, min_new_tokens: float, num_beams: float,
-                        length_penalty: float, model_name: str) -> Iterator[SummaryView]:
-    results = run_summarize(ctx, text, max_new_tokens, min_new_tokens, num_beams, length_penalty, model_name)
+                        length_penalty: float, model_name: str, progress=gr.Progress()) -> Iterator[SummaryView]:
+    """The tab's event: the summary streams, and a progress bar follows the encoder and each decoder step."""
+    results = summary_with_progress(ctx, text, max_new_tokens, min_new_tokens, num_beams, length_penalty,
+                                    model_name, progress)
     for step, result in enumerate(results):
         yield summary_view(result, full=step == 0 or result.finished)  # heavy outputs only when they change
 
