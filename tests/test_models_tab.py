@@ -18,6 +18,9 @@ from playground.ui.tabs.models import (TABLE_HEADERS, card_markdown, choose, cho
                                        pick_card, run_measure, show_card, show_table, tab_js, table_rows,
                                        timeline_markdown)
 from playground.ui.widgets import to_json
+from playground.ui.tabs import models as models_tab
+from playground.ui.tabs.models import show_measurement, stop_measuring
+import gradio as gr
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +127,72 @@ def test_a_head_only_when_every_model_can_carry_it(ctx):
     assert common_head(ctx.catalog, ["albert-base-v2", "gpt2"], "question-answering") is None
     assert common_head(ctx.catalog, ["gpt2"], "generation") == "text-generation"
     assert common_head(ctx.catalog, ["gpt2"], None) is None
+
+
+# ---- a measurement stops when its page goes away, or on Stop ---------------------------------------
+
+class _Request:
+    def __init__(self, session_hash):
+        self.session_hash = session_hash
+
+
+@pytest.fixture()
+def waiting_measure(monkeypatch):
+    """measure_one that waits for the request's stop flag (up to 10 s), then measures one pass, cut short."""
+    import threading
+    import time
+
+    started, finished = threading.Event(), threading.Event()
+    real = measure.measure_one
+
+    def waiting(name, **kwargs):
+        started.set()
+        deadline = time.monotonic() + 10
+        while not kwargs["stop"]() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        try:
+            return real(name, **kwargs)
+        finally:
+            finished.set()
+    monkeypatch.setattr(measure, "measure_one", waiting)
+    monkeypatch.setattr(models_tab, "MEASURE_POLL_S", 0.02)
+    return started, finished
+
+
+def test_stop_ends_the_measurement_and_shows_what_was_measured(ctx, fresh_cache, waiting_measure):
+    started, _ = waiting_measure
+    events = show_measurement(ctx, ["gpt2", "bert-base-uncased"], "generation", None, 32, 5,
+                              _Request("session-a"), progress=None)
+    assert next(events).json == gr.skip()  # still measuring: the outputs stay as they are
+    assert started.wait(10)
+    stop_measuring(_Request("someone-else"))  # another session's Stop leaves this one running
+    assert next(events).json == gr.skip()
+    stop_measuring(_Request("session-a"))
+    view = [v for v in events][-1]
+    report = view.json
+    assert report["stopped"] and [m["hub_id"] for m in report["measurements"]] == ["gpt2"]
+    assert report["measurements"][0]["stopped"] and report["not_measured"] == ["bert-base-uncased"]
+    assert "Stopped after 1 of 2 model(s); not measured: bert-base-uncased" in view.notes
+    assert "session-a" not in models_tab._MEASURE_STOPS
+
+
+def test_leaving_the_page_stops_the_measurement(ctx, fresh_cache, waiting_measure):
+    started, finished = waiting_measure
+    events = show_measurement(ctx, ["gpt2", "bert-base-uncased"], "generation", None, 32, 5,
+                              _Request("session-b"), progress=None)
+    next(events)
+    assert started.wait(10) and not finished.is_set()
+    events.close()  # what Gradio does when the page is closed
+    assert finished.wait(5)  # the worker stopped at its next check, not 10 s later
+    assert measure.cached("gpt2", None, tiny=True) is None  # the cut-short timing is not remembered
+
+
+def test_stop_between_models_names_the_rest_as_not_measured(fresh_cache):
+    calls = []
+    report = measure.measure_models(["gpt2", "bert-base-uncased", "albert-base-v2"], tiny=True, repeats=1,
+                                    stop=lambda: len(calls) > 0, progress=lambda f, s: calls.append(f))
+    assert report.stopped and [m.hub_id for m in report.measurements] == ["gpt2"]
+    assert report.not_measured == ("bert-base-uncased", "albert-base-v2")
 
 
 # ---- bad input: the handlers refuse with the sentence the UI and the API show ---------------------

@@ -382,6 +382,7 @@ def measure_models(hub_ids: Sequence[str], *, head: str | None = None,
             if stop is not None and stop():
                 stopped = True
                 notices.append(f"Stopped after {i} of {len(todo)} model(s); not measured: {', '.join(todo[i:])}.")
+                not_measured = todo[i:] + not_measured
                 break
             model_head = None if name in own_head else head
             config = config_for(name, tiny=tiny)

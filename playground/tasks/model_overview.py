@@ -11,7 +11,8 @@ from typing import Iterable, Sequence
 from playground.core.errors import PlaygroundError
 from playground.models.architectures import SPECS
 from playground.models.cards import METRICS, CardCatalog, ModelCardInfo
-from playground.models.measure import DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MeasureReport, ProgressFn, measure_models
+from playground.models.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MeasureReport, ProgressFn, StopFn,
+                                       measure_models)
 from playground.tasks.chooser import CHOOSER_TASKS
 from playground.tasks.fact_sheet import short_name
 
@@ -99,12 +100,14 @@ def common_head(catalog: CardCatalog, hub_ids: Sequence[str], task_key: str | No
 
 def measure_tradeoff(catalog: CardCatalog, hub_ids: Sequence[str], task_key: str | None, metric: str | None,
                      input_tokens: int = DEFAULT_INPUT_TOKENS, repeats: int = DEFAULT_REPEATS, *,
-                     tiny: bool = False, progress: ProgressFn | None = None) -> TradeoffResult:
-    """Build each model with random weights and time it; pair each with its card's published `metric`."""
+                     tiny: bool = False, progress: ProgressFn | None = None,
+                     stop: StopFn | None = None) -> TradeoffResult:
+    """Build each model with random weights and time it; pair each with its card's published `metric`.
+    `stop()` true ends the measurement cleanly with what was measured (see `measure_models`)."""
     hub_ids = list(hub_ids or [])
     head = common_head(catalog, hub_ids, task_key)
     report = measure_models(hub_ids, head=head, input_tokens=input_tokens, repeats=repeats, tiny=tiny,
-                            progress=progress)
+                            progress=progress, stop=stop)
     points = []
     for m in report.measurements:
         card = catalog.by_hub_id(m.hub_id)

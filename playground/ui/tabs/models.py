@@ -7,10 +7,13 @@ The data comes from `playground/tasks` (`model_overview`, `fact_sheet`, `chooser
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextvars
 import functools
+import threading
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import gradio as gr
 
@@ -18,7 +21,7 @@ from playground.core.errors import PlaygroundError
 from playground.models.cards import METRICS, ModelCardInfo
 from playground.models.context import AppContext
 from playground.models.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MAX_INPUT_TOKENS, MAX_MODELS_PER_REQUEST,
-                                       MAX_REPEATS, MeasureReport, ProgressFn, measure_models)
+                                       MAX_REPEATS, MeasureReport, ProgressFn, StopFn, measure_models)
 from playground.tasks.chooser import (CHOOSER_TASKS, PREFERENCES, ChooserResult, Constraints, choose_with_measurements,
                                       resolve_task)
 from playground.tasks.fact_sheet import TIMELINE, TOPICS, FactRow, TimelineEvent, fact_sheet
@@ -104,10 +107,10 @@ def measure_api(ctx: AppContext, models: list[str], input_tokens: int = DEFAULT_
 
 
 def run_measure(ctx: AppContext, hub_ids: list[str], task_key: str, metric: str | None, tokens: float,
-                repeats: float, progress: ProgressFn | None = None) -> TradeoffResult:
+                repeats: float, progress: ProgressFn | None = None, stop: StopFn | None = None) -> TradeoffResult:
     """Build each chosen model with random weights and time it, paired with its published score."""
     return measure_tradeoff(ctx.catalog, hub_ids, task_key, metric, tokens, repeats, tiny=ctx.profile.is_tiny,
-                            progress=progress)
+                            progress=progress, stop=stop)
 
 
 # ---- results → what each component shows ---------------------------------------------------------
@@ -253,9 +256,63 @@ def show_choice(ctx: AppContext, task_key: str, metric: str | None, max_params: 
     return choose_view(choose(ctx, constraints, progress), measurable_models(ctx.catalog))
 
 
+def until_closed(work: Callable[[StopFn], Any], poll_s: float,
+                 stop: threading.Event | None = None) -> Iterator[Any]:
+    """Run `work(stop)` on a worker thread, yielding None every `poll_s` until it returns, then its result.
+
+    Gradio closes an event's generator at a yield when its page is closed; the close sets `stop`, so the work
+    ends at its next check instead of running on for nobody. Setting `stop` from elsewhere (a Stop button)
+    ends it the same way, and its partial result is yielded. The worker runs in a copy of this thread's
+    context, so a gr.Progress it is given still reaches the page."""
+    stop = stop or threading.Event()
+    worker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="measure")
+    future = worker.submit(contextvars.copy_context().run, work, stop.is_set)
+    try:
+        while True:
+            try:
+                result = future.result(timeout=poll_s)
+                break
+            except concurrent.futures.TimeoutError:
+                yield None
+        yield result
+    finally:
+        stop.set()  # closed early (the page is gone): the measurement ends at its next pass
+        worker.shutdown(wait=False)
+
+
+MEASURE_POLL_S = 0.5  # how soon a measurement notices that its page is gone
+_MEASURE_STOPS: dict[str, threading.Event] = {}  # browser session → the stop flag of its running measurement
+_MEASURE_STOPS_LOCK = threading.Lock()
+
+
 def show_measurement(ctx: AppContext, hub_ids: list[str], task_key: str, metric: str | None, tokens: float,
-                     repeats: float, progress=gr.Progress()) -> MeasureView:
-    return measure_view(run_measure(ctx, hub_ids, task_key, metric, tokens, repeats, progress))
+                     repeats: float, request: gr.Request = None, progress=gr.Progress()) -> Iterator[MeasureView]:
+    """The Measure event: unchanged outputs while it runs, then the view. Leaving the page stops it; Stop
+    (`stop_measuring`) stops it and shows what was measured."""
+    session = getattr(request, "session_hash", None)
+    stop = threading.Event()
+    if session:
+        with _MEASURE_STOPS_LOCK:
+            _MEASURE_STOPS[session] = stop
+    work = functools.partial(run_measure, ctx, hub_ids, task_key, metric, tokens, repeats, progress)
+    try:
+        for result in until_closed(lambda is_stopped: work(stop=is_stopped), MEASURE_POLL_S, stop):
+            yield MeasureView(*[gr.skip()] * len(MeasureView._fields)) if result is None else measure_view(result)
+    finally:
+        stop.set()  # closed here (the page is gone) before `until_closed` itself is: stop at once
+        if session:
+            with _MEASURE_STOPS_LOCK:
+                if _MEASURE_STOPS.get(session) is stop:
+                    del _MEASURE_STOPS[session]
+
+
+def stop_measuring(request: gr.Request = None) -> None:
+    """Stop: this browser session's running measurement ends at its next timed pass, keeping what it has."""
+    session = getattr(request, "session_hash", None)
+    with _MEASURE_STOPS_LOCK:
+        stop = _MEASURE_STOPS.get(session) if session else None
+    if stop is not None:
+        stop.set()
 
 
 # ---- layout ---------------------------------------------------------------------------------------
@@ -328,14 +385,16 @@ def _layout_measure(ctx: AppContext) -> SimpleNamespace:
                              elem_id="measure-models", scale=3)
         tokens = gr.Slider(16, MAX_INPUT_TOKENS, value=DEFAULT_INPUT_TOKENS, step=16, label="Input length (tokens)")
         repeats = gr.Slider(1, MAX_REPEATS, value=DEFAULT_REPEATS, step=1, label="Timed repeats")
-    run = gr.Button("Measure on this machine", elem_id="measure-run")
+    with gr.Row():
+        run = gr.Button("Measure on this machine", elem_id="measure-run", scale=3)
+        stop = gr.Button("Stop", variant="stop", elem_id="measure-stop", scale=1)
     notes = gr.Markdown(elem_id="measure-notes")
     table = gr.Dataframe(headers=MEASURE_HEADERS, interactive=False, label="Measurements", elem_id="measure-table")
     plot = gr.Plot(label="Size vs measured latency vs published score", elem_id="tradeoff-plot")
     with gr.Accordion("Measurements (JSON)", open=False):
         result_json = gr.JSON()
-    return SimpleNamespace(models=models, tokens=tokens, repeats=repeats, run=run, notes=notes, table=table,
-                           plot=plot, json=result_json)
+    return SimpleNamespace(models=models, tokens=tokens, repeats=repeats, run=run, stop=stop, notes=notes,
+                           table=table, plot=plot, json=result_json)
 
 
 # ---- wiring ---------------------------------------------------------------------------------------
@@ -358,6 +417,7 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
     measure.run.click(user_errors(functools.partial(show_measurement, ctx)),
                       [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
                       [measure.notes, measure.table, measure.plot, measure.json], **private)  # MeasureView
+    measure.stop.click(stop_measuring, None, None, **private)  # the measurement then shows what it has
 
     json_endpoint(ctx, list_models, "models")
     json_endpoint(ctx, choose_variant_api, "choose_variant")
