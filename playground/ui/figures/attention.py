@@ -25,7 +25,7 @@ DIRECTION_TITLES = {
 }
 GRID_PX = 340  # a heatmap's side, about
 LABEL_CHARS = 16  # longer token labels are cut with "…"
-QUERY_OUTLINE = (220, 38, 38)  # the picked query row
+QUERY_OUTLINE = (220, 38, 38)  # the picked word's rows
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def _label_strip(labels: tuple[str, ...], cell: int, depth: int):
 
 
 def _panel(values, colours: str, labels: Sequence[str], title: str, x_title: str, y_title: str,
-           colour_bar: bool, query: int | None = None):
+           colour_bar: bool, rows: Sequence[int] = ()):
     """One heatmap panel (values in [0, 1]) with its token labels, axis titles, title and optional colour bar."""
     import numpy as np
     from PIL import Image, ImageDraw
@@ -112,8 +112,8 @@ def _panel(values, colours: str, labels: Sequence[str], title: str, x_title: str
     image.paste((0, 0, 0), (left, top + side), strip.rotate(90, expand=True))
     draw = ImageDraw.Draw(image)
     draw.rectangle((left - 1, top - 1, left + side, top + side), outline=(120, 120, 120))
-    if query is not None and 0 <= query < n:
-        draw.rectangle((left - 1, top + query * cell - 1, left + side, top + (query + 1) * cell),
+    for first, last in row_runs(rows, n):  # one outline per run of adjacent rows (a word's pieces)
+        draw.rectangle((left - 1, top + first * cell - 1, left + side, top + (last + 1) * cell),
                        outline=QUERY_OUTLINE, width=2)
     draw.multiline_text((width / 2, 6), title, fill="black", font=_font(12), anchor="ma", align="center")
     draw.text((left + side / 2, top + side + depth + 6), x_title, fill="black", font=_font(11), anchor="ma")
@@ -153,25 +153,48 @@ def _picture(panels: Sequence, titles: Sequence[str]) -> Picture:
     return Picture(png=buffer.getvalue(), panels=tuple(Panel(t) for t in titles))
 
 
+def row_runs(rows: Sequence[int], n: int) -> list[tuple[int, int]]:
+    """The rows (those in 0..n-1) as runs of adjacent positions: [(first, last), …]."""
+    runs: list[list[int]] = []
+    for row in sorted(r for r in set(rows) if 0 <= r < n):
+        if runs and runs[-1][1] == row - 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    return [(a, b) for a, b in runs]
+
+
+def span_text(rows: Sequence[int]) -> str:
+    """Token positions in words: "token 6", "tokens 5–6", "tokens 2, 4"."""
+    runs = row_runs(rows, max(rows, default=0) + 1)
+    if len(rows) == 1:
+        return f"token {rows[0]}"
+    return "tokens " + ", ".join(f"{a}–{b}" if b > a else f"{a}" for a, b in runs)
+
+
 def mask_title(mask: AttentionMask) -> str:
-    n, query = len(mask.tokens), mask.query
-    visible = sum(mask.pattern[query]) if 0 <= query < n else 0
-    who = mask.tokens[query] if 0 <= query < n else "?"
-    return (f"{mask.model_name}: {DIRECTION_TITLES.get(mask.direction, mask.direction)}\n"
-            f"'{who}' sees {visible} of {n} tokens")
+    n = len(mask.tokens)
+    rows = [r for r in mask.rows if 0 <= r < n]
+    if not rows:
+        seen = f"'{mask.word}' is not among its tokens (cut off)" if mask.word else "no word picked"
+    else:
+        visible = sorted({sum(mask.pattern[r]) for r in rows})
+        count = f"{visible[0]}" if len(visible) == 1 else f"{visible[0]}–{visible[-1]}"
+        seen = f"'{mask.word}' ({span_text(rows)}) sees {count} of {n} tokens"
+    return f"{mask.model_name}: {DIRECTION_TITLES.get(mask.direction, mask.direction)}\n{seen}"
 
 
 def attention_masks_figure(masks: Sequence[AttentionMask]) -> Picture:
-    """Each model's attention mask side by side, with its query token's row highlighted."""
+    """Each model's attention mask side by side, with the picked word's rows (its tokens) highlighted."""
     panels, titles = [], []
     for mask in masks:
-        n, query = len(mask.tokens), mask.query
+        n = len(mask.tokens)
         shade = [[0.35 * allowed for allowed in row] for row in mask.pattern]  # what any token may see, faint
-        if 0 <= query < n:
-            shade[query] = [float(allowed) for allowed in mask.pattern[query]]  # the query's row, full
+        for row in (r for r in mask.rows if 0 <= r < n):
+            shade[row] = [float(allowed) for allowed in mask.pattern[row]]  # the word's rows, full
         titles.append(mask_title(mask))
         panels.append(_panel(shade or [[0.0]], "Greens", mask.tokens, titles[-1], "key: token being looked at",
-                             "query: token doing the looking", colour_bar=False, query=query))
+                             "query: token doing the looking", colour_bar=False, rows=mask.rows))
     return _picture(panels, titles)
 
 
