@@ -28,7 +28,9 @@ from playground.lm.masked_lm import FillMaskResult, WordProbability, fill_mask
 from playground.models.variants import FAST_MODE_LABEL, fast_mode_note
 from playground.tasks.compare import (AttentionComparison, AttentionMask, AttentionSource, CompareResult, CompareStage,
                                       attention_from, compare, compare_attention, stream_compare)
-from playground.ui.figures.attention import Picture, attention_heatmaps_figure, attention_masks_figure, span_text
+from playground.ui.exports import ExportFile, export_controls, export_event, json_file, picture_files
+from playground.ui.figures.attention import (Picture, attention_heatmaps_figure, attention_heatmaps_svg,
+                                             attention_masks_figure, attention_masks_svg, span_text)
 from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, json_endpoint,
                                    label_value, model_dropdown, notices_markdown, to_json, token_table, user_errors)
 
@@ -89,6 +91,24 @@ def redraw_attention(ctx: AppContext, source: AttentionSource | None, text: str,
     if source is not None and source.serves(text, bert_model, gpt_model):
         return attention_from(source, layer, head, query)
     return run_attention(ctx, text, layer, head, query, bert_model, gpt_model)
+
+
+def export_compare(ctx: AppContext, source: AttentionSource | None, layer: int = 1, head: int = 1, query: int = 0,
+                   result: Any = None) -> list[ExportFile]:
+    """The Export button: both attention figures as shown (PNG and SVG), their data and the click's result as
+    JSON — drawn from the session's attention (the Compare click itself writes nothing). Empty before a click."""
+    if source is None:
+        return []
+    if source.bert is None or source.gpt is None:  # too long to keep: read again, as the controls do
+        shown = run_attention(ctx, source.text, layer, head, query, source.bert_model, source.gpt_model)
+    else:
+        shown = attention_from(source, layer, head, query)
+    masks, maps = [shown.bert_mask, shown.gpt_mask], [shown.bert, shown.gpt]
+    files = (picture_files("compare-attention-masks", attention_masks_figure(masks).png, attention_masks_svg(masks))
+             + picture_files("compare-attention-weights", attention_heatmaps_figure(maps).png,
+                             attention_heatmaps_svg(maps))
+             + [json_file("compare-attention", to_json(shown))])
+    return files + ([json_file("compare-result", result)] if result else [])
 
 
 def run_generate(ctx: AppContext, text: str, max_new_tokens: int = 30, strategy: str = "greedy",
@@ -424,7 +444,9 @@ def _layout_attention() -> Components:
                 masks_plot=gr.HTML(label="Attention masks", show_label=True, container=True, js_on_load=None,
                                    elem_id="attention-masks"),
                 heat_plot=gr.HTML(label="Attention weights", show_label=True, container=True, js_on_load=None,
-                                  elem_id="attention-weights"))
+                                  elem_id="attention-weights"),
+                # Both figures as PNG and SVG, their data and the result as JSON: written on click, not per Compare.
+                export=export_controls("compare"))
 
 
 def _layout_generation() -> Components:
@@ -500,6 +522,10 @@ def _wire(ctx: AppContext, c: Components) -> None:
     for slider in (c["query"], c["layer"], c["head"]):
         slider.release(show_attention, attention_inputs, _outputs(c, AttentionView), api_name="attention_view",
                        api_visibility="private")
+    export = c["export"]
+    export.button.click(user_errors(export_event(functools.partial(export_compare, ctx))),
+                        [c[n] for n in ("attention", "layer", "head", "query", "result_json")], export.files,
+                        api_visibility="private")
     generate_inputs = [c[n] for n in ("text", "max_new_tokens", "strategy", "temperature", "gen_top_k", "top_p",
                                       "seed", "gpt_model", "fast")]
     c["write"].click(_shown(ctx, run_generate, generation_view), generate_inputs, _outputs(c, GenerationView),
