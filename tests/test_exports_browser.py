@@ -51,6 +51,13 @@ def test_compare_then_export_downloads_valid_png_svg_and_json(page, tmp_path):
     assert data["text"].startswith("Tesla is an American [MASK]") and data["continuation"]["finished"]
     shown = json.loads(_download(page, files, "compare-attention.json", tmp_path))
     assert len(cells) == len(shown["bert"]["tokens"]) ** 2 + len(shown["gpt"]["tokens"]) ** 2
+    # A result without a figure is saved by the browser itself, from the JSON shown (no server file).
+    page.get_by_text("Full result (JSON)").click()
+    with page.expect_download(timeout=30_000) as info:
+        page.locator("#compare-json-download").click()
+    assert info.value.suggested_filename == "compare-result.json"
+    info.value.save_as(tmp_path / "saved.json")
+    assert json.loads((tmp_path / "saved.json").read_text()) == data
     page.screenshot(path=str(tmp_path / "compare-export.png"), full_page=True)
 
 

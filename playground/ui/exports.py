@@ -100,7 +100,7 @@ class ExportControls:
 
 def export_controls(elem_id: str, what: str = "PNG · SVG · JSON") -> ExportControls:
     """An Export button and the file list it fills (one download link per file), laid out where called."""
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=False):
         button = gr.Button(f"Export ({what})", size="sm", scale=1, min_width=160, elem_id=f"{elem_id}-export")
         files = gr.File(label="Downloads", file_count="multiple", interactive=False, scale=4, height=120,
                         elem_id=f"{elem_id}-files")
@@ -142,3 +142,23 @@ def keeping(fn: Callable, index: int) -> Callable:
         values = fn(*inputs)
         return (*values, values[index])
     return once
+
+
+# The browser saves a JSON component's value itself: no server call, no file on the server.
+_SAVE_JSON_JS = """(value) => {
+  if (value === null || value === undefined || value === "") { return; }
+  const text = typeof value === "string" ? value : JSON.stringify(value, null, 2);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([text], {type: "application/json"}));
+  link.download = %s;
+  document.body.appendChild(link);
+  link.click();
+  setTimeout(() => { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+}"""
+
+
+def json_download(component: gr.JSON, stem: str, elem_id: str | None = None) -> gr.Button:
+    """A "Download JSON" button for a result shown in a gr.JSON component, saved by the browser as `stem.json`."""
+    button = gr.Button("Download JSON", size="sm", variant="secondary", elem_id=elem_id or f"{stem}-json-download")
+    button.click(None, [component], None, js=_SAVE_JSON_JS % json.dumps(f"{stem}.json"), api_visibility="private")
+    return button

@@ -28,7 +28,7 @@ from playground.lm.masked_lm import FillMaskResult, WordProbability, fill_mask
 from playground.models.variants import FAST_MODE_LABEL, fast_mode_note
 from playground.tasks.compare import (AttentionComparison, AttentionMask, AttentionSource, CompareResult, CompareStage,
                                       attention_from, compare, compare_attention, stream_compare)
-from playground.ui.exports import ExportFile, export_controls, export_event, json_file, picture_files
+from playground.ui.exports import ExportFile, export_controls, export_event, json_download, json_file, picture_files
 from playground.ui.figures.attention import (Picture, attention_heatmaps_figure, attention_heatmaps_svg,
                                              attention_masks_figure, attention_masks_svg, span_text)
 from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, json_endpoint,
@@ -465,6 +465,7 @@ def _layout_generation() -> Components:
         c["gen_notices"] = gr.Markdown()
         with gr.Accordion("Generation (JSON)", open=False):
             c["gen_json"] = gr.JSON(show_label=False)
+            json_download(c["gen_json"], "generation")
     return c
 
 
@@ -555,6 +556,7 @@ def build_compare_tab(ctx: AppContext) -> None:
     c |= _layout_generation()
     with gr.Accordion("Full result (JSON)", open=False):
         c["result_json"] = gr.JSON()
+        json_download(c["result_json"], "compare-result", elem_id="compare-json-download")
     # Per session, the last click's attention of every layer and head (bounded: see MAX_KEPT_ATTENTION_BYTES).
     c["attention"] = gr.State(None, time_to_live=SESSION_TTL_S)
     _wire(ctx, c)

@@ -23,7 +23,7 @@ from playground.tasks.lab_corpus import MAX_CORPUS_BYTES, choose_corpus
 from playground.tasks.pretrain_lab import (DEFAULT_LEARNING_RATE, DEFAULT_SEED, DEFAULT_SEQ_LEN, DEFAULT_STEPS,
                                            DEFAULT_TIME_BUDGET_S, MAX_STEPS, MAX_TIME_BUDGET_S, PretrainProgress,
                                            check_settings, pretrain)
-from playground.ui.exports import export_controls, export_event, figure_and_json, keeping
+from playground.ui.exports import export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.lab import finetune_figure, loss_curves_figure
 from playground.ui.widgets import AppContext, json_endpoint, notices_markdown, to_json, user_errors
 
@@ -265,6 +265,7 @@ def build_lab_tab(ctx: AppContext) -> None:
     with gr.Accordion("Every gap and each model's top-1 word", open=False):
         gaps = gr.Dataframe(interactive=False)
     direction_json = gr.JSON(visible=False)
+    json_download(direction_json, "direction-test")
     gr.Markdown("### Fine-tuning: does pre-training help with few labels?\nA small classification head on the "
                 "pre-trained lab-bert / lab-gpt vs the same architecture from scratch, on the same few labelled "
                 "review sentences; accuracy on held-out sentences.")

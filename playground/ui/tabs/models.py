@@ -24,7 +24,7 @@ from playground.tasks.chooser import (CHOOSER_TASKS, PREFERENCES, ChooserResult,
 from playground.tasks.fact_sheet import TIMELINE, TOPICS, FactRow, TimelineEvent, fact_sheet
 from playground.tasks.model_overview import (KINDS, CardListing, TradeoffResult, card_kind, filter_cards, list_cards,
                                              measurable_models, measure_tradeoff, reading_order)
-from playground.ui.exports import ExportFile, export_controls, export_event, figure_and_json, keeping
+from playground.ui.exports import ExportFile, export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.models import timeline_figure, tradeoff_figure
 from playground.ui.card_view import card_markdown
 from playground.ui.widgets import json_endpoint, notices_markdown, to_json, user_errors
@@ -323,6 +323,7 @@ def _layout_chooser() -> SimpleNamespace:
                            elem_id="chooser-ranking", wrap=True, column_widths=RANKED_WIDTHS)
     with gr.Accordion("Chooser result (JSON)", open=False):
         result_json = gr.JSON()
+        json_download(result_json, "chooser")
     return SimpleNamespace(task=task, metric=metric, prefer=prefer, max_params=max_params, max_size=max_size,
                            max_latency=max_latency, min_score=min_score, run=run, explanation=explanation,
                            ranking=ranking, json=result_json)
