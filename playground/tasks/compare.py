@@ -12,6 +12,7 @@ still come from the float32 models, because int8 kernels have no gradient.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from dataclasses import dataclass
@@ -59,8 +60,24 @@ class SentenceWord:
     gpt_positions: tuple[int, ...]  # GPT-2's tokens for it (a gap: the tokens of the word filling it)
 
 
-def _covering(tokens: TokenizedText, start: int, end: int) -> tuple[int, ...]:
-    return tuple(t.position for t in tokens.tokens if t.start is not None and t.start < end and t.end > start)
+class _Spans:
+    """A tokenization's character spans, ordered, to find the tokens covering a word by bisection (a long text
+    has hundreds of words and tokens: this is on every Compare click)."""
+
+    def __init__(self, tokens: TokenizedText) -> None:
+        spans = sorted((t.end, t.start, t.position) for t in tokens.tokens if t.start is not None)
+        self.ends = [end for end, _, _ in spans]
+        self.spans = spans
+
+    def covering(self, start: int, end: int) -> tuple[int, ...]:
+        """Positions of the tokens whose characters overlap [start, end), in order."""
+        hits = []
+        for i in range(bisect.bisect_right(self.ends, start), len(self.spans)):
+            _, t_start, position = self.spans[i]
+            if t_start >= end:  # a tokenizer's spans do not nest: ordered by end, they are ordered by start
+                break
+            hits.append(position)  # ends after `start` (the bisection) and starts before `end`
+        return tuple(sorted(hits))
 
 
 def sentence_words(text: str, bert_tokens: TokenizedText, bert_gaps: tuple[str, ...], gpt_tokens: TokenizedText,
@@ -68,6 +85,7 @@ def sentence_words(text: str, bert_tokens: TokenizedText, bert_gaps: tuple[str, 
     """The words of the cleaned sentence `text`, each mapped to the tokens that cover it in each model's text:
     the sentence with its gaps written as `bert_gaps` (BERT's mask token) and `gpt_gaps` (GPT-2's fillers)."""
     words, shift, gap = [], {"bert": 0, "gpt": 0}, 0
+    bert_spans, gpt_spans = _Spans(bert_tokens), _Spans(gpt_tokens)
     for match in _SENTENCE_WORD.finditer(text):
         start, end = match.span()
         spans = {}
@@ -77,8 +95,8 @@ def sentence_words(text: str, bert_tokens: TokenizedText, bert_gaps: tuple[str, 
             shift[model] += written - (end - start)
         gap += match.group() == MASK
         words.append(SentenceWord(index=len(words), text=match.group(), start=start, end=end,
-                                  bert_positions=_covering(bert_tokens, *spans["bert"]),
-                                  gpt_positions=_covering(gpt_tokens, *spans["gpt"])))
+                                  bert_positions=bert_spans.covering(*spans["bert"]),
+                                  gpt_positions=gpt_spans.covering(*spans["gpt"])))
     return tuple(words)
 
 
