@@ -49,10 +49,14 @@ def test_attention_endpoint(client):
     assert data["bert"]["layer"] == 2 and data["gpt"]["layer"] == 2
     rows = data["gpt"]["weights"]
     assert all(w == 0 for i, row in enumerate(rows) for j, w in enumerate(row) if j > i)
-    # The mask figures' data: what token 3 may see in each model.
+    # The mask figures' data: what word 3 ("American") may see in each model, through each one's own tokens.
     assert data["bert_mask"]["query"] == data["gpt_mask"]["query"] == 3
-    assert data["gpt_mask"]["pattern"][3] == [1] * 4 + [0] * (len(rows) - 4)
-    assert set(data["bert_mask"]["pattern"][3]) == {1}
+    assert data["bert_mask"]["word"] == data["gpt_mask"]["word"] == data["words"][3]["text"] == "American"
+    assert data["gpt_mask"]["rows"] == data["words"][3]["gpt_positions"]
+    assert data["bert_mask"]["rows"] == data["words"][3]["bert_positions"]
+    for row in data["gpt_mask"]["rows"]:
+        assert data["gpt_mask"]["pattern"][row] == [1] * (row + 1) + [0] * (len(rows) - row - 1)
+    assert all(set(data["bert_mask"]["pattern"][row]) == {1} for row in data["bert_mask"]["rows"])
 
 
 @pytest.mark.parametrize("args, api, message", [

@@ -5,22 +5,32 @@ from playground.lm.attention import AttentionMap
 from playground.lm.influence import attention_mask_pattern
 from playground.tasks.compare import AttentionMask
 from playground.ui.figures.attention import (MAX_LABELS, _labelled, attention_heatmaps_figure,
-                                             attention_masks_figure)
+                                             attention_masks_figure, row_runs, span_text)
 
 
-def _mask(n: int, direction: str, query: int) -> AttentionMask:
-    return AttentionMask(model_name="m", direction=direction, tokens=tuple(f"t{i}" for i in range(n)), query=query,
-                         pattern=tuple(map(tuple, attention_mask_pattern(direction, n))))
+def _mask(n: int, direction: str, rows: tuple[int, ...], word: str = "w") -> AttentionMask:
+    return AttentionMask(model_name="m", direction=direction, tokens=tuple(f"t{i}" for i in range(n)), query=4,
+                         word=word, rows=rows, pattern=tuple(map(tuple, attention_mask_pattern(direction, n))))
 
 
-def test_masks_figure_says_what_the_query_token_sees_and_is_an_inline_png():
-    picture = attention_masks_figure([_mask(6, "bidirectional", 2), _mask(6, "causal", 2)])
+def test_masks_figure_says_what_the_words_tokens_see_and_is_an_inline_png():
+    picture = attention_masks_figure([_mask(6, "bidirectional", (2,)), _mask(6, "causal", (2, 3))])
     assert picture.png.startswith(b"\x89PNG")
     titles = [p.title for p in picture.panels]
-    assert titles == ["m: bidirectional (every token sees all)\n't2' sees 6 of 6 tokens",
-                      "m: causal (token t sees ≤ t)\n't2' sees 3 of 6 tokens"]
+    assert titles == ["m: bidirectional (every token sees all)\n'w' (token 2) sees 6 of 6 tokens",
+                      "m: causal (token t sees ≤ t)\n'w' (tokens 2–3) sees 3–4 of 6 tokens"]
     html = picture.html()
-    assert html.startswith('<img src="data:image/png;base64,') and "sees 3 of 6 tokens" in html
+    assert html.startswith('<img src="data:image/png;base64,') and "sees 3–4 of 6 tokens" in html
+
+
+def test_a_word_a_model_did_not_read_is_named_not_drawn():
+    picture = attention_masks_figure([_mask(4, "causal", (), word="Texas")])
+    assert picture.panels[0].title.endswith("'Texas' is not among its tokens (cut off)")
+
+
+def test_row_runs_and_spans_in_words():
+    assert row_runs([5, 2, 3, 9, 40], 10) == [(2, 3), (5, 5), (9, 9)]  # 40 is past the last row
+    assert span_text([6]) == "token 6" and span_text([5, 6]) == "tokens 5–6" and span_text([2, 4]) == "tokens 2, 4"
 
 
 def test_heatmaps_are_titled_with_layer_and_head_and_long_inputs_label_every_kth_token():

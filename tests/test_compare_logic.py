@@ -5,7 +5,7 @@ import torch
 
 from playground.lm.causal_lm import next_token_distribution, next_word_probability
 from playground.lm.influence import attention_mask_pattern
-from playground.tasks.compare import compare, compare_attention
+from playground.tasks.compare import attention_from, attention_source, compare, compare_attention
 from playground.core.errors import PlaygroundError
 from playground.lm.masked_lm import fill_mask, masked_word_probability
 from playground.core.text_input import MAX_MASKS
@@ -164,9 +164,11 @@ def test_compare_carries_each_models_mask_and_the_shared_layer_and_head_range(be
     n_bert, n_gpt = len(result.bert_tokens.tokens), len(result.gpt_tokens.tokens)
     assert result.bert_mask.pattern == tuple(map(tuple, attention_mask_pattern("bidirectional", n_bert)))
     assert result.gpt_mask.pattern == tuple(map(tuple, attention_mask_pattern("causal", n_gpt)))
-    # BERT looks from its [MASK]; GPT-2 predicts the slot from the token just before it.
-    assert result.bert_tokens.tokens[result.bert_mask.query].kind == "mask"
-    assert result.gpt_mask.query == result.gpt_slot_position - 1
+    # Both look from the gap: BERT from its [MASK], GPT-2 from the tokens of the word filling it.
+    gap = result.words[result.bert_mask.query]
+    assert gap.text == "[MASK]" and result.gpt_mask.query == gap.index
+    assert [result.bert_tokens.tokens[r].kind for r in result.bert_mask.rows] == ["mask"]
+    assert result.gpt_mask.rows[0] == result.gpt_slot_position
     assert result.gpt_mask.tokens == tuple(t.display for t in result.gpt_tokens.tokens)
     assert result.layers == max(bert.model.config.num_hidden_layers, gpt.model.config.num_hidden_layers)
     assert result.heads == max(bert.model.config.num_attention_heads, gpt.model.config.num_attention_heads)
@@ -177,4 +179,57 @@ def test_attention_comparison_reads_the_sentence_as_compare_does(bert, gpt):
     attention = compare_attention(bert, gpt, TESLA, layer=2, head=1, query=2)
     assert attention.bert == full.bert_attention and attention.gpt == full.gpt_attention
     assert attention.bert_mask.query == attention.gpt_mask.query == 2
+    assert attention.words == full.words
     assert attention.gpt_mask.pattern == full.gpt_mask.pattern
+
+
+def _pieces(tokens, rows) -> str:
+    return "".join(tokens.tokens[r].display.removeprefix("##").lstrip("␣") for r in rows)
+
+
+def test_one_word_index_selects_each_models_own_tokens_for_that_word(bert, gpt):
+    """The tokenizations differ (BERT's [CLS] shifts every position by one, WordPiece and BPE split words
+    differently, GPT-2 reads the gap as BERT's guess): the selector counts words, and each model picks out the
+    tokens that spell the word in its own reading."""
+    text = "Unbelievably, the [MASK] barked at Austin."
+    attention = compare_attention(bert, gpt, text, layer=1, head=1, query=0)
+    words = attention.words
+    assert [w.text for w in words] == ["Unbelievably", ",", "the", "[MASK]", "barked", "at", "Austin", "."]
+    bert_tokens = attention_source(bert, gpt, text).bert_tokens
+    gpt_tokens = attention_source(bert, gpt, text).gpt_tokens
+    for word in words:
+        if word.text == "[MASK]":
+            assert [bert_tokens.tokens[r].kind for r in word.bert_positions] == ["mask"]
+            assert word.gpt_positions and word.gpt_positions[0] == min(
+                t.position for t in gpt_tokens.tokens if t.start >= words[2].end)  # the filler, after "the"
+            continue
+        assert _pieces(bert_tokens, word.bert_positions) == word.text.lower()  # tiny-bert is uncased
+        assert _pieces(gpt_tokens, word.gpt_positions) == word.text
+    # The same word index, different token positions: here even the first word differs ([CLS]).
+    assert words[0].bert_positions[0] == 1 and words[0].gpt_positions[0] == 0
+    assert any(len(w.bert_positions) != len(w.gpt_positions) for w in words)
+    # The masks pick out exactly those rows, one word at a time.
+    for word in words:
+        picked = compare_attention(bert, gpt, text, query=word.index) if word.index in (0, 3) else attention_from(
+            attention_source(bert, gpt, text), query=word.index)
+        assert picked.bert_mask.rows == word.bert_positions and picked.gpt_mask.rows == word.gpt_positions
+        assert picked.bert_mask.word == picked.gpt_mask.word == word.text
+
+
+def test_sentence_words_shift_past_gaps_of_any_length():
+    """Words after a gap land on the right characters whatever fills the gap (a mask token of another length,
+    a longer guess)."""
+    from playground.core.tokens import Token, TokenizedText
+    from playground.tasks.compare import sentence_words
+
+    def tokens(text: str) -> TokenizedText:
+        import re
+        return TokenizedText(model_name="m", scheme="test", tokens=tuple(
+            Token(position=i, token_id=i, piece=m.group(), display=m.group(), kind="word", start=m.start(),
+                  end=m.end()) for i, m in enumerate(re.finditer(r"\S+", text))))
+
+    text = "A [MASK] b [MASK] c"
+    words = sentence_words(text, tokens("A <mask> b <mask> c"), ("<mask>", "<mask>"),
+                           tokens("A electric b x c"), ("electric", "x"))
+    assert [(w.text, w.bert_positions, w.gpt_positions) for w in words] == [
+        ("A", (0,), (0,)), ("[MASK]", (1,), (1,)), ("b", (2,), (2,)), ("[MASK]", (3,), (3,)), ("c", (4,), (4,))]

@@ -59,9 +59,10 @@ def test_compare_view_shows_predictions_words_and_influence(tesla, tesla_view):
 
 
 def test_compare_view_sets_the_sliders_from_the_result(tesla, bert, gpt, tesla_view):
-    n = max(len(tesla.bert_tokens.tokens), len(tesla.gpt_tokens.tokens))
-    mask_position = next(t.position for t in tesla.bert_tokens.tokens if t.kind == "mask")
-    assert tesla_view.query == SliderRange(maximum=n - 1, value=mask_position)  # starts on the gap, as drawn
+    gap = next(w.index for w in tesla.words if w.text == "[MASK]")
+    assert [w.text for w in tesla.words][:gap + 2] == ["Tesla", "is", "an", "American", "[MASK]", "company"]
+    # The selector counts the sentence's words (not either model's tokens) and starts on the gap, as drawn.
+    assert tesla_view.query == SliderRange(maximum=len(tesla.words) - 1, value=gap)
     assert tesla_view.layer == SliderRange(maximum=max(bert.model.config.num_hidden_layers,
                                                        gpt.model.config.num_hidden_layers))
     assert tesla_view.head == SliderRange(maximum=max(bert.model.config.num_attention_heads,
@@ -71,10 +72,16 @@ def test_compare_view_sets_the_sliders_from_the_result(tesla, bert, gpt, tesla_v
 def test_compare_view_draws_both_masks_from_the_gap(tesla, tesla_view):
     bert_ax, gpt_ax = tesla_view.masks_plot.panels
     n_bert, n_gpt = len(tesla.bert_tokens.tokens), len(tesla.gpt_tokens.tokens)
-    assert bert_ax.title.endswith(f"'[MASK]' sees {n_bert} of {n_bert} tokens")
+    mask_position = next(t.position for t in tesla.bert_tokens.tokens if t.kind == "mask")
+    assert bert_ax.title.endswith(f"'[MASK]' (token {mask_position}) sees {n_bert} of {n_bert} tokens")
     assert "bidirectional" in bert_ax.title and "causal" in gpt_ax.title
-    # GPT-2 predicts the slot from the token before it, which sees itself and everything to its left.
-    assert gpt_ax.title.endswith(f"sees {tesla.gpt_slot_position} of {n_gpt} tokens")
+    # GPT-2 reads the gap as BERT's guess: the same word is its tokens from the slot on, each seeing itself and
+    # everything to its left.
+    rows = tesla.gpt_mask.rows
+    assert rows[0] == tesla.gpt_slot_position and "'[MASK]' (token" in gpt_ax.title
+    seen = f"{rows[0] + 1}" if len(rows) == 1 else f"{rows[0] + 1}–{rows[-1] + 1}"
+    assert gpt_ax.title.endswith(f"sees {seen} of {n_gpt} tokens")
+    assert tesla_view.query_word.startswith("Word 4: **`[MASK]`** → tiny-bert token ")
     assert tesla_view.heat_plot.panels[0].title.startswith("tiny-bert: layer 1/")
 
 
@@ -88,17 +95,24 @@ def test_compare_without_a_mask_explains_bert_and_a_scored_word(ctx):
     assert unscored.bert_word == unscored.gpt_word == ""
 
 
-def test_attention_handler_clamps_and_the_view_draws_the_chosen_query(ctx):
-    result = run_attention(ctx, TESLA, 2, 1, 3, *MODELS)
+def test_attention_handler_clamps_and_the_view_draws_the_chosen_word(ctx):
+    result = run_attention(ctx, TESLA, 2, 1, 3, *MODELS)  # word 3: "American"
     assert result.bert.layer == result.gpt.layer == 2
     assert result.bert_mask.query == result.gpt_mask.query == 3
-    assert set(to_json(result)) >= {"bert", "gpt"}
-    bert_ax, gpt_ax = attention_view(result).masks_plot.panels
-    assert gpt_ax.title.endswith(f"sees 4 of {len(result.gpt.tokens)} tokens")
+    assert result.bert_mask.word == result.gpt_mask.word == "American"
+    assert set(to_json(result)) >= {"bert", "gpt", "words"}
+    view = attention_view(result)
+    bert_ax, gpt_ax = view.masks_plot.panels
+    first, last = result.gpt_mask.rows[0], result.gpt_mask.rows[-1]  # causal: token t sees t + 1 tokens
+    seen = f"{first + 1}" if first == last else f"{first + 1}–{last + 1}"
+    assert gpt_ax.title.endswith(f"sees {seen} of {len(result.gpt.tokens)} tokens")
     assert bert_ax.title.endswith(f"sees {len(result.bert.tokens)} of {len(result.bert.tokens)} tokens")
-    far = run_attention(ctx, TESLA, 1, 1, 500, *MODELS)  # past the end: the last token of each sentence
-    assert far.bert_mask.query == len(far.bert.tokens) - 1 and far.gpt_mask.query == len(far.gpt.tokens) - 1
-    with pytest.raises(PlaygroundError, match="Token position"):
+    assert view.query_word.startswith("Word 3: **`American`** → tiny-bert token")
+    far = run_attention(ctx, TESLA, 1, 1, 500, *MODELS)  # past the end: the last word, "." in both
+    assert far.bert_mask.word == far.gpt_mask.word == "."
+    assert far.bert_mask.rows == (len(far.bert.tokens) - 2,)  # [SEP] comes after it
+    assert far.gpt_mask.rows == (len(far.gpt.tokens) - 1,)
+    with pytest.raises(PlaygroundError, match="Word"):
         run_attention(ctx, TESLA, 1, 1, -1, *MODELS)
 
 

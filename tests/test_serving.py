@@ -142,8 +142,8 @@ def test_api_ranges_do_not_depend_on_what_the_session_did_before(client):
     """The tab narrows its sliders to the sentence it showed; the API's ranges stay the documented ones."""
     client.predict("A [MASK] cat.", 5, "", 1, 1, "tiny-bert", "tiny-gpt2", api_name="/compare")  # a short one
     text = "Tesla is an American electric vehicle and clean energy company headquartered in Austin, Texas [MASK]."
-    data = client.predict(text, 1, 1, 20, "tiny-bert", "tiny-gpt2", api_name="/attention")
-    assert data["bert_mask"]["query"] == 20
+    data = client.predict(text, 1, 1, 15, "tiny-bert", "tiny-gpt2", api_name="/attention")  # word 15 of 17
+    assert data["bert_mask"]["query"] == 15 and data["bert_mask"]["word"] == "[MASK]"
     again = client.predict("A [MASK] cat.", 5, "", 3, 2, "tiny-bert", "tiny-gpt2", api_name="/compare")
     assert again["bert_attention"]["layer"] == 2  # layer 3 is clamped to the tiny model's 2 layers, not refused
 

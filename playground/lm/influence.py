@@ -159,15 +159,21 @@ def masked_influence_from(lm: LoadedModel, cleaned: CleanText, tokens: Tokenized
                            notices=cleaned.notices + tokens.notes)
 
 
+def gap_fillers(fillers: Sequence[str], gaps: int) -> tuple[str, ...]:
+    """What fills each of `gaps` gaps: its own filler, or the last one given when there are fewer."""
+    return tuple(fillers[i] if i < len(fillers) else fillers[-1] for i in range(gaps))
+
+
 def fill_masks(text: str, fillers: list[str]) -> tuple[str, tuple[int, int] | None]:
     """Replace each [MASK] with its filler; return the new text and the first filler's span."""
     out, first_span, cursor = [], None, 0
     pieces = text.split(MASK)
+    each = gap_fillers(fillers, len(pieces) - 1) if fillers else ()
     for i, piece in enumerate(pieces):
         out.append(piece)
         cursor += len(piece)
         if i < len(pieces) - 1:
-            filler = fillers[i] if i < len(fillers) else fillers[-1]
+            filler = each[i]
             if first_span is None:
                 first_span = (cursor, cursor + len(filler))
             out.append(filler)
@@ -341,6 +347,7 @@ class CausalReading:
     slot_span: tuple[int, int]  # its characters in `text`
     slot_text: str  # what fills it, or "(next token)"
     had_mask: bool
+    fillers: tuple[str, ...] = ()  # what fills each gap, in order (empty without a gap)
 
 
 def causal_reading(lm: LoadedModel, cleaned: CleanText, fillers: Sequence[str] = ()) -> CausalReading:
@@ -358,7 +365,7 @@ def causal_reading(lm: LoadedModel, cleaned: CleanText, fillers: Sequence[str] =
     if slot is None:
         raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
     return CausalReading(text=text, tokens=tokens, slot=slot, slot_span=span, slot_text=text[span[0]:span[1]],
-                         had_mask=True)
+                         had_mask=True, fillers=gap_fillers(fillers, cleaned.mask_count))
 
 
 def start_token_id(lm: LoadedModel) -> int:

@@ -14,14 +14,16 @@ still come from the float32 models, because int8 kernels have no gradient.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
 from playground.core.errors import PlaygroundError
 from playground.core.predictions import check_top_k
-from playground.core.text_input import CleanText, check_int, clean_text
-from playground.core.tokens import TokenizedText, tokenize
+from playground.core.text_input import MASK, CleanText, check_int, clean_text
+from playground.core.tokens import WORD_PATTERN, TokenizedText, tokenize
 from playground.core.types import LoadedModel
 from playground.lm.attention import AttentionMap, AttentionStack, attention_stack
 from playground.lm.causal_lm import (NextTokenResult, encode_context, left_context, left_context_notice, next_token_from,
@@ -43,21 +45,96 @@ FAST_NOTICE = ("Fast mode: the predictions and the continuation come from int8 c
 STAGES = ("bert", "gpt", "analysis", "continuation", "done")
 
 
+# A word of the sentence, or one punctuation mark; a gap (written "[MASK]" once cleaned) is one word.
+_SENTENCE_WORD = re.compile(rf"{re.escape(MASK)}|{WORD_PATTERN.pattern}")
+
+
+@dataclass(frozen=True)
+class SentenceWord:
+    """One word of the sentence (the "what can word i see" selector's unit) and the tokens each model reads it
+    as: the two tokenizations differ (WordPiece splits words BPE keeps whole, BERT adds [CLS]), so one token
+    position would name different words in the two models."""
+
+    index: int
+    text: str  # as in the cleaned sentence ("[MASK]" for a gap)
+    start: int  # character span in the cleaned sentence
+    end: int
+    bert_positions: tuple[int, ...]  # BERT's tokens for it (empty: none, e.g. cut off at the model's length)
+    gpt_positions: tuple[int, ...]  # GPT-2's tokens for it (a gap: the tokens of the word filling it)
+
+
+class _Spans:
+    """A tokenization's character spans, ordered, to find the tokens covering a word by bisection (a long text
+    has hundreds of words and tokens: this is on every Compare click)."""
+
+    def __init__(self, tokens: TokenizedText) -> None:
+        spans = sorted((t.end, t.start, t.position) for t in tokens.tokens if t.start is not None)
+        self.ends = [end for end, _, _ in spans]
+        self.spans = spans
+
+    def covering(self, start: int, end: int) -> tuple[int, ...]:
+        """Positions of the tokens whose characters overlap [start, end), in order."""
+        hits = []
+        for i in range(bisect.bisect_right(self.ends, start), len(self.spans)):
+            _, t_start, position = self.spans[i]
+            if t_start >= end:  # a tokenizer's spans do not nest: ordered by end, they are ordered by start
+                break
+            hits.append(position)  # ends after `start` (the bisection) and starts before `end`
+        return tuple(sorted(hits))
+
+
+def sentence_words(text: str, bert_tokens: TokenizedText, bert_gaps: tuple[str, ...], gpt_tokens: TokenizedText,
+                   gpt_gaps: tuple[str, ...]) -> tuple[SentenceWord, ...]:
+    """The words of the cleaned sentence `text`, each mapped to the tokens that cover it in each model's text:
+    the sentence with its gaps written as `bert_gaps` (BERT's mask token) and `gpt_gaps` (GPT-2's fillers)."""
+    words, shift, gap = [], {"bert": 0, "gpt": 0}, 0
+    bert_spans, gpt_spans = _Spans(bert_tokens), _Spans(gpt_tokens)
+    for match in _SENTENCE_WORD.finditer(text):
+        start, end = match.span()
+        spans = {}
+        for model, gaps in (("bert", bert_gaps), ("gpt", gpt_gaps)):
+            written = len(gaps[gap]) if match.group() == MASK and gap < len(gaps) else end - start
+            spans[model] = (start + shift[model], start + shift[model] + written)
+            shift[model] += written - (end - start)
+        gap += match.group() == MASK
+        words.append(SentenceWord(index=len(words), text=match.group(), start=start, end=end,
+                                  bert_positions=bert_spans.covering(*spans["bert"]),
+                                  gpt_positions=gpt_spans.covering(*spans["gpt"])))
+    return tuple(words)
+
+
+def first_gap(words: tuple[SentenceWord, ...]) -> int:
+    """The index of the first gap (where the tab's selector starts), or 0 without one."""
+    return next((w.index for w in words if w.text == MASK), 0)
+
+
 @dataclass(frozen=True)
 class AttentionMask:
-    """Which tokens each token may attend to, with one query token's row picked out (the mask figure's data)."""
+    """Which tokens each token may attend to, with one word's rows picked out (the mask figure's data)."""
 
     model_name: str
     direction: str  # "bidirectional": every token sees all | "causal": token t sees the tokens ≤ t
     tokens: tuple[str, ...]
-    query: int  # position of the token whose row is picked out
+    query: int  # the picked word's index in the sentence (see SentenceWord)
+    word: str  # that word, as in the sentence
+    rows: tuple[int, ...]  # this model's token positions for it: the rows picked out (empty: it has none)
     pattern: tuple[tuple[int, ...], ...]  # pattern[i][j] = 1 where token i may attend to token j
 
 
-def attention_mask(model_name: str, direction: str, tokens: TokenizedText, query: int) -> AttentionMask:
+def attention_mask(model_name: str, direction: str, tokens: TokenizedText, word: SentenceWord | None,
+                   rows: tuple[int, ...]) -> AttentionMask:
     pattern = attention_mask_pattern(direction, len(tokens.tokens))
     return AttentionMask(model_name=model_name, direction=direction, tokens=tuple(t.display for t in tokens.tokens),
-                         query=query, pattern=tuple(tuple(row) for row in pattern))
+                         query=word.index if word else 0, word=word.text if word else "", rows=rows,
+                         pattern=tuple(tuple(row) for row in pattern))
+
+
+def word_masks(bert_model: str, gpt_model: str, bert_tokens: TokenizedText, gpt_tokens: TokenizedText,
+               words: tuple[SentenceWord, ...], query: int) -> tuple[AttentionMask, AttentionMask]:
+    """Both models' masks with the rows of word `query` (clamped to the sentence's words) picked out."""
+    word = words[min(query, len(words) - 1)] if words else None
+    return (attention_mask(bert_model, "bidirectional", bert_tokens, word, word.bert_positions if word else ()),
+            attention_mask(gpt_model, "causal", gpt_tokens, word, word.gpt_positions if word else ()))
 
 
 @dataclass(frozen=True)
@@ -78,13 +155,14 @@ class CompareResult:
     gpt_influence: InfluenceResult | None
     bert_attention: AttentionMap | None
     gpt_attention: AttentionMap | None
-    bert_mask: AttentionMask | None  # query: the first [MASK] (or 0)
-    gpt_mask: AttentionMask | None  # query: the token GPT-2 predicts the slot from
+    bert_mask: AttentionMask | None  # query: the first [MASK] (or word 0)
+    gpt_mask: AttentionMask | None  # the same word, in GPT-2's tokens (a gap: the word filling it)
     bert_word: WordProbability | None = None
     gpt_word: WordProbability | None = None
     notices: tuple[str, ...] = ()
     fast: bool = False  # predictions and continuation from int8 copies
     influence_method: str = GRADIENT  # how the influence was found: "gradient" (estimate) | "occlusion" (measured)
+    words: tuple[SentenceWord, ...] = ()  # the sentence's words and each model's tokens for them (with attention)
 
     # One layer/head choice is shared by both models (and clamped to each): its range is the larger model's.
     @property
@@ -98,12 +176,13 @@ class CompareResult:
 
 @dataclass(frozen=True)
 class AttentionComparison:
-    """One layer and head of each model on the same sentence, and what one query token may attend to in each."""
+    """One layer and head of each model on the same sentence, and what one word's tokens may attend to in each."""
 
     bert: AttentionMap
     gpt: AttentionMap
     bert_mask: AttentionMask
     gpt_mask: AttentionMask
+    words: tuple[SentenceWord, ...]  # the words `query` counts in
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,6 +197,7 @@ class AttentionSource:
     gpt_tokens: TokenizedText
     bert: AttentionStack | None
     gpt: AttentionStack | None
+    words: tuple[SentenceWord, ...] = ()
 
     def serves(self, text: str, bert_model: str, gpt_model: str) -> bool:
         """Whether it holds the attention these inputs ask for (same sentence and models, nothing dropped)."""
@@ -155,18 +235,16 @@ def _clamped(stack: AttentionStack, layer: int, head: int) -> AttentionMap:
 
 
 def attention_from(source: AttentionSource, layer: int = 1, head: int = 1, query: int = 0) -> AttentionComparison:
-    """One layer/head (clamped to each model) and the masks seen from token `query` (clamped to each sentence's
-    length), drawn from attention already computed — no model call."""
+    """One layer/head (clamped to each model) and the masks seen from word `query` of the sentence (clamped to
+    its words; each model picks out its own tokens for it), drawn from attention already computed — no model
+    call."""
     layer = check_int(layer, "Layer", 1, 1000)
     head = check_int(head, "Head", 1, 1000)
-    query = check_int(query, "Token position", 0, 10_000)
-    return AttentionComparison(
-        bert=_clamped(source.bert, layer, head), gpt=_clamped(source.gpt, layer, head),
-        bert_mask=attention_mask(source.bert_model, "bidirectional", source.bert_tokens,
-                                 min(query, len(source.bert_tokens.tokens) - 1)),
-        gpt_mask=attention_mask(source.gpt_model, "causal", source.gpt_tokens,
-                                min(query, len(source.gpt_tokens.tokens) - 1)),
-    )
+    query = check_int(query, "Word", 0, 10_000)
+    bert_mask, gpt_mask = word_masks(source.bert_model, source.gpt_model, source.bert_tokens, source.gpt_tokens,
+                                     source.words, query)
+    return AttentionComparison(bert=_clamped(source.bert, layer, head), gpt=_clamped(source.gpt, layer, head),
+                               bert_mask=bert_mask, gpt_mask=gpt_mask, words=source.words)
 
 
 # ---- reading the sentence: one pass per model ------------------------------------------------------
@@ -197,6 +275,12 @@ def _gpt_pass(gpt: LoadedModel, read: CausalReading, *, attentions: bool, gradie
                         gradients=gradients and read.slot > 0)
 
 
+def _words(cleaned: CleanText, bert: LoadedModel, bert_read: _BertReading, gpt_read: CausalReading
+           ) -> tuple[SentenceWord, ...]:
+    return sentence_words(cleaned.text, bert_read.tokens, (bert.tokenizer.mask_token or MASK,) * cleaned.mask_count,
+                          gpt_read.tokens, gpt_read.fillers)
+
+
 def attention_source(bert: LoadedModel, gpt: LoadedModel, text: str) -> AttentionSource:
     """Both models' attention on `text`, read as the comparison reads it (one eager pass each, no gradient)."""
     cleaned = clean_text(text)
@@ -207,16 +291,17 @@ def attention_source(bert: LoadedModel, gpt: LoadedModel, text: str) -> Attentio
     gpt_pass = _gpt_pass(gpt, gpt_read, attentions=True, gradients=False)
     return AttentionSource(text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name, bert_tokens=bert_read.tokens,
                            gpt_tokens=gpt_read.tokens, bert=attention_stack(bert, bert_read.tokens, bert_pass),
-                           gpt=attention_stack(gpt, gpt_read.tokens, gpt_pass))
+                           gpt=attention_stack(gpt, gpt_read.tokens, gpt_pass),
+                           words=_words(cleaned, bert, bert_read, gpt_read))
 
 
 def compare_attention(bert: LoadedModel, gpt: LoadedModel, text: str, layer: int = 1, head: int = 1,
                       query: int = 0) -> AttentionComparison:
-    """Attention of one layer/head (clamped to each model) and the masks seen from token `query` (clamped to
-    each sentence's length)."""
+    """Attention of one layer/head (clamped to each model) and the masks seen from word `query` of the sentence
+    (clamped to its words)."""
     check_int(layer, "Layer", 1, 1000)  # refuse bad controls before reading the models
     check_int(head, "Head", 1, 1000)
-    check_int(query, "Token position", 0, 10_000)
+    check_int(query, "Word", 0, 10_000)
     return attention_from(attention_source(bert, gpt, text), layer, head, query)
 
 
@@ -302,14 +387,15 @@ def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 
     source = AttentionSource(text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name,
                              bert_tokens=bert_read.tokens, gpt_tokens=gpt_read.tokens,
                              bert=attention_stack(bert, bert_read.tokens, bert_pass),
-                             gpt=attention_stack(gpt, gpt_read.tokens, gpt_pass))
-    first_mask = bert_read.positions[0] if bert_read.positions else 0
+                             gpt=attention_stack(gpt, gpt_read.tokens, gpt_pass),
+                             words=_words(cleaned, bert, bert_read, gpt_read))
+    bert_mask, gpt_mask = word_masks(bert.name, gpt.name, bert_read.tokens, gpt_read.tokens, source.words,
+                                     first_gap(source.words))
     result = dataclasses.replace(
         result,
         bert_influence=bert_influence, gpt_influence=gpt_influence,
         bert_attention=_clamped(source.bert, layer, head), gpt_attention=_clamped(source.gpt, layer, head),
-        bert_mask=attention_mask(bert.name, "bidirectional", bert_read.tokens, first_mask),
-        gpt_mask=attention_mask(gpt.name, "causal", gpt_read.tokens, max(0, gpt_read.slot - 1)),
+        bert_mask=bert_mask, gpt_mask=gpt_mask, words=source.words,
         bert_word=(masked_word_probability(bert_predictor, cleaned, word, reading=bert_predictions)
                    if word and fill else None),
         gpt_word=(next_word_probability(gpt_predictor, cleaned, word,

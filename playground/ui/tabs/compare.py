@@ -26,9 +26,11 @@ from playground.lm.generation import MAX_NEW_TOKENS, GenerationResult, Generatio
 from playground.lm.influence import GRADIENT, OCCLUSION, InfluenceResult, check_method
 from playground.lm.masked_lm import FillMaskResult, WordProbability, fill_mask
 from playground.models.variants import FAST_MODE_LABEL, fast_mode_note
-from playground.tasks.compare import (AttentionComparison, AttentionSource, CompareResult, CompareStage,
+from playground.tasks.compare import (AttentionComparison, AttentionMask, AttentionSource, CompareResult, CompareStage,
                                       attention_from, compare, compare_attention, stream_compare)
-from playground.ui.figures.attention import Picture, attention_heatmaps_figure, attention_masks_figure
+from playground.ui.exports import ExportFile, export_controls, export_event, json_download, json_file, picture_files
+from playground.ui.figures.attention import (Picture, attention_heatmaps_figure, attention_heatmaps_svg,
+                                             attention_masks_figure, attention_masks_svg, span_text)
 from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, json_endpoint,
                                    label_value, model_dropdown, notices_markdown, to_json, token_table, user_errors)
 
@@ -87,7 +89,8 @@ def run_compare_stages(ctx: AppContext, text: str, top_k: int = 5, word: str = "
 
 def run_attention(ctx: AppContext, text: str, layer: int = 1, head: int = 1, query: int = 0,
                   bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> AttentionComparison:
-    """What token `query` may attend to in each model, and the attention weights of one layer and head."""
+    """What word `query` of the sentence (each model's own tokens for it) may attend to in each model, and the
+    attention weights of one layer and head."""
     return compare_attention(ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK), text, layer=layer,
                              head=head, query=query)
 
@@ -100,6 +103,24 @@ def redraw_attention(ctx: AppContext, source: AttentionSource | None, text: str,
     if source is not None and source.serves(text, bert_model, gpt_model):
         return attention_from(source, layer, head, query)
     return run_attention(ctx, text, layer, head, query, bert_model, gpt_model)
+
+
+def export_compare(ctx: AppContext, source: AttentionSource | None, layer: int = 1, head: int = 1, query: int = 0,
+                   result: Any = None) -> list[ExportFile]:
+    """The Export button: both attention figures as shown (PNG and SVG), their data and the click's result as
+    JSON — drawn from the session's attention (the Compare click itself writes nothing). Empty before a click."""
+    if source is None:
+        return []
+    if source.bert is None or source.gpt is None:  # too long to keep: read again, as the controls do
+        shown = run_attention(ctx, source.text, layer, head, query, source.bert_model, source.gpt_model)
+    else:
+        shown = attention_from(source, layer, head, query)
+    masks, maps = [shown.bert_mask, shown.gpt_mask], [shown.bert, shown.gpt]
+    files = (picture_files("compare-attention-masks", attention_masks_figure(masks).png, attention_masks_svg(masks))
+             + picture_files("compare-attention-weights", attention_heatmaps_figure(maps).png,
+                             attention_heatmaps_svg(maps))
+             + [json_file("compare-attention", to_json(shown))])
+    return files + ([json_file("compare-result", result)] if result else [])
 
 
 def run_generate(ctx: AppContext, text: str, max_new_tokens: int = 30, strategy: str = "greedy",
@@ -186,6 +207,7 @@ class CompareView:
     bert_influence_note: str
     gpt_influence: Labelled | list[tuple[str, float | None]]
     gpt_influence_note: str
+    query_word: str
     masks_plot: Any
     heat_plot: Any
     result_json: Any
@@ -193,6 +215,7 @@ class CompareView:
 
 @dataclass(frozen=True)
 class AttentionView:
+    query_word: str
     masks_plot: Any
     heat_plot: Any
 
@@ -277,9 +300,8 @@ def _controls_part(result: CompareResult) -> dict[str, Any]:
     """The attention controls' ranges (set once the attention is computed; until then they stay as they are)."""
     if result.bert_attention is None:
         return {}
-    n_tokens = max(len(result.bert_tokens.tokens), len(result.gpt_tokens.tokens))
     return dict(
-        query=SliderRange(maximum=max(1, n_tokens - 1), value=result.bert_mask.query),  # starts where drawn
+        query=SliderRange(maximum=max(1, len(result.words) - 1), value=result.bert_mask.query),  # starts where drawn
         layer=SliderRange(maximum=result.layers),
         head=SliderRange(maximum=result.heads),
     )
@@ -288,7 +310,7 @@ def _controls_part(result: CompareResult) -> dict[str, Any]:
 def _analysis_part(result: CompareResult) -> dict[str, Any]:
     if result.bert_attention is None:  # not computed yet: empty, so nothing from the last click stays shown
         return dict(bert_word="", gpt_word="", bert_influence=[], bert_influence_note="", gpt_influence=[],
-                    gpt_influence_note="", masks_plot=None, heat_plot=None)
+                    gpt_influence_note="", query_word="", masks_plot=None, heat_plot=None)
     return dict(
         # A word was scored (GPT-2 always can) but BERT had no gap to score it in.
         bert_word=word_line(result.bert_word) or (NO_MASK_FOR_WORD if result.gpt_word else ""),
@@ -299,6 +321,7 @@ def _analysis_part(result: CompareResult) -> dict[str, Any]:
         gpt_influence=Labelled(influence_value(result.gpt_influence),
                                influence_label("GPT-2", result.influence_method)),
         gpt_influence_note=influence_summary(result.gpt_influence, result.influence_method),
+        query_word=query_word_line(result.bert_mask, result.gpt_mask),
         masks_plot=attention_masks_figure([result.bert_mask, result.gpt_mask]),
         heat_plot=attention_heatmaps_figure([result.bert_attention, result.gpt_attention]),
     )
@@ -343,8 +366,23 @@ def stage_view(stage: CompareStage) -> StageView:
     return StageView(changes=changes, attention=stage.attention)
 
 
+def _model_tokens(mask: AttentionMask) -> str:
+    rows = [r for r in mask.rows if 0 <= r < len(mask.tokens)]
+    if not rows:
+        return f"{mask.model_name}: none (cut off)"
+    return f"{mask.model_name} {span_text(rows)} " + " ".join(f"`{mask.tokens[r]}`" for r in rows)
+
+
+def query_word_line(bert_mask: AttentionMask, gpt_mask: AttentionMask) -> str:
+    """Which word the selector picks and each model's tokens for it (they differ: BERT adds [CLS], WordPiece and
+    BPE split words differently, GPT-2 reads a gap as the word filling it)."""
+    word = bert_mask.word.replace("`", "'")
+    return f"Word {bert_mask.query}: **`{word}`** → {_model_tokens(bert_mask)} · {_model_tokens(gpt_mask)}"
+
+
 def attention_view(result: AttentionComparison) -> AttentionView:
-    return AttentionView(masks_plot=attention_masks_figure([result.bert_mask, result.gpt_mask]),
+    return AttentionView(query_word=query_word_line(result.bert_mask, result.gpt_mask),
+                         masks_plot=attention_masks_figure([result.bert_mask, result.gpt_mask]),
                          heat_plot=attention_heatmaps_figure([result.bert, result.gpt]))
 
 
@@ -435,15 +473,20 @@ def _layout_influence() -> Components:
 def _layout_attention() -> Components:
     gr.Markdown("### Attention masks and weights")
     with gr.Row():
-        query = gr.Slider(0, 63, value=0, step=1, label="What can token i see? (position i)")
+        # A word, not a token position: the two models split the sentence into different tokens.
+        query = gr.Slider(0, 63, value=0, step=1, label="What can word i see? (word i of the sentence)",
+                          elem_id="attention-query")
         layer = gr.Slider(1, 24, value=1, step=1, label="Layer")
         head = gr.Slider(1, 16, value=1, step=1, label="Head")
+    query_word = gr.Markdown(elem_id="attention-query-word")
     # Figures are drawn to PNG on the server (ui/figures/attention.py) and shown inline.
-    return dict(query=query, layer=layer, head=head,
+    return dict(query=query, layer=layer, head=head, query_word=query_word,
                 masks_plot=gr.HTML(label="Attention masks", show_label=True, container=True, js_on_load=None,
                                    elem_id="attention-masks"),
                 heat_plot=gr.HTML(label="Attention weights", show_label=True, container=True, js_on_load=None,
-                                  elem_id="attention-weights"))
+                                  elem_id="attention-weights"),
+                # Both figures as PNG and SVG, their data and the result as JSON: written on click, not per Compare.
+                export=export_controls("compare"))
 
 
 def _layout_generation() -> Components:
@@ -462,6 +505,7 @@ def _layout_generation() -> Components:
         c["gen_notices"] = gr.Markdown()
         with gr.Accordion("Generation (JSON)", open=False):
             c["gen_json"] = gr.JSON(show_label=False)
+            json_download(c["gen_json"], "generation")
     return c
 
 
@@ -522,6 +566,10 @@ def _wire(ctx: AppContext, c: Components) -> None:
     for slider in (c["query"], c["layer"], c["head"]):
         slider.release(show_attention, attention_inputs, _outputs(c, AttentionView), api_name="attention_view",
                        api_visibility="private")
+    export = c["export"]
+    export.button.click(user_errors(export_event(functools.partial(export_compare, ctx))),
+                        [c[n] for n in ("attention", "layer", "head", "query", "result_json")], export.files,
+                        api_visibility="private")
     generate_inputs = [c[n] for n in ("text", "max_new_tokens", "strategy", "temperature", "gen_top_k", "top_p",
                                       "seed", "gpt_model", "fast")]
     c["write"].click(_shown(ctx, run_generate, generation_view), generate_inputs, _outputs(c, GenerationView),
@@ -551,6 +599,7 @@ def build_compare_tab(ctx: AppContext) -> None:
     c |= _layout_generation()
     with gr.Accordion("Full result (JSON)", open=False):
         c["result_json"] = gr.JSON()
+        json_download(c["result_json"], "compare-result", elem_id="compare-json-download")
     # Per session, the last click's attention of every layer and head (bounded: see MAX_KEPT_ATTENTION_BYTES).
     c["attention"] = gr.State(None, time_to_live=SESSION_TTL_S)
     _wire(ctx, c)

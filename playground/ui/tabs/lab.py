@@ -23,6 +23,7 @@ from playground.tasks.lab_corpus import MAX_CORPUS_BYTES, choose_corpus
 from playground.tasks.pretrain_lab import (DEFAULT_LEARNING_RATE, DEFAULT_SEED, DEFAULT_SEQ_LEN, DEFAULT_STEPS,
                                            DEFAULT_TIME_BUDGET_S, MAX_STEPS, MAX_TIME_BUDGET_S, PretrainProgress,
                                            check_settings, pretrain)
+from playground.ui.exports import export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.lab import finetune_figure, loss_curves_figure
 from playground.ui.widgets import AppContext, json_endpoint, notices_markdown, to_json, user_errors
 
@@ -246,6 +247,8 @@ def build_lab_tab(ctx: AppContext) -> None:
     status = gr.Markdown(elem_id="lab-status")
     table = gr.Dataframe(headers=METRIC_HEADERS, interactive=False, elem_id="lab-metrics")
     curves = gr.Plot(label="Loss curves", elem_id="lab-curves")
+    curves_export = export_controls("lab-curves")
+    curves_figure = gr.State(None, time_to_live=3600)  # the plot's figure, for the Export button
     with gr.Accordion("Progress (JSON)", open=False):
         progress_json = gr.JSON(show_label=False)
     gr.Markdown("### The direction test, measured\nTop-1 accuracy on held-out gaps that only the **left** context "
@@ -262,6 +265,7 @@ def build_lab_tab(ctx: AppContext) -> None:
     with gr.Accordion("Every gap and each model's top-1 word", open=False):
         gaps = gr.Dataframe(interactive=False)
     direction_json = gr.JSON(visible=False)
+    json_download(direction_json, "direction-test")
     gr.Markdown("### Fine-tuning: does pre-training help with few labels?\nA small classification head on the "
                 "pre-trained lab-bert / lab-gpt vs the same architecture from scratch, on the same few labelled "
                 "review sentences; accuracy on held-out sentences.")
@@ -272,20 +276,26 @@ def build_lab_tab(ctx: AppContext) -> None:
         ft_seed = gr.Number(value=0, precision=0, label="Seed")
         finetune = gr.Button("Fine-tune")
     ft_plot = gr.Plot(label="Accuracy vs labelled examples", elem_id="lab-finetune")
+    ft_export = export_controls("lab-finetune")
+    ft_figure = gr.State(None, time_to_live=3600)
     ft_table = gr.Dataframe(interactive=False)
     ft_note = gr.Markdown()
     ft_json = gr.JSON(visible=False)
 
-    train.click(user_errors(partial(_pretrain_event, ctx)),
+    train.click(keeping(user_errors(partial(_pretrain_event, ctx)), 2),
                 [corpus_text, corpus_file, preset, steps, budget, seq_len, lr, seed],
-                [status, table, curves, progress_json], api_visibility="private", concurrency_limit=4,
-                concurrency_id="lab")
+                [status, table, curves, progress_json, curves_figure], api_visibility="private",
+                concurrency_limit=4, concurrency_id="lab")
+    curves_export.button.click(user_errors(export_event(figure_and_json("lab-loss-curves"))),
+                               [curves_figure, progress_json], curves_export.files, api_visibility="private")
     stop.click(user_errors(partial(_stop_event, ctx)), None, status, api_visibility="private",
                concurrency_limit=None)
     run_direction.click(user_errors(partial(_direction_event, ctx)), [bert_model, gpt_model],
                         [direction_table, gaps, direction_notes, direction_json], api_visibility="private")
-    finetune.click(user_errors(partial(_finetune_event, ctx)), [sizes, repeats, ft_steps, ft_seed],
-                       [ft_plot, ft_table, ft_note, ft_json], api_visibility="private")
+    finetune.click(keeping(user_errors(partial(_finetune_event, ctx)), 0), [sizes, repeats, ft_steps, ft_seed],
+                   [ft_plot, ft_table, ft_note, ft_json, ft_figure], api_visibility="private")
+    ft_export.button.click(user_errors(export_event(figure_and_json("lab-finetune"))), [ft_figure, ft_json],
+                           ft_export.files, api_visibility="private")
 
     json_endpoint(ctx, pretrain_api, "pretrain")
     json_endpoint(ctx, direction_test_api, "direction_test")

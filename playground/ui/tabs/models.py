@@ -27,6 +27,7 @@ from playground.tasks.chooser import (CHOOSER_TASKS, PREFERENCES, ChooserResult,
 from playground.tasks.fact_sheet import TIMELINE, TOPICS, FactRow, TimelineEvent, fact_sheet
 from playground.tasks.model_overview import (KINDS, CardListing, TradeoffResult, card_kind, filter_cards, list_cards,
                                              measurable_models, measure_tradeoff, reading_order)
+from playground.ui.exports import ExportFile, export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.models import timeline_figure, tradeoff_figure
 from playground.ui.card_view import card_markdown
 from playground.ui.widgets import json_endpoint, notices_markdown, to_json, user_errors
@@ -172,6 +173,11 @@ def tab_js(link: TabLink) -> str:
 @functools.lru_cache(maxsize=1)
 def timeline_plot():
     return timeline_figure(TIMELINE)
+
+
+def export_timeline() -> list[ExportFile]:
+    """The timeline figure (PNG, SVG) and its events (JSON)."""
+    return figure_and_json("timeline")(timeline_plot(), to_json(TIMELINE))
 
 
 def metric_choices(task_key: str) -> list[tuple[str, str]]:
@@ -347,6 +353,8 @@ def _layout_fact_sheet(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Ta
     plot = gr.Plot(label="Timeline", elem_id="timeline-plot")
     if tab is not None:
         tab.select(timeline_plot, None, plot, api_visibility="private")
+    export = export_controls("timeline")
+    export.button.click(user_errors(export_event(export_timeline)), None, export.files, api_visibility="private")
     with gr.Accordion("Timeline as text, with citations", open=False):
         gr.Markdown(timeline_markdown(TIMELINE))
 
@@ -372,6 +380,7 @@ def _layout_chooser() -> SimpleNamespace:
                            elem_id="chooser-ranking", wrap=True, column_widths=RANKED_WIDTHS)
     with gr.Accordion("Chooser result (JSON)", open=False):
         result_json = gr.JSON()
+        json_download(result_json, "chooser")
     return SimpleNamespace(task=task, metric=metric, prefer=prefer, max_params=max_params, max_size=max_size,
                            max_latency=max_latency, min_score=min_score, run=run, explanation=explanation,
                            ranking=ranking, json=result_json)
@@ -391,10 +400,12 @@ def _layout_measure(ctx: AppContext) -> SimpleNamespace:
     notes = gr.Markdown(elem_id="measure-notes")
     table = gr.Dataframe(headers=MEASURE_HEADERS, interactive=False, label="Measurements", elem_id="measure-table")
     plot = gr.Plot(label="Size vs measured latency vs published score", elem_id="tradeoff-plot")
+    export = export_controls("tradeoff")
     with gr.Accordion("Measurements (JSON)", open=False):
         result_json = gr.JSON()
     return SimpleNamespace(models=models, tokens=tokens, repeats=repeats, run=run, stop=stop, notes=notes,
-                           table=table, plot=plot, json=result_json)
+                           table=table, plot=plot, json=result_json, export=export,
+                           figure=gr.State(None, time_to_live=3600))  # the plot's figure, for Export
 
 
 # ---- wiring ---------------------------------------------------------------------------------------
@@ -414,9 +425,12 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
                       [chooser.task, chooser.metric, chooser.max_params, chooser.max_size, chooser.max_latency,
                        chooser.min_score, chooser.prefer],
                       [chooser.explanation, chooser.ranking, measure.models, chooser.json], **private)  # ChooseView
-    measure.run.click(user_errors(functools.partial(show_measurement, ctx)),
+    measure.run.click(keeping(user_errors(functools.partial(show_measurement, ctx)), 2),
                       [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
-                      [measure.notes, measure.table, measure.plot, measure.json], **private)  # MeasureView
+                      [measure.notes, measure.table, measure.plot, measure.json, measure.figure],
+                      **private)  # MeasureView, then the figure kept for Export
+    measure.export.button.click(user_errors(export_event(figure_and_json("tradeoff"))),
+                                [measure.figure, measure.json], measure.export.files, **private)
     measure.stop.click(stop_measuring, None, None, **private)  # the measurement then shows what it has
 
     json_endpoint(ctx, list_models, "models")

@@ -33,6 +33,7 @@ from playground.tasks.replaced_token_detection import DetectionResult, detect_re
 from playground.tasks.step_by_step import StepByStepResult, stream_steps
 from playground.tasks.tokenizer_compare import EXAMPLES as TOKENIZER_EXAMPLES
 from playground.tasks.tokenizer_compare import TOPICS, TokenizerComparison, compare_tokenizers
+from playground.ui.exports import json_download
 from playground.ui.widgets import (TOKEN_COLORS, json_endpoint, label_value, model_dropdown, notices_markdown, to_json,
                                    user_errors)
 
@@ -555,6 +556,7 @@ def _layout_mlm(ctx: AppContext) -> SimpleNamespace:
                                "true token among all predictions (1 = recovered)", elem_id="mlm-table")
     with gr.Accordion("Result (JSON)", open=False):
         json = gr.JSON()
+        json_download(json, "masked-lm")
     return SimpleNamespace(inputs=[text, rate, seed, rule, bert, gpt], run=run, notices=notices, scores=scores,
                            original=original, bert_input=bert_input, table=table, json=json)
 
@@ -582,6 +584,7 @@ def _layout_nsp(ctx: AppContext) -> SimpleNamespace:
         table = gr.Dataframe(headers=NSP_TABLE_HEADERS, interactive=False)
     with gr.Accordion("Result (JSON)", open=False):
         json = gr.JSON()
+        json_download(json, "next-sentence")
     return SimpleNamespace(inputs=[a, b, model], run=run, notices=notices, label=label, tokens=tokens, layout=layout,
                            table=table, json=json)
 
@@ -626,6 +629,7 @@ def _layout_steps(ctx: AppContext) -> SimpleNamespace:
     last = gr.State(None)
     with gr.Accordion("Result (JSON)", open=False):
         json = gr.JSON()
+        json_download(json, "next-token-steps")
     return SimpleNamespace(inputs=controls, run=run, pick_run=pick_run, notices=notices, text=text, table=table,
                            pick_step=pick_step, pick_choice=pick_choice, pick_label=pick_label, last=last, json=json)
 
@@ -661,6 +665,7 @@ def _layout_tokenizers(ctx: AppContext) -> SimpleNamespace:
         ui.ids = gr.Dataframe(headers=TOKEN_ID_HEADERS, interactive=False)
     with gr.Accordion("Result (JSON)", open=False):
         ui.json = gr.JSON()
+        json_download(ui.json, "tokenizers")
     return ui
 
 
@@ -688,6 +693,7 @@ def _layout_replaced_tokens(ctx: AppContext) -> SimpleNamespace:
                             label="Every token: the discriminator's verdict next to what happened to it")
     with gr.Accordion("Result (JSON)", open=False):
         ui.json = gr.JSON()
+        json_download(ui.json, "replaced-token-detection")
     return ui
 
 
@@ -719,6 +725,7 @@ def _layout_writing(ctx: AppContext) -> SimpleNamespace:
                                                       elem_id=f"write-{slug}-steps"))
     with gr.Accordion("Result (JSON)", open=False):
         ui.json = gr.JSON()
+        json_download(ui.json, "bert-writing")
     return ui
 
 

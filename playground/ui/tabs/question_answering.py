@@ -16,6 +16,7 @@ from playground.models.context import AppContext
 from playground.tasks.question_answering import (DEFAULT_MAX_ANSWER_TOKENS, DEFAULT_STRIDE, MAX_ANSWER_TOKENS,
                                                  MAX_STRIDE, MAX_TOP_N, AnswerSpan, ProgressFn, QAResult,
                                                  QASettings, answer_question, squad_version)
+from playground.ui.exports import export_controls, export_event, figure_and_json, keeping
 from playground.ui.figures.heads import qa_probabilities_figure
 from playground.ui.head_card import card_accordion
 from playground.ui.widgets import json_endpoint, model_dropdown, notices_markdown, to_json, user_errors
@@ -178,6 +179,8 @@ def build_qa_tab(ctx: AppContext) -> None:
     candidates = gr.Dataframe(headers=CANDIDATE_HEADERS, interactive=False, label="Top-n candidate spans",
                               elem_id="qa-candidates")
     plot = gr.Plot(label="Start and end probabilities", elem_id="qa-plot")
+    export = export_controls("qa")
+    figure = gr.State(None, time_to_live=3600)  # the plot's figure, for the Export button
     gr.Markdown("### What the model reads")
     layout = gr.Markdown()
     segments = gr.HighlightedText(label="Tokens by segment", color_map=SEGMENT_COLORS, show_legend=True,
@@ -193,7 +196,9 @@ def build_qa_tab(ctx: AppContext) -> None:
     inputs = [context, question, top_n, max_answer, stride, model]
     outputs = [notices, decision, answer, candidates, plot, layout, segments, token_rows, windows,
                result_json]  # AnswerView order
-    show = user_errors(functools.partial(show_answer, ctx))
-    run.click(show, inputs, outputs, api_visibility="private")
-    question.submit(show, inputs, outputs, api_visibility="private")
+    show = keeping(user_errors(functools.partial(show_answer, ctx)), outputs.index(plot))
+    run.click(show, inputs, outputs + [figure], api_visibility="private")
+    question.submit(show, inputs, outputs + [figure], api_visibility="private")
+    export.button.click(user_errors(export_event(figure_and_json("qa-probabilities"))), [figure, result_json],
+                        export.files, api_visibility="private")
     json_endpoint(ctx, run_answer, "answer", model_name=ctx.profile.default(TASK))

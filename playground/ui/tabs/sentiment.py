@@ -15,6 +15,7 @@ import gradio as gr
 from playground.core.text_input import check_bool, check_int
 from playground.models.context import AppContext
 from playground.tasks.sentiment import MAX_LINES, SentimentBatch, SentimentResult, classify
+from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
 from playground.ui.widgets import (TOKEN_COLORS, json_endpoint, model_dropdown, notices_markdown,
                                    to_json, user_errors)
@@ -159,6 +160,7 @@ def build_sentiment_tab(ctx: AppContext) -> None:
         token_rows = gr.Dataframe(headers=TOKEN_HEADERS, interactive=False)
     with gr.Accordion("Result (JSON)", open=False):
         result_json = gr.JSON()
+        json_download(result_json, "sentiment")
     card_accordion(ctx, model)
 
     inputs = [text, one_per_line, explain_line, model]

@@ -14,6 +14,7 @@ import gradio as gr
 from playground.models.context import AppContext
 from playground.tasks.summarization import (LENGTH_PENALTY_RANGE, MAX_BEAMS, MAX_NEW_TOKENS, ProgressFn,
                                             SummaryResult, SummarySettings, stream_summary)
+from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
 from playground.ui.tabs.question_answering import TESLA
 from playground.ui.widgets import TOKEN_COLORS, json_endpoint, model_dropdown, notices_markdown, to_json, user_errors
@@ -133,6 +134,7 @@ def build_summarization_tab(ctx: AppContext) -> None:
         steps = gr.Dataframe(headers=STEP_HEADERS, interactive=False)
     with gr.Accordion("Result (JSON)", open=False):
         result_json = gr.JSON()
+        json_download(result_json, "summary")
     card_accordion(ctx, model)
 
     inputs = [text, max_new, min_new, beams, length_penalty, model]
