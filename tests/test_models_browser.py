@@ -56,3 +56,35 @@ def test_impossible_limits_and_tab_links(page):
     page.wait_for_function("() => document.querySelector('button[role=\"tab\"][data-tab-id=\"compare\"]')"
                            ".getAttribute('aria-selected') === 'true'", timeout=10_000)
     assert compare.get_attribute("aria-selected") == "true"
+
+
+def test_stop_or_leaving_the_page_ends_a_measurement(page, monkeypatch):
+    """Stop reaches the running measurement of this page's session, which then shows its partial report; a
+    measurement whose page is closed stops by itself."""
+    import threading
+    import time
+
+    from playground.models import measure
+
+    real, running, returned = measure.measure_one, threading.Event(), threading.Event()
+
+    def slow(name, **kwargs):  # long enough that only a stop can end it in time
+        running.set()
+        deadline = time.monotonic() + 60
+        while not kwargs["stop"]() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        returned.set()
+        return real(name, **kwargs)
+    monkeypatch.setattr(measure, "measure_one", slow)
+    measure.clear_cache()
+    open_models_tab(page)
+    page.locator("#measure-run").click()
+    assert running.wait(30)
+    page.locator("#measure-stop").click()
+    expect(page.locator("#measure-notes")).to_contain_text("Stopped after 1 of 2 model(s)", timeout=30_000)
+    running.clear(), returned.clear()
+    page.locator("#measure-run").click()
+    assert running.wait(30) and not returned.is_set()
+    page.context.close()  # the user leaves
+    assert returned.wait(20)  # the measurement noticed within seconds, not after its 60 s
+    measure.clear_cache()

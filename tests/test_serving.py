@@ -24,6 +24,7 @@ def test_every_model_event_shares_one_budget_and_measurements_have_their_own(tin
     assert {"compare_view", "generate_view"} <= model  # the tabs' own (private) events too
     assert {"measure", "choose_variant"} <= set(groups[serving.MEASURE_GROUP])
     assert "models" in groups[serving.LIGHT_GROUP]
+    assert "stop_measuring" in groups[serving.LIGHT_GROUP]  # Stop never waits behind model work
     limits = {(fn.concurrency_id, fn.concurrency_limit) for fn in demo.fns.values() if fn.fn is not None}
     assert limits == {(serving.MODEL_GROUP, 1), (serving.MEASURE_GROUP, 1), (serving.LIGHT_GROUP, 4)}
 

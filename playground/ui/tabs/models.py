@@ -292,7 +292,8 @@ _MEASURE_STOPS_LOCK = threading.Lock()
 
 
 def show_measurement(ctx: AppContext, hub_ids: list[str], task_key: str, metric: str | None, tokens: float,
-                     repeats: float, request: gr.Request = None, progress=gr.Progress()) -> Iterator[MeasureView]:
+                     repeats: float, request: gr.Request | None = None,
+                     progress=gr.Progress()) -> Iterator[MeasureView]:
     """The Measure event: unchanged outputs while it runs, then the view. Leaving the page stops it; Stop
     (`stop_measuring`) stops it and shows what was measured."""
     session = getattr(request, "session_hash", None)
@@ -425,7 +426,10 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
                       [chooser.task, chooser.metric, chooser.max_params, chooser.max_size, chooser.max_latency,
                        chooser.min_score, chooser.prefer],
                       [chooser.explanation, chooser.ranking, measure.models, chooser.json], **private)  # ChooseView
-    measure.run.click(keeping(user_errors(functools.partial(show_measurement, ctx)), 2),
+    measure_event = functools.partial(show_measurement, ctx)
+    # Gradio hands over the gr.Request by type hint, and a partial has none of its own: give it the one it needs.
+    measure_event.__annotations__ = {"request": gr.Request}
+    measure.run.click(keeping(user_errors(measure_event), 2),
                       [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
                       [measure.notes, measure.table, measure.plot, measure.json, measure.figure],
                       **private)  # MeasureView, then the figure kept for Export
