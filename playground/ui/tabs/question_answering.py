@@ -18,7 +18,7 @@ from playground.tasks.question_answering import (DEFAULT_MAX_ANSWER_TOKENS, DEFA
                                                  answer_question, squad_version)
 from playground.ui.figures.heads import qa_probabilities_figure
 from playground.ui.head_card import card_accordion
-from playground.ui.widgets import json_endpoint, model_dropdown, notices_markdown, to_json, user_errors
+from playground.ui.widgets import inline_errors, json_endpoint, model_dropdown, notices_markdown, to_json
 
 TASK = "question-answering"
 TESLA = (
@@ -185,7 +185,7 @@ def build_qa_tab(ctx: AppContext) -> None:
     inputs = [context, question, top_n, max_answer, stride, model]
     outputs = [notices, decision, answer, candidates, plot, layout, segments, token_rows, windows,
                result_json]  # AnswerView order
-    show = user_errors(functools.partial(show_answer, ctx))
+    show = inline_errors(functools.partial(show_answer, ctx), outputs, notices)  # a failure stays in the notices
     run.click(show, inputs, outputs, api_visibility="private")
     question.submit(show, inputs, outputs, api_visibility="private")
     json_endpoint(ctx, run_answer, "answer", model_name=ctx.profile.default(TASK))
