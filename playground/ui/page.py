@@ -67,8 +67,10 @@ def model_status_markdown(ctx: AppContext) -> str:
         return f"✅ All default models are in the local cache ({', '.join(names)})."
     listed = ", ".join(f"`{n}`" for n in missing)
     if hub_offline_forced():
-        head = (f"⚠️ **Offline (HF_HUB_OFFLINE is set), and {len(missing)} of the {len(names)} default models are "
-                f"not in the local cache:** {listed}. The tabs that need them say so when you run them.")
+        how_many = (f"none of the {len(names)} default models is" if len(missing) == len(names) else
+                    f"{len(missing)} of the {len(names)} default models are not")
+        head = (f"⚠️ **Offline (HF_HUB_OFFLINE is set), and {how_many} in the local cache:** {listed}. The tabs "
+                "that need them say so when you run them.")
     else:
         head = (f"⚠️ **Not downloaded yet:** {listed}. With internet access they download on first use; without "
                 "it, the tabs that need them say so when you run them.")

@@ -108,12 +108,16 @@ _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _SKIP = {"__type__": "update"}  # what gr.skip() sends: the component keeps its value
 
 
+def _as_html(message: str) -> str:
+    """A message for an HTML view: escaped and capped (`safe_message`), `code` spans as code, one line."""
+    return _CODE_SPAN.sub(r"<code>\1</code>", safe_message(message)).replace("\n", "<br>")
+
+
 def error_box(message: str) -> str:
     """A failure as the panel shows it: an error box (HTML, for a Markdown or HTML component), the message
     escaped and capped like the pop-up's, `code` spans (the command that fixes it) as code, on one HTML block so
     no part of the message is read as Markdown."""
-    text = _CODE_SPAN.sub(r"<code>\1</code>", safe_message(message)).replace("\n", "<br>")
-    return f'<div class="playground-error" role="alert" style="{ERROR_BOX_STYLE}">⚠️ {text}</div>'
+    return f'<div class="playground-error" role="alert" style="{ERROR_BOX_STYLE}">⚠️ {_as_html(message)}</div>'
 
 
 def failure_message(exc: Exception) -> str:
@@ -154,7 +158,7 @@ def inline_errors(fn: Callable, outputs: Sequence[Any], message: Any, keep: Sequ
 
     def failed(exc: Exception) -> Any:
         text = failure_message(exc)
-        gr.Warning(safe_message(text))
+        gr.Warning(_as_html(text))  # the notification; the message in the panel is what stays
         values = [*cleared]
         values[index] = error_box(text)
         return values[0] if single else tuple(values)

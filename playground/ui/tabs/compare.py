@@ -343,7 +343,7 @@ def _layout_inputs(ctx: AppContext) -> Components:
         run = gr.Button("Compare", variant="primary", scale=3)
         fast = gr.Checkbox(value=ctx.fast, label=FAST_MODE_LABEL, info=fast_mode_note(), scale=2,
                            elem_id="fast-mode")
-    notices = gr.Markdown()
+    notices = gr.Markdown(elem_id="compare-notices")
     return dict(text=text, top_k=top_k, word=word, bert_model=bert_model, gpt_model=gpt_model, run=run, fast=fast,
                 notices=notices)
 

@@ -545,7 +545,7 @@ def _layout_mlm(ctx: AppContext) -> SimpleNamespace:
                 bert = model_dropdown(ctx, FILL_TASK, "Encoder (BERT)")
                 gpt = model_dropdown(ctx, GEN_TASK, "Decoder (GPT-2)")
     run = gr.Button("Mask and predict", variant="primary", elem_id="mlm-run")
-    notices = gr.Markdown()
+    notices = gr.Markdown(elem_id="mlm-notices")
     scores = gr.HTML(elem_id="mlm-recovery")
     original = gr.HighlightedText(label="Selected tokens in the text, coloured by what happened",
                                   color_map=ACTION_COLORS, show_legend=True, elem_id="mlm-original")

@@ -140,7 +140,7 @@ def build_sentiment_tab(ctx: AppContext) -> None:
             model = model_dropdown(ctx, TASK, "Sentiment model")
     gr.Examples(EXAMPLES, inputs=[text, one_per_line], label="Examples")
     run = gr.Button("Classify", variant="primary")
-    notices = gr.Markdown()
+    notices = gr.Markdown(elem_id="sentiment-notices")
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
             label = gr.Label(label="Label probabilities", elem_id="sentiment-label")
