@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from typing import Any, Iterator
 
 import gradio as gr
@@ -21,6 +22,7 @@ from playground.ui.tabs.summarization import build_summarization_tab
 from playground.ui.serving import DELETE_CACHE
 
 TITLE = "BERT vs GPT Playground"
+log = logging.getLogger("playground")
 
 # System fonts only: the default theme fetches Google Fonts, which an offline machine cannot reach, and the
 # fallback then rendered bold capitals as small capitals.
@@ -118,8 +120,11 @@ def start_preload(ctx: AppContext, demo: gr.Blocks):
     if ctx.warm is None:
         return None
     compare_models = dict.fromkeys((ctx.profile.default(FILL_TASK), ctx.profile.default(GEN_TASK)))
-    if hub_offline_forced() and set(compare_models) & set(missing_default_models(ctx)):
-        ctx.warm.skip()  # it could only fail, and the header already names the missing models and what to do
+    missing = [name for name in compare_models if name in missing_default_models(ctx)]
+    if missing and hub_offline_forced():  # it could only fail; the header names the missing models and what to do
+        log.warning("warm start skipped: offline (HF_HUB_OFFLINE) and %s not in the local cache; "
+                    "python -m playground download fetches them", " and ".join(missing))
+        ctx.warm.skip()
         return None
     names = " and ".join(compare_models)
     return ctx.warm.start(preload_steps(ctx, demo), ready=f"{names} loaded and warmed up — ready")
