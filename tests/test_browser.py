@@ -39,7 +39,10 @@ def test_bad_input_shows_an_error_and_the_page_keeps_working(page):
     box.fill("")
     page.get_by_role("button", name="Compare", exact=True).click()
     expect(page.get_by_text("empty", exact=False).first).to_be_visible(timeout=TIMEOUT)
+    message = page.locator("#compare-notices .playground-error")  # the failure stays under the button
+    expect(message).to_contain_text("empty", timeout=TIMEOUT)
     box.fill("The [MASK] barked.")
     page.get_by_role("button", name="Compare", exact=True).click()
     expect(page.locator("#bert-predictions")).to_contain_text("%", timeout=TIMEOUT)
+    expect(message).to_have_count(0)  # the next run replaces it
     expect(page.locator("#bert-tokens")).to_contain_text("the", timeout=TIMEOUT)  # the new sentence's tokens

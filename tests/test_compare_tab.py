@@ -10,9 +10,9 @@ from playground.models.cards import load_catalog
 from playground.models.context import AppContext
 from playground.models.profiles import tiny_profile
 from playground.ui.tabs.compare import (NO_MASK_FOR_WORD, AttentionView, CompareView, GenerationView, SliderRange,
-                                        _shown, attention_view, build_compare_tab, compare_view, generation_view,
+                                        _values, attention_view, build_compare_tab, compare_view, generation_view,
                                         run_attention, run_compare, run_generate)
-from playground.ui.widgets import to_json
+from playground.ui.widgets import shown, to_json
 
 TESLA = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 MODELS = ("tiny-bert", "tiny-gpt2")
@@ -129,16 +129,26 @@ def test_generate_streams_from_the_left_context(ctx):
 
 
 def test_ui_events_return_one_value_per_component_and_show_errors(ctx):
-    show = _shown(ctx, run_compare, compare_view)
+    show = shown(ctx, run_compare, compare_view, _values)
     values = show(TESLA, 3, "", 1, 1, *MODELS)
     assert len(values) == len(dataclasses.fields(CompareView))
     assert isinstance(values[0], gr.Slider) and values[0].maximum >= 1
-    with pytest.raises(gr.Error, match="empty"):
-        show("", 3, "", 1, 1, *MODELS)
-    steps = list(_shown(ctx, run_generate, generation_view)("Tesla", 2, "greedy", 1.0, 0, 1.0, "", "tiny-gpt2"))
+    steps = list(shown(ctx, run_generate, generation_view, _values)("Tesla", 2, "greedy", 1.0, 0, 1.0, "", "tiny-gpt2"))
     assert len(steps) == 2 and all(len(s) == len(dataclasses.fields(GenerationView)) for s in steps)
-    assert len(_shown(ctx, run_attention, attention_view)(TESLA, 1, 1, 0, *MODELS)) == len(
+    assert len(shown(ctx, run_attention, attention_view, _values)(TESLA, 1, 1, 0, *MODELS)) == len(
         dataclasses.fields(AttentionView))
+    # As wired, a failure is one more send: the message in the notices under the button, every result cleared.
+    with gr.Blocks() as demo:
+        build_compare_tab(ctx)
+    event = next(fn for fn in demo.fns.values() if fn.api_name == "compare_view")
+    with pytest.warns(UserWarning, match="empty"):  # gr.Warning outside a request: a Python warning
+        sent = list(event.fn("", 3, "", 1, 1, *MODELS, False))
+    fields = [f.name for f in dataclasses.fields(CompareView)]
+    assert len(sent) == 1 and len(sent[0]) == len(fields) + 1
+    notices = sent[0][fields.index("notices")]
+    assert "playground-error" in notices and "empty" in notices
+    assert sent[0][fields.index("bert_label")] is None and sent[0][-1] is None  # no stale result or attention
+    assert sent[0][fields.index("layer")] == {"__type__": "update"}  # the sliders are the user's: kept
 
 
 def test_tab_publishes_json_endpoints_and_keeps_its_own_events_private(ctx):

@@ -18,9 +18,10 @@ from playground.models.profiles import tiny_profile
 from playground.tasks.compare import (CONTINUATION_TOKENS, STAGES, AttentionSource, attention_source, compare,
                                       compare_attention, stream_compare)
 from playground.ui.figures.attention import Picture
-from playground.ui.tabs.compare import (CompareView, _shown, _stage_values, attention_view, compare_view,
+from playground.ui.tabs.compare import (CompareView, _stage_values, attention_view, compare_view,
                                         redraw_attention, run_attention, run_compare, run_compare_stages,
                                         stage_view)
+from playground.ui.widgets import shown as ui_event
 from playground.lm.masked_lm import fill_mask
 from playground.lm.causal_lm import next_token_distribution
 
@@ -142,7 +143,7 @@ def test_the_tabs_staged_outputs_add_up_to_the_unstaged_view(ctx):
     for name in fields:
         assert shown[name] == getattr(unstaged, name), name
     # The UI event sends one value per component plus the session's attention, skipping what a stage keeps.
-    show = _shown(ctx, run_compare_stages, stage_view, _stage_values)
+    show = ui_event(ctx, run_compare_stages, stage_view, _stage_values)
     sent = list(show(TESLA, 5, "electric", 2, 1, *MODELS))
     assert all(len(values) == len(fields) + 1 for values in sent)
     assert sent[0][-1] is None  # the first stage clears the last click's attention

@@ -37,8 +37,9 @@ def test_missing_models_are_named_with_the_download_command(monkeypatch):
     ctx = make_context(AppOptions(models="default"))
     status = model_status_markdown(ctx)
     assert "bert-base-uncased" in status and "python -m playground download" in status
-    command = status.split("run once:")[1]
+    command = status.split("`python -m playground download")[1].split("`")[0]
     assert "bert-base-uncased" in command and "gpt2" not in command  # the cached one is not asked for
+    assert "--models lab" in status and "--models tiny" in status  # the offline modes
 
 
 def test_tiny_mode_is_labelled_and_builds_nothing_at_start_up(tmp_path):

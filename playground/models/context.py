@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from playground.core.errors import ModelUnavailable, unavailable
 from playground.core.jobs import JobGate
 from playground.core.types import LoadedModel
 from playground.models.cards import CardCatalog, load_catalog
@@ -39,6 +40,19 @@ class AppContext:
 
     def model(self, name: str, task: str, variant: str = "fp32") -> LoadedModel:
         return self.store.get(name, task, variant)
+
+    def models(self, *wanted: tuple[str, ...]) -> list[LoadedModel]:
+        """Several models, each `(name, task[, variant])`: every one that cannot be loaded is named in one error
+        (offline, a feature that needs BERT and GPT-2 says both are missing, not only the first it tried)."""
+        loaded, failed = [], []
+        for spec in wanted:
+            try:
+                loaded.append(self.store.get(*spec))
+            except ModelUnavailable as exc:
+                failed.append(exc)
+        if failed:
+            raise unavailable(failed)
+        return loaded
 
 
 def make_context(options: AppOptions) -> AppContext:

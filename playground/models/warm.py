@@ -49,6 +49,12 @@ class WarmStart:
             self._thread.start()
         return self._thread
 
+    def skip(self, line: str = "") -> None:
+        """Do not run at all (it could only fail, and the page already says why): finished, showing `line`."""
+        if self._thread is None:
+            self._say(line)
+            self._done.set()
+
     def wait(self, timeout_s: float | None = None) -> bool:
         return self._done.wait(timeout_s)
 
@@ -62,7 +68,9 @@ class WarmStart:
                     work()
                 except Exception as exc:  # offline, out of memory…: say so; the app keeps serving
                     log.warning("warm start: %s failed: %s", what, exc)
-                    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    # Its advice (e.g. how to download a model) is the page's header's and the tabs' to give.
+                    message = str(getattr(exc, "without_advice", exc)).strip()
+                    first = message.splitlines()[0] if message else type(exc).__name__
                     self._say(f"⚠️ {what} failed: {first[:400]} The playground still works; this model loads "
                               "(or explains why it cannot) when a request needs it.")
                     return

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import inspect
+import logging
 from typing import Any, Iterator
 
 import gradio as gr
 
 from playground.models.context import AppContext, AppOptions, make_context
+from playground.models.lab import LAB_BERT, LAB_GPT
+from playground.models.loader import hub_offline_forced
 from playground.models.warm import Step
 from playground.ui.tabs.compare import EXAMPLES, FILL_TASK, GEN_TASK, build_compare_tab
 from playground.ui.tabs.lab import build_lab_tab
@@ -19,6 +22,7 @@ from playground.ui.tabs.summarization import build_summarization_tab
 from playground.ui.serving import DELETE_CACHE
 
 TITLE = "BERT vs GPT Playground"
+log = logging.getLogger("playground")
 
 # System fonts only: the default theme fetches Google Fonts, which an offline machine cannot reach, and the
 # fallback then rendered bold capitals as small capitals.
@@ -28,6 +32,7 @@ THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "Segoe UI", "Robot
 
 CSS = """
 #mode-banner {background:#fef3c7; border:1px solid #f59e0b; border-radius:8px; padding:6px 12px;}
+#model-status.missing {border:1px solid #f59e0b; border-radius:8px; padding:6px 12px;}
 """
 
 # Where each fact-sheet topic (tasks.fact_sheet.TOPICS) is shown live: the tab ids of build_demo below and
@@ -44,24 +49,49 @@ SEE_IT_LIVE = {
 }
 
 
+def missing_default_models(ctx: AppContext) -> list[str]:
+    """The default models of the Hub profile that are not in the local cache (none for the tiny / lab profiles,
+    whose models are local). Cheap: never touches the network."""
+    if ctx.profile.name in ("tiny", "lab"):
+        return []
+    names = dict.fromkeys(ctx.profile.default(task) for task in ctx.profile.models)
+    return [n for n in names if ctx.store.availability(n) == "not downloaded"]
+
+
 def model_status_markdown(ctx: AppContext) -> str:
-    """Which default models are ready; for missing ones, the command that pre-downloads them."""
+    """Which default models are ready; with some missing, the one place that names them all and the ways to keep
+    going (the download command, the offline modes). Each tab then says inline what its run lacked."""
     if ctx.profile.name in ("tiny", "lab"):
         return ""
     names = list(dict.fromkeys(ctx.profile.default(task) for task in ctx.profile.models))
-    missing = [n for n in names if ctx.store.availability(n) == "not downloaded"]
+    missing = missing_default_models(ctx)
     if not missing:
         return f"✅ All default models are in the local cache ({', '.join(names)})."
-    return (f"⚠️ Not downloaded yet: {', '.join(missing)}. With internet access they download on first use; "
-            f"for offline use run once: `python -m playground download {' '.join(missing)}`. "
-            "To keep going offline now: `python app.py --models lab` (small models trained here, they know the "
-            "lab's corpus) or `--models tiny` (untrained).")
+    listed = ", ".join(f"`{n}`" for n in missing)
+    if hub_offline_forced():
+        how_many = (f"none of the {len(names)} default models is" if len(missing) == len(names) else
+                    f"{len(missing)} of the {len(names)} default models are not")
+        head = (f"⚠️ **Offline (HF_HUB_OFFLINE is set), and {how_many} in the local cache:** {listed}. The tabs "
+                "that need them say so when you run them.")
+    else:
+        head = (f"⚠️ **Not downloaded yet:** {listed}. With internet access they download on first use; without "
+                "it, the tabs that need them say so when you run them.")
+    command = "python -m playground download" + ("" if len(missing) == len(names) else f" {' '.join(missing)}")
+    ways = [f"download them once with internet access: `{command}` (afterwards the app works offline)",
+            "restart with the small models trained here, fully offline: `python app.py --models lab` (they know "
+            "the lab's corpus)",
+            "or with tiny untrained ones: `python app.py --models tiny` (fully offline; predictions are noise)"]
+    if LAB_BERT in ctx.profile.choices(FILL_TASK):
+        ways.append(f"or, without restarting, choose **{LAB_BERT}** / **{LAB_GPT}** in the Compare and "
+                    "Pre-training model menus, and train your own in the Pretraining lab")
+    return head + "\n\n**To keep going:**\n" + "\n".join(f"- {way}" for way in ways)
 
 
 def event_sends(event: Any, inputs: list[Any]) -> Iterator[None]:
     """Run a UI event as Gradio's server does: call its function, and post-process every value it sends with its
-    output component (e.g. a table becomes a DataFrame); yields after each send."""
-    out = event.fn(*inputs)
+    output component (e.g. a table becomes a DataFrame); yields after each send. A failure raises (the function
+    inside `inline_errors` is called), so the warm start can say what failed."""
+    out = getattr(event.fn, "__wrapped__", event.fn)(*inputs)
     for values in (out if inspect.isgenerator(out) else iter([out])):
         for component, value in zip(event.outputs, values):
             skipped = isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1
@@ -89,7 +119,14 @@ def start_preload(ctx: AppContext, demo: gr.Blocks):
     """Start the warm start (call it once the page is served); None when the app does not preload."""
     if ctx.warm is None:
         return None
-    names = " and ".join(dict.fromkeys((ctx.profile.default(FILL_TASK), ctx.profile.default(GEN_TASK))))
+    compare_models = dict.fromkeys((ctx.profile.default(FILL_TASK), ctx.profile.default(GEN_TASK)))
+    missing = [name for name in compare_models if name in missing_default_models(ctx)]
+    if missing and hub_offline_forced():  # it could only fail; the header names the missing models and what to do
+        log.warning("warm start skipped: offline (HF_HUB_OFFLINE) and %s not in the local cache; "
+                    "python -m playground download fetches them", " and ".join(missing))
+        ctx.warm.skip()
+        return None
+    names = " and ".join(compare_models)
     return ctx.warm.start(preload_steps(ctx, demo), ready=f"{names} loaded and warmed up — ready")
 
 
@@ -115,7 +152,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
             gr.Markdown(f"⚠️ **{ctx.profile.banner}**", elem_id="mode-banner")
         status = model_status_markdown(ctx)
         if status:
-            gr.Markdown(status, elem_id="model-status")
+            missing = ["missing"] if missing_default_models(ctx) else None
+            gr.Markdown(status, elem_id="model-status", elem_classes=missing)
         if ctx.warm is not None:
             _layout_warm_status(ctx, demo)
         with gr.Tabs():

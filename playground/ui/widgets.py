@@ -1,4 +1,5 @@
-"""Shared UI plumbing: the app context, error adaptation and value conversions."""
+"""Shared UI plumbing: the app context, error adaptation (inline in a panel for UI events, a raised error for the
+JSON API) and value conversions."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import functools
 import html
 import inspect
 import logging
-from typing import Any, Callable
+import re
+from typing import Any, Callable, Sequence
 
 import gradio as gr
 
@@ -65,15 +67,12 @@ def _user_facing(exc: Exception) -> gr.Error:
             return exc
         return _safe_error(str(exc.message), duration=exc.duration, visible=exc.visible, title=exc.title,
                            print_exception=False)
-    if isinstance(exc, PlaygroundError):
-        return _safe_error(str(exc), print_exception=False)
-    log.exception("unexpected error in a handler")
-    return _safe_error(f"Something went wrong ({type(exc).__name__}: {str(exc)[:300]}). The app is still running; "
-                       "try different input.")
+    return _safe_error(failure_message(exc), print_exception=False)
 
 
 def user_errors(fn: Callable) -> Callable:
-    """Turn PlaygroundError (and anything unexpected) into a visible, escaped gr.Error; works for generators too."""
+    """Turn PlaygroundError (and anything unexpected) into a visible, escaped gr.Error; works for generators too.
+    For the JSON API (a client needs an error, not a value); UI events use `inline_errors`."""
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
@@ -96,6 +95,132 @@ def user_errors(fn: Callable) -> Callable:
                 raise
             raise error from exc
     return wrapper
+
+
+# ---- UI events: a failure stays in its panel ---------------------------------------------------------
+# A raised gr.Error is a pop-up that closes after ~10 s and paints a red "Error" badge on every output, over the
+# last results; a UI event instead sends its panel an inline message that stays until the next run, clears the
+# panel's other outputs, and raises a gr.Warning as the notification.
+
+ERROR_BOX_STYLE = ("border:1px solid #ef4444;border-left:6px solid #ef4444;border-radius:8px;padding:8px 12px;"
+                   "margin:4px 0;background:rgba(239,68,68,0.10)")
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_SKIP = {"__type__": "update"}  # what gr.skip() sends: the component keeps its value
+
+
+def _as_html(message: str) -> str:
+    """A message for an HTML view: escaped and capped (`safe_message`), `code` spans as code, one line."""
+    return _CODE_SPAN.sub(r"<code>\1</code>", safe_message(message)).replace("\n", "<br>")
+
+
+def error_box(message: str) -> str:
+    """A failure as the panel shows it: an error box (HTML, for a Markdown or HTML component), the message
+    escaped and capped like the pop-up's, `code` spans (the command that fixes it) as code, on one HTML block so
+    no part of the message is read as Markdown."""
+    return f'<div class="playground-error" role="alert" style="{ERROR_BOX_STYLE}">⚠️ {_as_html(message)}</div>'
+
+
+def failure_message(exc: Exception) -> str:
+    """What the user reads for an exception: a PlaygroundError's (or gr.Error's) own message; anything unexpected
+    is logged with its traceback and gets a generic one (unescaped: `error_box` and `safe_message` escape)."""
+    if isinstance(exc, gr.Error):
+        return html.unescape(str(exc.message)) if getattr(exc, "playground_safe", False) else str(exc.message)
+    if isinstance(exc, PlaygroundError):
+        return str(exc)
+    log.exception("unexpected error in a handler")
+    return (f"Something went wrong ({type(exc).__name__}: {str(exc)[:300]}). The app is still running; "
+            "try different input.")
+
+
+def cleared_value(component: Any) -> Any:
+    """What an output shows once its panel's run failed: nothing (no stale result under the message). Sliders
+    keep their value (they are the user's controls); a dropdown of the last result's choices is emptied."""
+    if isinstance(component, gr.Slider):
+        return gr.skip()
+    if isinstance(component, gr.Dropdown):
+        return gr.update(choices=[], value=None)
+    return None
+
+
+def inline_errors(fn: Callable, outputs: Sequence[Any], message: Any, keep: Sequence[Any] = ()) -> Callable:
+    """A UI event function (`fn` sends one value per component of `outputs`, or the value for a single output)
+    whose failure stays in its panel: on a PlaygroundError (or anything unexpected) the `message` output — one of
+    `outputs`, a Markdown or HTML component — shows `error_box`, every other output is cleared (`cleared_value`;
+    those in `keep` stay as they are) and a gr.Warning pops up as the notification. A generator's failure after
+    some sends is one more send. The next run's first send replaces the message (a skipped message is cleared).
+    `fn` itself stays reachable as `__wrapped__` (it raises), e.g. for the warm start."""
+    outputs = list(outputs)
+    index = next((i for i, o in enumerate(outputs) if o is message), None)
+    if index is None:
+        raise ValueError("the message component must be one of the event's outputs")
+    single = len(outputs) == 1
+    cleared = [gr.skip() if any(o is k for k in keep) else cleared_value(o) for o in outputs]
+
+    def failed(exc: Exception) -> Any:
+        text = failure_message(exc)
+        gr.Warning(_as_html(text))  # the notification; the message in the panel is what stays
+        values = [*cleared]
+        values[index] = error_box(text)
+        return values[0] if single else tuple(values)
+
+    def first(values: Any) -> Any:
+        """The run's first send: it replaces a message left by the last run, even where the view skips it."""
+        if single:
+            return "" if values == _SKIP else values
+        values = list(values)
+        if values[index] == _SKIP:
+            values[index] = ""
+        return tuple(values)
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_event(*args, **kwargs):
+            sent = False
+            try:
+                for values in fn(*args, **kwargs):
+                    yield values if sent else first(values)
+                    sent = True
+            except Exception as exc:
+                yield failed(exc)
+        return gen_event
+
+    @functools.wraps(fn)
+    def event(*args, **kwargs):
+        try:
+            return first(fn(*args, **kwargs))
+        except Exception as exc:
+            return failed(exc)
+    return event
+
+
+def shown(ctx: AppContext, handler: Callable, view: Callable, values: Callable = tuple) -> Callable:
+    """A UI event function: `handler(ctx, *inputs)` shown through `view` (every result, for a stream), turned into
+    component values by `values` (a NamedTuple view already is them). Wrap it in `inline_errors` to wire it."""
+    if inspect.isgeneratorfunction(handler):
+        def show_steps(*inputs):
+            for result in handler(ctx, *inputs):
+                yield values(view(result))
+        show_steps.__name__ = f"show_{handler.__name__}"
+        return show_steps
+
+    def show(*inputs):
+        return values(view(handler(ctx, *inputs)))
+    show.__name__ = f"show_{handler.__name__}"
+    return show
+
+
+def view_fields(view_type: type) -> list[str]:
+    """The field names of a view type (a dataclass or a NamedTuple), in order: one per output component."""
+    if dataclasses.is_dataclass(view_type):
+        return [f.name for f in dataclasses.fields(view_type)]
+    return list(view_type._fields)
+
+
+def view_outputs(components: Any, view_type: type) -> list[Any]:
+    """The components a view fills, in its field order; `components` maps names to components (a dict, or an
+    object with one attribute per component), named like the view's fields."""
+    get = components.__getitem__ if isinstance(components, dict) else functools.partial(getattr, components)
+    return [get(name) for name in view_fields(view_type)]
 
 
 def json_endpoint(ctx: AppContext, fn: Callable, api_name: str, **defaults: Any) -> None:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import inspect
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import gradio as gr
 
@@ -31,8 +30,9 @@ from playground.tasks.compare import (AttentionComparison, AttentionMask, Attent
 from playground.ui.exports import ExportFile, export_controls, export_event, json_download, json_file, picture_files
 from playground.ui.figures.attention import (Picture, attention_heatmaps_figure, attention_heatmaps_svg,
                                              attention_masks_figure, attention_masks_svg, span_text)
-from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, json_endpoint,
-                                   label_value, model_dropdown, notices_markdown, to_json, token_table, user_errors)
+from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, inline_errors,
+                                   json_endpoint, label_value, model_dropdown, notices_markdown, shown, to_json,
+                                   token_table, user_errors, view_outputs)
 
 FILL_TASK, GEN_TASK = "fill-mask", "text-generation"
 EXAMPLES = [
@@ -61,8 +61,8 @@ def _variant(fast: bool) -> str:
 
 def _compare_models(ctx: AppContext, bert_model: str, gpt_model: str, fast: bool):
     """The float32 models (attention, influence) and, in fast mode, their int8 copies (predictions, continuation)."""
-    bert, gpt = ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK)
-    return bert, gpt, ((ctx.model(bert_model, FILL_TASK, "int8"), ctx.model(gpt_model, GEN_TASK, "int8"))
+    bert, gpt = ctx.models((bert_model, FILL_TASK), (gpt_model, GEN_TASK))  # names every missing one
+    return bert, gpt, (tuple(ctx.models((bert_model, FILL_TASK, "int8"), (gpt_model, GEN_TASK, "int8")))
                        if fast else None)
 
 
@@ -91,8 +91,8 @@ def run_attention(ctx: AppContext, text: str, layer: int = 1, head: int = 1, que
                   bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> AttentionComparison:
     """What word `query` of the sentence (each model's own tokens for it) may attend to in each model, and the
     attention weights of one layer and head."""
-    return compare_attention(ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK), text, layer=layer,
-                             head=head, query=query)
+    bert, gpt = ctx.models((bert_model, FILL_TASK), (gpt_model, GEN_TASK))
+    return compare_attention(bert, gpt, text, layer=layer, head=head, query=query)
 
 
 def redraw_attention(ctx: AppContext, source: AttentionSource | None, text: str, layer: int = 1, head: int = 1,
@@ -419,7 +419,7 @@ def _layout_inputs(ctx: AppContext) -> Components:
         run = gr.Button("Compare", variant="primary", scale=3)
         fast = gr.Checkbox(value=ctx.fast, label=FAST_MODE_LABEL, info=fast_mode_note(), scale=2,
                            elem_id="fast-mode")
-    notices = gr.Markdown()
+    notices = gr.Markdown(elem_id="compare-notices")
     return dict(text=text, top_k=top_k, word=word, bert_model=bert_model, gpt_model=gpt_model, run=run, fast=fast,
                 influence=influence, notices=notices)
 
@@ -535,36 +535,22 @@ def _stage_values(view: StageView) -> tuple[Any, ...]:
     return values + (view.attention if "bert_tokens" in view.changes or view.attention is not None else gr.skip(),)
 
 
-def _outputs(c: Components, view_type: type) -> list[Any]:
-    """The components a view fills, in its field order."""
-    return [c[f.name] for f in dataclasses.fields(view_type)]
-
-
-def _shown(ctx: AppContext, handler: Callable, view: Callable, values: Callable = _values) -> Callable:
-    """A UI event function: `handler(ctx, *inputs)` shown through `view` (every step, for streams)."""
-    run = functools.partial(handler, ctx)
-    if inspect.isgeneratorfunction(handler):
-        def show_steps(*inputs):
-            for result in run(*inputs):
-                yield values(view(result))
-        return user_errors(show_steps)
-
-    def show(*inputs):
-        return values(view(run(*inputs)))
-    return user_errors(show)
-
-
 def _wire(ctx: AppContext, c: Components) -> None:
+    """Each event's failure stays in its panel (`inline_errors`): the notices under the Compare button, the
+    attention pictures, the generation's notices."""
     compare_inputs = [c[n] for n in ("text", "top_k", "word", "layer", "head", "bert_model", "gpt_model", "fast",
                                      "influence")]
-    show_compare = _shown(ctx, run_compare_stages, stage_view, _stage_values)
+    compare_outputs = view_outputs(c, CompareView) + [c["attention"]]
+    show_compare = inline_errors(shown(ctx, run_compare_stages, stage_view, _stage_values), compare_outputs,
+                                 c["notices"])
     for event in (c["run"].click, c["text"].submit):
-        event(show_compare, compare_inputs, _outputs(c, CompareView) + [c["attention"]], api_name="compare_view",
-              api_visibility="private")
+        event(show_compare, compare_inputs, compare_outputs, api_name="compare_view", api_visibility="private")
     attention_inputs = [c[n] for n in ("attention", "text", "layer", "head", "query", "bert_model", "gpt_model")]
-    show_attention = _shown(ctx, redraw_attention, attention_view)
+    attention_outputs = view_outputs(c, AttentionView)
+    show_attention = inline_errors(shown(ctx, redraw_attention, attention_view, _values), attention_outputs,
+                                   c["masks_plot"])
     for slider in (c["query"], c["layer"], c["head"]):
-        slider.release(show_attention, attention_inputs, _outputs(c, AttentionView), api_name="attention_view",
+        slider.release(show_attention, attention_inputs, attention_outputs, api_name="attention_view",
                        api_visibility="private")
     export = c["export"]
     export.button.click(user_errors(export_event(functools.partial(export_compare, ctx))),
@@ -572,8 +558,10 @@ def _wire(ctx: AppContext, c: Components) -> None:
                         api_visibility="private")
     generate_inputs = [c[n] for n in ("text", "max_new_tokens", "strategy", "temperature", "gen_top_k", "top_p",
                                       "seed", "gpt_model", "fast")]
-    c["write"].click(_shown(ctx, run_generate, generation_view), generate_inputs, _outputs(c, GenerationView),
-                     api_name="generate_view", api_visibility="private")
+    generate_outputs = view_outputs(c, GenerationView)
+    c["write"].click(inline_errors(shown(ctx, run_generate, generation_view, _values), generate_outputs,
+                                   c["gen_notices"]),
+                     generate_inputs, generate_outputs, api_name="generate_view", api_visibility="private")
 
 
 def _publish_api(ctx: AppContext) -> None:

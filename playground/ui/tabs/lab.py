@@ -25,7 +25,7 @@ from playground.tasks.pretrain_lab import (DEFAULT_LEARNING_RATE, DEFAULT_SEED, 
                                            check_settings, pretrain)
 from playground.ui.exports import export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.lab import finetune_figure, loss_curves_figure
-from playground.ui.widgets import AppContext, json_endpoint, notices_markdown, to_json, user_errors
+from playground.ui.widgets import AppContext, inline_errors, json_endpoint, notices_markdown, to_json, user_errors
 
 UPDATE_EVERY_S = 1.0  # progress reaches the page (and the API stream) about once a second
 FINETUNE_WAIT_S = 900.0
@@ -107,7 +107,7 @@ def direction_test_api(ctx: AppContext, bert_model: str = LAB_BERT, gpt_model: s
     """Top-1 accuracy on held-out gaps decided by the left vs by the right context (plus lab-lstm with lab models)."""
     with_lstm = bert_model == LAB_BERT and gpt_model == LAB_GPT
     run_dir = _lab_run_dir(ctx) if with_lstm else None  # says how to get lab models when there are none
-    bert, gpt = ctx.model(bert_model, "fill-mask"), ctx.model(gpt_model, "text-generation")
+    bert, gpt = ctx.models((bert_model, "fill-mask"), (gpt_model, "text-generation"))
     lstm = load_lstm(run_dir) if run_dir else None
     return run_direction_test(bert, gpt, lstm)
 
@@ -282,18 +282,22 @@ def build_lab_tab(ctx: AppContext) -> None:
     ft_note = gr.Markdown()
     ft_json = gr.JSON(visible=False)
 
-    train.click(keeping(user_errors(partial(_pretrain_event, ctx)), 2),
-                [corpus_text, corpus_file, preset, steps, budget, seq_len, lr, seed],
-                [status, table, curves, progress_json, curves_figure], api_visibility="private",
-                concurrency_limit=4, concurrency_id="lab")
+    # Each event's failure stays in its own part of the tab (`inline_errors`), in its status or notes line; the
+    # figures are also kept in a State for the Export buttons (`keeping`).
+    train_outputs = [status, table, curves, progress_json]
+    train.click(keeping(inline_errors(partial(_pretrain_event, ctx), train_outputs, status), 2),
+                [corpus_text, corpus_file, preset, steps, budget, seq_len, lr, seed], train_outputs + [curves_figure],
+                api_visibility="private", concurrency_limit=4, concurrency_id="lab")
     curves_export.button.click(user_errors(export_event(figure_and_json("lab-loss-curves"))),
                                [curves_figure, progress_json], curves_export.files, api_visibility="private")
-    stop.click(user_errors(partial(_stop_event, ctx)), None, status, api_visibility="private",
+    stop.click(inline_errors(partial(_stop_event, ctx), [status], status), None, status, api_visibility="private",
                concurrency_limit=None)
-    run_direction.click(user_errors(partial(_direction_event, ctx)), [bert_model, gpt_model],
-                        [direction_table, gaps, direction_notes, direction_json], api_visibility="private")
-    finetune.click(keeping(user_errors(partial(_finetune_event, ctx)), 0), [sizes, repeats, ft_steps, ft_seed],
-                   [ft_plot, ft_table, ft_note, ft_json, ft_figure], api_visibility="private")
+    direction_outputs = [direction_table, gaps, direction_notes, direction_json]
+    run_direction.click(inline_errors(partial(_direction_event, ctx), direction_outputs, direction_notes),
+                        [bert_model, gpt_model], direction_outputs, api_visibility="private")
+    finetune_outputs = [ft_plot, ft_table, ft_note, ft_json]
+    finetune.click(keeping(inline_errors(partial(_finetune_event, ctx), finetune_outputs, ft_note), 0),
+                   [sizes, repeats, ft_steps, ft_seed], finetune_outputs + [ft_figure], api_visibility="private")
     ft_export.button.click(user_errors(export_event(figure_and_json("lab-finetune"))), [ft_figure, ft_json],
                            ft_export.files, api_visibility="private")
 

@@ -30,7 +30,7 @@ from playground.tasks.model_overview import (KINDS, CardListing, TradeoffResult,
 from playground.ui.exports import ExportFile, export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.models import timeline_figure, tradeoff_figure
 from playground.ui.card_view import card_markdown
-from playground.ui.widgets import json_endpoint, notices_markdown, to_json, user_errors
+from playground.ui.widgets import inline_errors, json_endpoint, notices_markdown, to_json, user_errors
 
 # Benchmark columns of the overview table (metric keys from cards.METRICS).
 TABLE_METRICS = ("glue-test", "glue-test-avg", "glue-dev", "squad-v1.1-f1-dev", "squad-v2.0-f1-dev", "sst2-dev", "lambada-zero-shot")
@@ -420,19 +420,22 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
 
     private = dict(api_visibility="private")
     cards.kind.change(user_errors(functools.partial(show_table, ctx)), [cards.kind], [cards.table], **private)
-    cards.pick.change(user_errors(functools.partial(show_card, ctx)), [cards.pick], [cards.view], **private)
+    cards.pick.change(inline_errors(functools.partial(show_card, ctx), [cards.view], cards.view), [cards.pick],
+                      [cards.view], **private)
     chooser.task.change(metric_dropdown, [chooser.task], [chooser.metric], **private)
-    chooser.run.click(user_errors(functools.partial(show_choice, ctx)),
+    # A failure stays in the explanation / the notes (`inline_errors`); the models to measure are the user's choice.
+    choose_outputs = [chooser.explanation, chooser.ranking, measure.models, chooser.json]  # ChooseView
+    chooser.run.click(inline_errors(functools.partial(show_choice, ctx), choose_outputs, chooser.explanation,
+                                    keep=[measure.models]),
                       [chooser.task, chooser.metric, chooser.max_params, chooser.max_size, chooser.max_latency,
-                       chooser.min_score, chooser.prefer],
-                      [chooser.explanation, chooser.ranking, measure.models, chooser.json], **private)  # ChooseView
+                       chooser.min_score, chooser.prefer], choose_outputs, **private)
     measure_event = functools.partial(show_measurement, ctx)
     # Gradio hands over the gr.Request by type hint, and a partial has none of its own: give it the one it needs.
     measure_event.__annotations__ = {"request": gr.Request}
-    measure.run.click(keeping(user_errors(measure_event), 2),
+    measure_outputs = [measure.notes, measure.table, measure.plot, measure.json]  # MeasureView
+    measure.run.click(keeping(inline_errors(measure_event, measure_outputs, measure.notes), 2),
                       [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
-                      [measure.notes, measure.table, measure.plot, measure.json, measure.figure],
-                      **private)  # MeasureView, then the figure kept for Export
+                      measure_outputs + [measure.figure], **private)  # then the figure kept for Export
     measure.export.button.click(user_errors(export_event(figure_and_json("tradeoff"))),
                                 [measure.figure, measure.json], measure.export.files, **private)
     measure.stop.click(stop_measuring, None, None, **private)  # the measurement then shows what it has

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import functools
 import html
-import inspect
 from types import SimpleNamespace
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 import gradio as gr
 
-from playground.core.errors import ModelUnavailable, PlaygroundError
+from playground.core.errors import ModelUnavailable, PlaygroundError, unavailable
 from playground.core.text_input import check_bool, clean_text
 from playground.lm.generation import MAX_CANDIDATES, MAX_NEW_TOKENS, GenerationSettings
 from playground.models.context import AppContext
@@ -34,8 +33,8 @@ from playground.tasks.step_by_step import StepByStepResult, stream_steps
 from playground.tasks.tokenizer_compare import EXAMPLES as TOKENIZER_EXAMPLES
 from playground.tasks.tokenizer_compare import TOPICS, TokenizerComparison, compare_tokenizers
 from playground.ui.exports import json_download
-from playground.ui.widgets import (TOKEN_COLORS, json_endpoint, label_value, model_dropdown, notices_markdown, to_json,
-                                   user_errors)
+from playground.ui.widgets import (TOKEN_COLORS, inline_errors, json_endpoint, label_value, model_dropdown,
+                                   notices_markdown, shown, to_json, user_errors, view_outputs)
 
 FILL_TASK, GEN_TASK, NSP_TASK, RTD_TASK = "fill-mask", "text-generation", "nsp", "replaced-token-detection"
 ACTION_COLORS = {"masked": "#f87171", "random": "#fbbf24", "unchanged": "#6ee7b7"}  # red / amber / green
@@ -96,8 +95,9 @@ def mask_sim_api(ctx: AppContext, text: str, mask_rate: float = 0.15, seed: int 
                  bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> MaskSimResult:
     """Mask ~mask_rate of the tokens BERT's way (80/10/10), let BERT recover them in one pass, and
     score GPT-2 on the same slots from their left context."""
-    return simulate_mlm(ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK), text,
-                        mask_rate=mask_rate, seed=seed, use_80_10_10=check_bool(use_80_10_10, "use_80_10_10"))
+    bert, gpt = ctx.models((bert_model, FILL_TASK), (gpt_model, GEN_TASK))  # names every missing one
+    return simulate_mlm(bert, gpt, text, mask_rate=mask_rate, seed=seed,
+                        use_80_10_10=check_bool(use_80_10_10, "use_80_10_10"))
 
 
 def _fraction(rate_percent: Any) -> float:
@@ -166,10 +166,10 @@ def compare_tokenizers_api(ctx: AppContext, text: str, wordpiece_model: str = "b
         try:
             models.append(ctx.model(name, "tokenizer-only"))
         except ModelUnavailable as exc:  # show the others; say which one is missing and how to get it
-            missing.append(str(exc))
-    if not models:
-        raise PlaygroundError(missing[0] if missing else "Choose at least one tokenizer.")
-    return compare_tokenizers(models, text, notices=missing)
+            missing.append(exc)
+    if not models:  # none at all: one error that names every missing one
+        raise unavailable(missing) if missing else PlaygroundError("Choose at least one tokenizer.")
+    return compare_tokenizers(models, text, notices=[str(exc) for exc in missing])
 
 
 def replaced_tokens_api(ctx: AppContext, text: str, corrupt: bool = True, mask_rate: float = 0.15, seed: int = 0,
@@ -178,8 +178,8 @@ def replaced_tokens_api(ctx: AppContext, text: str, corrupt: bool = True, mask_r
     """ELECTRA's discriminator: for every token of `text`, the probability that it was replaced. With corrupt,
     the generator (BERT) first masks mask_rate of the tokens and refills each with a token sampled from its
     prediction (seeded), so the result also says which tokens really were replaced."""
-    generator_model = ctx.model(generator, FILL_TASK) if corrupt else None
-    return detect_replaced_tokens(ctx.model(model, RTD_TASK), text, generator_model, mask_rate=mask_rate, seed=seed)
+    loaded = ctx.models((model, RTD_TASK), *([(generator, FILL_TASK)] if corrupt else []))  # names every missing one
+    return detect_replaced_tokens(loaded[0], text, loaded[1] if corrupt else None, mask_rate=mask_rate, seed=seed)
 
 
 def replaced_tokens_percent(ctx: AppContext, text: str, corrupt: bool, rate_percent: Any, seed: Any, model: str,
@@ -192,7 +192,8 @@ def bert_write_api(ctx: AppContext, prompt: str, length: int = DEFAULT_LENGTH, r
                    bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> BertWritingResult:
     """BERT writes `length` tokens after the prompt by filling masks — left to right, and all at once refined
     over `rounds` rounds (Mask-Predict) — and GPT-2 writes as many from the same prompt; every step recorded."""
-    return bert_writing(ctx.model(bert_model, FILL_TASK), ctx.model(gpt_model, GEN_TASK), prompt, length, rounds)
+    bert, gpt = ctx.models((bert_model, FILL_TASK), (gpt_model, GEN_TASK))
+    return bert_writing(bert, gpt, prompt, length, rounds)
 
 
 # ---- views: masked-LM simulator --------------------------------------------------------------------
@@ -528,7 +529,7 @@ def writing_rows(writing: Writing) -> list[list[Any]]:
 
 
 # ---- layout: one helper per sub-tab, returning its components by name ------------------------------
-# Output components are named like the fields of their view, so wiring is `_outputs(ui, View)`.
+# Output components are named like the fields of their view, so wiring is `view_outputs(ui, View)`.
 
 def _layout_mlm(ctx: AppContext) -> SimpleNamespace:
     gr.Markdown(MLM_INTRO)
@@ -545,7 +546,7 @@ def _layout_mlm(ctx: AppContext) -> SimpleNamespace:
                 bert = model_dropdown(ctx, FILL_TASK, "Encoder (BERT)")
                 gpt = model_dropdown(ctx, GEN_TASK, "Decoder (GPT-2)")
     run = gr.Button("Mask and predict", variant="primary", elem_id="mlm-run")
-    notices = gr.Markdown()
+    notices = gr.Markdown(elem_id="mlm-notices")
     scores = gr.HTML(elem_id="mlm-recovery")
     original = gr.HighlightedText(label="Selected tokens in the text, coloured by what happened",
                                   color_map=ACTION_COLORS, show_legend=True, elem_id="mlm-original")
@@ -731,21 +732,13 @@ def _layout_writing(ctx: AppContext) -> SimpleNamespace:
 
 # ---- wiring ----------------------------------------------------------------------------------------
 
-def _outputs(ui: SimpleNamespace, view: type[NamedTuple]) -> list[gr.components.Component]:
-    """The components a view fills, in the order of its fields."""
-    return [getattr(ui, name) for name in view._fields]
-
-
-def _shown(ctx: AppContext, handler: Callable, view: Callable) -> Callable:
-    """A UI event: `handler(ctx, *inputs)` → `view(result)` (each result, for a stream); errors shown."""
-    if inspect.isgeneratorfunction(handler):
-        def event(*inputs):
-            for result in handler(ctx, *inputs):
-                yield view(result)
-    else:
-        def event(*inputs):
-            return view(handler(ctx, *inputs))
-    return user_errors(event)
+def _wire(trigger: Callable, fn: Callable, ui: SimpleNamespace, view: type[NamedTuple],
+          inputs: list[Any] | None = None) -> None:
+    """One sub-tab event: `fn`'s view fills the components named like its fields; a failure stays in the
+    sub-tab's notices (`inline_errors`)."""
+    outputs = view_outputs(ui, view)
+    trigger(inline_errors(fn, outputs, ui.notices), ui.inputs if inputs is None else inputs, outputs,
+            api_visibility="private")  # the UI's own events; scripts use the JSON endpoints
 
 
 def _show_tokenizers(ctx: AppContext, text: str, *names: str) -> TokenizersView:
@@ -755,36 +748,29 @@ def _show_tokenizers(ctx: AppContext, text: str, *names: str) -> TokenizersView:
 
 def build_objectives_tab(ctx: AppContext) -> None:
     gr.Markdown(INTRO)
-    private = {"api_visibility": "private"}  # the UI's own events; scripts use the JSON endpoints below
     with gr.Tabs():
         with gr.Tab("Masked LM (BERT)", id="pretraining-mlm"):
             mlm = _layout_mlm(ctx)
-            mlm.run.click(_shown(ctx, mask_sim_percent, mask_sim_view), mlm.inputs, _outputs(mlm, MaskSimView),
-                          **private)
+            _wire(mlm.run.click, shown(ctx, mask_sim_percent, mask_sim_view), mlm, MaskSimView)
         with gr.Tab("Next sentence (BERT)", id="pretraining-nsp"):
             nsp = _layout_nsp(ctx)
-            nsp.run.click(_shown(ctx, nsp_api, nsp_view), nsp.inputs, _outputs(nsp, NSPView), **private)
+            _wire(nsp.run.click, shown(ctx, nsp_api, nsp_view), nsp, NSPView)
         with gr.Tab("Next token, step by step (GPT-2)", id="pretraining-steps"):
             steps = _layout_steps(ctx)
-            steps.run.click(_shown(ctx, generate_steps, steps_view), steps.inputs, _outputs(steps, StepsView),
-                            **private)
-            steps.pick_run.click(_shown(ctx, continue_from_pick, steps_view),
-                                 steps.inputs + [steps.last, steps.pick_step, steps.pick_choice],
-                                 _outputs(steps, StepsView), **private)
+            _wire(steps.run.click, shown(ctx, generate_steps, steps_view), steps, StepsView)
+            _wire(steps.pick_run.click, shown(ctx, continue_from_pick, steps_view), steps, StepsView,
+                  steps.inputs + [steps.last, steps.pick_step, steps.pick_choice])
             steps.pick_step.input(user_errors(candidates_view), [steps.last, steps.pick_step],
-                                  _outputs(steps, CandidatesView), **private)
+                                  view_outputs(steps, CandidatesView), api_visibility="private")
         with gr.Tab("Tokenizers", id="pretraining-tokenizers"):
             tok = _layout_tokenizers(ctx)
-            tok.run.click(user_errors(functools.partial(_show_tokenizers, ctx)), tok.inputs,
-                          _outputs(tok, TokenizersView), **private)
+            _wire(tok.run.click, functools.partial(_show_tokenizers, ctx), tok, TokenizersView)
         with gr.Tab("Replaced-token detection (ELECTRA)", id="pretraining-rtd"):
             rtd = _layout_replaced_tokens(ctx)
-            rtd.run.click(_shown(ctx, replaced_tokens_percent, detection_view), rtd.inputs,
-                          _outputs(rtd, DetectionView), **private)
+            _wire(rtd.run.click, shown(ctx, replaced_tokens_percent, detection_view), rtd, DetectionView)
         with gr.Tab("Can BERT write?", id="pretraining-write"):
             write = _layout_writing(ctx)
-            write.run.click(_shown(ctx, bert_write_api, writing_view), write.inputs, _outputs(write, WritingView),
-                            **private)
+            _wire(write.run.click, shown(ctx, bert_write_api, writing_view), write, WritingView)
 
     json_endpoint(ctx, mask_sim_api, "mask_sim", bert_model=ctx.profile.default(FILL_TASK),
                   gpt_model=ctx.profile.default(GEN_TASK))

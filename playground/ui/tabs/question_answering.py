@@ -19,7 +19,8 @@ from playground.tasks.question_answering import (DEFAULT_MAX_ANSWER_TOKENS, DEFA
 from playground.ui.exports import export_controls, export_event, figure_and_json, keeping
 from playground.ui.figures.heads import qa_probabilities_figure
 from playground.ui.head_card import card_accordion
-from playground.ui.widgets import json_endpoint, model_dropdown, notices_markdown, to_json, user_errors
+from playground.ui.widgets import (inline_errors, json_endpoint, model_dropdown, notices_markdown, to_json,
+                                   user_errors)
 
 TASK = "question-answering"
 TESLA = (
@@ -196,7 +197,8 @@ def build_qa_tab(ctx: AppContext) -> None:
     inputs = [context, question, top_n, max_answer, stride, model]
     outputs = [notices, decision, answer, candidates, plot, layout, segments, token_rows, windows,
                result_json]  # AnswerView order
-    show = keeping(user_errors(functools.partial(show_answer, ctx)), outputs.index(plot))
+    # A failure stays in the notices; the plot's figure is also kept for the Export button.
+    show = keeping(inline_errors(functools.partial(show_answer, ctx), outputs, notices), outputs.index(plot))
     run.click(show, inputs, outputs + [figure], api_visibility="private")
     question.submit(show, inputs, outputs + [figure], api_visibility="private")
     export.button.click(user_errors(export_event(figure_and_json("qa-probabilities"))), [figure, result_json],

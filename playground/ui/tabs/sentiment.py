@@ -17,8 +17,7 @@ from playground.models.context import AppContext
 from playground.tasks.sentiment import MAX_LINES, SentimentBatch, SentimentResult, classify
 from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
-from playground.ui.widgets import (TOKEN_COLORS, json_endpoint, model_dropdown, notices_markdown,
-                                   to_json, user_errors)
+from playground.ui.widgets import TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown, to_json
 
 TASK = "sentiment"
 EXAMPLES = [
@@ -142,7 +141,7 @@ def build_sentiment_tab(ctx: AppContext) -> None:
             model = model_dropdown(ctx, TASK, "Sentiment model")
     gr.Examples(EXAMPLES, inputs=[text, one_per_line], label="Examples")
     run = gr.Button("Classify", variant="primary")
-    notices = gr.Markdown()
+    notices = gr.Markdown(elem_id="sentiment-notices")
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
             label = gr.Label(label="Label probabilities", elem_id="sentiment-label")
@@ -165,7 +164,7 @@ def build_sentiment_tab(ctx: AppContext) -> None:
 
     inputs = [text, one_per_line, explain_line, model]
     outputs = [notices, label, results, tokens, attribution, summary, token_rows, result_json]  # SentimentView order
-    show = user_errors(functools.partial(show_sentiment, ctx))
+    show = inline_errors(functools.partial(show_sentiment, ctx), outputs, notices)  # a failure stays in the notices
     run.click(show, inputs, outputs, api_visibility="private")
     text.submit(show, inputs, outputs, api_visibility="private")
     json_endpoint(ctx, run_sentiment, "sentiment", model_name=ctx.profile.default(TASK))

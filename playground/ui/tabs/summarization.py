@@ -17,7 +17,8 @@ from playground.tasks.summarization import (LENGTH_PENALTY_RANGE, MAX_BEAMS, MAX
 from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
 from playground.ui.tabs.question_answering import TESLA
-from playground.ui.widgets import TOKEN_COLORS, json_endpoint, model_dropdown, notices_markdown, to_json, user_errors
+from playground.ui.widgets import (TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown,
+                                   to_json)
 
 TASK = "summarization"
 ARTICLE = (
@@ -139,5 +140,6 @@ def build_summarization_tab(ctx: AppContext) -> None:
 
     inputs = [text, max_new, min_new, beams, length_penalty, model]
     outputs = [notices, encoder, summary, decoder, status, steps, result_json]  # SummaryView order
-    run.click(user_errors(functools.partial(stream_summary_view, ctx)), inputs, outputs, api_visibility="private")
+    show = inline_errors(functools.partial(stream_summary_view, ctx), outputs, notices)  # failures stay in notices
+    run.click(show, inputs, outputs, api_visibility="private")
     json_endpoint(ctx, run_summarize, "summarize", model_name=ctx.profile.default(TASK))
