@@ -126,3 +126,26 @@ def test_compare_offline_names_bert_and_gpt2(monkeypatch):
         run_compare(ctx, "The [MASK] barked.", bert_model="bert-base-uncased", gpt_model="gpt2")
     assert "'bert-base-uncased' and 'gpt2'" in str(info.value)
     assert "`python -m playground download bert-base-uncased gpt2`" in str(info.value)
+
+
+def _handler_with_request(ctx, text: str, request: gr.Request = None) -> str:
+    return text
+
+
+def test_events_of_partials_keep_the_request_hint_gradio_needs():
+    """Gradio hands an event its gr.Request by type hint; `partial(handler, ctx)` has none of its own, so before the
+    fix a lab run's Stop never received its session's request and could not find the run it should stop."""
+    import functools
+
+    from gradio.helpers import special_args
+    from gradio.utils import get_type_hints
+
+    from playground.ui.widgets import inline_errors, user_errors
+
+    message = gr.Markdown()
+    for event in (user_errors(functools.partial(_handler_with_request, None)),
+                  inline_errors(functools.partial(_handler_with_request, None), [message], message)):
+        assert get_type_hints(event) == {"text": str, "request": gr.Request}
+        request = gr.Request()
+        args, *_ = special_args(event, ["hello"], request=request)
+        assert args == ["hello", request]  # Gradio inserted the request where the handler takes it

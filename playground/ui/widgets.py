@@ -70,11 +70,30 @@ def _user_facing(exc: Exception) -> gr.Error:
     return _safe_error(failure_message(exc), print_exception=False)
 
 
+def _wraps(fn: Callable) -> Callable:
+    """`functools.wraps`, plus the type hints of `fn`'s remaining parameters when `fn` is a partial: Gradio hands an
+    event its gr.Request (and other special arguments) by type hint, and a partial has no hints of its own — without
+    this, an event like `partial(handler, ctx)` never got its request (a lab run's Stop could not find its run)."""
+    def decorate(wrapper: Callable) -> Callable:
+        wrapper = functools.wraps(fn)(wrapper)
+        if isinstance(fn, functools.partial) and not getattr(fn, "__annotations__", None):
+            import typing
+
+            try:
+                hints = typing.get_type_hints(inspect.unwrap(fn.func))
+            except (NameError, TypeError):
+                hints = {}
+            names = inspect.signature(fn).parameters
+            wrapper.__annotations__ = {k: v for k, v in hints.items() if k in names}
+        return wrapper
+    return decorate
+
+
 def user_errors(fn: Callable) -> Callable:
     """Turn PlaygroundError (and anything unexpected) into a visible, escaped gr.Error; works for generators too.
     For the JSON API (a client needs an error, not a value); UI events use `inline_errors`."""
     if inspect.isgeneratorfunction(fn):
-        @functools.wraps(fn)
+        @_wraps(fn)
         def gen_wrapper(*args, **kwargs):
             try:
                 yield from fn(*args, **kwargs)
@@ -85,7 +104,7 @@ def user_errors(fn: Callable) -> Callable:
                 raise error from exc
         return gen_wrapper
 
-    @functools.wraps(fn)
+    @_wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
@@ -173,7 +192,7 @@ def inline_errors(fn: Callable, outputs: Sequence[Any], message: Any, keep: Sequ
         return tuple(values)
 
     if inspect.isgeneratorfunction(fn):
-        @functools.wraps(fn)
+        @_wraps(fn)
         def gen_event(*args, **kwargs):
             sent = False
             try:
@@ -184,7 +203,7 @@ def inline_errors(fn: Callable, outputs: Sequence[Any], message: Any, keep: Sequ
                 yield failed(exc)
         return gen_event
 
-    @functools.wraps(fn)
+    @_wraps(fn)
     def event(*args, **kwargs):
         try:
             return first(fn(*args, **kwargs))
