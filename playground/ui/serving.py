@@ -36,7 +36,9 @@ DELETE_CACHE = (600, 3600)  # every 10 minutes, delete temporary files older tha
 MODEL_GROUP, MEASURE_GROUP, LIGHT_GROUP = "model", "measure", "light"
 # Handlers (named as in the tab files) that load no model and run no forward pass.
 LIGHT_HANDLERS = frozenset({"list_models", "show_table", "show_card", "metric_dropdown", "show_head_card",
-                            "timeline_plot", "candidates_view", "load_example"})
+                            "timeline_plot", "candidates_view", "load_example",
+                            # share links and the tour: they fill inputs; the runs they start are model events
+                            "open_link_view", "share_link", "start_tour", "tour_step", "end_tour"})
 # Handlers that build and time models (`models/measure.py`).
 MEASURE_HANDLERS = frozenset({"measure_api", "choose_variant_api", "show_choice", "show_measurement"})
 

@@ -29,6 +29,7 @@ from playground.models.variants import FAST_MODE_LABEL, fast_mode_note
 from playground.tasks.compare import (AttentionComparison, AttentionSource, CompareResult, CompareStage,
                                       attention_from, compare, compare_attention, stream_compare)
 from playground.ui.figures.attention import Picture, attention_heatmaps_figure, attention_masks_figure
+from playground.ui.links import LinkedView
 from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, json_endpoint,
                                    label_value, model_dropdown, notices_markdown, to_json, token_table, user_errors)
 
@@ -468,7 +469,7 @@ def _shown(ctx: AppContext, handler: Callable, view: Callable, values: Callable 
     return user_errors(show)
 
 
-def _wire(ctx: AppContext, c: Components) -> None:
+def _wire(ctx: AppContext, c: Components) -> LinkedView:
     compare_inputs = [c[n] for n in ("text", "top_k", "word", "layer", "head", "bert_model", "gpt_model", "fast")]
     show_compare = _shown(ctx, run_compare_stages, stage_view, _stage_values)
     for event in (c["run"].click, c["text"].submit):
@@ -483,6 +484,10 @@ def _wire(ctx: AppContext, c: Components) -> None:
                                       "seed", "gpt_model", "fast")]
     c["write"].click(_shown(ctx, run_generate, generation_view), generate_inputs, _outputs(c, GenerationView),
                      api_name="generate_view", api_visibility="private")
+    # A share link carries what the Compare click reads, under short names (bert_model → bert).
+    link_names = ("text", "top_k", "word", "layer", "head", "bert", "gpt", "fast")
+    return LinkedView("compare", dict(zip(link_names, compare_inputs)), show_compare,
+                      _outputs(c, CompareView) + [c["attention"]])
 
 
 def _publish_api(ctx: AppContext) -> None:
@@ -496,7 +501,7 @@ def _publish_api(ctx: AppContext) -> None:
     json_endpoint(ctx, tokenize_api, "tokenize", model=bert)
 
 
-def build_compare_tab(ctx: AppContext) -> None:
+def build_compare_tab(ctx: AppContext) -> LinkedView:
     c = _layout_inputs(ctx)
     with gr.Row(equal_height=False):
         with gr.Column():
@@ -510,5 +515,6 @@ def build_compare_tab(ctx: AppContext) -> None:
         c["result_json"] = gr.JSON()
     # Per session, the last click's attention of every layer and head (bounded: see MAX_KEPT_ATTENTION_BYTES).
     c["attention"] = gr.State(None, time_to_live=SESSION_TTL_S)
-    _wire(ctx, c)
+    view = _wire(ctx, c)
     _publish_api(ctx)
+    return view

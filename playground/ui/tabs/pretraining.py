@@ -33,6 +33,7 @@ from playground.tasks.replaced_token_detection import DetectionResult, detect_re
 from playground.tasks.step_by_step import StepByStepResult, stream_steps
 from playground.tasks.tokenizer_compare import EXAMPLES as TOKENIZER_EXAMPLES
 from playground.tasks.tokenizer_compare import TOPICS, TokenizerComparison, compare_tokenizers
+from playground.ui.links import LinkedView
 from playground.ui.widgets import (TOKEN_COLORS, json_endpoint, label_value, model_dropdown, notices_markdown, to_json,
                                    user_errors)
 
@@ -746,14 +747,15 @@ def _show_tokenizers(ctx: AppContext, text: str, *names: str) -> TokenizersView:
     return tokenizers_view(compare_tokenizers_api(ctx, text, *names), names)
 
 
-def build_objectives_tab(ctx: AppContext) -> None:
+def build_objectives_tab(ctx: AppContext) -> tuple[gr.Tabs, list[LinkedView]]:
+    """The Pre-training tab; returns its sub-tabs and the views a share link can open."""
     gr.Markdown(INTRO)
     private = {"api_visibility": "private"}  # the UI's own events; scripts use the JSON endpoints below
-    with gr.Tabs():
+    with gr.Tabs() as subtabs:
         with gr.Tab("Masked LM (BERT)", id="pretraining-mlm"):
             mlm = _layout_mlm(ctx)
-            mlm.run.click(_shown(ctx, mask_sim_percent, mask_sim_view), mlm.inputs, _outputs(mlm, MaskSimView),
-                          **private)
+            show_mlm = _shown(ctx, mask_sim_percent, mask_sim_view)
+            mlm.run.click(show_mlm, mlm.inputs, _outputs(mlm, MaskSimView), **private)
         with gr.Tab("Next sentence (BERT)", id="pretraining-nsp"):
             nsp = _layout_nsp(ctx)
             nsp.run.click(_shown(ctx, nsp_api, nsp_view), nsp.inputs, _outputs(nsp, NSPView), **private)
@@ -768,8 +770,8 @@ def build_objectives_tab(ctx: AppContext) -> None:
                                   _outputs(steps, CandidatesView), **private)
         with gr.Tab("Tokenizers", id="pretraining-tokenizers"):
             tok = _layout_tokenizers(ctx)
-            tok.run.click(user_errors(functools.partial(_show_tokenizers, ctx)), tok.inputs,
-                          _outputs(tok, TokenizersView), **private)
+            show_tok = user_errors(functools.partial(_show_tokenizers, ctx))
+            tok.run.click(show_tok, tok.inputs, _outputs(tok, TokenizersView), **private)
         with gr.Tab("Replaced-token detection (ELECTRA)", id="pretraining-rtd"):
             rtd = _layout_replaced_tokens(ctx)
             rtd.run.click(_shown(ctx, replaced_tokens_percent, detection_view), rtd.inputs,
@@ -789,3 +791,8 @@ def build_objectives_tab(ctx: AppContext) -> None:
                   generator=ctx.profile.default(FILL_TASK))
     json_endpoint(ctx, bert_write_api, "bert_write", bert_model=ctx.profile.default(FILL_TASK),
                   gpt_model=ctx.profile.default(GEN_TASK))
+    views = [LinkedView("pretraining-mlm", dict(zip(("text", "rate", "seed", "rule", "bert", "gpt"), mlm.inputs)),
+                        show_mlm, _outputs(mlm, MaskSimView), anchor="mlm-recovery"),
+             LinkedView("pretraining-tokenizers", dict(zip(("text", *TOKENIZER_SLUGS), tok.inputs)), show_tok,
+                        _outputs(tok, TokenizersView), anchor="tok-summary")]
+    return subtabs, views

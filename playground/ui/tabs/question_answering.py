@@ -18,6 +18,7 @@ from playground.tasks.question_answering import (DEFAULT_MAX_ANSWER_TOKENS, DEFA
                                                  answer_question, squad_version)
 from playground.ui.figures.heads import qa_probabilities_figure
 from playground.ui.head_card import card_accordion
+from playground.ui.links import LinkedView
 from playground.ui.widgets import json_endpoint, model_dropdown, notices_markdown, to_json, user_errors
 
 TASK = "question-answering"
@@ -148,7 +149,7 @@ def show_answer(ctx: AppContext, context: str, question: str, top_n: float, max_
 
 # ---- layout and wiring ----------------------------------------------------------------------------
 
-def build_qa_tab(ctx: AppContext) -> None:
+def build_qa_tab(ctx: AppContext) -> LinkedView:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=3):
@@ -189,3 +190,5 @@ def build_qa_tab(ctx: AppContext) -> None:
     run.click(show, inputs, outputs, api_visibility="private")
     question.submit(show, inputs, outputs, api_visibility="private")
     json_endpoint(ctx, run_answer, "answer", model_name=ctx.profile.default(TASK))
+    names = ("context", "question", "top_n", "max_answer", "stride", "model")
+    return LinkedView("question-answering", dict(zip(names, inputs)), show, outputs, anchor="qa-decision")

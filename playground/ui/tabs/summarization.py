@@ -15,6 +15,7 @@ from playground.models.context import AppContext
 from playground.tasks.summarization import (LENGTH_PENALTY_RANGE, MAX_BEAMS, MAX_NEW_TOKENS, SummaryResult,
                                             SummarySettings, stream_summary)
 from playground.ui.head_card import card_accordion
+from playground.ui.links import LinkedView
 from playground.ui.tabs.question_answering import TESLA
 from playground.ui.widgets import TOKEN_COLORS, json_endpoint, model_dropdown, notices_markdown, to_json, user_errors
 
@@ -98,7 +99,7 @@ def stream_summary_view(ctx: AppContext, text: str, max_new_tokens: float, min_n
 
 # ---- layout and wiring ----------------------------------------------------------------------------
 
-def build_summarization_tab(ctx: AppContext) -> None:
+def build_summarization_tab(ctx: AppContext) -> LinkedView:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=3):
@@ -127,5 +128,8 @@ def build_summarization_tab(ctx: AppContext) -> None:
 
     inputs = [text, max_new, min_new, beams, length_penalty, model]
     outputs = [notices, encoder, summary, decoder, status, steps, result_json]  # SummaryView order
-    run.click(user_errors(functools.partial(stream_summary_view, ctx)), inputs, outputs, api_visibility="private")
+    show = user_errors(functools.partial(stream_summary_view, ctx))
+    run.click(show, inputs, outputs, api_visibility="private")
     json_endpoint(ctx, run_summarize, "summarize", model_name=ctx.profile.default(TASK))
+    names = ("text", "max_new", "min_new", "beams", "length_penalty", "model")
+    return LinkedView("summarization", dict(zip(names, inputs)), show, outputs, anchor="summary-status")
