@@ -151,6 +151,8 @@ def link_query(place: str, fields: Sequence[Field], values: Mapping[str, Any]) -
     pairs, notices = [(TAB_KEY, place)], []
     for f in fields:
         value = values.get(f.name, f.default)
+        if f.kind == "text" and value is None:  # an empty textbox
+            value = ""
         if _same(value, f.default):
             continue
         text = query_text(f, value)

@@ -138,7 +138,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
                 views.append(build_summarization_tab(ctx))
             with gr.Tab("Models", id="models") as models_tab:
                 views.append(build_models_tab(ctx, SEE_IT_LIVE, models_tab))
-        _wire_share_and_tour(demo, share, views, tabs, {"pretraining": pretraining_tabs})
+        # What links and the tour can open, kept on the app for tests and tools.
+        demo.link_opener = _wire_share_and_tour(demo, share, views, tabs, {"pretraining": pretraining_tabs})
     return demo
 
 
@@ -159,11 +160,12 @@ def _layout_share_and_tour() -> SimpleNamespace:
                            page_url=gr.Textbox("", **hidden))
 
 
-def _wire_share_and_tour(demo: gr.Blocks, share: SimpleNamespace, views, tabs, subtabs) -> None:
+def _wire_share_and_tour(demo: gr.Blocks, share: SimpleNamespace, views, tabs, subtabs) -> LinkOpener:
     wire_runs(views)
     opener = LinkOpener({view.place: view for view in views}, tabs, subtabs, share.notice, share.place, share.anchor)
     opener.wire(demo, share.copy, share.link_box, share.page_url)
     tour.wire_tour(demo, share.tour, opener)
+    return opener
 
 
 def build_app(options: AppOptions | None = None) -> gr.Blocks:
