@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from types import SimpleNamespace
 from typing import Any, Iterator
 
 import gradio as gr
@@ -20,6 +21,8 @@ from playground.ui.tabs.question_answering import build_qa_tab
 from playground.ui.tabs.sentiment import build_sentiment_tab
 from playground.ui.tabs.summarization import build_summarization_tab
 from playground.ui.serving import DELETE_CACHE
+from playground.ui import tour
+from playground.ui.links import LinkOpener, wire_runs
 
 TITLE = "BERT vs GPT Playground"
 log = logging.getLogger("playground")
@@ -33,7 +36,7 @@ THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "Segoe UI", "Robot
 CSS = """
 #mode-banner {background:#fef3c7; border:1px solid #f59e0b; border-radius:8px; padding:6px 12px;}
 #model-status.missing {border:1px solid #f59e0b; border-radius:8px; padding:6px 12px;}
-"""
+""" + tour.CSS
 
 # Where each fact-sheet topic (tasks.fact_sheet.TOPICS) is shown live: the tab ids of build_demo below and
 # the Pre-training tab's sub-tab ids.
@@ -156,22 +159,51 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
             gr.Markdown(status, elem_id="model-status", elem_classes=missing)
         if ctx.warm is not None:
             _layout_warm_status(ctx, demo)
-        with gr.Tabs():
+        share = _layout_share_and_tour()
+        with gr.Tabs() as tabs:
             with gr.Tab("Compare", id="compare"):
-                build_compare_tab(ctx)
+                views = [build_compare_tab(ctx)]
             with gr.Tab("Pre-training", id="pretraining"):
-                build_objectives_tab(ctx)
+                pretraining_tabs, pretraining_views = build_objectives_tab(ctx)
+                views += pretraining_views
             with gr.Tab("Pretraining lab", id="lab"):
                 build_lab_tab(ctx)
             with gr.Tab("Sentiment", id="sentiment"):
-                build_sentiment_tab(ctx)
+                views.append(build_sentiment_tab(ctx))
             with gr.Tab("Question answering", id="question-answering"):
-                build_qa_tab(ctx)
+                views.append(build_qa_tab(ctx))
             with gr.Tab("Summarization", id="summarization"):
-                build_summarization_tab(ctx)
+                views.append(build_summarization_tab(ctx))
             with gr.Tab("Models", id="models") as models_tab:
-                build_models_tab(ctx, SEE_IT_LIVE, models_tab)
+                views.append(build_models_tab(ctx, SEE_IT_LIVE, models_tab))
+        # What links and the tour can open, kept on the app for tests and tools.
+        demo.link_opener = _wire_share_and_tour(demo, share, views, tabs, {"pretraining": pretraining_tabs})
     return demo
+
+
+def _layout_share_and_tour() -> SimpleNamespace:
+    """The header row: the interview tour's controls, presentation mode and Copy link; below it the tour's
+    panel, the link box and what a link got wrong."""
+    with gr.Row(elem_id="share-and-tour"):
+        ui = tour.layout_tour_controls()
+        copy = gr.Button("Copy link", size="sm", elem_id="copy-link", scale=0, min_width=120)
+    tour.layout_tour_box(ui)
+    link_box = gr.Textbox(label="Link to this view — opening it fills these inputs and runs the tab", visible=False,
+                          interactive=False, buttons=["copy"], elem_id="share-link", max_lines=2)
+    notice = gr.Markdown(elem_id="link-notice")
+    # Client-side bookkeeping, never shown: the tab Copy link describes, where to scroll, the page's address.
+    hidden = dict(visible=False, interactive=False)
+    return SimpleNamespace(tour=ui, copy=copy, link_box=link_box, notice=notice,
+                           place=gr.Textbox("compare", **hidden), anchor=gr.Textbox("", **hidden),
+                           page_url=gr.Textbox("", **hidden))
+
+
+def _wire_share_and_tour(demo: gr.Blocks, share: SimpleNamespace, views, tabs, subtabs) -> LinkOpener:
+    wire_runs(views)
+    opener = LinkOpener({view.place: view for view in views}, tabs, subtabs, share.notice, share.place, share.anchor)
+    opener.wire(demo, share.copy, share.link_box, share.page_url)
+    tour.wire_tour(demo, share.tour, opener)
+    return opener
 
 
 def build_app(options: AppOptions | None = None) -> gr.Blocks:

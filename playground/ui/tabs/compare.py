@@ -30,6 +30,7 @@ from playground.tasks.compare import (AttentionComparison, AttentionMask, Attent
 from playground.ui.exports import ExportFile, export_controls, export_event, json_download, json_file, picture_files
 from playground.ui.figures.attention import (Picture, attention_heatmaps_figure, attention_heatmaps_svg,
                                              attention_masks_figure, attention_masks_svg, span_text)
+from playground.ui.links import LinkedView
 from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, inline_errors,
                                    json_endpoint, label_value, model_dropdown, notices_markdown, shown, to_json,
                                    token_table, user_errors, view_outputs)
@@ -535,7 +536,7 @@ def _stage_values(view: StageView) -> tuple[Any, ...]:
     return values + (view.attention if "bert_tokens" in view.changes or view.attention is not None else gr.skip(),)
 
 
-def _wire(ctx: AppContext, c: Components) -> None:
+def _wire(ctx: AppContext, c: Components) -> LinkedView:
     """Each event's failure stays in its panel (`inline_errors`): the notices under the Compare button, the
     attention pictures, the generation's notices."""
     compare_inputs = [c[n] for n in ("text", "top_k", "word", "layer", "head", "bert_model", "gpt_model", "fast",
@@ -562,6 +563,9 @@ def _wire(ctx: AppContext, c: Components) -> None:
     c["write"].click(inline_errors(shown(ctx, run_generate, generation_view, _values), generate_outputs,
                                    c["gen_notices"]),
                      generate_inputs, generate_outputs, api_name="generate_view", api_visibility="private")
+    # A share link carries what the Compare click reads, under short names (bert_model → bert).
+    link_names = ("text", "top_k", "word", "layer", "head", "bert", "gpt", "fast", "influence")
+    return LinkedView("compare", dict(zip(link_names, compare_inputs)), show_compare, compare_outputs)
 
 
 def _publish_api(ctx: AppContext) -> None:
@@ -575,7 +579,7 @@ def _publish_api(ctx: AppContext) -> None:
     json_endpoint(ctx, tokenize_api, "tokenize", model=bert)
 
 
-def build_compare_tab(ctx: AppContext) -> None:
+def build_compare_tab(ctx: AppContext) -> LinkedView:
     c = _layout_inputs(ctx)
     with gr.Row(equal_height=False):
         with gr.Column():
@@ -590,5 +594,6 @@ def build_compare_tab(ctx: AppContext) -> None:
         json_download(c["result_json"], "compare-result", elem_id="compare-json-download")
     # Per session, the last click's attention of every layer and head (bounded: see MAX_KEPT_ATTENTION_BYTES).
     c["attention"] = gr.State(None, time_to_live=SESSION_TTL_S)
-    _wire(ctx, c)
+    view = _wire(ctx, c)
     _publish_api(ctx)
+    return view

@@ -30,6 +30,7 @@ from playground.tasks.model_overview import (KINDS, CardListing, TradeoffResult,
 from playground.ui.exports import ExportFile, export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.models import timeline_figure, tradeoff_figure
 from playground.ui.card_view import card_markdown
+from playground.ui.links import LinkedView
 from playground.ui.widgets import inline_errors, json_endpoint, notices_markdown, to_json, user_errors
 
 # Benchmark columns of the overview table (metric keys from cards.METRICS).
@@ -185,10 +186,13 @@ def metric_choices(task_key: str) -> list[tuple[str, str]]:
     return [(METRICS[m].label, m) for m in (task.metrics if task else ())]
 
 
-def metric_dropdown(task_key: str) -> gr.Dropdown:
-    """The metric choices of a chooser task, its default metric selected (disabled when it has none)."""
+def metric_dropdown(task_key: str, current: str | None = None) -> gr.Dropdown:
+    """The metric choices of a chooser task, `current` kept if the task has it (a share link sets task and metric
+    together), else the task's default metric (disabled when it has none)."""
     choices = metric_choices(task_key)
-    return gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, interactive=bool(choices))
+    keys = [key for _, key in choices]
+    value = current if current in keys else keys[0] if keys else None
+    return gr.Dropdown(choices=choices, value=value, interactive=bool(choices))
 
 
 def ranked_rows(result: ChooserResult) -> list[list[Any]]:
@@ -411,8 +415,9 @@ def _layout_measure(ctx: AppContext) -> SimpleNamespace:
 
 # ---- wiring ---------------------------------------------------------------------------------------
 
-def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab | None = None) -> None:
-    """The Models tab. `links`: which tab shows each fact-sheet topic; `tab`: the timeline is drawn when it opens."""
+def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab | None = None) -> LinkedView:
+    """The Models tab. `links`: which tab shows each fact-sheet topic; `tab`: the timeline is drawn when it opens.
+    Returns the chooser as a share link opens it."""
     cards = _layout_cards(ctx)
     _layout_fact_sheet(ctx, links, tab)
     chooser = _layout_chooser()
@@ -422,13 +427,15 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
     cards.kind.change(user_errors(functools.partial(show_table, ctx)), [cards.kind], [cards.table], **private)
     cards.pick.change(inline_errors(functools.partial(show_card, ctx), [cards.view], cards.view), [cards.pick],
                       [cards.view], **private)
-    chooser.task.change(metric_dropdown, [chooser.task], [chooser.metric], **private)
+    chooser.task.change(metric_dropdown, [chooser.task, chooser.metric], [chooser.metric], **private)
+    choose_inputs = dict(task=chooser.task, metric=chooser.metric, max_params=chooser.max_params,
+                         max_size=chooser.max_size, max_latency=chooser.max_latency, min_score=chooser.min_score,
+                         prefer=chooser.prefer)
     # A failure stays in the explanation / the notes (`inline_errors`); the models to measure are the user's choice.
     choose_outputs = [chooser.explanation, chooser.ranking, measure.models, chooser.json]  # ChooseView
-    chooser.run.click(inline_errors(functools.partial(show_choice, ctx), choose_outputs, chooser.explanation,
-                                    keep=[measure.models]),
-                      [chooser.task, chooser.metric, chooser.max_params, chooser.max_size, chooser.max_latency,
-                       chooser.min_score, chooser.prefer], choose_outputs, **private)
+    show = inline_errors(functools.partial(show_choice, ctx), choose_outputs, chooser.explanation,
+                         keep=[measure.models])
+    chooser.run.click(show, list(choose_inputs.values()), choose_outputs, **private)
     measure_event = functools.partial(show_measurement, ctx)
     # Gradio hands over the gr.Request by type hint, and a partial has none of its own: give it the one it needs.
     measure_event.__annotations__ = {"request": gr.Request}
@@ -443,3 +450,7 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
     json_endpoint(ctx, list_models, "models")
     json_endpoint(ctx, choose_variant_api, "choose_variant")
     json_endpoint(ctx, measure_api, "measure")
+    every_metric = list(dict.fromkeys(key for task in CHOOSER_TASKS for _, key in metric_choices(task)))
+    return LinkedView("models", choose_inputs, show, choose_outputs, anchor="chooser-explanation",
+                      choices={"metric": every_metric},
+                      fill=lambda v: {"metric": metric_dropdown(v["task"], v["metric"])})

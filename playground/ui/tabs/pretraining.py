@@ -33,6 +33,7 @@ from playground.tasks.step_by_step import StepByStepResult, stream_steps
 from playground.tasks.tokenizer_compare import EXAMPLES as TOKENIZER_EXAMPLES
 from playground.tasks.tokenizer_compare import TOPICS, TokenizerComparison, compare_tokenizers
 from playground.ui.exports import json_download
+from playground.ui.links import LinkedView
 from playground.ui.widgets import (TOKEN_COLORS, inline_errors, json_endpoint, label_value, model_dropdown,
                                    notices_markdown, shown, to_json, user_errors, view_outputs)
 
@@ -733,12 +734,14 @@ def _layout_writing(ctx: AppContext) -> SimpleNamespace:
 # ---- wiring ----------------------------------------------------------------------------------------
 
 def _wire(trigger: Callable, fn: Callable, ui: SimpleNamespace, view: type[NamedTuple],
-          inputs: list[Any] | None = None) -> None:
+          inputs: list[Any] | None = None) -> Callable:
     """One sub-tab event: `fn`'s view fills the components named like its fields; a failure stays in the
-    sub-tab's notices (`inline_errors`)."""
+    sub-tab's notices (`inline_errors`). Returns the event function (a share link runs it too)."""
     outputs = view_outputs(ui, view)
-    trigger(inline_errors(fn, outputs, ui.notices), ui.inputs if inputs is None else inputs, outputs,
+    event = inline_errors(fn, outputs, ui.notices)
+    trigger(event, ui.inputs if inputs is None else inputs, outputs,
             api_visibility="private")  # the UI's own events; scripts use the JSON endpoints
+    return event
 
 
 def _show_tokenizers(ctx: AppContext, text: str, *names: str) -> TokenizersView:
@@ -746,12 +749,13 @@ def _show_tokenizers(ctx: AppContext, text: str, *names: str) -> TokenizersView:
     return tokenizers_view(compare_tokenizers_api(ctx, text, *names), names)
 
 
-def build_objectives_tab(ctx: AppContext) -> None:
+def build_objectives_tab(ctx: AppContext) -> tuple[gr.Tabs, list[LinkedView]]:
+    """The Pre-training tab; returns its sub-tabs and the views a share link can open."""
     gr.Markdown(INTRO)
-    with gr.Tabs():
+    with gr.Tabs() as subtabs:
         with gr.Tab("Masked LM (BERT)", id="pretraining-mlm"):
             mlm = _layout_mlm(ctx)
-            _wire(mlm.run.click, shown(ctx, mask_sim_percent, mask_sim_view), mlm, MaskSimView)
+            show_mlm = _wire(mlm.run.click, shown(ctx, mask_sim_percent, mask_sim_view), mlm, MaskSimView)
         with gr.Tab("Next sentence (BERT)", id="pretraining-nsp"):
             nsp = _layout_nsp(ctx)
             _wire(nsp.run.click, shown(ctx, nsp_api, nsp_view), nsp, NSPView)
@@ -764,7 +768,7 @@ def build_objectives_tab(ctx: AppContext) -> None:
                                   view_outputs(steps, CandidatesView), api_visibility="private")
         with gr.Tab("Tokenizers", id="pretraining-tokenizers"):
             tok = _layout_tokenizers(ctx)
-            _wire(tok.run.click, functools.partial(_show_tokenizers, ctx), tok, TokenizersView)
+            show_tok = _wire(tok.run.click, functools.partial(_show_tokenizers, ctx), tok, TokenizersView)
         with gr.Tab("Replaced-token detection (ELECTRA)", id="pretraining-rtd"):
             rtd = _layout_replaced_tokens(ctx)
             _wire(rtd.run.click, shown(ctx, replaced_tokens_percent, detection_view), rtd, DetectionView)
@@ -782,3 +786,8 @@ def build_objectives_tab(ctx: AppContext) -> None:
                   generator=ctx.profile.default(FILL_TASK))
     json_endpoint(ctx, bert_write_api, "bert_write", bert_model=ctx.profile.default(FILL_TASK),
                   gpt_model=ctx.profile.default(GEN_TASK))
+    views = [LinkedView("pretraining-mlm", dict(zip(("text", "rate", "seed", "rule", "bert", "gpt"), mlm.inputs)),
+                        show_mlm, view_outputs(mlm, MaskSimView), anchor="mlm-recovery"),
+             LinkedView("pretraining-tokenizers", dict(zip(("text", *TOKENIZER_SLUGS), tok.inputs)), show_tok,
+                        view_outputs(tok, TokenizersView), anchor="tok-summary")]
+    return subtabs, views

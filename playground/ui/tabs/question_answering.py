@@ -19,6 +19,7 @@ from playground.tasks.question_answering import (DEFAULT_MAX_ANSWER_TOKENS, DEFA
 from playground.ui.exports import export_controls, export_event, figure_and_json, keeping
 from playground.ui.figures.heads import qa_probabilities_figure
 from playground.ui.head_card import card_accordion
+from playground.ui.links import LinkedView
 from playground.ui.widgets import (inline_errors, json_endpoint, model_dropdown, notices_markdown, to_json,
                                    user_errors)
 
@@ -158,7 +159,7 @@ def show_answer(ctx: AppContext, context: str, question: str, top_n: float, max_
 
 # ---- layout and wiring ----------------------------------------------------------------------------
 
-def build_qa_tab(ctx: AppContext) -> None:
+def build_qa_tab(ctx: AppContext) -> LinkedView:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=3):
@@ -204,3 +205,5 @@ def build_qa_tab(ctx: AppContext) -> None:
     export.button.click(user_errors(export_event(figure_and_json("qa-probabilities"))), [figure, result_json],
                         export.files, api_visibility="private")
     json_endpoint(ctx, run_answer, "answer", model_name=ctx.profile.default(TASK))
+    names = ("context", "question", "top_n", "max_answer", "stride", "model")
+    return LinkedView("question-answering", dict(zip(names, inputs)), show, outputs + [figure], anchor="qa-decision")

@@ -17,6 +17,7 @@ from playground.models.context import AppContext
 from playground.tasks.sentiment import MAX_LINES, SentimentBatch, SentimentResult, classify
 from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
+from playground.ui.links import LinkedView
 from playground.ui.widgets import TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown, to_json
 
 TASK = "sentiment"
@@ -129,7 +130,7 @@ def show_sentiment(ctx: AppContext, text: str, one_per_line: bool, explain_line:
 
 # ---- layout and wiring ----------------------------------------------------------------------------
 
-def build_sentiment_tab(ctx: AppContext) -> None:
+def build_sentiment_tab(ctx: AppContext) -> LinkedView:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=3):
@@ -168,3 +169,5 @@ def build_sentiment_tab(ctx: AppContext) -> None:
     run.click(show, inputs, outputs, api_visibility="private")
     text.submit(show, inputs, outputs, api_visibility="private")
     json_endpoint(ctx, run_sentiment, "sentiment", model_name=ctx.profile.default(TASK))
+    return LinkedView("sentiment", dict(zip(("text", "lines", "line", "model"), inputs)), show, outputs,
+                      anchor="sentiment-label")

@@ -16,6 +16,7 @@ from playground.tasks.summarization import (LENGTH_PENALTY_RANGE, MAX_BEAMS, MAX
                                             SummaryResult, SummarySettings, stream_summary)
 from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
+from playground.ui.links import LinkedView
 from playground.ui.tabs.question_answering import TESLA
 from playground.ui.widgets import (TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown,
                                    to_json)
@@ -110,7 +111,7 @@ def stream_summary_view(ctx: AppContext, text: str, max_new_tokens: float, min_n
 
 # ---- layout and wiring ----------------------------------------------------------------------------
 
-def build_summarization_tab(ctx: AppContext) -> None:
+def build_summarization_tab(ctx: AppContext) -> LinkedView:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=3):
@@ -143,3 +144,5 @@ def build_summarization_tab(ctx: AppContext) -> None:
     show = inline_errors(functools.partial(stream_summary_view, ctx), outputs, notices)  # failures stay in notices
     run.click(show, inputs, outputs, api_visibility="private")
     json_endpoint(ctx, run_summarize, "summarize", model_name=ctx.profile.default(TASK))
+    names = ("text", "max_new", "min_new", "beams", "length_penalty", "model")
+    return LinkedView("summarization", dict(zip(names, inputs)), show, outputs, anchor="summary-status")
