@@ -155,7 +155,7 @@ def test_the_linkable_views_and_places(opener):
             "summarization", "models"} <= set(opener.views)
     assert opener.parents["pretraining-mlm"] == "pretraining" and opener.parents["compare"] is None
     compare = {f.name: f for f in opener.views["compare"].fields}
-    assert list(compare) == ["text", "top_k", "word", "layer", "head", "bert", "gpt", "fast"]
+    assert list(compare) == ["text", "top_k", "word", "layer", "head", "bert", "gpt", "fast", "influence"]
     assert compare["bert"].choices == tuple(value for _, value in opener.views["compare"].inputs["bert"].choices)
     # The chooser's metric may be any task's (the page sets the task's metric list when it fills it).
     from playground.tasks.chooser import CHOOSER_TASKS
@@ -227,4 +227,4 @@ def test_link_events_are_light_and_runs_share_their_tabs_budget(tiny_demo):
     for name in ("open_link_view", "share_link", "start_tour", "tour_step", "end_tour"):
         assert groups[name] == {serving.LIGHT_GROUP}, name
     assert groups["show_choice"] == {serving.MEASURE_GROUP}  # the chooser, from its button or from a link
-    assert groups["show_steps"] == {serving.MODEL_GROUP}  # Compare's streamed click
+    assert groups["show_run_compare_stages"] == {serving.MODEL_GROUP}  # Compare's streamed click
