@@ -35,8 +35,9 @@ DELETE_CACHE = (600, 3600)  # every 10 minutes, delete temporary files older tha
 
 MODEL_GROUP, MEASURE_GROUP, LIGHT_GROUP = "model", "measure", "light"
 # Handlers (named as in the tab files) that load no model and run no forward pass.
+# The lab's Stop (`_stop_event`) only sets a flag: in the model group it would wait behind the run it stops.
 LIGHT_HANDLERS = frozenset({"list_models", "show_table", "show_card", "metric_dropdown", "show_head_card",
-                            "timeline_plot", "candidates_view", "load_example"})
+                            "timeline_plot", "candidates_view", "load_example", "_stop_event"})
 # Handlers that build and time models (`models/measure.py`).
 MEASURE_HANDLERS = frozenset({"measure_api", "choose_variant_api", "show_choice", "show_measurement"})
 

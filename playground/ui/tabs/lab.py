@@ -6,6 +6,7 @@ lab-gpt in every tab that can use them.
 from __future__ import annotations
 
 import time
+import typing
 import uuid
 from dataclasses import dataclass
 from functools import partial
@@ -262,6 +263,18 @@ def _finetune_event(ctx: AppContext, sizes: str, repeats: int, steps: int, seed:
             finetune_note(result), to_json(result))
 
 
+def _event(ctx: AppContext, fn):
+    """`fn(ctx, …)` as a UI event with clear errors, whose `request: gr.Request` gradio still fills in.
+
+    gradio finds the request by its type hint; a partial has none and this module's hints are strings
+    (postponed annotations), so the wrapper gets the resolved hints — without them every session was
+    "anonymous" and Stop never reached its own run.
+    """
+    wrapped = user_errors(partial(fn, ctx))
+    wrapped.__annotations__ = {k: v for k, v in typing.get_type_hints(fn).items() if k != "ctx"}
+    return wrapped
+
+
 # ---- layout and wiring --------------------------------------------------------------------------------------
 
 def _layout_training():
@@ -275,7 +288,7 @@ def _layout_training():
             preset = gr.Radio(list(PRESETS), value=DEFAULT_PRESET, label="Model size",
                               info=" · ".join(f"{p.name}: {p.description}" for p in PRESETS.values()))
             with gr.Row():
-                steps = gr.Slider(1, MAX_STEPS, value=DEFAULT_STEPS, step=1, label="Steps (per model)")
+                steps = gr.Slider(1, MAX_STEPS, value=DEFAULT_STEPS, step=1, label="Steps (per model)", elem_id="lab-steps")
                 budget = gr.Number(value=DEFAULT_TIME_BUDGET_S, minimum=1, maximum=MAX_TIME_BUDGET_S,
                                    label="Time budget (s)")
             with gr.Row():
@@ -314,9 +327,9 @@ def build_lab_tab(ctx: AppContext) -> None:
                 "pre-trained lab-bert / lab-gpt vs the same architecture from scratch, on the same few labelled "
                 "review sentences; accuracy on held-out sentences.")
     with gr.Row():
-        sizes = gr.Textbox(value=", ".join(map(str, DEFAULT_SIZES)), label="Labelled examples")
-        repeats = gr.Slider(1, 5, value=DEFAULT_REPEATS, step=1, label="Repeats (averaged)")
-        ft_steps = gr.Slider(5, 200, value=FINETUNE_STEPS, step=1, label="Fine-tuning steps")
+        sizes = gr.Textbox(value=", ".join(map(str, DEFAULT_SIZES)), label="Labelled examples", elem_id="lab-sizes")
+        repeats = gr.Slider(1, 5, value=DEFAULT_REPEATS, step=1, label="Repeats (averaged)", elem_id="lab-repeats")
+        ft_steps = gr.Slider(5, 200, value=FINETUNE_STEPS, step=1, label="Fine-tuning steps", elem_id="lab-ft-steps")
         ft_seed = gr.Number(value=0, precision=0, label="Seed")
     labelled_lines = gr.Textbox(
         label=f"Your labelled lines (optional; empty = the built-in reviews). One `label: text` a line, label "
@@ -334,19 +347,19 @@ def build_lab_tab(ctx: AppContext) -> None:
                                       label="Checkpoint time budget (s)")
         finetune = gr.Button("Fine-tune")
     ft_plot = gr.Plot(label="Accuracy vs labelled examples", elem_id="lab-finetune")
-    ft_table = gr.Dataframe(interactive=False)
+    ft_table = gr.Dataframe(interactive=False, elem_id="lab-finetune-table")
     ft_note = gr.Markdown(elem_id="lab-finetune-note")
     ft_json = gr.JSON(visible=False)
 
-    train.click(user_errors(partial(_pretrain_event, ctx)),
+    train.click(_event(ctx, _pretrain_event),
                 [corpus_text, corpus_file, preset, steps, budget, seq_len, lr, seed],
                 [status, table, curves, progress_json], api_visibility="private", concurrency_limit=4,
                 concurrency_id="lab")
-    stop.click(user_errors(partial(_stop_event, ctx)), None, status, api_visibility="private",
+    stop.click(_event(ctx, _stop_event), None, status, api_visibility="private",
                concurrency_limit=None)
-    run_direction.click(user_errors(partial(_direction_event, ctx)), [bert_model, gpt_model],
+    run_direction.click(_event(ctx, _direction_event), [bert_model, gpt_model],
                         [direction_table, gaps, direction_notes, direction_json], api_visibility="private")
-    finetune.click(user_errors(partial(_finetune_event, ctx)),
+    finetune.click(_event(ctx, _finetune_event),
                    [sizes, repeats, ft_steps, ft_seed, labelled_lines, with_checkpoint, checkpoint_budget],
                    [ft_plot, ft_table, ft_note, ft_json], api_visibility="private")
 
