@@ -263,7 +263,7 @@ def test_tab_views_show_what_the_results_carry():
     from playground.tasks.direction_test import DirectionTestResult, ModelRow
     from playground.tasks.finetune_lab import FinetunePoint, FinetuneResult
     from playground.tasks.pretrain_lab import CurvePoint, ModelSummary, PretrainProgress
-    from playground.ui.tabs.lab import direction_rows, finetune_rows, pretrain_view, status_markdown
+    from playground.ui.tabs.lab import direction_rows, finetune_note, finetune_rows, pretrain_view, status_markdown
 
     progress = PretrainProgress(status="running", step=5, total_steps=10, elapsed_s=3.0, cpu_s=2.0, models=(
         ModelSummary("lab-bert", "masked LM", 1000, 5.0, 5.5, None, 0.25, 1234.0),),
@@ -280,3 +280,8 @@ def test_tab_views_show_what_the_results_carry():
                    [("pre-trained", 8, 0.9), ("pre-trained", 16, 1.0), ("from scratch", 8, 0.5), ("from scratch", 16, 0.6)])
     curve = FinetuneResult(sizes=(8, 16), points=points, test_size=10, repeats=1, steps=5, learning_rate=1e-3, seconds=1)
     assert finetune_rows(curve) == [["lab-gpt", "pre-trained", "90%", "100%"], ["lab-gpt", "from scratch", "50%", "60%"]]
+    partial = FinetuneResult(sizes=(8, 16), points=points + (FinetunePoint("tiny-distilbert-sst2", "pre-trained", 8,
+                             0.7, (0.7,)),), test_size=10, repeats=1, steps=5, learning_rate=1e-3, seconds=1,
+                             notices=("tiny-distilbert-sst2: its time budget (1 s) ran out at 16 examples",))
+    assert finetune_rows(partial)[-1] == ["tiny-distilbert-sst2", "pre-trained", "70%", "–"]
+    assert "time budget" in finetune_note(partial) and "built-in reviews" in finetune_note(partial)

@@ -32,6 +32,25 @@ def test_finetune_endpoint(client):
         client.predict(sizes="3", api_name="/finetune")
 
 
+def test_finetune_endpoint_on_labelled_lines_with_a_checkpoint(client):
+    lines = "\n".join([f"positive: {w} food and a {w} view" for w in ("great", "lovely", "fine", "superb")]
+                      + [f"negative: {w} food and a {w} room" for w in ("awful", "cold", "dirty", "bad")])
+    out = client.predict(sizes="4", repeats=1, steps=2, labelled_lines=lines, checkpoint="tiny-distilbert-sst2",
+                         api_name="/finetune")
+    assert out["data"] == "your labelled lines" and out["test_size"] == 4 and out["checkpoint"] == "tiny-distilbert-sst2"
+    assert {(p["model_name"], p["init"]) for p in out["points"]} == {
+        ("lab-bert", "pre-trained"), ("lab-bert", "from scratch"), ("lab-gpt", "pre-trained"),
+        ("lab-gpt", "from scratch"), ("tiny-distilbert-sst2", "pre-trained")}
+    offline = client.predict(sizes="4", repeats=1, steps=1, labelled_lines=lines, checkpoint="distilbert-base-uncased",
+                             api_name="/finetune")
+    assert offline["checkpoint"] == "" and {p["model_name"] for p in offline["points"]} == {"lab-bert", "lab-gpt"}
+    assert "python -m playground download distilbert-base-uncased" in offline["notices"][0]
+    with pytest.raises(AppError, match="Line 1: unknown label 'good'"):
+        client.predict(labelled_lines="good: nice", api_name="/finetune")
+    with pytest.raises(AppError, match="Too few labelled lines for a held-out split"):
+        client.predict(labelled_lines="positive: nice\nnegative: bad", api_name="/finetune")
+
+
 def test_pretrain_streams_progress_and_serves_the_new_models(client):
     job = client.submit(corpus_text=SMALL_TEXT, preset="tiny", steps=6, seq_len=24, api_name="/pretrain")
     updates = list(job)

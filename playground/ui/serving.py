@@ -35,9 +35,10 @@ DELETE_CACHE = (600, 3600)  # every 10 minutes, delete temporary files older tha
 
 MODEL_GROUP, MEASURE_GROUP, LIGHT_GROUP = "model", "measure", "light"
 # Handlers (named as in the tab files) that load no model and run no forward pass.
+# The lab's Stop (`_stop_event`) only sets a flag: in the model group it would wait behind the run it stops.
 LIGHT_HANDLERS = frozenset({"list_models", "show_table", "show_card", "metric_dropdown", "show_head_card",
                             "timeline_plot", "candidates_view", "load_example",
-                            "stop_measuring",  # Stop must not wait behind model work
+                            "stop_measuring", "_stop_event",  # a Stop must not wait behind model work
                             # share links and the tour: they fill inputs; the runs they start are model events
                             "open_link_view", "share_link", "start_tour", "tour_step", "end_tour"})
 # Handlers that build and time models (`models/measure.py`).

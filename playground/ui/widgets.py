@@ -70,6 +70,24 @@ def _user_facing(exc: Exception) -> gr.Error:
     return _safe_error(failure_message(exc), print_exception=False)
 
 
+def _resolved_hints(fn: Callable) -> dict[str, Any]:
+    """A function's type hints, evaluated (postponed annotations are strings); one that cannot be evaluated
+    is left out rather than losing all of them."""
+    import typing
+
+    fn = inspect.unwrap(fn)
+    try:
+        return typing.get_type_hints(fn)
+    except Exception:  # a hint names something only imported for type checking: evaluate them one by one
+        hints = {}
+        for name, hint in getattr(fn, "__annotations__", {}).items():
+            try:
+                hints[name] = eval(hint, getattr(fn, "__globals__", {})) if isinstance(hint, str) else hint
+            except Exception:
+                continue
+        return hints
+
+
 def _wraps(fn: Callable) -> Callable:
     """`functools.wraps`, plus the type hints of `fn`'s remaining parameters when `fn` is a partial: Gradio hands an
     event its gr.Request (and other special arguments) by type hint, and a partial has no hints of its own — without
@@ -77,14 +95,8 @@ def _wraps(fn: Callable) -> Callable:
     def decorate(wrapper: Callable) -> Callable:
         wrapper = functools.wraps(fn)(wrapper)
         if isinstance(fn, functools.partial) and not getattr(fn, "__annotations__", None):
-            import typing
-
-            try:
-                hints = typing.get_type_hints(inspect.unwrap(fn.func))
-            except (NameError, TypeError):
-                hints = {}
             names = inspect.signature(fn).parameters
-            wrapper.__annotations__ = {k: v for k, v in hints.items() if k in names}
+            wrapper.__annotations__ = {k: v for k, v in _resolved_hints(fn.func).items() if k in names}
         return wrapper
     return decorate
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 COLOURS = {"lab-bert": "#2563eb", "lab-gpt": "#dc2626", "lab-lstm": "#059669"}
+CHECKPOINT_COLOUR = "#7c3aed"  # a real checkpoint fine-tuned next to the lab models
 
 
 def loss_curves_figure(curves: dict, title: str = ""):
@@ -36,8 +37,10 @@ def finetune_figure(result):
     for name in dict.fromkeys(p.model_name for p in result.points):
         for init, style in (("pre-trained", "-"), ("from scratch", "--")):
             points = [p for p in result.points if p.model_name == name and p.init == init]
+            if not points:  # a real checkpoint is fine-tuned from its pre-trained weights only
+                continue
             ax.plot([p.examples for p in points], [p.accuracy for p in points], ls=style, marker="o",
-                    color=COLOURS.get(name), label=f"{name}, {init}")
+                    color=COLOURS.get(name, CHECKPOINT_COLOUR), label=f"{name}, {init}")
     ax.axhline(result.chance, color="#9ca3af", lw=1, ls=":", label="chance")
     ax.set_xscale("log", base=2)
     ax.set_xticks(list(result.sizes), [str(n) for n in result.sizes])

@@ -14,11 +14,15 @@ from typing import Any, Iterator
 
 import gradio as gr
 
-from playground.core.errors import PlaygroundError
+from playground.core.errors import ModelUnavailable, PlaygroundError
+from playground.core.types import LoadedModel
 from playground.models.lab import DEFAULT_PRESET, LAB_BERT, LAB_GPT, MAX_POSITIONS, PRESETS, load_lstm
+from playground.models.registry import TINY_STAND_INS, card_for
 from playground.tasks.direction_test import DirectionTestResult, run_direction_test
-from playground.tasks.finetune_lab import (DEFAULT_REPEATS, DEFAULT_SIZES, DEFAULT_STEPS as FINETUNE_STEPS,
-                                           FinetuneResult, finetune_curve)
+from playground.tasks.finetune_lab import (CHECKPOINT_TASKS, DEFAULT_CHECKPOINT, DEFAULT_CHECKPOINT_BUDGET_S,
+                                           DEFAULT_REPEATS, DEFAULT_SIZES, DEFAULT_STEPS as FINETUNE_STEPS,
+                                           LINE_FORMAT, MAX_CHECKPOINT_BUDGET_S, MAX_LABELLED_LINES,
+                                           MAX_LINE_CHARS, MIN_PER_LABEL, FinetuneResult, finetune_curve)
 from playground.tasks.lab_corpus import MAX_CORPUS_BYTES, choose_corpus
 from playground.tasks.pretrain_lab import (DEFAULT_LEARNING_RATE, DEFAULT_SEED, DEFAULT_SEQ_LEN, DEFAULT_STEPS,
                                            DEFAULT_TIME_BUDGET_S, MAX_STEPS, MAX_TIME_BUDGET_S, PretrainProgress,
@@ -112,18 +116,56 @@ def direction_test_api(ctx: AppContext, bert_model: str = LAB_BERT, gpt_model: s
     return run_direction_test(bert, gpt, lstm)
 
 
+def checkpoint_choice(ctx: AppContext) -> str:
+    """The real checkpoint the lab offers: distilbert-base-uncased, or offline (tiny / lab models) the tiny
+    model that stands in for a checkpoint built on it."""
+    if ctx.profile.name == "default":
+        return DEFAULT_CHECKPOINT
+    for tiny, real in TINY_STAND_INS.items():
+        card = card_for(ctx.catalog, real)
+        if tiny in ctx.store.local_models and card and DEFAULT_CHECKPOINT in (card.hub_id, card.extra.get("base_model")):
+            return tiny
+    return DEFAULT_CHECKPOINT
+
+
+def load_checkpoint(ctx: AppContext, name: str) -> tuple[LoadedModel | None, str]:
+    """(the checkpoint through the model store, "") or (None, why not) when it cannot be loaded (e.g. offline
+    and not downloaded): the lab models' curve is measured anyway. A name that can never work is an error."""
+    if not isinstance(name, str):
+        raise PlaygroundError("The checkpoint must be a model name, e.g. distilbert-base-uncased.")
+    name = name.strip()
+    ctx.store.check_allowed(name)
+    card = card_for(ctx.catalog, name)
+    tasks = [t for t in CHECKPOINT_TASKS if card is not None and t in card.tasks]
+    if not tasks:
+        raise PlaygroundError(f"Fine-tuning compares with an encoder checkpoint whose card lists "
+                              f"{' or '.join(CHECKPOINT_TASKS)}, e.g. {DEFAULT_CHECKPOINT}; '{name}' is not one.")
+    try:
+        return ctx.model(name, tasks[0]), ""
+    except ModelUnavailable as exc:
+        return None, f"The checkpoint was not fine-tuned. {exc}"
+
+
 def run_finetune(ctx: AppContext, sizes: str, repeats: int, steps: int, seed: int, owner: str,
-                 progress=None) -> FinetuneResult:
+                 labelled_lines: str = "", checkpoint: str = "",
+                 checkpoint_budget_s: float = DEFAULT_CHECKPOINT_BUDGET_S, progress=None) -> FinetuneResult:
     run_dir = _lab_run_dir(ctx)
+    loaded, why_not = load_checkpoint(ctx, checkpoint) if checkpoint else (None, "")
     with ctx.lab_jobs.turn(owner, FINETUNE_WAIT_S):  # a training job like the others: one at a time
         return finetune_curve(run_dir, sizes=sizes, repeats=repeats, steps=steps, seed=seed,
+                              labelled_lines=labelled_lines, checkpoint=loaded,
+                              checkpoint_budget_s=checkpoint_budget_s, notices=[why_not] if why_not else [],
                               progress=(lambda f, d: progress(f, desc=d)) if progress else None)
 
 
 def finetune_api(ctx: AppContext, sizes: str = ", ".join(map(str, DEFAULT_SIZES)), repeats: int = DEFAULT_REPEATS,
-                 steps: int = FINETUNE_STEPS, seed: int = 0, request: gr.Request = None) -> FinetuneResult:
-    """Sentiment accuracy vs labelled examples: lab-bert / lab-gpt pre-trained vs the same from scratch."""
-    return run_finetune(ctx, sizes, repeats, steps, seed, _owner(request))
+                 steps: int = FINETUNE_STEPS, seed: int = 0, labelled_lines: str = "", checkpoint: str = "",
+                 checkpoint_budget_s: float = DEFAULT_CHECKPOINT_BUDGET_S,
+                 request: gr.Request = None) -> FinetuneResult:
+    """Sentiment accuracy vs labelled examples: lab-bert / lab-gpt pre-trained vs the same from scratch, on the
+    built-in reviews or your `positive: …` / `negative: …` lines; optionally a real checkpoint too."""
+    return run_finetune(ctx, sizes, repeats, steps, seed, _owner(request), labelled_lines, checkpoint,
+                        checkpoint_budget_s)
 
 
 # ---- views (pure) -------------------------------------------------------------------------------------------
@@ -174,11 +216,11 @@ def gap_rows(result: DirectionTestResult) -> tuple[list[str], list[list[Any]]]:
 
 
 def finetune_rows(result: FinetuneResult) -> list[list[Any]]:
+    """One row per (model, init) measured; a size its time budget did not reach shows '–'."""
     rows = []
-    for name in dict.fromkeys(p.model_name for p in result.points):
-        for init in dict.fromkeys(p.init for p in result.points):
-            points = [p for p in result.points if p.model_name == name and p.init == init]
-            rows.append([name, init] + [f"{p.accuracy:.0%}" for p in points])
+    for name, init in dict.fromkeys((p.model_name, p.init) for p in result.points):
+        accuracy = {p.examples: p.accuracy for p in result.points if p.model_name == name and p.init == init}
+        rows.append([name, init] + [_fmt(accuracy.get(n), ".0%") for n in result.sizes])
     return rows
 
 
@@ -206,13 +248,19 @@ def _direction_event(ctx: AppContext, bert_model: str, gpt_model: str):
             notices_markdown(result.notices), to_json(result))
 
 
-def _finetune_event(ctx: AppContext, sizes: str, repeats: int, steps: int, seed: int, request: gr.Request,
-                    progress=gr.Progress()):
-    result = run_finetune(ctx, sizes, repeats, steps, seed, _owner(request), progress=progress)
+def finetune_note(result: FinetuneResult) -> str:
+    head = (f"{result.seconds:.0f} s; {result.data}: accuracy on {result.test_size} held-out sentences, training "
+            f"examples drawn from {result.train_pool}, mean of {result.repeats}.")
+    return head + ("\n\n" + notices_markdown(result.notices) if result.notices else "")
+
+
+def _finetune_event(ctx: AppContext, sizes: str, repeats: int, steps: int, seed: int, labelled_lines: str,
+                    with_checkpoint: bool, checkpoint_budget_s: float, request: gr.Request, progress=gr.Progress()):
+    result = run_finetune(ctx, sizes, repeats, steps, seed, _owner(request), labelled_lines,
+                          checkpoint_choice(ctx) if with_checkpoint else "", checkpoint_budget_s, progress=progress)
     headers = ["model", "init"] + [f"{n} examples" for n in result.sizes]
     return (finetune_figure(result), gr.Dataframe(value=finetune_rows(result), headers=headers),
-            f"{result.seconds:.0f} s; accuracy on {result.test_size} held-out sentences, mean of {result.repeats}.",
-            to_json(result))
+            finetune_note(result), to_json(result))
 
 
 # ---- layout and wiring --------------------------------------------------------------------------------------
@@ -228,7 +276,7 @@ def _layout_training():
             preset = gr.Radio(list(PRESETS), value=DEFAULT_PRESET, label="Model size",
                               info=" · ".join(f"{p.name}: {p.description}" for p in PRESETS.values()))
             with gr.Row():
-                steps = gr.Slider(1, MAX_STEPS, value=DEFAULT_STEPS, step=1, label="Steps (per model)")
+                steps = gr.Slider(1, MAX_STEPS, value=DEFAULT_STEPS, step=1, label="Steps (per model)", elem_id="lab-steps")
                 budget = gr.Number(value=DEFAULT_TIME_BUDGET_S, minimum=1, maximum=MAX_TIME_BUDGET_S,
                                    label="Time budget (s)")
             with gr.Row():
@@ -270,16 +318,30 @@ def build_lab_tab(ctx: AppContext) -> None:
                 "pre-trained lab-bert / lab-gpt vs the same architecture from scratch, on the same few labelled "
                 "review sentences; accuracy on held-out sentences.")
     with gr.Row():
-        sizes = gr.Textbox(value=", ".join(map(str, DEFAULT_SIZES)), label="Labelled examples")
-        repeats = gr.Slider(1, 5, value=DEFAULT_REPEATS, step=1, label="Repeats (averaged)")
-        ft_steps = gr.Slider(5, 200, value=FINETUNE_STEPS, step=1, label="Fine-tuning steps")
+        sizes = gr.Textbox(value=", ".join(map(str, DEFAULT_SIZES)), label="Labelled examples", elem_id="lab-sizes")
+        repeats = gr.Slider(1, 5, value=DEFAULT_REPEATS, step=1, label="Repeats (averaged)", elem_id="lab-repeats")
+        ft_steps = gr.Slider(5, 200, value=FINETUNE_STEPS, step=1, label="Fine-tuning steps", elem_id="lab-ft-steps")
         ft_seed = gr.Number(value=0, precision=0, label="Seed")
+    labelled_lines = gr.Textbox(
+        label=f"Your labelled lines (optional; empty = the built-in reviews). One `label: text` a line, label "
+              f"positive or negative; at least {MIN_PER_LABEL} of each (a quarter is held out to measure), "
+              f"≤ {MAX_LABELLED_LINES} lines of ≤ {MAX_LINE_CHARS} characters",
+        lines=4, max_lines=12, elem_id="lab-labelled-lines",
+        placeholder=f"{LINE_FORMAT}\nnegative: the soup was cold and the waiter rude\npositive: …")
+    checkpoint = checkpoint_choice(ctx)
+    with gr.Row():
+        with_checkpoint = gr.Checkbox(
+            value=False, label=f"Also fine-tune a real checkpoint: {checkpoint}",
+            info="the same head, examples, steps and learning rate; loaded like every model (downloaded, or "
+                 "online); within its own time budget")
+        checkpoint_budget = gr.Number(value=DEFAULT_CHECKPOINT_BUDGET_S, minimum=1, maximum=MAX_CHECKPOINT_BUDGET_S,
+                                      label="Checkpoint time budget (s)")
         finetune = gr.Button("Fine-tune")
     ft_plot = gr.Plot(label="Accuracy vs labelled examples", elem_id="lab-finetune")
     ft_export = export_controls("lab-finetune")
     ft_figure = gr.State(None, time_to_live=3600)
-    ft_table = gr.Dataframe(interactive=False)
-    ft_note = gr.Markdown()
+    ft_table = gr.Dataframe(interactive=False, elem_id="lab-finetune-table")
+    ft_note = gr.Markdown(elem_id="lab-finetune-note")
     ft_json = gr.JSON(visible=False)
 
     # Each event's failure stays in its own part of the tab (`inline_errors`), in its status or notes line; the
@@ -297,7 +359,8 @@ def build_lab_tab(ctx: AppContext) -> None:
                         [bert_model, gpt_model], direction_outputs, api_visibility="private")
     finetune_outputs = [ft_plot, ft_table, ft_note, ft_json]
     finetune.click(keeping(inline_errors(partial(_finetune_event, ctx), finetune_outputs, ft_note), 0),
-                   [sizes, repeats, ft_steps, ft_seed], finetune_outputs + [ft_figure], api_visibility="private")
+                   [sizes, repeats, ft_steps, ft_seed, labelled_lines, with_checkpoint, checkpoint_budget],
+                   finetune_outputs + [ft_figure], api_visibility="private")
     ft_export.button.click(user_errors(export_event(figure_and_json("lab-finetune"))), [ft_figure, ft_json],
                            ft_export.files, api_visibility="private")
 
