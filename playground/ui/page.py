@@ -17,6 +17,7 @@ from playground.ui.tabs.question_answering import build_qa_tab
 from playground.ui.tabs.sentiment import build_sentiment_tab
 from playground.ui.tabs.summarization import build_summarization_tab
 from playground.ui.serving import DELETE_CACHE
+from playground.ui.widgets import CHIP_CSS
 
 TITLE = "BERT vs GPT Playground"
 
@@ -28,7 +29,13 @@ THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "Segoe UI", "Robot
 
 CSS = """
 #mode-banner {background:#fef3c7; border:1px solid #f59e0b; border-radius:8px; padding:6px 12px;}
-"""
+#mode-banner, #mode-banner * {color:#422006;}
+.dark #mode-banner {background:#451a03; border-color:#d97706;}
+.dark #mode-banner, .dark #mode-banner * {color:#fef3c7;}
+/* Tables in the UI font (Gradio's default is monospace): a third narrower, so wide tables fit a 1024 px window
+   without hiding a column; tabular figures keep numbers aligned. */
+.block .header-table, .block .virtual-row {font-family: var(--font) !important; font-variant-numeric: tabular-nums;}
+""" + CHIP_CSS
 
 # Where each fact-sheet topic (tasks.fact_sheet.TOPICS) is shown live: the tab ids of build_demo below and
 # the Pre-training tab's sub-tab ids.

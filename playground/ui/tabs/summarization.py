@@ -16,7 +16,8 @@ from playground.tasks.summarization import (LENGTH_PENALTY_RANGE, MAX_BEAMS, MAX
                                             SummarySettings, stream_summary)
 from playground.ui.head_card import card_accordion
 from playground.ui.tabs.question_answering import TESLA
-from playground.ui.widgets import TOKEN_COLORS, json_endpoint, model_dropdown, notices_markdown, to_json, user_errors
+from playground.ui.widgets import (TOKEN_COLORS, json_endpoint, model_dropdown, notices_markdown, percent, to_json,
+                                   user_errors)
 
 TASK = "summarization"
 ARTICLE = (
@@ -83,8 +84,8 @@ def summary_view(result: SummaryResult, full: bool) -> SummaryView:
         summary=result.summary,
         decoder=decoder,
         status=summary_status(result),
-        steps=[[t.step, t.token, round(t.probability, 4), t.rank,
-                ", ".join(f"{c.token} {c.probability:.2f}" for c in t.candidates)] for t in result.tokens],
+        steps=[[t.step, t.token, percent(t.probability), t.rank,
+                ", ".join(f"{c.token} {percent(c.probability)}" for c in t.candidates)] for t in result.tokens],
         json=to_json(result),
     )
 
