@@ -36,18 +36,18 @@ TABLE_METRICS = ("glue-test", "glue-test-avg", "glue-dev", "squad-v1.1-f1-dev", 
 # and their published benchmarks (one column per metric, sortable).
 TABLE_HEADERS = ["Model", "Year", "Params (M)", "fp32 size (MB)", "Layers", "Hidden", "Heads", "Architecture",
                  "Direction", "Objective", "Kind"]
-TABLE_WIDTHS = ["17%", "6%", "7%", "7%", "7%", "7%", "6%", "9%", "14%", "12%", "7%"]
+TABLE_WIDTHS = ["14%", "6%", "7%", "7%", "7%", "7%", "7%", "12%", "12%", "11%", "9%"]
 TABLE_TYPES = ["str", "number", "number", "number", "number", "number", "number", "str", "str", "str", "str"]
 BENCHMARK_HEADERS = ["Model", *(METRICS[k].label for k in TABLE_METRICS)]
 BENCHMARK_WIDTHS = ["22%", *("11%" for _ in TABLE_METRICS)]
 BENCHMARK_TYPES = ["str", *("number" for _ in TABLE_METRICS)]
 RANKED_HEADERS = ["Rank", "Model", "Hub id", "Params (M)", "fp32 size (MB)", "Published score", "Measured ms",
                   "Ready to use", "Fits", "Why not"]
-RANKED_WIDTHS = ["6%", "15%", "18%", "7%", "7%", "8%", "8%", "8%", "5%", "17%"]
+RANKED_WIDTHS = ["6%", "15%", "18%", "7%", "7%", "9%", "9%", "8%", "5%", "15%"]
 RANKED_TYPES = ["number", "str", "html", "number", "number", "number", "number", "str", "str", "str"]
 MEASURE_HEADERS = ["Model", "Class built", "Params", "Weights (MB)", "Activation peak (MB)", "Peak memory (MB)",
                    "Latency median (ms)", "min–max (ms)", "Tokens", "Build (s)"]
-MEASURE_WIDTHS = ["18%", "18%", "8%", "8%", "8%", "8%", "8%", "10%", "6%", "7%"]
+MEASURE_WIDTHS = ["18%", "18%", "7%", "8%", "10%", "8%", "8%", "9%", "7%", "6%"]
 MEASURE_TYPES = ["html", "html", "number", "number", "number", "number", "number", "str", "number", "number"]
 INTRO = ("Every model the playground knows, as **model cards**: architecture, size, pre-training objective and "
          "published benchmark numbers — each with its source (paper and table). ▶️ runnable models can be loaded by "
@@ -228,7 +228,7 @@ def choose_view(result: ChooserResult, measurable: Sequence[str]) -> ChooseView:
 
 def measure_rows(report: MeasureReport) -> list[list[Any]]:
     return [[breakable(m.hub_id), breakable(m.model_class, camel=True), m.parameters, round(m.weights_mb, 1), round(m.activation_peak_mb, 2),
-             round(m.peak_memory_mb, 1), round(m.latency_ms, 2), f"{m.latency_min_ms:.2f}–{m.latency_max_ms:.2f}",
+             round(m.peak_memory_mb, 1), round(m.latency_ms, 2), f"{m.latency_min_ms:.2f} – {m.latency_max_ms:.2f}",
              m.input_tokens + m.decoder_tokens, round(m.build_seconds, 2)] for m in report.measurements]
 
 
