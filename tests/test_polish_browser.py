@@ -42,7 +42,7 @@ CONTRAST_JS = """(selector) => {
 # Every visible table's scrolling box that is wider inside than it shows (a hidden column), and every header or
 # cell with a word wider than its column (the browser breaks it mid-word: "li ne", "Head s"). Words split where
 # the tables allow a break: spaces, - / _ and, in class names, before an inner capital.
-CUT_OFF_JS = """() => {
+CUT_OFF_JS = r"""() => {
   const cut = [], canvas = document.createElement('canvas').getContext('2d');
   const name = (e) => { const b = e.closest('.block'); return b && b.id || 'a table'; };
   for (const table of document.querySelectorAll('table')) {
