@@ -14,7 +14,8 @@ def open_models_tab(page):
 def test_table_card_and_fact_sheet_render(page):
     open_models_tab(page)
     table = page.locator("#models-table").inner_text()
-    assert "ALBERT base v2" in table and "SQuAD v1.1 F1 (dev)" in table and "90.9" in table
+    benchmarks = page.locator("#models-benchmarks").inner_text()
+    assert "ALBERT base v2" in table and "SQuAD v1.1 F1 (dev)" in benchmarks and "90.9" in benchmarks
     page.get_by_label("history").check()  # filter: history cards only
     expect(page.locator("#models-table")).not_to_contain_text("BERT large (uncased)", timeout=30_000)
     assert "GPT-3 (175B)" in page.locator("#models-table").inner_text()

@@ -13,7 +13,7 @@ from playground.tasks.chooser import Constraints
 from playground.tasks.fact_sheet import TIMELINE, TOPICS, fact_sheet
 from playground.tasks.model_overview import common_head, reading_order
 from playground.ui.page import SEE_IT_LIVE
-from playground.ui.tabs.models import (TABLE_HEADERS, card_markdown, choose, choose_variant_api, choose_view,
+from playground.ui.tabs.models import (BENCHMARK_HEADERS, TABLE_HEADERS, breakable, card_markdown, choose, choose_variant_api, choose_view,
                                        fact_sheet_markdown, list_models, measure_api, measure_view, metric_dropdown,
                                        pick_card, run_measure, show_card, show_table, tab_js, table_rows,
                                        timeline_markdown)
@@ -50,15 +50,20 @@ def test_listing_has_every_card_with_derived_numbers(ctx):
 
 
 def test_table_and_card_views(ctx):
-    rows = show_table(ctx, "all")
-    assert len(rows) == len(ctx.catalog.cards) and all(len(r) == len(TABLE_HEADERS) for r in rows)
+    rows, benchmarks = show_table(ctx, "all")
+    assert len(rows) == len(benchmarks) == len(ctx.catalog.cards)
+    assert all(len(r) == len(TABLE_HEADERS) for r in rows) and all(len(r) == len(BENCHMARK_HEADERS) for r in benchmarks)
     names = [r[0] for r in rows]
-    assert "ALBERT base v2" in names and "BERT large (uncased)" in names
+    assert "ALBERT base v2" in names and "BERT large (uncased)" in names and [r[0] for r in benchmarks] == names
     bert_large = rows[names.index("BERT large (uncased)")]
-    assert 90.9 in bert_large and bert_large[-1] == "runnable"
-    history = show_table(ctx, "history")
+    assert bert_large[-1] == "runnable" and 90.9 in benchmarks[names.index("BERT large (uncased)")]
+    history, _ = show_table(ctx, "history")
     assert "GPT-3 (175B)" in [r[0] for r in history] and "BERT large (uncased)" not in [r[0] for r in history]
     assert table_rows(reading_order(ctx.catalog.cards)) == rows
+    # Hub ids and class names wrap only between their parts in the narrow table cells.
+    assert breakable("huawei-noah/TinyBERT_General_4L") == "huawei-noah/<wbr>TinyBERT_<wbr>General_<wbr>4L"
+    assert breakable("AlbertForQuestionAnswering", camel=True) == "Albert<wbr>For<wbr>Question<wbr>Answering"
+    assert breakable("<b>") == "&lt;b&gt;"
     gpt3 = show_card(ctx, "history--gpt-3")
     assert "History card" in gpt3 and "Brown et al. 2020, Table 3.2" in gpt3
     assert "Runnable" in card_markdown(pick_card(ctx, "bert-large-uncased"))
@@ -118,7 +123,9 @@ def test_measure_view_plots_size_latency_and_score(ctx, fresh_cache):
     assert [p.name for p in result.points] == ["ALBERT base v2", "DistilBERT base"]
     assert all(p.score is not None and p.latency_ms > 0 for p in result.points)
     view = measure_view(result)
-    assert [r[1] for r in view.rows] == ["AlbertForQuestionAnswering", "DistilBertForQuestionAnswering"]
+    # Class names are cells that wrap between their words.
+    assert [r[1].replace("<wbr>", "") for r in view.rows] == ["AlbertForQuestionAnswering",
+                                                              "DistilBertForQuestionAnswering"]
     assert "Tiny mode" in view.notes and "with the question-answering head" in view.notes
     assert view.plot is not None and view.json == to_json(result.report)
 

@@ -60,7 +60,8 @@ def test_nsp_step_generation_and_tokenizers_render(page):
     expect(page.locator("#steps-pick-step input")).to_have_value(re.compile(r"^3: "))
     expect(page.locator("#steps-pick-step").get_by_role("option")).to_have_count(0)
     page.locator("#steps-pick-choice input").click()
-    second = page.locator("#steps-pick-choice").get_by_role("option").nth(1)
+    # The picker starts on the 2nd candidate (the 1st is the token taken, marked ✓): pick the 3rd instead.
+    second = page.locator("#steps-pick-choice").get_by_role("option").nth(2)
     picked = second.inner_text().split("(")[0].strip()
     second.click()
     expect(page.locator("#steps-pick-choice input")).to_have_value(re.compile("^" + re.escape(picked)))

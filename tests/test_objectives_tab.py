@@ -95,8 +95,10 @@ def test_generation_streams_and_the_view_offers_step_one(generation):
     assert view.last is generation[-1]
     assert view.pick_step.value == 1 and len(view.pick_step.choices) == 20
     first = generation[-1].steps[0]
-    assert view.pick_choice.value == first.token_id
+    # The picker starts on the most probable candidate the model did not take (✓ marks the one it took).
+    assert view.pick_choice.value == first.candidates[1].token_id != first.token_id
     assert [value for _, value in view.pick_choice.choices] == [c.token_id for c in first.candidates]
+    assert view.pick_choice.choices[0][0].startswith("✓ ") and "%" in view.pick_choice.choices[0][0]
     assert list(view.pick_label.values()) == [c.probability for c in first.candidates]
 
 
@@ -110,15 +112,25 @@ def test_picking_a_candidate_continues_from_it(ctx, generation):
     you = view.table[2]
     assert you[:2] == [3, picked] and you[3] == "you" and f"✓{picked} " in you[4]
     assert [row[3] for row in view.table[:2]] == ["model (kept)"] * 2
-    assert len(view.table) == 20 and view.pick_step.value == 3 and view.pick_choice.value == picked_id
+    assert len(view.table) == 20 and view.pick_step.value == 3
+    assert view.pick_choice.value not in (picked_id, None)  # again an alternative to the token now taken
+
+
+def test_continue_from_the_default_choice_changes_the_text(ctx, generation):
+    """The first click on "Continue from this choice", picker untouched, continues from another token."""
+    last = generation[-1]
+    view = tab.steps_view(last)
+    updates = list(tab.continue_from_pick(ctx, *STEP_CONTROLS, last, view.pick_step.value, view.pick_choice.value))
+    assert updates[-1].steps[0].token_id == view.pick_choice.value != last.steps[0].token_id
+    assert tab.steps_view(updates[-1]).text != view.text
 
 
 def test_candidates_view_follows_the_step_dropdown(generation):
     last = generation[-1]
     view = tab.candidates_view(last, 4)
     assert [v for _, v in view.pick_choice.choices] == [c.token_id for c in last.steps[3].candidates]
-    assert view.pick_choice.value == last.steps[3].token_id
-    assert tab.candidates_view(last, 99).pick_choice.value == last.steps[-1].token_id  # clamped to the last step
+    assert view.pick_choice.value == last.steps[3].candidates[1].token_id
+    assert tab.candidates_view(last, 99).pick_choice.choices[0][1] == last.steps[-1].token_id  # clamped to the last
     empty = tab.candidates_view(None, 1)
     assert empty.pick_choice.choices == [] and empty.pick_label == {}
 

@@ -1,4 +1,4 @@
-"""Small shared result types for "top-k tokens with probabilities"."""
+"""Small shared result types for "top-k tokens with probabilities", and how a probability is shown."""
 
 from __future__ import annotations
 
@@ -15,6 +15,23 @@ class Prediction:
     token: str  # readable piece (`␣car`, `##ing`, `electric`)
     token_id: int
     probability: float
+
+
+def percent(probability: float | None) -> str:
+    """A probability as every tab shows it to a person: a percentage with the digits that matter — 12.3%, 3.5%,
+    0.24%, <0.01% — never 0.0024 in one place and 0.2% in another (JSON results keep the raw floats)."""
+    if probability is None:
+        return ""
+    value = 100 * float(probability)
+    if value == 0:
+        return "0%"
+    if value < 0.01:
+        return "<0.01%"
+    if value < 1:
+        return f"{value:.2f}%"
+    if value > 99.9 and probability < 1:
+        return ">99.9%"
+    return f"{value:.1f}%"
 
 
 def check_top_k(top_k: object) -> int:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from playground.core.errors import PlaygroundError
+from playground.core.predictions import percent
 from playground.core.types import LoadedModel
 from playground.core.text_input import MASK, CleanText, clean_text, with_mask_token
 from playground.core.tokens import (WORD_PATTERN, TokenizedText, WordScore, display_piece, padded_batch, shares,
@@ -303,7 +304,7 @@ def occlusion_influence(lm: LoadedModel, inp: SlotInput, mask_id: int | None, st
            else "each word's tokens are deleted")
     method = (f"occlusion: |p({predicted}) at the slot − the same probability with the word hidden| ({how}; "
               f"{len(hidden)} variants, one batched forward pass), scaled so the strongest word is 1")
-    baseline = f"Occlusion: with every word present, p({predicted}) at the slot is {before[0]:.4f}." if before else \
+    baseline = f"Occlusion: with every word present, p({predicted}) at the slot is {percent(before[0])}." if before else \
         "Occlusion: there is no other word to hide."
     return InfluenceResult(model_name=lm.name, text=inp.text, slot=inp.slot, predicted=predicted,
                            words=_influences(words, values, inp.slot_span), method=method,

@@ -23,6 +23,7 @@ from playground.ui.tabs.summarization import build_summarization_tab
 from playground.ui.serving import DELETE_CACHE
 from playground.ui import tour
 from playground.ui.links import LinkOpener, wire_runs
+from playground.ui.widgets import CHIP_CSS
 
 TITLE = "BERT vs GPT Playground"
 log = logging.getLogger("playground")
@@ -34,9 +35,15 @@ THEME = gr.themes.Default(font=["ui-sans-serif", "system-ui", "Segoe UI", "Robot
                           font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"])
 
 CSS = """
-#mode-banner {background:#fef3c7; border:1px solid #f59e0b; border-radius:8px; padding:6px 12px;}
+#mode-banner {background:#fef3c7; border:1px solid #f59e0b; border-radius:8px; padding:6px 12px; color:#422006;}
+.dark #mode-banner {background:#451a03; border-color:#d97706; color:#fef3c7;}
+#mode-banner * {color:inherit;}
+/* Tables in the UI font (Gradio's default is monospace): a third narrower, so wide tables fit a 1024 px window
+   without hiding a column; tabular figures keep numbers aligned. */
+.block .header-table, .block .virtual-row {font-family: var(--font) !important; font-variant-numeric: tabular-nums;}
+.block .header-table {font-size: var(--text-sm) !important;}
 #model-status.missing {border:1px solid #f59e0b; border-radius:8px; padding:6px 12px;}
-""" + tour.CSS
+""" + CHIP_CSS + tour.CSS
 
 # Where each fact-sheet topic (tasks.fact_sheet.TOPICS) is shown live: the tab ids of build_demo below and
 # the Pre-training tab's sub-tab ids.

@@ -14,19 +14,39 @@ from typing import Any, Callable, Sequence
 import gradio as gr
 
 from playground.core.errors import PlaygroundError
+from playground.core.predictions import percent  # noqa: F401  (the tabs' one probability format)
 from playground.models.context import AppContext
 
 log = logging.getLogger("playground")
 
-# Colours shared by every tab so a token kind always looks the same.
+# Colours shared by every tab so a token kind always looks the same. Gradio paints a chip in its colour at half
+# opacity; these mid-tone shades keep the chip text readable (WCAG AA, >= 4.5:1) in both themes: black text
+# on the light page, white text on the dark one (CHIP_CSS).
 TOKEN_COLORS = {
-    "special": "#a78bfa",  # violet: [CLS] [SEP] </s> <|endoftext|>
-    "mask": "#f87171",  # red: the gap
-    "word": "#93c5fd",  # blue: a piece that starts a word
-    "continuation": "#6ee7b7",  # green: ## / glued pieces
-    "unknown": "#fbbf24",  # amber: [UNK]
-    "hidden from the slot": "#9ca3af",  # grey: GPT-2 cannot see these when predicting the slot
+    "special": "#8b5cf6",  # violet: [CLS] [SEP] </s> <|endoftext|>
+    "mask": "#ef4444",  # red: the gap
+    "word": "#3b82f6",  # blue: a piece that starts a word
+    "continuation": "#10b981",  # green: ## / glued pieces
+    "unknown": "#f59e0b",  # amber: [UNK]
+    "hidden from the slot": "#6b7280",  # grey, drawn outlined and struck through: GPT-2 cannot see these
 }
+
+
+def _rgb(hex_color: str) -> str:
+    """'#6b7280' -> '107, 114, 128': how Gradio writes a chip colour into the chip's inline style."""
+    return ", ".join(str(int(hex_color[i:i + 2], 16)) for i in (1, 3, 5))
+
+
+# Gradio gives a category chip no class, only an inline background (its colour at 0.5 alpha) and `color: black`,
+# so the dark theme overrides the text colour, and the hidden kind is found by its colour.
+_HIDDEN = f'[style*="rgba({_rgb(TOKEN_COLORS["hidden from the slot"])}, 0.5)"]'
+CHIP_CSS = f"""
+.dark .token.highlighted, .dark .legend-item {{color: #fff !important;}}
+.token.highlighted{_HIDDEN}, .legend-item{_HIDDEN} {{
+  background-color: transparent !important; color: var(--body-text-color) !important;
+  outline: 1.5px dashed var(--body-text-color-subdued); outline-offset: -1.5px; text-decoration: line-through;
+}}
+"""
 
 
 def to_json(value: Any) -> Any:

@@ -32,7 +32,7 @@ from playground.ui.figures.attention import (Picture, attention_heatmaps_figure,
                                              attention_masks_figure, attention_masks_svg, span_text)
 from playground.ui.links import LinkedView
 from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, inline_errors,
-                                   json_endpoint, label_value, model_dropdown, notices_markdown, shown, to_json,
+                                   json_endpoint, label_value, model_dropdown, notices_markdown, percent, shown, to_json,
                                    token_table, user_errors, view_outputs)
 
 FILL_TASK, GEN_TASK = "fill-mask", "text-generation"
@@ -44,6 +44,11 @@ EXAMPLES = [
     "She opened the ___ and let the fresh air in.",
 ]
 TOKEN_TABLE_HEADERS = ["position", "piece", "id", "kind"]
+# Each legend lists only the kinds its panel can show: GPT-2 reads the gap filled with BERT's guess (no mask),
+# byte-level BPE has no unknown piece, and a special token appears only if typed (<|endoftext|>); BERT sees
+# every token, so nothing is hidden from its slot.
+BERT_TOKEN_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "mask", "word", "continuation", "unknown")}
+GPT_TOKEN_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("word", "continuation", "special", "hidden from the slot")}
 NO_MASK_FOR_WORD = "BERT needs a [MASK] to score a word."
 SESSION_TTL_S = 3600  # a session's kept attention is dropped after an hour without a click
 # The influence radio: (label, value sent); the value is what `/compare` takes as `influence`.
@@ -231,8 +236,8 @@ class GenerationView:
 def word_line(wp: WordProbability | None) -> str:
     if wp is None:
         return ""
-    pieces = " + ".join(f"`{p}` {q:.2%}" for p, q in zip(wp.pieces, wp.piece_probabilities))
-    return f"**P('{wp.word}') = {wp.probability:.3%}** — pieces: {pieces}. _Method: {wp.method}._"
+    pieces = " + ".join(f"`{p}` {percent(q)}" for p, q in zip(wp.pieces, wp.piece_probabilities))
+    return f"**P('{wp.word}') = {percent(wp.probability)}** — pieces: {pieces}. _Method: {wp.method}._"
 
 
 def special_roles(tokens: TokenizedText) -> str:
@@ -285,7 +290,7 @@ def _bert_part(result: CompareResult) -> dict[str, Any]:
         bert_table=token_table(result.bert_tokens),
         bert_roles=special_roles(result.bert_tokens),
         bert_label=label_value(masks[0].predictions) if masks else {},
-        bert_masks=[[m.mask_number, p.token, round(p.probability, 4)] for m in masks for p in m.predictions],
+        bert_masks=[[m.mask_number, p.token, percent(p.probability)] for m in masks for p in m.predictions],
     )
 
 
@@ -387,6 +392,11 @@ def attention_view(result: AttentionComparison) -> AttentionView:
                          heat_plot=attention_heatmaps_figure([result.bert, result.gpt]))
 
 
+def cleared_generation() -> GenerationView:
+    """What the "keep writing" outputs show before Generate: nothing."""
+    return GenerationView(generated=[], gen_notices="", gen_json=None)
+
+
 def generation_view(result: GenerationResult) -> GenerationView:
     """The prompt, then each new token coloured by its probability."""
     chips = [(result.prompt, None)] + [(t.token.replace("␣", " "), round(t.probability, 3)) for t in result.tokens]
@@ -428,7 +438,7 @@ def _layout_inputs(ctx: AppContext) -> Components:
 def _layout_bert_column() -> Components:
     gr.Markdown("### BERT — encoder, sees both sides")
     c = dict(bert_tokens=gr.HighlightedText(label="Tokens BERT sees (WordPiece; ## = continues a word)",
-                                            color_map=TOKEN_COLORS, show_legend=True, elem_id="bert-tokens"))
+                                            color_map=BERT_TOKEN_COLORS, show_legend=True, elem_id="bert-tokens"))
     with gr.Accordion("Token ids", open=False):
         c["bert_table"] = gr.Dataframe(headers=TOKEN_TABLE_HEADERS, interactive=False)
     c["bert_roles"] = gr.Markdown()
@@ -443,7 +453,7 @@ def _layout_gpt_column() -> Components:
     c = dict(gpt_tokens=gr.HighlightedText(
         label="Tokens GPT-2 reads (byte-level BPE; ␣ = leading space; no special tokens; "
               "the gap is filled with BERT's guess)",
-        color_map=TOKEN_COLORS, show_legend=True, elem_id="gpt-tokens"))
+        color_map=GPT_TOKEN_COLORS, show_legend=True, elem_id="gpt-tokens"))
     with gr.Accordion("Token ids", open=False):
         c["gpt_table"] = gr.Dataframe(headers=TOKEN_TABLE_HEADERS, interactive=False)
     c["gpt_label"] = gr.Label(label="Next token after the text left of the slot", elem_id="gpt-predictions")
@@ -546,6 +556,9 @@ def _wire(ctx: AppContext, c: Components) -> LinkedView:
                                  c["notices"])
     for event in (c["run"].click, c["text"].submit):
         event(show_compare, compare_inputs, compare_outputs, api_name="compare_view", api_visibility="private")
+        # The last "keep writing" text belongs to the last sentence: a new Compare clears it.
+        event(lambda: _values(cleared_generation()), None, view_outputs(c, GenerationView), api_visibility="private",
+              queue=False, show_progress="hidden")
     attention_inputs = [c[n] for n in ("attention", "text", "layer", "head", "query", "bert_model", "gpt_model")]
     attention_outputs = view_outputs(c, AttentionView)
     show_attention = inline_errors(shown(ctx, redraw_attention, attention_view, _values), attention_outputs,

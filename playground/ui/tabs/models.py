@@ -10,6 +10,8 @@ from __future__ import annotations
 import concurrent.futures
 import contextvars
 import functools
+import html
+import re
 import threading
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
@@ -35,18 +37,23 @@ from playground.ui.widgets import inline_errors, json_endpoint, notices_markdown
 
 # Benchmark columns of the overview table (metric keys from cards.METRICS).
 TABLE_METRICS = ("glue-test", "glue-test-avg", "glue-dev", "squad-v1.1-f1-dev", "squad-v2.0-f1-dev", "sst2-dev", "lambada-zero-shot")
-# Key numbers first (size, depth, benchmarks), descriptive columns after; the table scrolls sideways.
-TABLE_HEADERS = ["Model", "Year", "Params (M)", "fp32 size (MB)", "Layers", "Hidden", "Heads",
-                 *(METRICS[k].label for k in TABLE_METRICS), "Architecture", "Direction", "Objective", "Kind"]
-TABLE_WIDTHS = ["220px", "65px", "90px", "90px", "70px", "75px", "65px", *("105px" for _ in TABLE_METRICS),
-                "120px", "150px", "190px", "90px"]
-TABLE_TYPES = ["str", "number", "number", "number", "number", "number", "number", *("number" for _ in TABLE_METRICS),
-               "str", "str", "str", "str"]
+# Two tables that fit a 1024 px window without hiding a column (widths in % of the table): the cards' key facts,
+# and their published benchmarks (one column per metric, sortable).
+TABLE_HEADERS = ["Model", "Year", "Params (M)", "fp32 size (MB)", "Layers", "Hidden", "Heads", "Architecture",
+                 "Direction", "Objective", "Kind"]
+TABLE_WIDTHS = ["14%", "6%", "7%", "7%", "7%", "7%", "7%", "12%", "12%", "11%", "9%"]
+TABLE_TYPES = ["str", "number", "number", "number", "number", "number", "number", "str", "str", "str", "str"]
+BENCHMARK_HEADERS = ["Model", *(METRICS[k].label for k in TABLE_METRICS)]
+BENCHMARK_WIDTHS = ["22%", *("11%" for _ in TABLE_METRICS)]
+BENCHMARK_TYPES = ["str", *("number" for _ in TABLE_METRICS)]
 RANKED_HEADERS = ["Rank", "Model", "Hub id", "Params (M)", "fp32 size (MB)", "Published score", "Measured ms",
                   "Ready to use", "Fits", "Why not"]
-RANKED_WIDTHS = ["60px", "250px", "240px", "85px", "85px", "90px", "95px", "90px", "55px", "320px"]
-MEASURE_HEADERS = ["Model", "Class built", "Parameters", "Weights (MB)", "Activation peak (MB)", "Peak memory (MB)",
+RANKED_WIDTHS = ["6%", "15%", "18%", "7%", "7%", "9%", "9%", "8%", "5%", "15%"]
+RANKED_TYPES = ["number", "str", "html", "number", "number", "number", "number", "str", "str", "str"]
+MEASURE_HEADERS = ["Model", "Class built", "Params", "Weights (MB)", "Activation peak (MB)", "Peak memory (MB)",
                    "Latency median (ms)", "min–max (ms)", "Tokens", "Build (s)"]
+MEASURE_WIDTHS = ["18%", "18%", "7%", "8%", "10%", "8%", "8%", "9%", "7%", "6%"]
+MEASURE_TYPES = ["html", "html", "number", "number", "number", "number", "number", "str", "number", "number"]
 INTRO = ("Every model the playground knows, as **model cards**: architecture, size, pre-training objective and "
          "published benchmark numbers — each with its source (paper and table). ▶️ runnable models can be loaded by "
          "the other tabs; 📜 history cards describe models that shaped the field.")
@@ -130,12 +137,22 @@ def _table_score(card: ModelCardInfo, key: str) -> float | None:
 def table_rows(cards: Sequence[ModelCardInfo]) -> list[list[Any]]:
     rows = []
     for c in cards:
-        scores = [_table_score(c, k) for k in TABLE_METRICS]
         size = round(c.size_mb) if c.size_mb and c.runnable else None  # history models: nothing to download
-        rows.append([c.display_name, c.year, _millions(c.parameters), size,
-                     c.layers, c.hidden_size, c.heads, *scores, c.architecture_kind, c.context_direction or "",
-                     c.objective_label, card_kind(c)])
+        rows.append([c.display_name, c.year, _millions(c.parameters), size, c.layers, c.hidden_size, c.heads,
+                     c.architecture_kind, c.context_direction or "", c.objective_label, card_kind(c)])
     return rows
+
+
+def benchmark_rows(cards: Sequence[ModelCardInfo]) -> list[list[Any]]:
+    return [[c.display_name, *(_table_score(c, k) for k in TABLE_METRICS)] for c in cards]
+
+
+def breakable(name: str, camel: bool = False) -> str:
+    """A hub id (or, with camel, a class name) as an HTML table cell that wraps only between its parts: after
+    - (the browser's own rule), / and _ (`huawei-noah/<wbr>TinyBERT_<wbr>General…`) and, with camel, before an
+    inner capital — never mid-word."""
+    out = re.sub(r"([/_])", r"\1<wbr>", html.escape(name))
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "<wbr>", out) if camel else out
 
 
 def card_choices(cards: Sequence[ModelCardInfo]) -> list[tuple[str, str]]:
@@ -197,7 +214,7 @@ def metric_dropdown(task_key: str, current: str | None = None) -> gr.Dropdown:
 
 def ranked_rows(result: ChooserResult) -> list[list[Any]]:
     def row(rank: int | None, c, fits: str, why: str) -> list[Any]:
-        return [rank, c.display_name, c.hub_id, _millions(c.parameters), round(c.size_mb), c.score,
+        return [rank, c.display_name, breakable(c.hub_id), _millions(c.parameters), round(c.size_mb), c.score,
                 round(c.latency_ms, 1) if c.latency_ms is not None else None, "yes" if c.ready else "fine-tune",
                 fits, why]
 
@@ -223,8 +240,8 @@ def choose_view(result: ChooserResult, measurable: Sequence[str]) -> ChooseView:
 
 
 def measure_rows(report: MeasureReport) -> list[list[Any]]:
-    return [[m.hub_id, m.model_class, m.parameters, round(m.weights_mb, 1), round(m.activation_peak_mb, 2),
-             round(m.peak_memory_mb, 1), round(m.latency_ms, 2), f"{m.latency_min_ms:.2f}–{m.latency_max_ms:.2f}",
+    return [[breakable(m.hub_id), breakable(m.model_class, camel=True), m.parameters, round(m.weights_mb, 1), round(m.activation_peak_mb, 2),
+             round(m.peak_memory_mb, 1), round(m.latency_ms, 2), f"{m.latency_min_ms:.2f} – {m.latency_max_ms:.2f}",
              m.input_tokens + m.decoder_tokens, round(m.build_seconds, 2)] for m in report.measurements]
 
 
@@ -250,8 +267,10 @@ def measure_view(result: TradeoffResult) -> MeasureView:
 
 # ---- UI events: handler + view --------------------------------------------------------------------
 
-def show_table(ctx: AppContext, kind: str) -> list[list[Any]]:
-    return table_rows(filter_cards(reading_order(ctx.catalog.cards), kind))
+def show_table(ctx: AppContext, kind: str) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The card table and the benchmark table for the cards of one kind."""
+    cards = filter_cards(reading_order(ctx.catalog.cards), kind)
+    return table_rows(cards), benchmark_rows(cards)
 
 
 def show_card(ctx: AppContext, slug: str) -> str:
@@ -336,13 +355,17 @@ def _layout_cards(ctx: AppContext) -> SimpleNamespace:
     table = gr.Dataframe(value=table_rows(ordered), headers=TABLE_HEADERS, datatype=TABLE_TYPES, interactive=False,
                          label="All model cards (click a column header to sort)", elem_id="models-table",
                          max_height=640, wrap=True, column_widths=TABLE_WIDTHS)
+    benchmarks = gr.Dataframe(value=benchmark_rows(ordered), headers=BENCHMARK_HEADERS, datatype=BENCHMARK_TYPES,
+                              interactive=False, label="Published benchmarks (each card's sources are in its detail "
+                              "view below)", elem_id="models-benchmarks", max_height=640, wrap=True,
+                              column_widths=BENCHMARK_WIDTHS)
     with gr.Row(equal_height=False):
         with gr.Column(scale=1):
             pick = gr.Dropdown(choices=card_choices(ordered), value=ordered[0].slug if ordered else None,
                                label="Model card", elem_id="card-pick")
         with gr.Column(scale=3):
             view = gr.Markdown(card_markdown(ordered[0]) if ordered else "", elem_id="card-view")
-    return SimpleNamespace(kind=kind, table=table, pick=pick, view=view)
+    return SimpleNamespace(kind=kind, table=table, benchmarks=benchmarks, pick=pick, view=view)
 
 
 def _layout_fact_sheet(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab | None) -> None:
@@ -382,7 +405,8 @@ def _layout_chooser() -> SimpleNamespace:
     run = gr.Button("Choose a variant", variant="primary", elem_id="chooser-run")
     explanation = gr.Markdown(elem_id="chooser-explanation")
     ranking = gr.Dataframe(headers=RANKED_HEADERS, interactive=False, label="Ranking (fitting first)",
-                           elem_id="chooser-ranking", wrap=True, column_widths=RANKED_WIDTHS)
+                           elem_id="chooser-ranking", wrap=True, column_widths=RANKED_WIDTHS,
+                           datatype=RANKED_TYPES)
     with gr.Accordion("Chooser result (JSON)", open=False):
         result_json = gr.JSON()
         json_download(result_json, "chooser")
@@ -403,7 +427,8 @@ def _layout_measure(ctx: AppContext) -> SimpleNamespace:
         run = gr.Button("Measure on this machine", elem_id="measure-run", scale=3)
         stop = gr.Button("Stop", variant="stop", elem_id="measure-stop", scale=1)
     notes = gr.Markdown(elem_id="measure-notes")
-    table = gr.Dataframe(headers=MEASURE_HEADERS, interactive=False, label="Measurements", elem_id="measure-table")
+    table = gr.Dataframe(headers=MEASURE_HEADERS, interactive=False, label="Measurements", elem_id="measure-table",
+                         wrap=True, column_widths=MEASURE_WIDTHS, datatype=MEASURE_TYPES)
     plot = gr.Plot(label="Size vs measured latency vs published score", elem_id="tradeoff-plot")
     export = export_controls("tradeoff")
     with gr.Accordion("Measurements (JSON)", open=False):
@@ -424,7 +449,8 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
     measure = _layout_measure(ctx)
 
     private = dict(api_visibility="private")
-    cards.kind.change(user_errors(functools.partial(show_table, ctx)), [cards.kind], [cards.table], **private)
+    cards.kind.change(user_errors(functools.partial(show_table, ctx)), [cards.kind], [cards.table, cards.benchmarks],
+                      **private)
     cards.pick.change(inline_errors(functools.partial(show_card, ctx), [cards.view], cards.view), [cards.pick],
                       [cards.view], **private)
     chooser.task.change(metric_dropdown, [chooser.task, chooser.metric], [chooser.metric], **private)

@@ -35,12 +35,14 @@ from playground.tasks.tokenizer_compare import TOPICS, TokenizerComparison, comp
 from playground.ui.exports import json_download
 from playground.ui.links import LinkedView
 from playground.ui.widgets import (TOKEN_COLORS, inline_errors, json_endpoint, label_value, model_dropdown,
-                                   notices_markdown, shown, to_json, user_errors, view_outputs)
+                                   notices_markdown, percent, shown, to_json, user_errors, view_outputs)
 
 FILL_TASK, GEN_TASK, NSP_TASK, RTD_TASK = "fill-mask", "text-generation", "nsp", "replaced-token-detection"
-ACTION_COLORS = {"masked": "#f87171", "random": "#fbbf24", "unchanged": "#6ee7b7"}  # red / amber / green
+ACTION_COLORS = {"masked": "#ef4444", "random": "#f59e0b", "unchanged": "#10b981"}  # red / amber / green
 KIND_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "mask", "unknown", "word", "continuation")}
-SEGMENT_COLORS = {"segment 0 (A)": "#93c5fd", "segment 1 (B)": "#fdba74"}
+# Byte-level BPE (GPT-2) has no mask token and no unknown piece: its legend leaves them out.
+BPE_KIND_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "word", "continuation")}
+SEGMENT_COLORS = {"segment 0 (A)": "#3b82f6", "segment 1 (B)": "#f97316"}
 TOKENIZER_TASKS = (("fill-mask", "WordPiece (BERT)"), ("text-generation", "byte-level BPE (GPT-2)"),
                    ("summarization", "SentencePiece (Pegasus)"))
 # A fourth column for other scripts: a fill-mask model, by default the multilingual one (XLM-R).
@@ -51,6 +53,7 @@ MLM_EXAMPLES = [PRESET, "Tesla is an American electric vehicle and clean energy 
                 "Texas."]
 MLM_TABLE_HEADERS = ["pos", "token", "happened", "BERT read", "BERT top-1", "BERT rank", "GPT-2 target",
                      "GPT-2 top-1", "GPT-2 rank", "alignment with GPT-2"]
+MLM_TABLE_WIDTHS = ["5%", "9%", "9%", "9%", "12%", "7%", "10%", "12%", "7%", "19%"]  # fits 1024 px, nothing hidden
 NSP_TABLE_HEADERS = ["position", "token", "token_type_id", "kind"]
 STEP_TABLE_HEADERS = ["step", "token", "probability", "chosen by", "top candidates (✓ = chosen)"]
 STEP_EXAMPLES = ["Tesla is an American", "The movie was", "Machine learning models"]
@@ -60,8 +63,9 @@ TOKENIZER_SUMMARY_HEADERS = ["tokenizer", "scheme", "tokens", "special tokens ad
 TOKEN_ID_HEADERS = ["tokenizer", "position", "piece", "id", "kind"]
 RTD_TABLE_HEADERS = ["pos", "token read", "original", "generator's slot", "really replaced", "P(replaced)",
                      "flagged", "generator's p"]
-TRUTH_COLORS = {"replaced": "#f87171", "original": "#6ee7b7"}  # red / green
+TRUTH_COLORS = {"replaced": "#ef4444", "original": "#10b981"}  # red / green
 WRITE_STEP_HEADERS = ["step", "the model read", "written (probability)", "text after the step"]
+WRITE_STEP_WIDTHS = ["7%", "44%", "19%", "29%"]
 WRITING_LABELS = {"left-to-right": "BERT, left to right (append a [MASK], fill it, repeat)",
                   "mask-predict": "BERT, all at once, then re-mask the least confident (Mask-Predict)",
                   "causal": "GPT-2, left to right (the next token from the tokens on its left)"}
@@ -280,8 +284,8 @@ def mlm_rows(result: MaskSimResult) -> list[list[Any]]:
     rows = []
     for s in result.selected:
         top, gpt = s.predictions[0], s.gpt
-        gpt_top = f"{gpt.predictions[0].token} ({gpt.predictions[0].probability:.1%})" if gpt.predictions else ""
-        rows.append([s.position, s.original, s.action, s.shown, f"{top.token} ({top.probability:.1%})", s.rank,
+        gpt_top = f"{gpt.predictions[0].token} ({percent(gpt.predictions[0].probability)})" if gpt.predictions else ""
+        rows.append([s.position, s.original, s.action, s.shown, f"{top.token} ({percent(top.probability)})", s.rank,
                      gpt.target or " · ".join(gpt.pieces), gpt_top, gpt.rank if gpt.rank is not None else "",
                      "aligned" if gpt.status == "aligned" else f"{gpt.status}: {gpt.reason}"])
     return rows
@@ -364,21 +368,25 @@ def step_rows(result: StepByStepResult) -> list[list[Any]]:
     """One row per step, in STEP_TABLE_HEADERS order; ✓ marks the candidate that was taken."""
     rows = []
     for s in result.steps:
-        candidates = " · ".join(f"{'✓' if c.token_id == s.token_id else ''}{c.token} {c.probability:.1%}"
+        candidates = " · ".join(f"{'✓' if c.token_id == s.token_id else ''}{c.token} {percent(c.probability)}"
                                 for c in s.candidates)
-        rows.append([s.step, s.token, round(s.probability, 4), STEP_CHOOSERS[s.source], candidates])
+        rows.append([s.step, s.token, percent(s.probability), STEP_CHOOSERS[s.source], candidates])
     return rows
 
 
 def step_candidates(result: StepByStepResult | None,
                     step: float | None) -> tuple[list[tuple[str, int]], int | None, dict[str, float]]:
-    """Dropdown choices, the chosen token and a Label value for one step of the last generation."""
+    """Dropdown choices (✓ = the token taken), the choice the picker starts on and a Label value for one step of
+    the last generation. The picker starts on the most probable token that was *not* taken, so the first
+    "Continue from this choice" changes the text (None when the step has no other candidate)."""
     if result is None or not result.steps:
         return [], None, {}
     index = min(max(int(step or 1), 1), len(result.steps)) - 1
     chosen = result.steps[index]
-    choices = [(f"{c.token}  ({c.probability:.1%})", c.token_id) for c in chosen.candidates]
-    return choices, chosen.token_id, label_value(chosen.candidates)
+    choices = [(f"{'✓ ' if c.token_id == chosen.token_id else ''}{c.token}  ({percent(c.probability)})", c.token_id)
+               for c in chosen.candidates]
+    other = next((c.token_id for c in chosen.candidates if c.token_id != chosen.token_id), None)
+    return choices, other, label_value(chosen.candidates)
 
 
 # ---- views: tokenizers -----------------------------------------------------------------------------
@@ -484,8 +492,8 @@ def truth_chips(result: DetectionResult) -> list[tuple[str, str | None]]:
 def detection_rows(result: DetectionResult) -> list[list[Any]]:
     """One row per token, in RTD_TABLE_HEADERS order."""
     return [[t.position, t.token, t.original or "", "yes" if t.selected else "",
-             "?" if t.replaced is None else "yes" if t.replaced else "no", round(t.probability_replaced, 4),
-             "✓" if t.flagged else "", "" if t.generator_probability is None else round(t.generator_probability, 4)]
+             "?" if t.replaced is None else "yes" if t.replaced else "no", percent(t.probability_replaced),
+             "✓" if t.flagged else "", percent(t.generator_probability)]
             for t in result.tokens]
 
 
@@ -525,7 +533,7 @@ def writing_chips(writing: Writing) -> list[tuple[str, float | None]]:
 
 def writing_rows(writing: Writing) -> list[list[Any]]:
     """One row per step, in WRITE_STEP_HEADERS order."""
-    return [[s.step, s.read, " · ".join(f"{f.token} ({f.probability:.1%})" for f in s.filled), s.text]
+    return [[s.step, s.read, " · ".join(f"{f.token} ({percent(f.probability)})" for f in s.filled), s.text]
             for s in writing.steps]
 
 
@@ -553,7 +561,7 @@ def _layout_mlm(ctx: AppContext) -> SimpleNamespace:
                                   color_map=ACTION_COLORS, show_legend=True, elem_id="mlm-original")
     bert_input = gr.HighlightedText(label="What BERT reads (its corrupted input)", color_map=ACTION_COLORS,
                                     show_legend=True, elem_id="mlm-input")
-    table = gr.Dataframe(headers=MLM_TABLE_HEADERS, interactive=False, wrap=True,
+    table = gr.Dataframe(headers=MLM_TABLE_HEADERS, interactive=False, wrap=True, column_widths=MLM_TABLE_WIDTHS,
                          label="Every selected slot: BERT (both sides) vs GPT-2 (left only); rank = place of the "
                                "true token among all predictions (1 = recovered)", elem_id="mlm-table")
     with gr.Accordion("Result (JSON)", open=False):
@@ -659,7 +667,8 @@ def _layout_tokenizers(ctx: AppContext) -> SimpleNamespace:
         for slug, (_, scheme) in zip(TOKENIZER_SLUGS, TOKENIZER_COLUMNS):
             with gr.Column():
                 setattr(ui, f"{slug}_header", gr.Markdown(f"**{scheme}**"))
-                setattr(ui, f"{slug}_strip", gr.HighlightedText(label=f"{scheme} pieces", color_map=KIND_COLORS,
+                legend = BPE_KIND_COLORS if slug == "bpe" else KIND_COLORS
+                setattr(ui, f"{slug}_strip", gr.HighlightedText(label=f"{scheme} pieces", color_map=legend,
                                                                 show_legend=True, elem_id=f"tok-{slug}"))
     gr.Markdown("#### What each scheme did with this text")
     ui.facts = gr.HTML(elem_id="tok-facts")
@@ -724,6 +733,7 @@ def _layout_writing(ctx: AppContext) -> SimpleNamespace:
     for method, slug in WRITING_SLUGS.items():
         with gr.Accordion(f"Step by step: {WRITING_LABELS[method]}", open=method == "left-to-right"):
             setattr(ui, f"{slug}_steps", gr.Dataframe(headers=WRITE_STEP_HEADERS, interactive=False, wrap=True,
+                                                      column_widths=WRITE_STEP_WIDTHS,
                                                       elem_id=f"write-{slug}-steps"))
     with gr.Accordion("Result (JSON)", open=False):
         ui.json = gr.JSON()

@@ -20,7 +20,7 @@ from playground.ui.exports import export_controls, export_event, figure_and_json
 from playground.ui.figures.heads import qa_probabilities_figure
 from playground.ui.head_card import card_accordion
 from playground.ui.links import LinkedView
-from playground.ui.widgets import (inline_errors, json_endpoint, model_dropdown, notices_markdown, to_json,
+from playground.ui.widgets import (inline_errors, json_endpoint, model_dropdown, notices_markdown, percent, to_json,
                                    user_errors)
 
 TASK = "question-answering"
@@ -41,9 +41,9 @@ EXAMPLES = [
 ]
 INTRO = ("A **span head**: one linear layer gives every token a *start* and an *end* score; the answer is the "
          "best-scoring piece of the context. Nothing is generated.")
-SEGMENT_COLORS = {"question (segment 0)": "#fde68a", "context (segment 1)": "#93c5fd", "special": "#a78bfa"}
+SEGMENT_COLORS = {"question (segment 0)": "#f59e0b", "context (segment 1)": "#3b82f6", "special": "#8b5cf6"}
 ANSWER, OTHER, REJECTED = "answer", "other candidate", "best span (rejected: no answer)"
-ANSWER_COLORS = {ANSWER: "#22c55e", OTHER: "#bfdbfe", REJECTED: "#fca5a5"}
+ANSWER_COLORS = {ANSWER: "#22c55e", OTHER: "#60a5fa", REJECTED: "#f87171"}
 CANDIDATE_HEADERS = ["rank", "span", "score (start+end logit)", "probability", "window", "characters"]
 TOKEN_HEADERS = ["position", "token", "segment", "segment id", "P(start)", "P(end)"]
 WINDOW_HEADERS = ["window", "context characters", "best span score", "null score ([CLS])"]
@@ -110,7 +110,7 @@ def answer_highlights(result: QAResult) -> list[tuple[str, str | None]]:
 def decision_markdown(result: QAResult) -> str:
     if result.answer is not None:
         a = result.answer
-        head = (f"### Answer: **{a.text}**\nScore {a.score:.2f} (start + end logit) · probability {a.probability:.1%} "
+        head = (f"### Answer: **{a.text}**\nScore {a.score:.2f} (start + end logit) · probability {percent(a.probability)} "
                 f"(P(start) × P(end) in window {a.window}) · characters {a.start}–{a.end}")
     else:
         head = "### No answer in the context"
@@ -135,14 +135,14 @@ def answer_view(result: QAResult) -> AnswerView:
         notices=notices_markdown(result.notices),
         decision=decision_markdown(result),
         answer=answer_highlights(result),
-        candidates=[[rank, c.text, round(c.score, 3), round(c.probability, 4), c.window, f"{c.start}–{c.end}"]
+        candidates=[[rank, c.text, round(c.score, 3), percent(c.probability), c.window, f"{c.start}–{c.end}"]
                     for rank, c in enumerate(result.candidates, start=1)],
         plot=figure,
         layout=layout,
         segments=[(t.token, "special" if t.segment == "special" else f"{t.segment} (segment {t.segment_id})")
                   for t in window.tokens],
-        token_rows=[[t.position, t.token, t.segment, t.segment_id, round(t.start_probability, 4),
-                     round(t.end_probability, 4)] for t in window.tokens],
+        token_rows=[[t.position, t.token, t.segment, t.segment_id, percent(t.start_probability),
+                     percent(t.end_probability)] for t in window.tokens],
         windows=[[w.index, f"{w.context_start}–{w.context_end}",
                   None if w.best_score is None else round(w.best_score, 3), round(w.null_score, 3)]
                  for w in result.windows],

@@ -18,7 +18,7 @@ from playground.tasks.sentiment import MAX_LINES, SentimentBatch, SentimentResul
 from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
 from playground.ui.links import LinkedView
-from playground.ui.widgets import TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown, to_json
+from playground.ui.widgets import TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown, percent, to_json
 
 TASK = "sentiment"
 EXAMPLES = [
@@ -37,7 +37,7 @@ RESULT_HEADERS = ["line", "label", "probability", "text"]
 RESULT_WIDTHS = ["9%", "19%", "22%", "50%"]  # narrow columns must not wrap their headers ("li ne")
 # Attribution chips: green pushes towards the attribution target (POSITIVE), red towards the other label.
 STRONG, WEAK = 0.5, 0.15  # |share| thresholds; below WEAK a word is left uncoloured
-TOWARDS_COLORS = ("#16a34a", "#86efac", "#fca5a5", "#dc2626")  # strong / weak towards target, weak / strong against
+TOWARDS_COLORS = ("#16a34a", "#4ade80", "#f87171", "#dc2626")  # strong / weak towards target, weak / strong against
 TOKEN_HEADERS = ["position", "token", "kind", "gradient × input"]
 
 
@@ -107,12 +107,12 @@ def sentiment_view(batch: SentimentBatch, explain_line: int) -> SentimentView:
         wanted = len(batch.results)
     result = batch.results[wanted - 1]
     explained = f"Line {result.line_number}: " if len(batch.results) > 1 else ""
-    summary = (f"{explained}**{result.label}** ({result.probability:.1%}).\n\n{batch.head}\n\n"
+    summary = (f"{explained}**{result.label}** ({percent(result.probability)}).\n\n{batch.head}\n\n"
                f"_Attribution of {batch.attribution_target}: {batch.method}_")
     return SentimentView(
         notices=notices_markdown(notices, result.notices),
         label={score.label: score.probability for score in result.labels},
-        results=[[r.line_number, r.label, round(r.probability, 4), r.text] for r in batch.results],
+        results=[[r.line_number, r.label, percent(r.probability), r.text] for r in batch.results],
         tokens=head_tokens(result),
         attribution=gr.HighlightedText(value=attribution_chips(result, batch.attribution_target),
                                        color_map=attribution_colors(batch.attribution_target)),

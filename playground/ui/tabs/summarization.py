@@ -18,7 +18,7 @@ from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
 from playground.ui.links import LinkedView
 from playground.ui.tabs.question_answering import TESLA
-from playground.ui.widgets import (TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown,
+from playground.ui.widgets import (TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown, percent,
                                    to_json)
 
 TASK = "summarization"
@@ -94,8 +94,8 @@ def summary_view(result: SummaryResult, full: bool) -> SummaryView:
         summary=result.summary,
         decoder=decoder,
         status=summary_status(result),
-        steps=[[t.step, t.token, round(t.probability, 4), t.rank,
-                ", ".join(f"{c.token} {c.probability:.2f}" for c in t.candidates)] for t in result.tokens],
+        steps=[[t.step, t.token, percent(t.probability), t.rank,
+                ", ".join(f"{c.token} {percent(c.probability)}" for c in t.candidates)] for t in result.tokens],
         json=to_json(result),
     )
 
