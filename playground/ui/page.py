@@ -13,6 +13,7 @@ from playground.models.context import AppContext, AppOptions, make_context
 from playground.models.lab import LAB_BERT, LAB_GPT
 from playground.models.loader import hub_offline_forced
 from playground.models.warm import Step
+from playground.lm.influence import GRADIENT
 from playground.ui.tabs.compare import EXAMPLES, FILL_TASK, GEN_TASK, build_compare_tab
 from playground.ui.tabs.lab import build_lab_tab
 from playground.ui.tabs.models import TabLink, build_models_tab
@@ -104,8 +105,14 @@ def event_sends(event: Any, inputs: list[Any]) -> Iterator[None]:
     out = getattr(event.fn, "__wrapped__", event.fn)(*inputs)
     for values in (out if inspect.isgenerator(out) else iter([out])):
         for component, value in zip(event.outputs, values):
-            skipped = isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1
-            if not skipped and not isinstance(component, gr.State):
+            # An update (a dict from gr.update, or a component) carries at most a value, which Gradio post-processes.
+            update = (value.constructor_args if isinstance(value, gr.blocks.Block) else
+                      value if isinstance(value, dict) and value.get("__type__") == "update" else None)
+            if update is not None:
+                if "value" not in update:
+                    continue
+                value = update["value"]
+            if not isinstance(component, gr.State):
                 component.postprocess(value)
         yield
 
@@ -120,7 +127,7 @@ def preload_steps(ctx: AppContext, demo: gr.Blocks) -> list[Step]:
         steps.append(("making the int8 copies", lambda: (ctx.model(bert, FILL_TASK, "int8"),
                                                          ctx.model(gpt, GEN_TASK, "int8"))))
     click = next(fn for fn in demo.fns.values() if fn.api_name == "compare_view")
-    inputs = [EXAMPLES[0], 5, "", 1, 1, bert, gpt, ctx.fast]
+    inputs = [EXAMPLES[0], 5, "", 1, 1, bert, gpt, ctx.fast, GRADIENT]
     steps.append(("warming up", lambda: all(True for _ in event_sends(click, inputs))))
     return steps
 
