@@ -25,8 +25,13 @@ def test_every_model_event_shares_one_budget_and_measurements_have_their_own(tin
     assert {"measure", "choose_variant"} <= set(groups[serving.MEASURE_GROUP])
     assert "models" in groups[serving.LIGHT_GROUP]
     assert "stop_measuring" in groups[serving.LIGHT_GROUP]  # Stop never waits behind model work
+    # A lab run trains for minutes: it has its own group (the lab's job queue trains one at a time), so it never
+    # holds up the other tabs' model events; its direction test is ordinary model work.
+    assert {"pretrain", "finetune"} <= set(groups[serving.LAB_GROUP])
+    assert "direction_test" in model and not {"pretrain", "finetune"} & model
     limits = {(fn.concurrency_id, fn.concurrency_limit) for fn in demo.fns.values() if fn.fn is not None}
-    assert limits == {(serving.MODEL_GROUP, 1), (serving.MEASURE_GROUP, 1), (serving.LIGHT_GROUP, 4)}
+    assert limits == {(serving.MODEL_GROUP, 1), (serving.MEASURE_GROUP, 1), (serving.LIGHT_GROUP, 4),
+                      (serving.LAB_GROUP, 4)}
 
 
 # ---- the request-limits middleware, on its own -----------------------------------------------------
@@ -220,7 +225,9 @@ def test_the_readme_states_every_bound_as_the_code_sets_it():
     safety = safety.split("\n## ")[0]
     for needle in (f"**{serving.MAX_BODY_BYTES // 1024} KB**", f"at most **{serving.QUEUE_MAX_SIZE}** requests",
                    f"runs **{serving.MODEL_CONCURRENCY} at a time**", f"group of **{serving.MEASURE_CONCURRENCY}**",
-                   f"at most **{serving.SESSION_CAPACITY}** sessions", "**Uploads are off**",
+                   f"at most **{serving.SESSION_CAPACITY}** sessions",
+                   f"at most **{serving.MAX_UPLOAD_BYTES // 1_000_000} MB**",
+                   f"Pretraining lab's training and fine-tuning have a group of **{serving.LAB_CONCURRENCY}**",
                    f"beams × new tokens ≤ {MAX_BEAM_TOKENS}", f"**{MAX_SECONDS:.0f} s** per",
                    f"repeats ≤ {MAX_REPEATS}", f"at most {MAX_MODELS_PER_REQUEST} models", "*by repo id*",
                    "python -m playground.soak"):

@@ -4,7 +4,8 @@
   character by character; files only to the upload route, at most 1 MB (the lab's .txt corpus).
 - Work: one concurrency budget for a 2-core machine. Every event that runs a model shares the "model" group
   (`MODEL_CONCURRENCY` at a time, whatever the endpoint); measurements (`/measure`, `/choose_variant`) have
-  their own group of one; only events that read model cards run beside them.
+  their own group of one; the Pretraining lab's runs have a group of their own (its job queue runs them one at a
+  time, so a 3-minute training run never holds up the other tabs); only events that read model cards run beside them.
 - Waiting: at most `QUEUE_MAX_SIZE` requests wait; the next one is told the playground is busy.
 - Sessions: at most `SESSION_CAPACITY` sessions keep server-side state (the oldest is dropped first), and temporary
   files are deleted every `DELETE_CACHE[0]` seconds once older than `DELETE_CACHE[1]`.
@@ -30,10 +31,11 @@ QUEUE_MAX_SIZE = 32  # waiting requests over all endpoints; 32 short ones drain 
 MODEL_CONCURRENCY = 1  # model events at once: one forward pass already uses both cores
 MEASURE_CONCURRENCY = 1  # measurements at once (beside at most MODEL_CONCURRENCY model events)
 LIGHT_CONCURRENCY = 4  # events that only read model cards
+LAB_CONCURRENCY = 4  # lab events at once: the lab's own job queue trains one at a time, the rest see their place
 SESSION_CAPACITY = 64  # sessions whose server-side state is kept (Gradio's default is 10,000)
 DELETE_CACHE = (600, 3600)  # every 10 minutes, delete temporary files older than an hour
 
-MODEL_GROUP, MEASURE_GROUP, LIGHT_GROUP = "model", "measure", "light"
+MODEL_GROUP, MEASURE_GROUP, LIGHT_GROUP, LAB_GROUP = "model", "measure", "light", "lab"
 # Handlers (named as in the tab files) that load no model and run no forward pass.
 # The lab's Stop (`_stop_event`) only sets a flag: in the model group it would wait behind the run it stops.
 LIGHT_HANDLERS = frozenset({"list_models", "show_table", "show_card", "metric_dropdown", "show_head_card",
@@ -43,6 +45,9 @@ LIGHT_HANDLERS = frozenset({"list_models", "show_table", "show_card", "metric_dr
                             "open_link_view", "share_link", "start_tour", "tour_step", "end_tour"})
 # Handlers that build and time models (`models/measure.py`).
 MEASURE_HANDLERS = frozenset({"measure_api", "choose_variant_api", "show_choice", "show_measurement"})
+# The lab's training and fine-tuning (`core/jobs.py` queues them, one at a time per app): in the model group a run
+# would block every other tab's model events for minutes.
+LAB_HANDLERS = frozenset({"_pretrain_event", "pretrain_api", "_finetune_event", "finetune_api"})
 
 TOO_LARGE = (f"The request is larger than {MAX_BODY_BYTES // 1024} KB, the most this playground accepts. Texts are "
              "read up to 4,000 characters anyway: paste a shorter text.")
@@ -71,10 +76,13 @@ def concurrency_group(fn: Callable | None) -> str:
     name = handler_name(fn)
     if name in LIGHT_HANDLERS:
         return LIGHT_GROUP
+    if name in LAB_HANDLERS:
+        return LAB_GROUP
     return MEASURE_GROUP if name in MEASURE_HANDLERS else MODEL_GROUP  # unknown: counted as model work
 
 
-GROUP_LIMITS = {MODEL_GROUP: MODEL_CONCURRENCY, MEASURE_GROUP: MEASURE_CONCURRENCY, LIGHT_GROUP: LIGHT_CONCURRENCY}
+GROUP_LIMITS = {MODEL_GROUP: MODEL_CONCURRENCY, MEASURE_GROUP: MEASURE_CONCURRENCY, LIGHT_GROUP: LIGHT_CONCURRENCY,
+                LAB_GROUP: LAB_CONCURRENCY}
 
 
 def bound_concurrency(demo: gr.Blocks) -> dict[str, list[str]]:
