@@ -485,7 +485,7 @@ def _layout_attention() -> Components:
     gr.Markdown("### Attention masks and weights")
     with gr.Row():
         # A word, not a token position: the two models split the sentence into different tokens.
-        query = gr.Slider(0, 63, value=0, step=1, label="What can word i see? (word i of the sentence)",
+        query = gr.Slider(0, 63, value=0, step=1, label="What can word i see? (words counted from 0)",
                           elem_id="attention-query")
         layer = gr.Slider(1, 24, value=1, step=1, label="Layer")
         head = gr.Slider(1, 16, value=1, step=1, label="Head")
