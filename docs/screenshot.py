@@ -17,6 +17,9 @@ from playwright.sync_api import expect, sync_playwright
 TIMEOUT = 90_000
 # A sentence from the lab corpus' world, whose gap only the right context decides: BERT gets it, GPT-2 cannot.
 COMPARE_TEXT = "She opened the [MASK] and let the fresh air in."
+# Held-out sentences of the lab corpus (never trained on), so the masked-LM picture shows what BERT learned.
+MASK_TEXT = ("The concert was charming, and Nora smiled all evening. Anna adored the museum; it was superb. "
+             "It was a disappointing meal, so Vera felt very sad.")
 
 
 def _compare(page, url: str, path: Path) -> None:
@@ -41,6 +44,7 @@ def main(url: str, out_dir: str) -> None:
         _compare(dark, url + ("&" if "?" in url else "?") + "__theme=dark", out / "compare-dark.png")
 
         page.get_by_role("tab", name="Pre-training", exact=True).click()
+        page.get_by_label("Text to mask").fill(MASK_TEXT)
         page.locator("#mlm-run").click()
         expect(page.locator("#mlm-recovery")).to_contain_text("BERT top-1 recovery", timeout=TIMEOUT)
         page.wait_for_timeout(1000)

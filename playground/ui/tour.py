@@ -85,7 +85,8 @@ CSS = """
   background: var(--background-fill-primary); border: 2px solid var(--color-accent); border-radius: 12px;
   box-shadow: 0 8px 28px rgba(0, 0, 0, 0.18); padding: 10px 14px; gap: 6px;}
 #share-and-tour {align-items: center; justify-content: flex-start; gap: 8px;}
-#share-and-tour > * {flex: 0 0 auto !important; width: auto !important;}
+#share-and-tour > * {flex: 0 0 auto !important; width: auto !important; margin: 0 !important;}
+#share-and-tour > #copy-link {margin-left: auto !important;}  /* the tour's controls left, Copy link right */
 body.presentation-mode {
   --text-xxs: 12px; --text-xs: 14px; --text-sm: 17px; --text-md: 20px; --text-lg: 23px; --text-xl: 30px;
   --text-xxl: 36px;

@@ -426,7 +426,7 @@ def _layout_inputs(ctx: AppContext) -> Components:
             with gr.Row():
                 bert_model = model_dropdown(ctx, FILL_TASK, "Encoder (BERT)")
                 gpt_model = model_dropdown(ctx, GEN_TASK, "Decoder (GPT-2)")
-    with gr.Row(equal_height=True):
+    with gr.Row(equal_height=False):  # the button keeps its own height beside fast mode's long note
         run = gr.Button("Compare", variant="primary", scale=3)
         fast = gr.Checkbox(value=ctx.fast, label=FAST_MODE_LABEL, info=fast_mode_note(), scale=2,
                            elem_id="fast-mode")
