@@ -53,7 +53,7 @@ MLM_EXAMPLES = [PRESET, "Tesla is an American electric vehicle and clean energy 
                 "Texas."]
 MLM_TABLE_HEADERS = ["pos", "token", "happened", "BERT read", "BERT top-1", "BERT rank", "GPT-2 target",
                      "GPT-2 top-1", "GPT-2 rank", "alignment with GPT-2"]
-MLM_TABLE_WIDTHS = ["5%", "9%", "9%", "9%", "12%", "7%", "10%", "12%", "7%", "19%"]  # fits 1024 px, nothing hidden
+MLM_TABLE_WIDTHS = ["5%", "9%", "11%", "9%", "12%", "7%", "10%", "12%", "7%", "17%"]  # fits 1024 px, nothing hidden
 NSP_TABLE_HEADERS = ["position", "token", "token_type_id", "kind"]
 STEP_TABLE_HEADERS = ["step", "token", "probability", "chosen by", "top candidates (✓ = chosen)"]
 STEP_EXAMPLES = ["Tesla is an American", "The movie was", "Machine learning models"]
