@@ -106,3 +106,33 @@ def test_checkpoint_offline_fails_fast_with_the_loaders_message(store):
         load_checkpoint(ctx, "someone/unknown-model")
     with pytest.raises(PlaygroundError, match="encoder checkpoint"):
         load_checkpoint(ctx, "tiny-gpt2")
+
+
+def test_encoding_cuts_per_call_and_leaves_the_shared_tokenizer_as_it_was(bert):
+    """Fine-tuning batches match the tokenizer's own truncation and padding, without setting either on the
+    tokenizer the model store shares with every other request (a concurrent Compare would read with it)."""
+    import threading
+
+    from playground.tasks.finetune_lab import _encode
+
+    tokenizer = bert.tokenizer
+    backend = tokenizer.backend_tokenizer
+    texts = ["the dog barked at the mailman all morning long", "a cat", "the river ran past the old mill " * 20]
+    expected = tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=16)
+    backend.no_truncation(), backend.no_padding()  # what that reference call left behind, undone
+    before = (backend.truncation, backend.padding)
+    results, seen = [], []
+
+    def encode():
+        results.append(_encode(tokenizer, texts, "cpu", 16))
+        seen.append((backend.truncation, backend.padding))
+
+    threads = [threading.Thread(target=encode) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(s == before for s in seen) and (backend.truncation, backend.padding) == before
+    for enc in results:
+        assert enc["input_ids"].tolist() == expected["input_ids"].tolist()
+        assert enc["attention_mask"].tolist() == expected["attention_mask"].tolist()

@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_float, check_int, shown
+from playground.core.tokens import padded_batch
 from playground.core.types import LoadedModel
 from playground.lm.training import TrainSettings, set_cpu_threads
 from playground.models.lab import LAB_BERT, LAB_GPT, language_model_body
@@ -208,8 +209,16 @@ def _max_tokens(body) -> int:
 
 
 def _encode(tokenizer, texts: list[str], device, max_tokens: int = 512) -> dict:
-    enc = tokenizer(texts, return_tensors="pt", padding=True, truncation=True, max_length=max_tokens)
-    return {"input_ids": enc["input_ids"].to(device), "attention_mask": enc["attention_mask"].to(device)}
+    """A padded batch, each row cut to `max_tokens` here, per call: asking the tokenizer to truncate or pad would
+    set that state on its Rust backend, which the model store shares with every other request."""
+    keeps_last = tokenizer.num_special_tokens_to_add() > 0  # an encoder's closing [SEP] survives the cut
+    rows = []
+    for row in tokenizer(texts)["input_ids"]:
+        if len(row) > max_tokens:
+            row = row[:max_tokens - 1] + row[-1:] if keeps_last else row[:max_tokens]
+        rows.append(row)
+    ids, mask = padded_batch(rows, tokenizer.pad_token_id)
+    return {"input_ids": ids.to(device), "attention_mask": mask.to(device)}
 
 
 def checkpoint_body(loaded: LoadedModel):
