@@ -462,9 +462,7 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
     show = inline_errors(functools.partial(show_choice, ctx), choose_outputs, chooser.explanation,
                          keep=[measure.models])
     chooser.run.click(show, list(choose_inputs.values()), choose_outputs, **private)
-    measure_event = functools.partial(show_measurement, ctx)
-    # Gradio hands over the gr.Request by type hint, and a partial has none of its own: give it the one it needs.
-    measure_event.__annotations__ = {"request": gr.Request}
+    measure_event = functools.partial(show_measurement, ctx)  # its gr.Request arrives by hint (widgets._wraps)
     measure_outputs = [measure.notes, measure.table, measure.plot, measure.json]  # MeasureView
     measure.run.click(keeping(inline_errors(measure_event, measure_outputs, measure.notes), 2),
                       [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
