@@ -294,3 +294,28 @@ def test_an_unknown_influence_method_is_refused_before_any_model_loads(ctx, monk
     for handler in (run_compare, lambda *a, **k: list(run_compare_stages(*a, **k))):
         with pytest.raises(PlaygroundError, match="Influence method must be one of gradient, occlusion"):
             handler(ctx, TESLA, 5, "", 1, 1, *MODELS, influence="saliency")
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_the_continuation_reads_only_new_tokens(ctx, bert, gpt, fast):
+    """The pass that predicted the slot keeps its KV cache: every continuation step reads one new token (no
+    second read of the sentence), and the text equals a generation that starts from scratch."""
+    predictor = ctx.model("tiny-gpt2", "text-generation", "int8") if fast else gpt
+    pair = (ctx.model("tiny-bert", "fill-mask", "int8"), predictor) if fast else None
+    stages = stream_compare(bert, gpt, TESLA, fast=pair)
+    for stage in stages:
+        if stage.name == "analysis":
+            break
+    lengths: list[int] = []
+    handle = predictor.model.register_forward_hook(
+        lambda module, args, kwargs, output: lengths.append(kwargs["input_ids"].shape[1]), with_kwargs=True)
+    try:
+        last = list(stages)[-1].result
+    finally:
+        handle.remove()
+    steps = len(last.continuation.tokens)
+    assert steps > 1 and lengths == [1] * (steps - 1)
+    alone = generate(predictor, last.gpt.context, GenerationSettings(max_new_tokens=CONTINUATION_TOKENS))
+    assert [t.token_id for t in last.continuation.tokens] == [t.token_id for t in alone.tokens]
+    assert [t.probability for t in last.continuation.tokens] == pytest.approx(
+        [t.probability for t in alone.tokens], abs=1e-4)

@@ -54,7 +54,8 @@ def report_click(times: ClickTimes, report: Callable[[str], None] = print) -> li
     unit = times.unit_ms
     report(f"Compare click (server side, outputs post-processed), bert-base + gpt2 shapes; unit = one bare sdpa "
            f"fill-mask forward = {unit:.1f} ms; {times.model_calls} model forward calls per click "
-           f"(incl. 12 generation steps)")
+           "(BERT and GPT-2 once each, then one generation step per continuation token but the first, which is "
+           "GPT-2's prediction already made, each step reading one token from the prediction pass's KV cache)")
     targets = []
     for stage in STAGES:
         ms = times.stages_ms[stage]

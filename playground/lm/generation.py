@@ -58,6 +58,16 @@ class GenerationSettings:
 
 
 @dataclass(frozen=True)
+class KnownNext:
+    """What a caller already computed for a prompt: the log-probabilities of the token after `token_ids`
+    and, optionally, the KV cache of those tokens (so generation reads none of them again)."""
+
+    token_ids: tuple[int, ...]
+    log_probs: Any  # torch.Tensor over the vocabulary
+    cache: Any | None = None  # a cache of exactly these tokens, used by one generation only
+
+
+@dataclass(frozen=True)
 class GeneratedToken:
     token_id: int
     token: str  # readable piece
@@ -111,14 +121,15 @@ def prompt_ids(lm: LoadedModel, prompt: str, room: int) -> tuple[list[int], list
 
 def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, *,
                     candidates_k: int = 5, forced_token_ids: tuple[int, ...] = (),
-                    known_next: tuple[tuple[int, ...], Any] | None = None) -> Iterator[GenerationResult]:
+                    known_next: KnownNext | None = None) -> Iterator[GenerationResult]:
     """Yield the growing result after every new token.
 
     `forced_token_ids` are emitted first instead of being chosen (the step-by-step mode uses this to
     continue from a candidate the user picked); their probabilities are still reported.
-    `known_next` = (token ids, log-probabilities of the token after them), already computed by the caller:
-    when the ids are this prompt's, the first token is chosen from them without running the model again
-    (skipped with a repetition penalty, which needs raw logits).
+    `known_next`: the prompt's token ids as the caller read them, with the next-token log-probabilities (and KV
+    cache) it already computed: generation continues from those ids, the first token is chosen from the
+    log-probabilities without running the model again, and the second step reads only that token (the reuse
+    is skipped with a repetition penalty, which needs raw logits).
     """
     import torch
 
@@ -129,7 +140,12 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
     room = min(settings.max_new_tokens + len(forced_token_ids), lm.max_positions - 1)
     if room < settings.max_new_tokens + len(forced_token_ids):
         notices.append(f"{lm.name} reads at most {lm.max_positions} tokens, so at most {room} can be generated.")
-    ids, trunc_notices = prompt_ids(lm, prompt, room)
+    if known_next is not None and 0 < len(known_next.token_ids) <= lm.max_positions - room:
+        # Continue from exactly the tokens the caller read, not from a new tokenization of `prompt` (the two can
+        # differ at the edge, e.g. a space token left before a gap), so the first step matches its prediction.
+        ids, trunc_notices = [int(i) for i in known_next.token_ids], []
+    else:
+        ids, trunc_notices = prompt_ids(lm, prompt, room)
     notices += trunc_notices
     seed = settings.seed
     if settings.strategy == "sample" and seed is None:
@@ -142,11 +158,12 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
 
     # Project only the last position onto the vocabulary (as model.generate does), where the model allows it.
     only_last = {"logits_to_keep": 1} if keeps_logits(lm.model) else {}
-    reuse = (known_next[1] if known_next is not None and tuple(known_next[0]) == tuple(ids) and not forced_token_ids
-             and settings.repetition_penalty == 1.0 else None)
+    reuse = (known_next if known_next is not None and tuple(known_next.token_ids) == tuple(ids)
+             and not forced_token_ids and settings.repetition_penalty == 1.0 else None)
+    cached = reuse is not None and reuse.cache is not None and reuse.cache.get_seq_length() == len(ids)
     generated: list[GeneratedToken] = []
     all_ids = torch.tensor([ids])
-    past = None
+    past = reuse.cache if cached else None
     step_input = all_ids
     prompt_len = len(ids)
     stop_reason = f"reached {room} new tokens"
@@ -155,7 +172,7 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
         # another worker thread, which would leave the first thread stuck in inference mode.
         with torch.inference_mode():
             if step == 0 and reuse is not None:  # log-probabilities give the same softmax and choices as logits
-                logits = reuse.float()[None, :]
+                logits = reuse.log_probs.float()[None, :]
             else:
                 out = lm.model(input_ids=step_input, cache=past, use_cache=True, **only_last)
                 past = out.cache

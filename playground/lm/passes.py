@@ -53,11 +53,24 @@ class ForwardPass:
     positions: tuple[int, ...]
     log_probs: Any  # torch.Tensor, len(positions) × vocabulary, no graph
     attentions: Any | None = None  # torch.Tensor, float32
+    cache: Any | None = None  # the keys and values of every position (with `keep_cache`), no graph
     _graph: tuple[Any, Any] | None = field(default=None, repr=False)  # (input embeddings, log-probs with graph)
     _influence: tuple[list[float], int] | None = field(default=None, repr=False)
 
     def probs(self, row: int = 0):
         return self.log_probs[row].exp()
+
+    def prefix_cache(self, length: int) -> Any | None:
+        """A new KV cache holding the first `length` positions of this pass (None without `keep_cache`), so a
+        generation continuing from them does not read those tokens again. Each call gives its own cache."""
+        if self.cache is None:
+            return None
+        from transformers import DynamicCache
+
+        prefix = DynamicCache()
+        for index, layer in enumerate(self.cache.layers):
+            prefix.update(layer.keys[..., :length, :], layer.values[..., :length, :], index)
+        return prefix
 
     def influence(self, row: int = 0) -> tuple[list[float], int]:
         """Gradient × input of every input token on the top prediction at `positions[row]`: the L2 norm of
@@ -78,15 +91,18 @@ class ForwardPass:
 
 
 def forward_pass(lm: LoadedModel, input_ids: Sequence[int], positions: Sequence[int], *,
-                 attentions: bool = False, gradients: bool = False) -> ForwardPass:
+                 attentions: bool = False, gradients: bool = False, keep_cache: bool = False) -> ForwardPass:
     """Read `input_ids` once: log-probabilities at `positions` (projected onto the vocabulary only there when
-    the model allows), plus every layer's attention weights and/or the graph for one input gradient."""
+    the model allows), plus every layer's attention weights, the graph for one input gradient and/or the KV
+    cache (for a decoder that goes on generating)."""
     import torch
 
     model = attention_reader(lm).model if attentions else lm.model
     ids = torch.tensor([list(input_ids)])
     wanted = torch.tensor(list(positions), dtype=torch.long)
     kwargs: dict[str, Any] = {"output_attentions": True} if attentions else {}
+    if keep_cache:
+        kwargs["use_cache"] = True
     kept = keeps_logits(model)
     if kept:
         kwargs["logits_to_keep"] = wanted
@@ -103,5 +119,10 @@ def forward_pass(lm: LoadedModel, input_ids: Sequence[int], positions: Sequence[
         if gradients:
             graph = (embeddings, log_probs)
         stacked = torch.stack([a[0] for a in out.attentions]).detach().float() if attentions else None
+        cache = None
+        if keep_cache and getattr(out, "cache", None) is not None:
+            cache = out.cache  # transformers 5's name for past_key_values
+            for layer in cache.layers:  # the cache must not hold on to the gradient graph
+                layer.keys, layer.values = layer.keys.detach(), layer.values.detach()
     return ForwardPass(input_ids=tuple(int(i) for i in input_ids), positions=tuple(int(p) for p in positions),
-                       log_probs=log_probs.detach(), attentions=stacked, _graph=graph)
+                       log_probs=log_probs.detach(), attentions=stacked, cache=cache, _graph=graph)

@@ -28,7 +28,7 @@ from playground.core.types import LoadedModel
 from playground.lm.attention import AttentionMap, AttentionStack, attention_stack
 from playground.lm.causal_lm import (NextTokenResult, encode_context, left_context, left_context_notice, next_token_from,
                                      next_word_probability)
-from playground.lm.generation import GenerationResult, GenerationSettings, final, stream_generate
+from playground.lm.generation import GenerationResult, GenerationSettings, KnownNext, final, stream_generate
 from playground.lm.influence import (GRADIENT, CausalReading, InfluenceResult, attention_mask_pattern,
                                     causal_influence_from, causal_occlusion_from, causal_reading, check_method,
                                     masked_influence_from, masked_occlusion_from, start_token_id)
@@ -269,10 +269,12 @@ def _bert_pass(bert: LoadedModel, read: _BertReading, *, attentions: bool, gradi
                         gradients=gradients and bool(read.positions))
 
 
-def _gpt_pass(gpt: LoadedModel, read: CausalReading, *, attentions: bool, gradients: bool) -> ForwardPass:
-    """Read at the token before the slot (GPT-2's prediction for it); a slot at position 0 has none."""
+def _gpt_pass(gpt: LoadedModel, read: CausalReading, *, attentions: bool, gradients: bool,
+              keep_cache: bool = False) -> ForwardPass:
+    """Read at the token before the slot (GPT-2's prediction for it); a slot at position 0 has none.
+    `keep_cache`: keep the keys and values, so the continuation from the slot reads none of them again."""
     return forward_pass(gpt, read.tokens.input_ids, [max(read.slot - 1, 0)], attentions=attentions,
-                        gradients=gradients and read.slot > 0)
+                        gradients=gradients and read.slot > 0, keep_cache=keep_cache and read.slot > 0)
 
 
 def _words(cleaned: CleanText, bert: LoadedModel, bert_read: _BertReading, gpt_read: CausalReading
@@ -372,8 +374,10 @@ def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 
     gpt_read = causal_reading(gpt, cleaned, _fillers(fill))
     if not gpt_read.tokens.tokens:
         raise PlaygroundError("GPT-2 found no tokens in the text.")
-    gpt_pass = None if fast else _gpt_pass(gpt, gpt_read, attentions=True, gradients=gradients)
-    gpt_predictions = _gpt_pass(gpt_predictor, gpt_read, attentions=False, gradients=False) if fast else gpt_pass
+    # The pass that predicts also keeps its KV cache: the continuation starts where the prediction stopped.
+    gpt_pass = None if fast else _gpt_pass(gpt, gpt_read, attentions=True, gradients=gradients, keep_cache=True)
+    gpt_predictions = (_gpt_pass(gpt_predictor, gpt_read, attentions=False, gradients=False, keep_cache=True)
+                       if fast else gpt_pass)
     next_tokens = _next_token(gpt, gpt_predictor, cleaned, gpt_read, gpt_predictions, top_k)
     result = dataclasses.replace(result, gpt_tokens=gpt_read.tokens, gpt_slot_position=gpt_read.slot, gpt=next_tokens)
     yield CompareStage("gpt", result)
@@ -407,8 +411,10 @@ def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 
 
     # 4. The continuation, token by token, from the sdpa (or int8) model.
     settings = GenerationSettings(max_new_tokens=CONTINUATION_TOKENS)
-    # GPT-2's next-token distribution is the continuation's first step: it is not computed again.
-    known = (tuple(next_tokens.tokens.input_ids), gpt_predictions.log_probs[0]) if gpt_read.slot > 0 else None
+    # GPT-2's next-token distribution is the continuation's first step, and the tokens before the slot are
+    # already in the pass's cache: neither is computed again.
+    known = (KnownNext(tuple(next_tokens.tokens.input_ids), gpt_predictions.log_probs[0],
+                       gpt_predictions.prefix_cache(gpt_read.slot)) if gpt_read.slot > 0 else None)
     for partial in stream_generate(gpt_predictor, next_tokens.context, settings, known_next=known):
         result = dataclasses.replace(result, continuation=partial)
         yield CompareStage("done" if partial.finished else "continuation", result, kept)
