@@ -22,6 +22,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from playground.models.construction import constructing, constructs, load_tokenizer
+
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCES = 120  # evaluated
 SEED = 0
@@ -75,6 +77,7 @@ def corpus_sentences() -> list[tuple[str, str]]:
     return rows
 
 
+@constructs
 def _tokenizer(sentences: list[str]):
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import BertTokenizerFast
@@ -96,11 +99,12 @@ def train_small_bert(sentences: list[str], steps: int, report: Callable[[str], N
     import torch
     import transformers as tf
 
-    torch.manual_seed(SEED)
     tokenizer = _tokenizer(sentences)
     config = tf.BertConfig(vocab_size=len(tokenizer), hidden_size=HIDDEN, num_hidden_layers=LAYERS, num_attention_heads=4,
                            intermediate_size=4 * HIDDEN, max_position_embeddings=128)
-    model = tf.BertForMaskedLM(config)
+    with constructing():
+        torch.manual_seed(SEED)
+        model = tf.BertForMaskedLM(config)
     collate = tf.DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)
     encoded = [tokenizer(s, truncation=True, max_length=64)["input_ids"] for s in sentences]
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=0.01)
@@ -165,8 +169,9 @@ def measure(steps: int = 600, model_dir: str | None = None, report: Callable[[st
     if model_dir:
         import transformers as tf
 
-        model = tf.AutoModelForMaskedLM.from_pretrained(model_dir).eval().requires_grad_(False)
-        tokenizer = tf.AutoTokenizer.from_pretrained(model_dir)
+        with constructing():
+            model = tf.AutoModelForMaskedLM.from_pretrained(model_dir).eval().requires_grad_(False)
+        tokenizer = load_tokenizer(model_dir)
         what, loss, steps = f"the masked LM in {model_dir}", None, 0
     else:
         report(f"Training a small BERT ({LAYERS} layers, width {HIDDEN}) on {len(trained)} template sentences "

@@ -25,6 +25,7 @@ import transformers as tf
 
 from playground.bench.timing import interleaved_ms, real_size_model
 from playground.core.types import LoadedModel
+from playground.models.construction import load_tokenizer
 from playground.models.loader import model_nbytes
 from playground.models.tiny import build_tiny_models, default_tiny_dir
 from playground.tasks.question_answering import QASettings, answer_question
@@ -53,7 +54,7 @@ def _params(model) -> str:
 # ---- benchmarks ------------------------------------------------------------------------------------
 
 def bench_sentiment(tiny: dict[str, Path], report: Callable[[str], None]) -> None:
-    tokenizer = tf.AutoTokenizer.from_pretrained(tiny["tiny-distilbert-sst2"])
+    tokenizer = load_tokenizer(tiny["tiny-distilbert-sst2"])
     model = real_size_model("distilbert-base-uncased-finetuned-sst-2-english", "eager")
     lm = _loaded("distilbert-sst2 shape", "sentiment", model, tokenizer)
     pipe = tf.pipeline("text-classification", model=model, tokenizer=tokenizer, device="cpu")
@@ -92,7 +93,7 @@ def bench_qa(tiny: dict[str, Path], report: Callable[[str], None]) -> None:
         ("RoBERTa-base SQuAD 2.0", "tiny-roberta-squad2", "deepset/roberta-base-squad2", "2"),
     )
     for label, tiny_name, hub_id, version in shapes:
-        tokenizer = tf.AutoTokenizer.from_pretrained(tiny[tiny_name])
+        tokenizer = load_tokenizer(tiny[tiny_name])
         model = real_size_model(hub_id, "eager")
         lm = _loaded(label, "question-answering", model, tokenizer)
         for copies in (2, 8, 20):
@@ -110,7 +111,7 @@ def bench_qa(tiny: dict[str, Path], report: Callable[[str], None]) -> None:
 
 
 def bench_pegasus(tiny: dict[str, Path], report: Callable[[str], None], new_tokens: int = 10) -> None:
-    tokenizer = tf.AutoTokenizer.from_pretrained(tiny["tiny-pegasus"])
+    tokenizer = load_tokenizer(tiny["tiny-pegasus"])
     started = time.perf_counter()
     model = real_size_model("google/pegasus-xsum", "eager")
     built = time.perf_counter() - started

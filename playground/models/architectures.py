@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from playground.core.errors import PlaygroundError
 from playground.models import registry
+from playground.models.construction import constructs
 from playground.models.tiny import TINY_SIZES
 
 # Lazy imports: torch and transformers are imported inside the functions that build models, so importing
@@ -122,6 +123,7 @@ def supports_head(hub_id: str, head: str) -> bool:
     return getattr(transformers, spec_for(hub_id).config_class) in auto._model_mapping
 
 
+@constructs
 def _instantiate(config, auto_class: str):
     import transformers
 
@@ -133,6 +135,7 @@ def _instantiate(config, auto_class: str):
             from exc
 
 
+@constructs
 def count_parameters(hub_id: str, *, head: str | None = None, tiny: bool = False,
                      config=None) -> int:
     """Parameters of the model built from its config, counted on the meta device (no memory, ~0.1 s).
@@ -147,6 +150,7 @@ def count_parameters(hub_id: str, *, head: str | None = None, tiny: bool = False
     return sum(p.numel() for p in model.parameters())
 
 
+@constructs
 def build_model(hub_id: str, *, head: str | None = None, tiny: bool = False, config=None):
     """The architecture with random weights, in eval mode, ready for a forward pass.
 

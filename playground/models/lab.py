@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from playground.core.errors import PlaygroundError
+from playground.models.construction import constructs
 
 LAB_VERSION = 1
 LAB_BERT, LAB_GPT, LAB_LSTM = "lab-bert", "lab-gpt", "lab-lstm"
@@ -96,6 +97,7 @@ def build_tokenizers(corpus: Sequence[str], preset: LabPreset):
     return wordpiece, bpe
 
 
+@constructs
 def build_models(preset: LabPreset, wordpiece, bpe, seed: int) -> dict[str, Any]:
     """Freshly initialised {lab-bert, lab-gpt, lab-lstm}, the same on every call with the same seed."""
     import torch
@@ -231,6 +233,7 @@ def lab_models(lab_dir: Path | None = None) -> dict[str, Path]:
     return {name: run / name for name in SERVED_NAMES} if run else {}
 
 
+@constructs
 def load_lstm(run_dir: Path, name: str = LAB_LSTM):
     """The lab LSTM of a run as a LoadedModel (it is not a transformers class, so the ModelStore does not load it)."""
     from transformers import AutoTokenizer
@@ -251,6 +254,7 @@ def load_lstm(run_dir: Path, name: str = LAB_LSTM):
                        nbytes=model_nbytes(model), source=str(directory))
 
 
+@constructs
 def language_model_body(run_dir: Path, name: str, pretrained: bool, seed: int = 0):
     """(body, tokenizer, hidden size) of a lab model without its LM head: its pre-trained weights, or the same
     architecture freshly initialised (`pretrained=False`) — the fine-tuning lab's two contenders."""

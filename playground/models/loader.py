@@ -26,6 +26,7 @@ from playground.core.errors import ModelUnavailable, PlaygroundError
 from playground.core.text_input import shown
 from playground.core.types import LoadedModel
 from playground.models.cards import CardCatalog
+from playground.models.construction import BrokenModel, check_model, constructing, load_dtype
 from playground.models.registry import LOADABLE_TASKS, TASKS, card_for
 from playground.models.tiny import REBUILD_HINT
 from playground.models.variants import int8_copy, stored_nbytes
@@ -129,7 +130,6 @@ class ModelStore:
         self._cache: OrderedDict[tuple[str, str, str], LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
         self._load_locks: dict[tuple[str, str, str], threading.Lock] = {}
-        self._prepare_lock = threading.Lock()  # one check (and rebuild) of the local models at a time
 
     def set_local(self, name: str, directory: Path) -> None:
         """Serve `name` from `directory` from now on (e.g. a newly trained lab model); drops its loaded copies."""
@@ -234,7 +234,7 @@ class ModelStore:
         if name in self.local_models:
             if self._prepare_local is not None:
                 try:  # a content check (cheap); a missing, partial or damaged build is rebuilt here
-                    with self._prepare_lock:
+                    with constructing():  # a rebuild constructs models
                         self._prepare_local()
                 except PlaygroundError as exc:
                     raise ModelUnavailable(name, str(exc), download_hint=False) from exc
@@ -249,35 +249,43 @@ class ModelStore:
 
     def _load(self, name: str, task: str) -> LoadedModel:
         source, local_only = self._source(name)
-        import transformers
-
-        transformers.logging.set_verbosity_error()  # load reports about unused heads are noise here
         unlisted = card_for(self.catalog, name) is None and name not in self.local_models
         try:
-            tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=local_only)
-            model = None
-            auto_class_name = TASKS[task].auto_class
-            if auto_class_name:
-                auto_class = getattr(transformers, auto_class_name)
-                # transformers' default attention (sdpa); attention maps use a weight-sharing eager twin.
-                model, info = auto_class.from_pretrained(source, local_files_only=local_only,
-                                                         output_loading_info=True)
-                missing = list(info.get("missing_keys") or ())
-                if unlisted and missing:  # no card vouches for the head: its weights must all be there
-                    raise ModelUnavailable(
-                        name, f"its checkpoint has no trained {HEAD_WORDS.get(task, task)} head ({len(missing)} "
-                              f"weight(s) would be random, e.g. {missing[0]}), so its answers would be noise. "
-                              f"Models that fit: {', '.join(self.models_for(task))}.", download_hint=False)
-                model.eval()
-                model.requires_grad_(False)  # inference only; input gradients still flow
+            with constructing():  # one construction at a time in the process (see models/construction.py)
+                import transformers
+
+                transformers.logging.set_verbosity_error()  # load reports about unused heads are noise here
+                tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=local_only)
+                model = None
+                auto_class_name = TASKS[task].auto_class
+                if auto_class_name:
+                    auto_class = getattr(transformers, auto_class_name)
+                    # transformers' default attention (sdpa); attention maps use a weight-sharing eager twin.
+                    # float32 always: the process default, so this load never changes a concurrent pass's dtype.
+                    model, info = auto_class.from_pretrained(source, local_files_only=local_only, dtype=load_dtype(),
+                                                             output_loading_info=True)
+                    missing = list(info.get("missing_keys") or ())
+                    if unlisted and missing:  # no card vouches for the head: its weights must all be there
+                        raise ModelUnavailable(
+                            name, f"its checkpoint has no trained {HEAD_WORDS.get(task, task)} head ({len(missing)} "
+                                  f"weight(s) would be random, e.g. {missing[0]}), so its answers would be noise. "
+                                  f"Models that fit: {', '.join(self.models_for(task))}.", download_hint=False)
+                    model.eval()
+                    model.requires_grad_(False)  # inference only; input gradients still flow
+                    check_model(model, f"{name} for '{task}'")
         except ModelUnavailable:
             raise
+        except BrokenModel as exc:  # never cached: the next request loads it again
+            raise ModelUnavailable(name, str(exc), download_hint=False) from exc
         except Exception as exc:  # OSError (missing files), ValueError (wrong head), ...
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             if name in self.local_models:  # the tiny build: say how to rebuild it, not how to download it
-                raise ModelUnavailable(name, f"loading the tiny model for '{task}' failed ({first_line[:300]}); "
-                                             f"{REBUILD_HINT}.", download_hint=False) from exc
-            raise ModelUnavailable(name, f"loading it for '{task}' failed ({first_line[:300]}).") from exc
+                hint = f"; {REBUILD_HINT}" if isinstance(exc, OSError) else ""
+                raise ModelUnavailable(name, f"loading the local model for '{task}' failed ({first_line[:300]})"
+                                             f"{hint}.", download_hint=False) from exc
+            # Only missing files are mended by a download; any other failure is said as it is.
+            raise ModelUnavailable(name, f"loading it for '{task}' failed ({first_line[:300]}).",
+                                   download_hint=isinstance(exc, OSError)) from exc
         return LoadedModel(
             name=name, task=task, tokenizer=tokenizer, model=model, nbytes=model_nbytes(model),
             source=source, is_tiny=name in self.local_models,
@@ -288,5 +296,7 @@ class ModelStore:
         base = self.get(name, task)
         if base.model is None:
             raise PlaygroundError(f"'{task}' loads no model, so it has no fast mode.")
-        model = int8_copy(base.model)
+        with constructing():  # new layers are built (their init functions are what loads patch)
+            model = int8_copy(base.model)
+            check_model(model, f"the fast-mode copy of {name}", tied=False)  # int8 head: its own copy
         return dataclasses.replace(base, model=model, nbytes=stored_nbytes(model), variant="int8")

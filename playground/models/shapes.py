@@ -12,10 +12,12 @@ import tempfile
 from pathlib import Path
 
 from playground.core.types import LoadedModel
+from playground.models.construction import constructs
 
 RANDOM_BERT, RANDOM_GPT = "bert-base (random)", "gpt2 (random)"
 
 
+@constructs
 def real_size_model(hub_id: str, attn: str):
     """The checkpoint's architecture (real hyper-parameters from `architectures.py`) with random weights."""
     import torch
@@ -26,6 +28,7 @@ def real_size_model(hub_id: str, attn: str):
     return build_model(hub_id, config=config_for(hub_id, overrides={"attn_implementation": attn}))
 
 
+@constructs
 def padded_tokenizer(kind: str, vocab_size: int):
     """A tokenizer trained on the tiny corpus, padded with filler entries to `vocab_size` ids so every id a
     real-size model can output decodes."""

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from playground.core.errors import PlaygroundError
+from playground.models.construction import constructs
 from playground.models.registry import TINY_STAND_INS
 
 # Lazy imports: torch, transformers, tokenizers and sentencepiece are imported inside the builders, so
@@ -162,6 +163,7 @@ def _rebuild(target: Path) -> None:
 
 # ---- tokenizers --------------------------------------------------------------------------
 
+@constructs
 def wordpiece_tokenizer(lowercase: bool, corpus: Sequence[str] = CORPUS, vocab_size: int = 400,
                         max_length: int = MAX_POSITIONS, reproducible: bool = False):
     """A BERT WordPiece tokenizer trained on `corpus` ([CLS] A [SEP] B [SEP] template, BERT's specials).
@@ -207,6 +209,7 @@ def wordpiece_tokenizer(lowercase: bool, corpus: Sequence[str] = CORPUS, vocab_s
     )
 
 
+@constructs
 def byte_level_bpe_tokenizer(roberta: bool, corpus: Sequence[str] = CORPUS, vocab_size: int = 600):
     """A GPT-2 (or RoBERTa) byte-level BPE tokenizer trained on `corpus`."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
@@ -267,6 +270,7 @@ def _save(model, tokenizer, directory: Path) -> None:
     tokenizer.save_pretrained(directory)
 
 
+@constructs
 def _build_all(root: Path) -> None:
     import torch
     import transformers as tf

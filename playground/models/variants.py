@@ -17,6 +17,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from playground.models.construction import constructs
+
 FAST_MODE_LABEL = "Fast mode (int8 on CPU)"
 # Written by `python -m playground.bench --agreement`: how often int8 changes the answer.
 AGREEMENT_FILE = Path(__file__).with_name("fast_mode_agreement.json")
@@ -37,6 +39,7 @@ def fast_mode_note(path: Path = AGREEMENT_FILE) -> str:
             "the models shown here, which cannot be downloaded where it was measured.")
 
 
+@constructs
 def attention_twin(model: Any) -> Any:
     """The same model with eager attention, sharing every parameter, buffer and leaf layer with `model`.
 
@@ -53,6 +56,7 @@ def attention_twin(model: Any) -> Any:
     return twin
 
 
+@constructs
 def _conv1d_to_linear(model: Any) -> None:
     """Replace GPT-2's `Conv1D` layers (y = x·W + b, W stored in × out) by the equivalent `nn.Linear`
     (W stored out × in), which dynamic quantization knows how to convert."""
@@ -69,6 +73,7 @@ def _conv1d_to_linear(model: Any) -> None:
                 setattr(parent, name, linear)
 
 
+@constructs
 def int8_copy(model: Any) -> Any:
     """A fast-mode copy of `model`: every Linear layer (and GPT-2's Conv1D, converted first) in int8.
 

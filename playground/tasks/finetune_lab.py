@@ -25,6 +25,7 @@ from playground.core.text_input import check_float, check_int, shown
 from playground.core.tokens import padded_batch
 from playground.core.types import LoadedModel
 from playground.lm.training import TrainSettings, set_cpu_threads
+from playground.models.construction import constructing
 from playground.models.lab import LAB_BERT, LAB_GPT, language_model_body
 from playground.tasks.lab_corpus import SENTIMENT_FRAMES, LabelledSentence, sentiment_examples
 
@@ -243,8 +244,9 @@ def _train_and_score(body, tokenizer, hidden: int, pooling: str, train: Sequence
 
     from playground.lm.objectives import PooledClassifier  # torch at import: imported lazily
 
-    torch.manual_seed(seed + 1)  # the new head starts the same for both contenders
-    model = PooledClassifier(body, hidden, pooling=pooling)
+    with constructing():  # a new layer: its init functions are what a concurrent load patches
+        torch.manual_seed(seed + 1)  # the new head starts the same for both contenders
+        model = PooledClassifier(body, hidden, pooling=pooling)
     max_tokens = _max_tokens(body)
     accelerator = Accelerator()
     threads_before = set_cpu_threads(accelerator, TrainSettings().cpu_threads)
