@@ -128,3 +128,24 @@ def page(browser, live_app):
     tab.goto(live_app)
     yield tab
     context.close()
+
+
+def hub_layout_cache(root: Path, models: dict[str, Path]) -> Path:
+    """A Hugging Face Hub cache folder (`models--<name>/snapshots/<commit>/…`, `refs/main`) holding each local
+    checkpoint under a Hub name, so the default path (`from_pretrained("gpt2")` with HF_HUB_OFFLINE=1) loads it."""
+    import shutil
+
+    commit = "0" * 40
+    for hub_id, directory in models.items():
+        repo = root / f"models--{hub_id.replace('/', '--')}"
+        shutil.copytree(directory, repo / "snapshots" / commit)
+        (repo / "refs").mkdir(parents=True, exist_ok=True)
+        (repo / "refs" / "main").write_text(commit)
+    return root
+
+
+@pytest.fixture(scope="session")
+def default_path_cache(tiny_dir, tmp_path_factory) -> Path:
+    """The tiny BERT and GPT-2 under the default models' real names, in a Hub-layout cache."""
+    return hub_layout_cache(tmp_path_factory.mktemp("hub-cache"),
+                            {"bert-base-uncased": tiny_dir / "tiny-bert", "gpt2": tiny_dir / "tiny-gpt2"})
