@@ -21,6 +21,9 @@ examples:
   python app.py --fast                fast mode on by default: int8 copies of the models on CPU (a switch in
                                       the UI turns it off per request)
   python app.py --no-preload          do not load the default models in the background after start-up
+  python app.py --models lab --lab-runs-become-default
+                                      single user on your own machine: a run trained in the Pretraining lab
+                                      becomes lab-bert / lab-gpt for every tab and later start (ignored on a Space)
   HF_HUB_OFFLINE=1 python app.py      never touch the network; models must already be in the cache
                                       (python -m playground download)
 
@@ -53,6 +56,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fast", action="store_true",
                         help="fast mode on by default: int8 dynamic quantization of the models' Linear layers on "
                              "CPU (faster on small machines, slightly different numbers; off by default)")
+    parser.add_argument("--lab-runs-become-default", action="store_true",
+                        help="local, single-user opt-in: a run trained in the Pretraining lab (UI or API) becomes "
+                             "everyone's lab-bert / lab-gpt, now and after a restart. Off by default: a run then "
+                             "belongs to the session that trained it, and only `python -m playground pretrain` "
+                             "changes the default. Ignored on a Hugging Face Space ($SPACE_ID set), where any "
+                             "visitor could replace every visitor's models")
     parser.add_argument("--no-preload", action="store_true",
                         help="do not load the Compare tab's default models in the background once the page is "
                              "served (they then load on the first click)")
@@ -92,6 +101,19 @@ def ensure_lab_models() -> None:
             print(line, flush=True)
 
 
+def lab_runs_become_default(args: argparse.Namespace, environ: dict[str, str] | None = None) -> bool:
+    """The opt-in flag, refused (with a warning) on a Hugging Face Space: a public app never lets a visitor's
+    run replace everyone's lab models."""
+    env = os.environ if environ is None else environ
+    if not args.lab_runs_become_default:
+        return False
+    if env.get("SPACE_ID"):
+        print("warning: --lab-runs-become-default is ignored on a Hugging Face Space: lab runs stay with the "
+              "session that trained them.", file=sys.stderr)
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.models == "lab":
@@ -100,8 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     from playground.ui.page import CSS, THEME, build_demo, start_preload
     from playground.ui.serving import launch
 
+    runs_become_default = lab_runs_become_default(args)
     options = AppOptions(models=args.models, allow_any_model=args.allow_any_model, fast=args.fast,
-                         preload=not args.no_preload,
+                         preload=not args.no_preload, lab_runs_become_default=runs_become_default,
                          **({"memory_budget_gb": args.memory_budget_gb} if args.memory_budget_gb else {}))
     ctx = make_context(options)
     demo = build_demo(ctx)

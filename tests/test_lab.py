@@ -210,6 +210,28 @@ def test_one_run_at_a_time_and_waiters_see_their_place():
     assert not gate.busy()
 
 
+def test_one_lab_job_per_session_at_a_time_with_a_clear_message(tmp_path):
+    gate = JobGate()
+    blocker = gate.join("other")
+    assert gate.wait_turn(blocker, 0.01)
+    mine = pretrain(gate, "me", user_corpus(SMALL_TEXT), QUICK, tmp_path, poll_s=0.01)
+    assert next(mine).status == "queued"
+    with pytest.raises(PlaygroundError, match="already has a lab run.*Stop it or wait"):
+        next(pretrain(gate, "me", user_corpus(SMALL_TEXT), QUICK, tmp_path, poll_s=0.01))  # refused at once
+    with pytest.raises(PlaygroundError, match="already has a lab run"):
+        gate.join("other")  # running counts too
+    with pytest.raises(PlaygroundError, match="already has a lab run"):
+        with gate.turn("me", 0.01):  # fine-tuning shares the gate: not while this session's run waits
+            pass
+    assert gate.position(third := gate.join("third")) == 2  # another session may still queue
+    mine.close()  # the first run leaves the line: the session may start another
+    gate.leave(third)
+    gate.leave(blocker)
+    again = gate.join("me")
+    gate.leave(again)
+    assert not gate.busy()
+
+
 # ---- the direction test's tally ----------------------------------------------------------------------------
 
 def test_direction_table_splits_left_and_right_on_a_hand_made_case():

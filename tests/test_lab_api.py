@@ -1,5 +1,7 @@
 """Pretraining lab endpoints through gradio_client, against the running app (tiny profile, lab folder in a temp dir)."""
 
+import time
+
 import pytest
 from gradio_client.exceptions import AppError
 
@@ -62,3 +64,30 @@ def test_pretrain_streams_progress_and_serves_the_new_models(client):
     assert filled["model_name"] == "lab-bert" and len(filled["masks"][0]["predictions"]) == 3
     with pytest.raises(AppError, match="too small"):
         client.predict(corpus_text="Two words.", preset="tiny", steps=2, api_name="/pretrain")
+
+
+def test_a_clients_run_is_its_own_and_one_run_per_client_at_a_time(client, live_app):
+    """Two clients (two sessions): A trains; B's lab-bert answers do not change; A reaches its run by name."""
+    from gradio_client import Client
+
+    a = Client(live_app, verbose=False)
+    before = client.predict("The [MASK] barked at the mailman.", 5, "lab-bert", api_name="/fill_mask")
+    job = a.submit(corpus_text=SMALL_TEXT, preset="tiny", steps=400, seq_len=24, api_name="/pretrain")
+    next(iter(job))  # A's run has started (or is queued)
+    with pytest.raises(AppError, match="already has a lab run"):
+        a.predict(corpus_text=SMALL_TEXT, preset="tiny", steps=2, api_name="/pretrain")
+    job.cancel()
+    final = None
+    for _ in range(3):  # the cancelled run leaves the gate within a poll; then A may train again
+        try:
+            final = a.predict(corpus_text=SMALL_TEXT, preset="tiny", steps=6, seq_len=24, api_name="/pretrain")
+            break
+        except AppError as exc:
+            assert "already has a lab run" in str(exc)
+            time.sleep(2)
+    assert final is not None and final["status"] == "finished"
+    own = final["session_models"]["lab-bert"]
+    assert own.startswith("lab-bert@")
+    assert client.predict("The [MASK] barked at the mailman.", 5, "lab-bert", api_name="/fill_mask") == before
+    mine = a.predict("The [MASK] barked at the mailman.", 5, own, api_name="/fill_mask")
+    assert mine["model_name"] == own and mine["masks"] != before["masks"]

@@ -1,7 +1,8 @@
 """One long job at a time (the lab's training), first come first served, each waiting caller told its place.
 
 Every job belongs to an owner (a browser session, an API client, the command line); only the owner can
-stop it — `stop(owner)` never reaches another owner's job.
+stop it — `stop(owner)` never reaches another owner's job. An owner holds at most one ticket at a time
+(running or waiting): one client cannot fill the queue with its own long runs.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from playground.core.errors import PlaygroundError
+
+
+ONE_JOB_PER_OWNER = ("This session already has a lab run (or fine-tuning) running or waiting in line; one at "
+                     "a time per session. Stop it or wait for it to finish, then start the next one.")
 
 
 @dataclass
@@ -31,7 +36,10 @@ class JobGate:
         self._numbers = itertools.count(1)
 
     def join(self, owner: str) -> Ticket:
+        """A place at the end of the line; refused at once if this owner already has a job running or waiting."""
         with self._lock:
+            if any(t is not None and t.owner == owner for t in [self._running, *self._waiting]):
+                raise PlaygroundError(ONE_JOB_PER_OWNER)
             ticket = Ticket(owner=owner, number=next(self._numbers))
             self._waiting.append(ticket)
             return ticket

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from playground.core.types import LoadedModel
 from playground.models.cards import CardCatalog, load_catalog
 from playground.models.loader import DEFAULT_MEMORY_BUDGET_GB, ModelStore
 from playground.models.lab import default_lab_dir, lab_models
+from playground.models.lab_sessions import SessionRuns
 from playground.models.profiles import Profile, default_profile, lab_profile, tiny_profile, with_lab_models
 from playground.models.tiny import build_tiny_models, default_tiny_dir, tiny_paths
 from playground.models.warm import WarmStart
@@ -26,6 +28,14 @@ class AppOptions:
     lab_dir: Path | None = None  # the lab models folder (default: $PLAYGROUND_LAB_DIR or the user cache)
     fast: bool = False  # fast mode (int8 copies on CPU) is on by default in the UI and the API
     preload: bool = False  # load the default Compare models in the background once the page is served
+    # A lab run started in the UI / API becomes everyone's lab-bert / lab-gpt (the old single-user behaviour).
+    # Local-only: ignored on a Hugging Face Space, where any visitor could replace every visitor's models.
+    lab_runs_become_default: bool = False
+
+
+def on_space(environ: dict[str, str] | None = None) -> bool:
+    """Running on a Hugging Face Space (which sets SPACE_ID)."""
+    return bool((os.environ if environ is None else environ).get("SPACE_ID"))
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,8 @@ class AppContext:
     catalog: CardCatalog
     lab_dir: Path = field(default_factory=default_lab_dir)
     lab_jobs: JobGate = field(default_factory=JobGate)  # the lab trains one run at a time per app
+    lab_sessions: SessionRuns = field(default_factory=SessionRuns)  # each session's own lab run, if any
+    lab_runs_become_default: bool = False  # the operator's local opt-in (never on a Space); see AppOptions
     fast: bool = False  # the default of every fast-mode switch
     warm: WarmStart | None = None  # the background preload, when the app does one
 
@@ -75,4 +87,5 @@ def make_context(options: AppOptions) -> AppContext:
     store = ModelStore(catalog, memory_budget_bytes=int(options.memory_budget_gb * 2**30),
                        allow_unlisted=options.allow_any_model, local_models=local, prepare_local=prepare)
     return AppContext(store=store, profile=with_lab_models(profile, bool(lab)), catalog=catalog, lab_dir=lab_dir,
-                      fast=options.fast, warm=WarmStart() if options.preload else None)
+                      fast=options.fast, warm=WarmStart() if options.preload else None,
+                      lab_runs_become_default=options.lab_runs_become_default and not on_space())

@@ -8,11 +8,17 @@ Folder layout (`default_lab_dir()`, or `$PLAYGROUND_LAB_DIR`):
     runs/<run id>/lab-lstm/   LstmLanguageModel + the same BPE tokenizer
     runs/<run id>/manifest.json   settings, seed, final numbers, and every file with its size and sha256
     CURRENT                   the run id in use, replaced atomically (os.replace) after a run is complete
+    sessions/<run id>/        a run started from the app's UI or API: same layout, owned by one session
 
 A run is written into a staging folder and renamed into `runs/` only when complete; `CURRENT` moves last.
 A crash or Stop at any moment therefore leaves the previous run in use, intact. A small pair trained by
 `python -m playground pretrain` with the default settings ships in `playground/models/lab_pretrained/`
 (same layout as a run), so the first offline start needs no training.
+
+Only an operator moves `CURRENT` (the `pretrain` command, or the app's local-only opt-in flag): a run
+started by a visitor is a *session run* (`save_session_run`), served under names of its own
+(`lab-bert@<run id>`), never as everyone's lab-bert. Session runs are bounded in number and bytes; the
+oldest are deleted first.
 
 Nothing here imports torch or transformers at module import time.
 """
@@ -22,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -41,6 +48,10 @@ LAB_LABEL = ("lab models — a small BERT and GPT trained on the playground's bu
 SHIPPED_DIR = Path(__file__).resolve().parent / "lab_pretrained"
 MANIFEST = "manifest.json"
 KEEP_RUNS = 2  # older runs are deleted once a newer one is current (a loaded model keeps its weights in memory)
+SESSIONS = "sessions"  # the session runs' folder inside the lab folder
+KEEP_SESSION_RUNS = 8  # at most this many session runs on disk (and served); the oldest go first
+MAX_SESSION_BYTES = 200 * 2**20  # …and at most this many bytes together (a medium run is ~10 MB)
+SESSION_SEPARATOR = "@"  # lab-bert@<run id>: a session run's served name
 
 
 @dataclass(frozen=True)
@@ -160,7 +171,8 @@ def write_run(models: dict[str, Any], tokenizers: dict[str, Any], info: dict[str
 
 def save_lab_run(models: dict[str, Any], tokenizers: dict[str, Any], info: dict[str, Any],
                  lab_dir: Path | None = None) -> Path:
-    """Save a finished run into the lab folder and make it current; returns the run folder."""
+    """Save a finished run into the lab folder and make it current — everyone's lab-bert / lab-gpt from the next
+    start on: an operator's action (`python -m playground pretrain`), never a visitor's. Returns the run folder."""
     lab_dir = Path(lab_dir or default_lab_dir())
     run_id = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
     run_dir = write_run(models, tokenizers, info, lab_dir / "runs" / run_id)
@@ -175,6 +187,59 @@ def _prune_runs(lab_dir: Path, keep: str) -> None:
     runs = sorted((p for p in (lab_dir / "runs").iterdir() if p.is_dir()), key=lambda p: p.name)
     for old in [p for p in runs if p.name != keep][: max(0, len(runs) - KEEP_RUNS)]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+# ---- session runs: a visitor's run, never everyone's default ------------------------------------------------
+
+def new_session_run_id() -> str:
+    """Unguessable (64 random bits): a session run is served under names built from it."""
+    return secrets.token_hex(8)
+
+
+def session_names(run_id: str) -> dict[str, str]:
+    """{lab-bert: lab-bert@<run id>, lab-gpt: lab-gpt@<run id>}: how the ModelStore serves a session run."""
+    return {name: f"{name}{SESSION_SEPARATOR}{run_id}" for name in SERVED_NAMES}
+
+
+def save_session_run(models: dict[str, Any], tokenizers: dict[str, Any], info: dict[str, Any],
+                     lab_dir: Path | None = None, run_id: str | None = None) -> Path:
+    """Save a finished run under `sessions/<run id>/`; `CURRENT` is not touched. Prunes the oldest session runs
+    beyond KEEP_SESSION_RUNS / MAX_SESSION_BYTES (never the new one). Returns the run folder."""
+    lab_dir = Path(lab_dir or default_lab_dir())
+    run_id = run_id or new_session_run_id()
+    if not run_id.isalnum():  # it becomes a folder name: never a path
+        raise PlaygroundError(f"Not a session run id: {run_id!r}.")
+    run_dir = write_run(models, tokenizers, info, lab_dir / SESSIONS / run_id)
+    prune_session_runs(lab_dir, keep=run_id)
+    return run_dir
+
+
+def session_runs(lab_dir: Path | None = None) -> list[Path]:
+    """The session run folders, oldest first (staging folders excluded)."""
+    folder = Path(lab_dir or default_lab_dir()) / SESSIONS
+    if not folder.is_dir():
+        return []
+    runs = [p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    return sorted(runs, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def prune_session_runs(lab_dir: Path | None = None, keep: str | None = None) -> list[Path]:
+    """Delete the oldest session runs until at most KEEP_SESSION_RUNS remain within MAX_SESSION_BYTES; the run
+    `keep` always stays. Returns the deleted folders (their served names must be dropped too)."""
+    runs = [p for p in session_runs(lab_dir) if p.name != keep]
+    kept = 1 if keep else 0
+    total = _folder_bytes(Path(lab_dir or default_lab_dir()) / SESSIONS / keep) if keep else 0
+    sizes = {p: _folder_bytes(p) for p in runs}
+    deleted = []
+    while runs and (kept + len(runs) > KEEP_SESSION_RUNS or total + sum(map(sizes.get, runs)) > MAX_SESSION_BYTES):
+        oldest = runs.pop(0)
+        shutil.rmtree(oldest, ignore_errors=True)
+        deleted.append(oldest)
+    return deleted
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,13 @@ class ModelStore:
             for key in [k for k in self._cache if k[0] == name]:
                 del self._cache[key]
 
+    def remove_local(self, name: str) -> None:
+        """Stop serving `name` (e.g. a pruned session run) and drop its loaded copies; unknown names are ignored."""
+        with self._lock:
+            self.local_models.pop(name, None)
+            for key in [k for k in self._cache if k[0] == name]:
+                del self._cache[key]
+
     # ---- what may be loaded -------------------------------------------------------------
     def is_tiny(self, name: str) -> bool:
         return name in self.local_models

@@ -5,6 +5,10 @@ the same corpus with the same budget, stream their progress, and save the finish
 step with every model's numbers and the curves so far, then the final state). A run that finishes its steps
 or reaches its time budget is saved atomically into the lab folder (see `playground.models.lab`); a stopped
 or crashed run saves nothing, so the last saved models stay in use.
+
+Who decides what everyone gets: `pretrain` (the app's queue, a visitor's run) saves a *session run* that
+only its session is served; only `make_default=True` (an operator's opt-in) or the command line's
+`run_training` makes a run the lab folder's current one — everyone's lab-bert / lab-gpt.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from playground.core.text_input import check_float, check_int
 from playground.lm.training import (BUDGET_REACHED, CAUSAL, MASKED, Objective, TrainingUpdate, TrainSettings,
                                    pack_sentences, train)
 from playground.models.lab import (DEFAULT_PRESET, LAB_BERT, LAB_GPT, LAB_LSTM, MAX_POSITIONS, PRESETS,
-                                   build_models, build_tokenizers, check_preset, count_parameters, save_lab_run,
-                                   write_run)
+                                   build_models, build_tokenizers, check_preset, count_parameters,
+                                   new_session_run_id, save_lab_run, save_session_run, session_names, write_run)
 from playground.tasks.lab_corpus import CorpusChoice, builtin_choice
 
 DEFAULT_STEPS = 1400
@@ -101,6 +105,8 @@ class PretrainProgress:
     settings: dict[str, Any] = field(default_factory=dict)
     saved_to: str | None = None
     notices: tuple[str, ...] = ()
+    # A session run's served names ({lab-bert: lab-bert@<id>, lab-gpt: lab-gpt@<id>}); empty otherwise.
+    session_models: dict[str, str] = field(default_factory=dict)
 
     @property
     def done(self) -> bool:
@@ -191,9 +197,11 @@ def _cpu_seconds() -> float:
 # ---- running ---------------------------------------------------------------------------------------------
 
 def run_training(corpus: CorpusChoice, settings: PretrainSettings, stop: threading.Event | None = None,
-                 lab_dir: Path | None = None, save: bool = True, out: Path | None = None) -> Iterator[PretrainProgress]:
+                 lab_dir: Path | None = None, save: bool = True, out: Path | None = None,
+                 session_run: str | None = None) -> Iterator[PretrainProgress]:
     """Train the three models now (no queue) and yield progress. When finished (and `save`), save them as the
-    lab folder's current run — or, with `out`, into that new folder only."""
+    lab folder's current run — or, with `out`, into that new folder only; or, with `session_run` (a run id),
+    as that session's run under `sessions/`, leaving the current run (everyone's default) alone."""
     if out is not None and Path(out).exists():
         raise PlaygroundError(f"{out} already exists; remove it first (the run is written there complete or not at all).")
     stop = stop or threading.Event()
@@ -216,7 +224,7 @@ def run_training(corpus: CorpusChoice, settings: PretrainSettings, stop: threadi
                                curves=curves.frozen(), notices=corpus.notices, **common)
     status = update.status if update else "stopped"
     notices = list(corpus.notices)
-    saved_to = None
+    saved_to, served_as = None, {}
     if status in SAVED_STATUSES and save:
         models = {o.name: o.model for o in setup.objectives}
         info = {"settings": asdict(settings), "corpus": corpus.name, "corpus_sentences": len(corpus.train),
@@ -225,6 +233,12 @@ def run_training(corpus: CorpusChoice, settings: PretrainSettings, stop: threadi
         if out is not None:
             saved_to = str(write_run(models, setup.tokenizers, info, Path(out)))
             notices.append(f"Saved in {saved_to}.")
+        elif session_run is not None:
+            saved_to = str(save_session_run(models, setup.tokenizers, info, lab_dir, session_run))
+            served_as = session_names(session_run)
+            notices.append(f"Saved for this session only, as {served_as[LAB_BERT]} and {served_as[LAB_GPT]}: the "
+                           "lab tab's direction test and fine-tuning use them, and the API takes those names in "
+                           "every model field. Everyone else's lab-bert / lab-gpt are unchanged.")
         else:
             saved_to = str(save_lab_run(models, setup.tokenizers, info, lab_dir))
             notices.append(f"Saved as lab-bert and lab-gpt (and lab-lstm) in {saved_to}.")
@@ -234,7 +248,7 @@ def run_training(corpus: CorpusChoice, settings: PretrainSettings, stop: threadi
     yield PretrainProgress(status=status, step=update.step if update else 0,
                            elapsed_s=time.perf_counter() - started, cpu_s=_cpu_seconds() - cpu_started,
                            models=_summaries(setup, update), curves=curves.frozen(), saved_to=saved_to,
-                           notices=tuple(notices), **common)
+                           notices=tuple(notices), session_models=served_as, **common)
 
 
 def _versions() -> dict[str, str]:
@@ -247,12 +261,14 @@ def _versions() -> dict[str, str]:
 
 def pretrain(gate: JobGate, owner: str, corpus: CorpusChoice | None = None,
              settings: PretrainSettings | None = None, lab_dir: Path | None = None, save: bool = True,
-             poll_s: float = 1.0) -> Iterator[PretrainProgress]:
-    """Wait for the lab (one run at a time per app, first come first served), then train; stop with
-    `gate.stop(owner)`. Closing the generator (a cancelled request) leaves the queue and stops the run."""
+             poll_s: float = 1.0, make_default: bool = False) -> Iterator[PretrainProgress]:
+    """Wait for the lab (one run at a time per app, first come first served; one per owner), then train; stop
+    with `gate.stop(owner)`. Closing the generator (a cancelled request) leaves the queue and stops the run.
+    The finished run is a session run (`session_models` names it) unless `make_default` — an operator's
+    local opt-in — makes it the lab folder's current run, everyone's lab-bert / lab-gpt."""
     corpus = corpus or builtin_choice()
     settings = settings or PretrainSettings()
-    ticket = gate.join(owner)
+    ticket = gate.join(owner)  # refused at once if this owner already has a run going or waiting
     try:
         while not gate.wait_turn(ticket, timeout_s=poll_s):
             if ticket.stop.is_set():
@@ -263,7 +279,8 @@ def pretrain(gate: JobGate, owner: str, corpus: CorpusChoice | None = None,
                                    settings=asdict(settings), total_steps=settings.steps,
                                    notices=(f"Another run is training; you are number {gate.position(ticket)} "
                                             "in line.",))
-        yield from run_training(corpus, settings, ticket.stop, lab_dir, save)
+        yield from run_training(corpus, settings, ticket.stop, lab_dir, save,
+                                session_run=None if make_default else new_session_run_id())
     finally:
         ticket.stop.set()  # a closed generator must not leave a run going
         gate.leave(ticket)

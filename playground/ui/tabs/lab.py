@@ -1,6 +1,7 @@
 """Pretraining lab tab: train a small BERT, GPT and LSTM side by side on the same text and watch them learn;
-measure the direction test and the fine-tuning curve on the result. A finished run becomes lab-bert /
-lab-gpt in every tab that can use them.
+measure the direction test and the fine-tuning curve on the result. A finished run belongs to the session
+that trained it (served as lab-bert@<run id> / lab-gpt@<run id>); everyone's lab-bert / lab-gpt change only by
+an operator's action (`python -m playground pretrain`, or the app's local-only --lab-runs-become-default).
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ INTRO = (
     "**LSTM** (next token, recurrent — the ULMFiT-era ancestor). They take turns, one step each, on one "
     "`accelerate` loop (CPU here, a GPU unchanged). The built-in corpus is a small world written by the "
     "project, where some words are decided only by what comes **after** them (*The ___ barked at the "
-    "mailman*). A finished run is saved and becomes **lab-bert** / **lab-gpt** in every tab.")
+    "mailman*). A finished run is saved for **this session**: the direction test and fine-tuning below use "
+    "it, and the API serves it as **lab-bert@…** / **lab-gpt@…** (the names the run reports); everyone "
+    "else keeps the shared lab-bert / lab-gpt.")
 
 
 # ---- handlers --------------------------------------------------------------------------------------------
@@ -54,8 +57,11 @@ def _owner(request: gr.Request | None) -> str:
     return session or f"anonymous-{uuid.uuid4()}"
 
 
-def _lab_run_dir(ctx: AppContext) -> Path:
-    """The run the app serves as lab-bert / lab-gpt right now."""
+def _lab_run_dir(ctx: AppContext, owner: str | None = None) -> Path:
+    """This session's own lab run if it trained one, else the run the app serves to everyone as lab-bert / lab-gpt."""
+    own = ctx.lab_sessions.get(owner) if owner else None
+    if own is not None:
+        return own.run_dir
     directory = ctx.store.local_models.get(LAB_BERT)
     if directory is None:
         raise PlaygroundError("There are no lab models yet: train them in the Pretraining lab first "
@@ -64,6 +70,7 @@ def _lab_run_dir(ctx: AppContext) -> Path:
 
 
 def _serve(ctx: AppContext, run_dir: str) -> None:
+    """Everyone's lab-bert / lab-gpt from now on: only with the operator's opt-in (`lab_runs_become_default`)."""
     for name in (LAB_BERT, LAB_GPT):
         ctx.store.set_local(name, Path(run_dir) / name)
 
@@ -82,9 +89,12 @@ def run_pretraining(ctx: AppContext, corpus_text: str, corpus_file: str | None, 
         upload = Path(corpus_file).read_bytes()
     corpus = choose_corpus(corpus_text, upload, Path(corpus_file).name if corpus_file else "upload")
     last_sent, last_status = 0.0, ""
-    for progress in pretrain(ctx.lab_jobs, owner, corpus, settings, ctx.lab_dir):
-        if progress.saved_to and Path(progress.saved_to).parent.parent == Path(ctx.lab_dir):
-            _serve(ctx, progress.saved_to)
+    for progress in pretrain(ctx.lab_jobs, owner, corpus, settings, ctx.lab_dir,
+                             make_default=ctx.lab_runs_become_default):
+        if progress.saved_to and progress.session_models:  # this session's run: served to it under its own names
+            ctx.lab_sessions.add(ctx.store, owner, Path(progress.saved_to))
+        elif progress.saved_to and Path(progress.saved_to).parent.parent == Path(ctx.lab_dir):
+            _serve(ctx, progress.saved_to)  # the operator opted in: the new current run is everyone's
         now = time.monotonic()
         if progress.done or progress.status != last_status or now - last_sent >= UPDATE_EVERY_S:
             last_sent, last_status = now, progress.status
@@ -107,10 +117,20 @@ def stop_pretraining(ctx: AppContext, owner: str) -> str:
     return "Nothing to stop: this session has no run."
 
 
-def direction_test_api(ctx: AppContext, bert_model: str = LAB_BERT, gpt_model: str = LAB_GPT) -> DirectionTestResult:
-    """Top-1 accuracy on held-out gaps decided by the left vs by the right context (plus lab-lstm with lab models)."""
-    with_lstm = bert_model == LAB_BERT and gpt_model == LAB_GPT
-    run_dir = _lab_run_dir(ctx) if with_lstm else None  # says how to get lab models when there are none
+def direction_test_api(ctx: AppContext, bert_model: str = LAB_BERT, gpt_model: str = LAB_GPT,
+                       request: gr.Request = None) -> DirectionTestResult:
+    """Top-1 accuracy on held-out gaps decided by the left vs by the right context (plus lab-lstm with lab models;
+    lab-bert / lab-gpt are this session's own run when it trained one)."""
+    return run_direction(ctx, bert_model, gpt_model, _owner(request))
+
+
+def run_direction(ctx: AppContext, bert_model: str, gpt_model: str, owner: str | None = None) -> DirectionTestResult:
+    own = ctx.lab_sessions.get(owner) if owner else None
+    if own is not None and (bert_model, gpt_model) == (LAB_BERT, LAB_GPT):
+        bert_model, gpt_model = own.bert, own.gpt  # "the lab models", for this session: the ones it trained
+    with_lstm = (bert_model, gpt_model) == (LAB_BERT, LAB_GPT) or (
+        own is not None and (bert_model, gpt_model) == (own.bert, own.gpt))
+    run_dir = _lab_run_dir(ctx, owner) if with_lstm else None  # says how to get lab models when there are none
     bert, gpt = ctx.models((bert_model, "fill-mask"), (gpt_model, "text-generation"))
     lstm = load_lstm(run_dir) if run_dir else None
     return run_direction_test(bert, gpt, lstm)
@@ -149,12 +169,15 @@ def load_checkpoint(ctx: AppContext, name: str) -> tuple[LoadedModel | None, str
 def run_finetune(ctx: AppContext, sizes: str, repeats: int, steps: int, seed: int, owner: str,
                  labelled_lines: str = "", checkpoint: str = "",
                  checkpoint_budget_s: float = DEFAULT_CHECKPOINT_BUDGET_S, progress=None) -> FinetuneResult:
-    run_dir = _lab_run_dir(ctx)
+    run_dir = _lab_run_dir(ctx, owner)  # this session's own run when it trained one
+    own = ctx.lab_sessions.get(owner)
     loaded, why_not = load_checkpoint(ctx, checkpoint) if checkpoint else (None, "")
+    notices = ([why_not] if why_not else []) + (
+        [f"lab-bert / lab-gpt here are this session's own run ({own.bert}, {own.gpt})."] if own else [])
     with ctx.lab_jobs.turn(owner, FINETUNE_WAIT_S):  # a training job like the others: one at a time
         return finetune_curve(run_dir, sizes=sizes, repeats=repeats, steps=steps, seed=seed,
                               labelled_lines=labelled_lines, checkpoint=loaded,
-                              checkpoint_budget_s=checkpoint_budget_s, notices=[why_not] if why_not else [],
+                              checkpoint_budget_s=checkpoint_budget_s, notices=notices,
                               progress=(lambda f, d: progress(f, desc=d)) if progress else None)
 
 
@@ -241,8 +264,8 @@ def _stop_event(ctx: AppContext, request: gr.Request) -> str:
     return stop_pretraining(ctx, _owner(request))
 
 
-def _direction_event(ctx: AppContext, bert_model: str, gpt_model: str):
-    result = direction_test_api(ctx, bert_model, gpt_model)
+def _direction_event(ctx: AppContext, bert_model: str, gpt_model: str, request: gr.Request):
+    result = run_direction(ctx, bert_model, gpt_model, _owner(request))
     headers, rows = gap_rows(result)
     return (direction_rows(result), gr.Dataframe(value=rows, headers=headers),
             notices_markdown(result.notices), to_json(result))
