@@ -233,3 +233,68 @@ def test_a_failed_load_that_is_not_about_missing_files_gives_no_download_advice(
     message = str(refused.value)
     assert "failed" in message
     assert "download" not in message.lower() and "rebuild" not in message.lower()
+
+
+def test_a_lab_run_while_requests_load_and_run_models(tiny_dir):
+    """A lab pre-training run builds its models while other threads load models into fresh stores, build a
+    measurement model and run passes: no error, every answer equals the quiet one, and the lab run's numbers
+    equal the same run done alone (its seeded initial weights were not disturbed)."""
+    import torch
+
+    from playground.models.architectures import build_model
+    from playground.models.cards import load_catalog
+    from playground.models.construction import model_problems
+    from playground.models.loader import ModelStore
+    from playground.models.tiny import tiny_paths
+    from playground.tasks.lab_corpus import builtin_choice
+    from playground.tasks.pretrain_lab import PretrainSettings, run_training
+
+    settings = PretrainSettings(preset="tiny", steps=20, seq_len=24, seed=3)
+    corpus = builtin_choice()
+    alone = [p for p in run_training(corpus, settings, save=False)][-1]
+    paths = tiny_paths(tiny_dir)
+    quiet = {spec: _logits(ModelStore(load_catalog(), local_models=paths).get(*spec)) for spec in SPECS}
+
+    failures: list[str] = []
+    training_done = threading.Event()
+    result: dict = {}
+
+    def train():
+        try:
+            result["final"] = [p for p in run_training(corpus, settings, save=False)][-1]
+        except Exception as exc:  # noqa: BLE001
+            failures.append(f"lab run: {exc!r}")
+        finally:
+            training_done.set()
+
+    def serve(spec):
+        rounds = 0
+        while not training_done.is_set() or rounds < 2:
+            rounds += 1
+            try:
+                loaded = ModelStore(load_catalog(), local_models=paths).get(*spec)  # a fresh load every time
+                if model_problems(loaded.model) or not torch.equal(_logits(loaded), quiet[spec]):
+                    failures.append(f"{spec} round {rounds}: broken or different answer "
+                                    f"{model_problems(loaded.model)} {(_logits(loaded) - quiet[spec]).abs().max()}")
+            except Exception as exc:  # noqa: BLE001
+                failures.append(f"{spec} round {rounds}: {exc!r}")
+
+    def measure():
+        while not training_done.is_set():
+            try:
+                if model_problems(build_model("bert-base-uncased", tiny=True)):
+                    failures.append("measurement model broken")
+            except Exception as exc:  # noqa: BLE001
+                failures.append(f"measurement: {exc!r}")
+
+    threads = [threading.Thread(target=train), threading.Thread(target=measure),
+               *(threading.Thread(target=serve, args=(spec,)) for spec in SPECS[:3])]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert failures == []
+    final = result["final"]
+    assert final.status == "finished"
+    assert [(m.name, m.train_loss, m.heldout_loss) for m in final.models] == \
+           [(m.name, m.train_loss, m.heldout_loss) for m in alone.models]

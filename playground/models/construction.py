@@ -132,8 +132,11 @@ def model_problems(model: Any, tied: bool = True) -> list[str]:
         if out is not None and inp is not None and getattr(out, "weight", None) is not None \
                 and out.weight is not inp.weight:
             problems.append("its output layer is not tied to its input embeddings, as its config says it is")
-    if config is not None and not process_patches_intact():
-        problems.append("transformers' tie_weights was left replaced by a no-op")
+    if config is not None:
+        with _LOCK:  # inside a construction the patch is meant to be there: look between constructions only
+            intact = process_patches_intact()
+        if not intact:
+            problems.append("transformers' tie_weights was left replaced by a no-op")
     return problems
 
 
