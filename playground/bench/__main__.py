@@ -2,6 +2,7 @@
 targets as ratios measured side by side in one run.
 
     python -m playground.bench [--repeats 10] [--new-tokens 50] [--skip-heads] [--skip-lab] [--agreement]
+    python -m playground.bench --class-only     # 16 clients at once on the default path (classroom.py)
 
 Models are bert-base-uncased and gpt2 *shapes* (configs with the published hyper-parameters) with
 random weights — the compute is the same as the real checkpoints', and nothing is downloaded.
@@ -185,6 +186,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-heads", action="store_true", help="only the Compare tab's benchmarks")
     parser.add_argument("--skip-lab", action="store_true", help="skip the Pretraining lab's training speed")
     parser.add_argument("--skip-startup", action="store_true", help="no start-up and warm-start subprocesses")
+    parser.add_argument("--skip-class", action="store_true", help="skip the class scenario (16 clients at once)")
+    parser.add_argument("--class-only", action="store_true", help="only the class scenario (16 clients at once)")
     parser.add_argument("--agreement", action="store_true",
                         help="measure fast mode's top-1/top-5 agreement again (trains a small BERT, minutes)")
     parser.add_argument("--agreement-steps", type=int, default=600)
@@ -193,6 +196,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="also time the Compare click in DIR, a checkout of older code (with playground/ui/"
                              "timing.py, models/shapes.py and core/timing.py copied in), for before → after ratios")
     args = parser.parse_args(argv)
+    from playground.bench.classroom import bench_class
+
+    if args.class_only:
+        bench_class(print)
+        return
     import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; best of interleaved runs")
@@ -227,6 +235,8 @@ def main(argv: list[str] | None = None) -> None:
         from playground.bench.lab import bench_lab_training
 
         bench_lab_training(print)
+    if not args.skip_class:
+        bench_class(print)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
