@@ -303,3 +303,17 @@ def test_tab_views_show_what_the_results_carry():
                              notices=("tiny-distilbert-sst2: its time budget (1 s) ran out at 16 examples",))
     assert finetune_rows(partial)[-1] == ["tiny-distilbert-sst2", "pre-trained", "70%", "–"]
     assert "time budget" in finetune_note(partial) and "built-in reviews" in finetune_note(partial)
+
+
+@pytest.mark.parametrize("chosen, why", [
+    ('{"name": "big.txt", "size": 2000000}', "2.0 MB and the lab takes .txt files up to 1 MB"),
+    ('{"name": "corpus.zip", "size": 120}', "plain .txt files"),
+    ('{"name": "notes.txt", "size": 120}', "did not finish"),
+    ("not json", "did not arrive"),
+])
+def test_a_chosen_file_that_never_arrived_stops_training(chosen, why):
+    from playground.ui.tabs.lab import check_chosen_file
+
+    check_chosen_file("")  # nothing missing: train on what arrived
+    with pytest.raises(PlaygroundError, match=why):
+        check_chosen_file(chosen)
