@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import shutil
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from playground.models import lab
 from playground.tasks.direction_test import direction_table
 from playground.tasks.lab_corpus import (GapItem, builtin_corpus, choose_corpus, decode_upload, direction_items,
                                          user_corpus)
-from playground.tasks.pretrain_lab import PretrainSettings, check_settings, pretrain, run_training
+from playground.tasks.pretrain_lab import PretrainSettings, check_settings, prepare, pretrain, run_training
 
 SMALL_TEXT = " ".join(builtin_corpus(300))  # a short corpus keeps the tokenizers and data quick to build
 QUICK = PretrainSettings(preset="tiny", steps=12, seq_len=24, learning_rate=5e-3, seed=0)
@@ -58,6 +59,23 @@ def test_bad_uploads_get_clear_messages(data, message):
 def test_bad_texts_get_clear_messages(text, message):
     with pytest.raises(PlaygroundError, match=message):
         user_corpus(text)
+
+
+@pytest.mark.parametrize("text, upload, distinct", [
+    ("the cat sat on the mat.\n" * 50, None, 1),
+    (None, b"a\n" * 100_000, 1),  # a 100,000-line upload of one word
+    # a dozen sentences, repeated: still too few to hold some out and train on the rest
+    ("\n".join(builtin_corpus(12) * 30), None, len(set(builtin_corpus(12)))),
+])
+def test_repeated_sentences_are_refused_before_training(text, upload, distinct):
+    with pytest.raises(PlaygroundError, match=rf"only {distinct} distinct sentences? .*at least 20 different"):
+        choose_corpus(text, upload, "a.txt")
+
+
+def test_prepare_refuses_an_empty_training_side():
+    corpus = user_corpus(SMALL_TEXT)
+    with pytest.raises(PlaygroundError, match="no sentences to train on"):
+        prepare(replace(corpus, train=()), QUICK)
 
 
 def test_corpus_choice_and_heldout_split():
@@ -307,3 +325,17 @@ def test_tab_views_show_what_the_results_carry():
                              notices=("tiny-distilbert-sst2: its time budget (1 s) ran out at 16 examples",))
     assert finetune_rows(partial)[-1] == ["tiny-distilbert-sst2", "pre-trained", "70%", "–"]
     assert "time budget" in finetune_note(partial) and "built-in reviews" in finetune_note(partial)
+
+
+@pytest.mark.parametrize("chosen, why", [
+    ('{"name": "big.txt", "size": 2000000}', "2.0 MB and the lab takes .txt files up to 1 MB"),
+    ('{"name": "corpus.zip", "size": 120}', "plain .txt files"),
+    ('{"name": "notes.txt", "size": 120}', "did not finish"),
+    ("not json", "did not arrive"),
+])
+def test_a_chosen_file_that_never_arrived_stops_training(chosen, why):
+    from playground.ui.tabs.lab import check_chosen_file
+
+    check_chosen_file("")  # nothing missing: train on what arrived
+    with pytest.raises(PlaygroundError, match=why):
+        check_chosen_file(chosen)

@@ -47,3 +47,21 @@ def test_lab_trains_shows_the_curve_stops_and_fine_tunes_on_labelled_lines(page,
     expect(table).to_contain_text("%")
     expect(page.locator("#lab-finetune img[src^='data:image']")).to_have_count(1)
     page.screenshot(path=tmp_path / "lab-finetuned.png", full_page=True)
+
+
+def test_a_file_the_page_drops_is_explained_and_nothing_trains(page):
+    """A file the server refuses (over 1 MB) or the page filters (not .txt) never arrives: Train says why instead
+    of quietly training on the built-in corpus."""
+    page.get_by_role("tab", name="Pretraining lab").click()
+    upload = page.locator("input[type=file][accept='.txt']")  # the lab's corpus file (the rest take tables)
+    status = page.locator("#lab-status")
+    for name, data, why in (("big.txt", b"The cat sat on the mat.\n" * 90_000, "2.2 MB"),
+                            ("corpus.zip", b"PK\x03\x04" + b"\0" * 100, "plain .txt files")):
+        upload.set_input_files(files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}])
+        page.wait_for_timeout(1000)  # the refused or filtered upload has come and gone
+        page.get_by_role("button", name="Train", exact=True).click()
+        expect(status).to_contain_text(f"'{name}' was not uploaded", timeout=TIMEOUT)
+        expect(status).to_contain_text(why)
+        expect(status).to_contain_text("Nothing was trained")
+        page.wait_for_timeout(1000)
+        assert "built-in" not in status.inner_text() and "running" not in status.inner_text()

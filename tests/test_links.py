@@ -3,6 +3,9 @@
 A link is read like any input: bad numbers, unknown tabs, overlong text and models this app does not offer are
 left at their defaults with a notice, never an error. The tour's stops are links too, so each must read clean."""
 
+import html
+import re
+
 import gradio as gr
 import pytest
 
@@ -50,7 +53,7 @@ def test_a_visit_without_a_tab_opens_nothing():
 def test_an_unknown_tab_is_a_notice_naming_the_tabs():
     request = parse_link({"tab": "<script>"}, PLACES, VIEWS)
     assert request.place is None
-    assert "no tab '<script>'" in request.notices[0] and "compare, pretraining" in request.notices[0]
+    assert "no tab '&lt;script&gt;'" in request.notices[0] and "compare, pretraining" in request.notices[0]
 
 
 def test_bad_values_keep_their_defaults_and_say_so():
@@ -63,8 +66,42 @@ def test_bad_values_keep_their_defaults_and_say_so():
     assert "`top_k`" in text and "Top-k predictions must be a whole number between 1 and 20" in text
     assert "`bert`" in text and "'gpt-4' is not one of the choices" in text
     assert "`temperature`" in text
-    assert "`bogus`" in text and "view" not in text  # Gradio's own ?view=api is not ours to report
+    assert "'bogus'" in text and "view" not in text  # Gradio's own ?view=api is not ours to report
     assert len(request.notices) == 4
+
+
+def _rendered(markdown: str) -> tuple[str, str]:
+    """(HTML, visible text) of a notice as the page's Markdown would draw it: raw HTML allowed, and any link
+    target taken (the page's renderer makes `[x](javascript:…)` a link and strips its target)."""
+    markdown_it = pytest.importorskip("markdown_it")
+    md = markdown_it.MarkdownIt("commonmark")
+    md.validateLink = lambda url: True
+    page = md.render(markdown)
+    return page, html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+@pytest.mark.parametrize("key, raw", [
+    ("top_k", "<script>alert(1)</script>"),
+    ("bert", "[x](javascript:alert(1))"),
+    ("fast", "**bold** `tick` <b>&amp;"),
+    ("a`b<i>c", "1"),  # an unknown key with a backtick
+    ("tab", "<img src=x onerror=alert(1)>"),
+])
+def test_notices_show_a_bad_value_as_typed_escaped(key, raw):
+    params = {"tab": "compare", key: raw}
+    notice = links.notice_markdown(parse_link(params, PLACES, VIEWS).notices)
+    page, text = _rendered(notice)
+    assert "<script" not in page and "<a " not in page and "<img" not in page and "<b>" not in page
+    assert "<code>" not in page.replace("<code>top_k</code>", "").replace("<code>bert</code>", "").replace(
+        "<code>fast</code>", "")  # only the app's own key names are code
+    typed = raw if key != "a`b<i>c" else key
+    assert typed in text, text
+
+
+def test_a_long_hostile_value_is_cut_in_its_notice():
+    notice = links.notice_markdown(parse_link({"tab": "compare", "top_k": "<b>" * 500}, PLACES, VIEWS).notices)
+    page, text = _rendered(notice)
+    assert "<b>" not in page and "<b><b><b>" in text and len(text) < 400
 
 
 def test_overlong_text_is_cut_to_the_apps_limit_with_a_notice():

@@ -12,6 +12,7 @@ import gradio as gr
 import httpx
 import pytest
 
+from playground.tasks.lab_corpus import MAX_CORPUS_BYTES
 from playground.ui import serving
 
 
@@ -111,6 +112,37 @@ def test_a_call_must_name_an_endpoint_and_inputs_left_out_get_their_defaults(tin
     assert status == 404 and b"no event 99999" in body
 
 
+def test_a_1_mb_lab_corpus_gets_through_and_only_the_lab_takes_that_much(tiny_demo):
+    routes = serving.ApiRoutes.of(tiny_demo)
+    corpus = "Ça a été un été très chaud à Montréal.\n" * (MAX_CORPUS_BYTES // 47)  # just under 1 MB of UTF-8
+    assert MAX_CORPUS_BYTES - 100 < len(corpus.encode()) <= MAX_CORPUS_BYTES
+    body = json.dumps({"data": [corpus, "tiny"]}).encode()  # ASCII-escaped, as Python's json writes it
+    assert len(body) > 1.5 * MAX_CORPUS_BYTES
+    status, _, received = _asgi([body], [(b"content-length", str(len(body)).encode())],
+                                path="/gradio_api/call/pretrain", routes=routes)
+    assert status == 200 and json.loads(received)["data"][0] == corpus
+    # The page's Train button sends it through /queue/join, naming its event inside the body.
+    train = next(i for i, fn in tiny_demo.fns.items() if serving.handler_name(fn.fn) == "_pretrain_event")
+    other = next(i for i, fn in tiny_demo.fns.items() if fn.api_name == "tokenize")
+    for index, expected in ((train, 200), (other, 413)):
+        joined = json.dumps({"data": [corpus], "fn_index": index, "session_hash": "x"}).encode()
+        status, body_out, received = _asgi([joined[:65536], joined[65536:]], [], path="/gradio_api/queue/join",
+                                           routes=routes)
+        assert status == expected, body_out
+        assert (received is None) == (expected == 413)
+        if expected == 413:
+            assert json.loads(body_out)["detail"] == serving.TOO_LARGE
+    # Elsewhere the limit and its message stay as they were.
+    status, body_out, received = _asgi([body], [], path="/gradio_api/call/tokenize", routes=routes)
+    assert status == 413 and received is None and json.loads(body_out)["detail"] == serving.TOO_LARGE
+    assert "4,000 characters" in serving.TOO_LARGE and f"{serving.MAX_BODY_BYTES // 1024} KB" in serving.TOO_LARGE
+    # Beyond the lab's own limit, the lab's message: what it reads, and how much.
+    status, body_out, _ = _asgi([b"x"], [(b"content-length", str(serving.CORPUS_BODY_BYTES + 1).encode())],
+                                path="/gradio_api/call/pretrain", routes=routes)
+    assert status == 413 and "up to 1 MB of text" in json.loads(body_out)["detail"]
+    assert serving.MAX_UPLOAD_BYTES == MAX_CORPUS_BYTES and routes.corpus_apis == {"pretrain"}
+
+
 # ---- through a live server ----------------------------------------------------------------------
 
 def _api(live_app: str) -> str:
@@ -141,6 +173,15 @@ def test_a_huge_request_is_refused_at_once_and_the_app_answers_the_next(live_app
         assert refused.status_code == 413 and "larger than" in refused.json()["detail"]
         assert time.perf_counter() - started < 2
         assert '"tokens"' in _call(http, base, "tokenize", ["Tesla is", "tiny-bert"])
+
+
+@pytest.mark.server
+def test_a_1_mb_corpus_paste_reaches_the_lab_which_explains_what_it_lacks(live_app):
+    base = _api(live_app)
+    corpus = "the cat sat on the mat.\n" * (MAX_CORPUS_BYTES // 24)  # 1 MB; its JSON is over 1 MB
+    with httpx.Client(timeout=60) as http:
+        answer = _call(http, base, "pretrain", [corpus, "tiny", 1])
+    assert "only 1 distinct sentence" in answer and "larger than" not in answer, answer[:300]
 
 
 @pytest.mark.server
@@ -227,6 +268,7 @@ def test_the_readme_states_every_bound_as_the_code_sets_it():
                    f"runs **{serving.MODEL_CONCURRENCY} at a time**", f"group of **{serving.MEASURE_CONCURRENCY}**",
                    f"at most **{serving.SESSION_CAPACITY}** sessions",
                    f"at most **{serving.MAX_UPLOAD_BYTES // 1_000_000} MB**",
+                   f"takes up to **{serving.CORPUS_BODY_BYTES // 1_000_000} MB**",
                    f"Pretraining lab's training and fine-tuning have a group of **{serving.LAB_CONCURRENCY}**",
                    f"beams × new tokens ≤ {MAX_BEAM_TOKENS}", f"**{MAX_SECONDS:.0f} s** per",
                    f"repeats ≤ {MAX_REPEATS}", f"at most {MAX_MODELS_PER_REQUEST} models", "*by repo id*",

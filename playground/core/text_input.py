@@ -40,6 +40,19 @@ def shown(value: object, limit: int = ECHO_CHARS) -> str:
     return text if len(text) <= limit + 2 else text[:limit] + "…"
 
 
+# Markdown (and the HTML it lets through) would act on these in a user's value: `<script>` vanishes,
+# `[x](javascript:…)` becomes a link, a backtick opens code. Escaped, they show as typed.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]()!|~#<>&]")
+_HTML_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def markdown_literal(text: str) -> str:
+    """`text` (already cut short, e.g. by `shown`) to put inside Markdown so that it reads exactly as typed:
+    markup characters escaped, line breaks and other control characters shown as spaces."""
+    flat = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+    return _MARKDOWN_SPECIAL.sub(lambda m: _HTML_ENTITIES.get(m.group(), "\\" + m.group()), flat)
+
+
 def _type_word(value: object) -> str:
     """'a list', 'true/false', 'a number': what kind of value came in, in words."""
     if isinstance(value, bool):

@@ -29,6 +29,7 @@ TRAIN_SENTENCES = 12_000
 HELDOUT_SENTENCES = 600
 MAX_CORPUS_BYTES = 1_000_000  # an upload or paste beyond 1 MB is refused (training time is bounded anyway)
 MIN_CORPUS_WORDS = 200
+MIN_CORPUS_SENTENCES = 20  # every 20th distinct sentence is held out, so 20 leave 19 to train on
 GAP = "___"
 
 # ---- the world ------------------------------------------------------------------------------------
@@ -313,10 +314,18 @@ def user_corpus(text: str, name: str = "your text") -> CorpusChoice:
                               "Paste plain text or upload a UTF-8 .txt file.")
     sentences = split_sentences(text)
     words = sum(len(s.split()) for s in sentences)
-    if words < MIN_CORPUS_WORDS or len(sentences) < 20:
+    if words < MIN_CORPUS_WORDS or len(sentences) < MIN_CORPUS_SENTENCES:
         raise PlaygroundError(f"The corpus is too small to learn from ({words} words in {len(sentences)} "
-                              f"sentences); give at least {MIN_CORPUS_WORDS} words in 20 sentences.")
+                              f"sentences); give at least {MIN_CORPUS_WORDS} words in {MIN_CORPUS_SENTENCES} "
+                              "sentences.")
     distinct = list(dict.fromkeys(sentences))
+    # A held-out sentence never appears in training, so a text of one sentence repeated would leave nothing
+    # to train on: count distinct sentences, not lines.
+    if len(distinct) < MIN_CORPUS_SENTENCES:
+        raise PlaygroundError(f"The corpus has only {len(distinct)} distinct sentence"
+                              f"{'' if len(distinct) == 1 else 's'} ({len(sentences)} in all, the rest repeats); "
+                              f"give at least {MIN_CORPUS_SENTENCES} different sentences (some are held out to "
+                              "measure the models, the others are trained on).")
     heldout = tuple(distinct[19::20]) or tuple(distinct[-1:])
     held = set(heldout)
     train = tuple(s for s in sentences if s not in held)  # a repeated sentence is never on both sides

@@ -133,6 +133,9 @@ def _blocks(tokenizer, sentences, seq_len: int, separator: int, prefix: tuple[in
 
 def prepare(corpus: CorpusChoice, settings: PretrainSettings) -> LabSetup:
     """Tokenizers trained on the corpus, fresh models (seeded) and their packed data."""
+    if not corpus.train or not corpus.heldout:  # `user_corpus` refuses such texts; a hand-made choice might not
+        raise PlaygroundError("The corpus leaves no sentences to train on or none to hold out; give a text with "
+                              "more distinct sentences.")
     preset = PRESETS[settings.preset]
     wordpiece, bpe = build_tokenizers(corpus.train, preset)
     models = build_models(preset, wordpiece, bpe, settings.seed)

@@ -27,7 +27,7 @@ from urllib.parse import quote, urlencode
 import gradio as gr
 
 from playground.core.errors import PlaygroundError
-from playground.core.text_input import MAX_CHARS, check_float, check_int, shown
+from playground.core.text_input import MAX_CHARS, check_float, check_int, markdown_literal, shown
 
 TAB_KEY = "tab"
 # Query keys Gradio itself reads (`?view=api`, `?__theme=dark`): never ours, never reported as unknown.
@@ -104,7 +104,7 @@ class LinkRequest:
 
     place: str | None  # None: the link named no place this app has (its notices say why)
     values: dict[str, Any] = field(default_factory=dict)  # query key → value, defaults where the link had none
-    notices: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()  # Markdown: every value the link typed in is escaped (`markdown_literal`)
 
 
 def read_values(fields: Sequence[Field], params: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
@@ -118,7 +118,7 @@ def read_values(fields: Sequence[Field], params: Mapping[str, str]) -> tuple[dic
         try:
             values[f.name] = field_value(f, raw)
         except PlaygroundError as exc:
-            notices.append(f"ignored `{f.name}`: {exc} Kept the default.")
+            notices.append(f"ignored `{f.name}`: {markdown_literal(str(exc))} Kept the default.")
             continue
         if f.kind == "text" and len(raw) > f.max_chars:
             notices.append(f"`{f.name}` was cut to {f.max_chars:,} characters (the link had {len(raw):,}).")
@@ -134,13 +134,15 @@ def parse_link(params: Mapping[str, str], places: Sequence[str],
         return None
     place = params[TAB_KEY].strip()
     if place not in places:
-        return LinkRequest(None, notices=(f"this playground has no tab {shown(place)}; tabs: {', '.join(places)}.",))
+        return LinkRequest(None, notices=(f"this playground has no tab {markdown_literal(shown(place))}; tabs: "
+                                          f"{', '.join(places)}.",))
     fields = views.get(place, ())
     values, notices = read_values(fields, params)
     known = {f.name for f in fields} | {TAB_KEY} | GRADIO_KEYS
     unknown = [k for k in params if k not in known and not k.startswith("__")]
     if unknown:
-        names = ", ".join(f"`{k[:30]}`" for k in unknown[:5]) + (", …" if len(unknown) > 5 else "")
+        # a typed key is shown quoted and escaped, not in backticks: a backtick in it would end the code
+        names = ", ".join(markdown_literal(shown(k, 30)) for k in unknown[:5]) + (", …" if len(unknown) > 5 else "")
         notices.append(f"ignored {names}: not an input of {place}.")
     return LinkRequest(place, values, tuple(notices[:MAX_NOTICES]))
 
@@ -159,7 +161,7 @@ def link_query(place: str, fields: Sequence[Field], values: Mapping[str, Any]) -
         try:
             field_value(f, text)
         except PlaygroundError as exc:
-            notices.append(f"the link leaves out `{f.name}` (it opens with the default): {exc}")
+            notices.append(f"the link leaves out `{f.name}` (it opens with the default): {markdown_literal(str(exc))}")
             continue
         if f.kind == "text" and len(text) > f.max_chars:
             notices.append(f"`{f.name}` is cut to {f.max_chars:,} characters in the link.")

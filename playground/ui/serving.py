@@ -1,7 +1,8 @@
 """How the playground is served: every bound a busy public Space needs, in one place (README "Safety defaults").
 
 - Requests: a body over `MAX_BODY_BYTES` is refused (413) before it is read whole, parsed or looked at
-  character by character; files only to the upload route, at most 1 MB (the lab's .txt corpus).
+  character by character; the Pretraining lab's training (`CORPUS_HANDLERS`) takes up to `CORPUS_BODY_BYTES`,
+  room for a 1 MB corpus pasted as JSON; files only to the upload route, at most 1 MB (the lab's .txt corpus).
 - Work: one concurrency budget for a 2-core machine. Every event that runs a model shares the "model" group
   (`MODEL_CONCURRENCY` at a time, whatever the endpoint); measurements (`/measure`, `/choose_variant`) have
   their own group of one; the Pretraining lab's runs have a group of their own (its job queue runs them one at a
@@ -26,6 +27,8 @@ from typing import Any, Callable
 import gradio as gr
 from starlette.middleware import Middleware
 
+from playground.tasks.lab_corpus import MAX_CORPUS_BYTES
+
 MAX_BODY_BYTES = 256 * 1024  # texts are cut to 4,000 characters anyway; this leaves room for any escaping
 QUEUE_MAX_SIZE = 32  # waiting requests over all endpoints; 32 short ones drain in well under a minute
 MODEL_CONCURRENCY = 1  # model events at once: one forward pass already uses both cores
@@ -48,12 +51,20 @@ MEASURE_HANDLERS = frozenset({"measure_api", "choose_variant_api", "show_choice"
 # The lab's training and fine-tuning (`core/jobs.py` queues them, one at a time per app): in the model group a run
 # would block every other tab's model events for minutes.
 LAB_HANDLERS = frozenset({"_pretrain_event", "pretrain_api", "_finetune_event", "finetune_api"})
+# The events that take a pasted corpus (up to MAX_CORPUS_BYTES of text, not 4,000 characters): their requests may
+# be larger. JSON can write a character as \uXXXX (a 2-byte UTF-8 character as 6 bytes), so a 1 MB corpus
+# fits in 3 MB; the rest is room for the other inputs.
+CORPUS_HANDLERS = frozenset({"_pretrain_event", "pretrain_api"})
+CORPUS_BODY_BYTES = 4 * MAX_CORPUS_BYTES
 
-TOO_LARGE = (f"The request is larger than {MAX_BODY_BYTES // 1024} KB, the most this playground accepts. Texts are "
-             "read up to 4,000 characters anyway: paste a shorter text.")
+TOO_LARGE = (f"The request is larger than {MAX_BODY_BYTES // 1024} KB, the most this playground accepts here (the "
+             "Pretraining lab's corpus aside). Texts are read up to 4,000 characters anyway: paste a shorter text.")
+CORPUS_TOO_LARGE = (f"The request is larger than {CORPUS_BODY_BYTES // 1_000_000} MB, the most this playground "
+                    f"accepts. The Pretraining lab reads a corpus of up to {MAX_CORPUS_BYTES // 1_000_000} MB of "
+                    "text: paste or upload a shorter one.")
 UPLOADS_OFF = "Files can only be sent to the upload route (the Pretraining lab's .txt corpus)."
 # The one input that takes a file is the lab's .txt corpus; the lab refuses more than 1 MB of text itself.
-MAX_UPLOAD_BYTES = 1_000_000
+MAX_UPLOAD_BYTES = MAX_CORPUS_BYTES
 UPLOAD_TOO_LARGE = f"Uploads are limited to {MAX_UPLOAD_BYTES // 1_000_000} MB (the Pretraining lab's .txt corpus)."
 BUSY = f"The playground is busy: {QUEUE_MAX_SIZE} requests are already waiting. Please try again in a minute."
 
@@ -108,11 +119,17 @@ class ApiRoutes:
     parameters: dict[str, tuple[tuple[str, Any], ...]] = field(default_factory=dict)  # by api name
     by_index: dict[int, str] = field(default_factory=dict)  # fn_index → api name, public endpoints
     indexes: frozenset[int] = frozenset()  # every event the page may trigger
+    corpus_apis: frozenset[str] = frozenset()  # public endpoints that take a lab corpus (CORPUS_HANDLERS)
+    corpus_indexes: frozenset[int] = frozenset()  # every event that takes one, the page's own included
 
     @classmethod
     def of(cls, demo: gr.Blocks) -> "ApiRoutes":
-        parameters, by_index = {}, {}
+        parameters, by_index, corpus_apis, corpus_indexes = {}, {}, set(), set()
         for index, block_fn in demo.fns.items():
+            if block_fn.fn is not None and handler_name(block_fn.fn) in CORPUS_HANDLERS:
+                corpus_indexes.add(index)
+                if block_fn.api_visibility == "public" and block_fn.api_name:
+                    corpus_apis.add(block_fn.api_name)
             if block_fn.fn is None or block_fn.api_visibility != "public" or not block_fn.api_name:
                 continue
             signature = inspect.signature(block_fn.fn)
@@ -120,7 +137,28 @@ class ApiRoutes:
                 (p.name, _MISSING if p.default is inspect.Parameter.empty else p.default)
                 for p in signature.parameters.values())
             by_index[index] = block_fn.api_name
-        return cls(parameters, by_index, frozenset(demo.fns))
+        return cls(parameters, by_index, frozenset(demo.fns), frozenset(corpus_apis), frozenset(corpus_indexes))
+
+    def body_limit(self, path: str, default: int) -> int:
+        """The most a request to `path` may send before it is read: more for the lab's corpus. /queue/join names
+        its event inside the body, so it may send that much; `takes_corpus` checks the event once read."""
+        call = _CALL_PATH.search(path)
+        if call is not None:
+            return CORPUS_BODY_BYTES if call.group(1) in self.corpus_apis else default
+        if path.endswith("/queue/join") and self.corpus_indexes:
+            return max(default, CORPUS_BODY_BYTES)
+        return default
+
+    def takes_corpus(self, path: str, body: bytes) -> bool:
+        """Whether this request (read whole) goes to an event that takes a lab corpus."""
+        call = _CALL_PATH.search(path)
+        if call is not None:
+            return call.group(1) in self.corpus_apis
+        try:
+            index = json.loads(body).get("fn_index")
+        except (ValueError, AttributeError):
+            return False
+        return index in self.corpus_indexes
 
     def complete(self, path: str, body: bytes) -> tuple[bytes, tuple[int, str] | None]:
         """The body with an endpoint's missing trailing inputs filled with their defaults, or a refusal
@@ -188,9 +226,12 @@ class RequestLimits:
             else:
                 await self.app(scope, receive, send)  # Gradio enforces max_file_size on the file itself
             return
+        path = scope.get("path", "")
+        limit = self.routes.body_limit(path, self.max_body_bytes)
+        too_large = TOO_LARGE if limit <= self.max_body_bytes else CORPUS_TOO_LARGE
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
-            await _refuse(send, 413, TOO_LARGE)
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _refuse(send, 413, too_large)
             return
         body, more = bytearray(), True  # read it here (at most the limit), then hand it on
         while more:
@@ -199,10 +240,13 @@ class RequestLimits:
                 return  # the client went away
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > self.max_body_bytes:
-                await _refuse(send, 413, TOO_LARGE)
+            if len(body) > limit:
+                await _refuse(send, 413, too_large)
                 return
-        path = scope.get("path", "")
+        # Only the lab's corpus events may use the larger limit (a /queue/join says which event it is inside).
+        if len(body) > self.max_body_bytes and not self.routes.takes_corpus(path, bytes(body)):
+            await _refuse(send, 413, TOO_LARGE)
+            return
         completed, refusal = self.routes.complete(path, bytes(body))
         if refusal is not None:
             await _refuse(send, *refusal)

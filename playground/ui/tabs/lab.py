@@ -6,6 +6,7 @@ an operator's action (`python -m playground pretrain`, or the app's local-only -
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -99,6 +100,28 @@ def run_pretraining(ctx: AppContext, corpus_text: str, corpus_file: str | None, 
         if progress.done or progress.status != last_status or now - last_sent >= UPDATE_EVERY_S:
             last_sent, last_status = now, progress.status
             yield progress
+
+
+def check_chosen_file(chosen: str) -> None:
+    """Refuse to train when the browser was given a file that never arrived (`chosen`: its name and size as the
+    page saw them, "" when none is missing). The page drops a file it filters (not .txt) or the server refuses
+    (over 1 MB) without a word, and training would quietly fall back to the pasted text or the built-in corpus."""
+    if not chosen:
+        return
+    try:
+        seen = json.loads(chosen)
+        name, size = str(seen["name"]), int(seen["size"])
+    except (ValueError, TypeError, KeyError):
+        raise PlaygroundError("The file you chose did not arrive; choose it again (nothing was trained).") from None
+    shown_name = name if len(name) <= 60 else name[:60] + "…"
+    if size > MAX_CORPUS_BYTES:
+        why = (f"it is {size / 1e6:.1f} MB and the lab takes .txt files up to {MAX_CORPUS_BYTES / 1e6:.0f} MB; "
+               "upload part of it, or paste a shorter text")
+    elif not name.lower().endswith(".txt"):
+        why = "the lab takes plain .txt files (UTF-8); save it as .txt, or paste its text"
+    else:
+        why = "the upload did not finish; choose the file again"
+    raise PlaygroundError(f"'{shown_name}' was not uploaded: {why}. Nothing was trained.")
 
 
 def pretrain_api(ctx: AppContext, corpus_text: str = "", preset: str = DEFAULT_PRESET, steps: int = DEFAULT_STEPS,
@@ -250,7 +273,8 @@ def finetune_rows(result: FinetuneResult) -> list[list[Any]]:
 # ---- UI events ----------------------------------------------------------------------------------------------
 
 def _pretrain_event(ctx: AppContext, corpus_text, corpus_file, preset, steps, time_budget_s, seq_len,
-                    learning_rate, seed, request: gr.Request, progress=gr.Progress()):
+                    learning_rate, seed, chosen_file: str, request: gr.Request, progress=gr.Progress()):
+    check_chosen_file(chosen_file)
     for p in run_pretraining(ctx, corpus_text, corpus_file, preset, steps, time_budget_s, seq_len, learning_rate,
                              seed, _owner(request)):
         if p.status == "running":
@@ -288,13 +312,35 @@ def _finetune_event(ctx: AppContext, sizes: str, repeats: int, steps: int, seed:
 
 # ---- layout and wiring --------------------------------------------------------------------------------------
 
+# The page drops a file it filters (not .txt) or that the server refuses (over 1 MB) without telling anyone, so
+# the page notes every file the user picks or drops on the upload box (name and size) ...
+WATCH_FILES_JS = """() => {
+  if (window.playgroundLabFiles) return;
+  window.playgroundLabFiles = true;
+  const note = (event, files) => {
+    if (!(event.target instanceof Element) || !event.target.closest('#lab-corpus-file')) return;
+    const file = files && files[0];
+    if (file) window.playgroundLabChosen = JSON.stringify({name: file.name, size: file.size});
+  };
+  document.addEventListener('change', (e) => note(e, e.target.files), true);
+  document.addEventListener('drop', (e) => note(e, e.dataTransfer && e.dataTransfer.files), true);
+}"""
+# ... and Train sends the last one picked when it is not the file that arrived (`check_chosen_file` says why).
+CHOSEN_FILE_JS = """(...args) => {
+  const chosen = window.playgroundLabChosen || '', arrived = args[1];
+  const name = chosen ? JSON.parse(chosen).name : null;
+  args[args.length - 1] = chosen && !(arrived && arrived.orig_name === name) ? chosen : '';
+  return args;
+}"""
+FORGET_FILE_JS = "() => { window.playgroundLabChosen = ''; }"
+
 def _layout_training():
     with gr.Row():
         with gr.Column(scale=3):
             corpus_text = gr.Textbox(label="Your corpus (optional; empty = the built-in corpus)", lines=4,
                                      max_lines=12, placeholder="Paste some English text, or upload a .txt file →")
             corpus_file = gr.File(label=f"…or a .txt file (≤ {MAX_CORPUS_BYTES // 1_000_000} MB)",
-                                  file_types=[".txt"], type="filepath")
+                                  file_types=[".txt"], type="filepath", elem_id="lab-corpus-file")
         with gr.Column(scale=2):
             preset = gr.Radio(list(PRESETS), value=DEFAULT_PRESET, label="Model size",
                               info=" · ".join(f"{p.name}: {p.description}" for p in PRESETS.values()))
@@ -370,9 +416,13 @@ def build_lab_tab(ctx: AppContext) -> None:
     # Each event's failure stays in its own part of the tab (`inline_errors`), in its status or notes line; the
     # figures are also kept in a State for the Export buttons (`keeping`).
     train_outputs = [status, table, curves, progress_json]
+    chosen_file = gr.Textbox(visible=False)  # filled by CHOSEN_FILE_JS when Train is clicked
     train.click(keeping(inline_errors(partial(_pretrain_event, ctx), train_outputs, status), 2),
-                [corpus_text, corpus_file, preset, steps, budget, seq_len, lr, seed], train_outputs + [curves_figure],
+                [corpus_text, corpus_file, preset, steps, budget, seq_len, lr, seed, chosen_file],
+                train_outputs + [curves_figure], js=CHOSEN_FILE_JS,
                 api_visibility="private", concurrency_limit=4, concurrency_id="lab")
+    corpus_file.clear(None, None, None, js=FORGET_FILE_JS, api_visibility="private")
+    gr.context.Context.root_block.load(None, None, None, js=WATCH_FILES_JS, api_visibility="private")
     curves_export.button.click(user_errors(export_event(figure_and_json("lab-loss-curves"))),
                                [curves_figure, progress_json], curves_export.files, api_visibility="private")
     stop.click(inline_errors(partial(_stop_event, ctx), [status], status), None, status, api_visibility="private",
