@@ -3,7 +3,6 @@ default models all succeed, and give the answers of a quiet app (issue: 9 of 11 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
