@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.models == "lab":
         ensure_lab_models()
-    from playground.models.context import AppOptions, make_context
+    from playground.tasks.context import AppOptions, make_context
     from playground.ui.page import CSS, THEME, build_demo, start_preload
     from playground.ui.serving import launch
 

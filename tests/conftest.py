@@ -75,7 +75,7 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def tiny_demo(tiny_dir):
     """The whole app on tiny models, built but not served (its endpoint functions can be called directly)."""
-    from playground.models.context import AppOptions
+    from playground.tasks.context import AppOptions
     from playground.ui.page import build_app
 
     return build_app(AppOptions(models="tiny", tiny_dir=tiny_dir))
@@ -84,7 +84,7 @@ def tiny_demo(tiny_dir):
 @pytest.fixture(scope="session")
 def live_app(tiny_dir):
     """The whole app on tiny models, served on a free local port; yields its URL."""
-    from playground.models.context import AppOptions
+    from playground.tasks.context import AppOptions
     from playground.ui.page import CSS, THEME, build_app
     from playground.ui.serving import launch
 

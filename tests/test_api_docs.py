@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from playground.models.cards import load_catalog
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.models.profiles import tiny_profile
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()

@@ -7,7 +7,7 @@ import pytest
 
 from playground.core.errors import PlaygroundError
 from playground.models.cards import load_catalog
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.models.profiles import tiny_profile
 from playground.ui.tabs.compare import (NO_MASK_FOR_WORD, AttentionView, CompareView, GenerationView, SliderRange,
                                         _values, attention_view, build_compare_tab, compare_view, generation_view,

@@ -6,7 +6,7 @@ import torch
 import app
 from playground.core.errors import PlaygroundError
 from playground.models.cards import load_catalog
-from playground.models.context import AppOptions, make_context
+from playground.tasks.context import AppOptions, make_context
 from playground.models.loader import ModelStore
 from playground.models.tiny import tiny_paths
 from playground.models.variants import fast_mode_note, stored_nbytes

@@ -93,7 +93,7 @@ def test_checkpoint_time_budget_keeps_what_it_measured(store, monkeypatch):
 
 def test_checkpoint_offline_fails_fast_with_the_loaders_message(store):
     from playground.models.cards import load_catalog
-    from playground.models.context import AppContext
+    from playground.tasks.context import AppContext
     from playground.models.profiles import tiny_profile
     from playground.ui.tabs.lab import checkpoint_choice, load_checkpoint
 

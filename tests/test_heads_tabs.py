@@ -6,7 +6,7 @@ import pytest
 
 from playground.core.errors import PlaygroundError
 from playground.models.cards import load_catalog
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.models.profiles import tiny_profile
 from playground.ui.head_card import show_head_card
 from playground.ui.tabs.question_answering import answer_view, run_answer

@@ -10,7 +10,7 @@ import pytest
 import playground.models.loader as loader
 from playground.core.errors import ModelsUnavailable, ModelUnavailable, PlaygroundError, unavailable
 from playground.models.cards import load_catalog
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.models.profiles import default_profile
 from playground.ui.tabs.compare import run_compare
 from playground.ui.widgets import error_box, inline_errors

@@ -13,7 +13,7 @@ from playground.core import text_input, tokens as tokens_module
 from playground.lm.generation import GenerationSettings, final, generate
 from playground.lm.passes import attention_reader
 from playground.models.cards import load_catalog
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.models.profiles import tiny_profile
 from playground.tasks.compare import (CONTINUATION_TOKENS, STAGES, AttentionSource, attention_source, compare,
                                       compare_attention, stream_compare)

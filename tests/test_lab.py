@@ -286,7 +286,7 @@ def test_shipped_pair_shows_the_direction_effect():
 
 
 def test_lab_models_are_offered_where_they_can_serve(tmp_path):
-    from playground.models.context import AppOptions, make_context
+    from playground.tasks.context import AppOptions, make_context
 
     if not lab.check_run(lab.SHIPPED_DIR).ok:
         pytest.skip("no pre-trained lab pair shipped")

@@ -13,7 +13,7 @@ import pytest
 
 from playground.core.errors import ModelUnavailable
 from playground.models import lab
-from playground.models.context import AppOptions, make_context
+from playground.tasks.context import AppOptions, make_context
 from playground.tasks.lab_corpus import builtin_corpus
 from playground.ui.tabs.compare import fill_mask_api
 from playground.ui.tabs.lab import _lab_run_dir, run_direction, run_pretraining

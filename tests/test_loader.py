@@ -89,7 +89,7 @@ def test_unknown_task_is_rejected(store):
 
 
 def test_importing_the_app_loads_no_model_and_no_torch():
-    code = ("import sys, app; from playground.models.context import make_context, AppOptions; "
+    code = ("import sys, app; from playground.tasks.context import make_context, AppOptions; "
             "ctx = make_context(AppOptions(models='default')); "
             "import playground.ui.page as ui; ui.build_demo(ctx); "
             "print('torch' in sys.modules, ctx.store.loaded())")

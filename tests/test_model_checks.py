@@ -12,7 +12,7 @@ import playground.__main__ as cli
 import playground.models.tiny as tiny
 from playground.core.errors import ModelUnavailable, PlaygroundError
 from playground.models.cards import load_catalog
-from playground.models.context import AppOptions, make_context
+from playground.tasks.context import AppOptions, make_context
 from playground.models.loader import ModelStore
 from playground.models.tiny import build_tiny_models, tiny_cache_problems, tiny_paths
 

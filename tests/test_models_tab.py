@@ -7,7 +7,7 @@ import pytest
 from playground.core.errors import PlaygroundError
 from playground.models import measure
 from playground.models.cards import CARDS_DIR, load_catalog
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.models.profiles import tiny_profile
 from playground.tasks.chooser import Constraints
 from playground.tasks.fact_sheet import TIMELINE, TOPICS, fact_sheet

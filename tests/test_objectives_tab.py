@@ -7,7 +7,7 @@ import gradio as gr
 import pytest
 
 from playground.core.errors import PlaygroundError
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.models.profiles import tiny_profile
 from playground.tasks.mlm_simulator import PRESET
 from playground.tasks.nsp import PRESETS as NSP_PRESETS

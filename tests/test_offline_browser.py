@@ -23,7 +23,7 @@ def offline_app(tmp_path_factory):
     """The default profile served with an empty Hugging Face cache and the Hub off limits; yields its URL."""
     from huggingface_hub import constants
 
-    from playground.models.context import AppOptions, make_context
+    from playground.tasks.context import AppOptions, make_context
     from playground.ui.page import CSS, THEME, build_demo, start_preload
     from playground.ui.serving import launch
 

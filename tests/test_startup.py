@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import app
-from playground.models.context import AppOptions, make_context
+from playground.tasks.context import AppOptions, make_context
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import app
-from playground.models.context import AppOptions, make_context
+from playground.tasks.context import AppOptions, make_context
 from playground.models.profiles import Profile, tiny_profile
 from playground.models.warm import WarmStart
 from playground.ui.page import _warm_status, build_demo, start_preload

@@ -193,8 +193,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--agreement-steps", type=int, default=600)
     parser.add_argument("--agreement-model", default=None, help="a saved masked LM to measure instead")
     parser.add_argument("--before", default=None, metavar="DIR",
-                        help="also time the Compare click in DIR, a checkout of older code (with playground/ui/"
-                             "timing.py, models/shapes.py and core/timing.py copied in), for before → after ratios")
+                        help="also time the Compare click in DIR, a checkout of older code (with playground/bench/"
+                             "click.py, shapes.py and timing.py copied in), for before → after ratios")
     args = parser.parse_args(argv)
     from playground.bench.classroom import bench_class
 

@@ -35,7 +35,7 @@ Report = Callable[[str], None]
 
 def stand_in_cache(root: Path = STAND_IN_CACHE) -> Path:
     """A Hub-layout cache with bert-base-uncased and gpt2 stand-ins (written once, then reused)."""
-    from playground.models.shapes import padded_tokenizer, real_size_model
+    from playground.bench.shapes import padded_tokenizer, real_size_model
 
     commit = "0" * 40
     for hub_id, kind, vocab in (("bert-base-uncased", "wordpiece", 30522), ("gpt2", "bpe", 50257)):

@@ -1,6 +1,6 @@
 """Benchmark of one Compare click, server side, on real-size shapes (bert-base + gpt2, random weights).
 
-The click is timed by `python -m playground.ui.timing` in a child process (the tab's own UI event, outputs
+The click is timed by `python -m playground.bench.click` in a child process (the tab's own UI event, outputs
 post-processed; the benchmark stays below the UI), and every time is a ratio to one bare sdpa fill-mask
 forward pass of the same BERT on the same sentence, timed interleaved with the clicks.
 """
@@ -34,8 +34,8 @@ class ClickTimes:
 
 
 def ui_timing(*args: str, root: Path = ROOT) -> dict[str, Any]:
-    """Run `python -m playground.ui.timing ARGS` in `root` and read its JSON line."""
-    out = subprocess.run([sys.executable, "-m", "playground.ui.timing", *args], cwd=root, capture_output=True,
+    """Run `python -m playground.bench.click ARGS` in `root` and read its JSON line."""
+    out = subprocess.run([sys.executable, "-m", "playground.bench.click", *args], cwd=root, capture_output=True,
                          text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 

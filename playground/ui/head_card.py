@@ -8,7 +8,7 @@ import functools
 import gradio as gr
 
 from playground.models.cards import ModelCardInfo
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.models.registry import TINY_STAND_INS, card_for
 from playground.ui.card_view import card_markdown
 

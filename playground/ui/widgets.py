@@ -15,7 +15,7 @@ import gradio as gr
 
 from playground.core.errors import PlaygroundError
 from playground.core.predictions import percent  # noqa: F401  (the tabs' one probability format)
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 
 log = logging.getLogger("playground")
 

@@ -19,7 +19,7 @@ import gradio as gr
 from playground.core.errors import ModelUnavailable, PlaygroundError, unavailable
 from playground.core.text_input import check_bool, clean_text
 from playground.lm.generation import MAX_CANDIDATES, MAX_NEW_TOKENS, GenerationSettings
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.models.registry import card_for
 from playground.tasks.bert_writing import EXAMPLES as WRITING_EXAMPLES
 from playground.tasks.bert_writing import (DEFAULT_LENGTH, DEFAULT_ROUNDS, MAX_ROUNDS, MAX_WRITE_TOKENS,

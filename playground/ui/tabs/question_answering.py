@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.tasks.question_answering import (DEFAULT_MAX_ANSWER_TOKENS, DEFAULT_STRIDE, MAX_ANSWER_TOKENS,
                                                  MAX_STRIDE, MAX_TOP_N, AnswerSpan, ProgressFn, QAResult,
                                                  QASettings, answer_question, squad_version)

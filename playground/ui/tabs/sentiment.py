@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import gradio as gr
 
 from playground.core.text_input import check_bool, check_int
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.tasks.sentiment import MAX_LINES, SentimentBatch, SentimentResult, classify
 from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion

@@ -11,7 +11,7 @@ from typing import Any, Iterator, NamedTuple
 
 import gradio as gr
 
-from playground.models.context import AppContext
+from playground.tasks.context import AppContext
 from playground.tasks.summarization import (LENGTH_PENALTY_RANGE, MAX_BEAMS, MAX_NEW_TOKENS, ProgressFn,
                                             SummaryResult, SummarySettings, stream_summary)
 from playground.ui.exports import json_download

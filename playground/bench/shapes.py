@@ -55,7 +55,7 @@ def random_weight_context():
     """(app context, bert, gpt): bert-base and gpt2 shapes with random weights, served by a model store under the
     names RANDOM_BERT / RANDOM_GPT, with the attention the loader would give them (built once per process)."""
     from playground.models.cards import load_catalog
-    from playground.models.context import AppContext
+    from playground.tasks.context import AppContext
     from playground.models.loader import ModelStore, model_nbytes
     from playground.models.profiles import Profile
 

@@ -1,16 +1,16 @@
 """How long the Compare tab's click takes, as Gradio runs it: the tab's own UI event (found by its private api
 name in the built tab), each output post-processed by its component (a matplotlib figure, in older versions,
-is encoded there). Models: bert-base and gpt2 shapes with random weights (`models/shapes.py`).
+is encoded there). Models: bert-base and gpt2 shapes with random weights (`bench/shapes.py`).
 
 `python -m playground.bench` runs this in a child process — the benchmark itself stays below the UI — and
 reads the one JSON line it prints:
 
-    python -m playground.ui.timing click [--repeats 5]   stage times of a click, and one bare sdpa BERT forward
+    python -m playground.bench.click click [--repeats 5]   stage times of a click, and one bare sdpa BERT forward
                                                          pass timed interleaved with it (the unit of the targets)
-    python -m playground.ui.timing warm [--cold]         the first click after the warm start says ready (or,
+    python -m playground.bench.click warm [--cold]         the first click after the warm start says ready (or,
                                                          with --cold, with no warm start), then later clicks
 
-Works on older code too, for before → after numbers (copy this file, models/shapes.py, core/timing.py and
+Works on older code too, for before → after numbers (copy this file, bench/shapes.py, bench/timing.py and
 `ui.page.event_sends` into the older checkout): a click that returns once has every stage at the end. torch is
 imported inside the functions.
 """
@@ -26,8 +26,8 @@ from typing import Any, Callable
 
 import gradio as gr
 
-from playground.core.timing import interleaved_ms
-from playground.models.shapes import random_weight_context
+from playground.bench.shapes import random_weight_context
+from playground.bench.timing import interleaved_ms
 from playground.models.warm import WarmStart
 from playground.ui.page import event_sends, start_preload
 from playground.ui.tabs.compare import build_compare_tab
