@@ -43,6 +43,7 @@ def test_masking_simulator_renders_selection_scores_and_table(page):
     assert "aligned" in table or "partial" in table
 
 
+@pytest.mark.slow  # 11 s on 2 busy cores
 def test_nsp_step_generation_and_tokenizers_render(page):
     _open(page, "Next sentence (BERT)")
     page.get_by_role("button", name="Random sentence").click()

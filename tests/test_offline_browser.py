@@ -47,6 +47,7 @@ def _open(page, tab: str) -> None:
     page.get_by_role("tab", name=tab, exact=True).click()
 
 
+@pytest.mark.slow  # 18 s on 2 busy cores
 def test_an_offline_start_without_models_explains_itself_and_the_messages_stay(browser, offline_app):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()

@@ -122,6 +122,7 @@ def test_banner_and_token_chips_are_readable_and_hidden_tokens_stand_out(browser
         context.close()
 
 
+@pytest.mark.slow  # 32 s on 2 busy cores
 def test_no_table_is_cut_off_at_1024_px(browser, live_app):
     context = browser.new_context(viewport=SMALL)
     page = context.new_page()

@@ -155,6 +155,7 @@ def test_api_ranges_do_not_depend_on_what_the_session_did_before(client):
 
 
 @pytest.mark.server
+@pytest.mark.slow  # 54 s on 2 busy cores
 def test_sessions_expire_so_new_sessions_leave_memory_bounded(live_app):
     """500 requests, each from a new session (as scripts and fresh tabs are): Gradio keeps every session's
     state (~0.6 MB with this many components) up to `state_session_capacity`, 10,000 by default — over 6 GB.
