@@ -1,4 +1,4 @@
-"""How the playground is served: every bound a busy public Space needs, in one place (README "Safety defaults").
+"""How the playground is served: every bound a busy public Space needs, in one place (docs/safety.md).
 
 - Requests: a body over `MAX_BODY_BYTES` is refused (413) before it is read whole, parsed or looked at
   character by character; files only to the upload route, at most 1 MB (the lab's .txt corpus).
