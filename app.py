@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     host, port = server_address(args)
     try:
         # quiet: Gradio's own banner advises `share=True` in `launch()`, which is not how this command line shares.
-        # `launch` adds the bounds of README's "Safety defaults" (queue, concurrency, body size, sessions, uploads).
+        # `launch` adds the bounds of docs/safety.md (queue, concurrency, body size, sessions, uploads).
         _, local_url, share_url = launch(
             demo, server_name=host, server_port=port, share=args.share, css=CSS, theme=THEME, footer_links=["api", "gradio"],
             inbrowser=should_open_browser(args, host), quiet=True, prevent_thread_lock=True)

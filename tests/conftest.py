@@ -72,6 +72,19 @@ def pytest_collection_modifyitems(items):
         raise pytest.UsageError(f"mark these tests `server` (they start the live app): {', '.join(unmarked)}")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """A browser module without Playwright skips itself (`pytest.importorskip`), so collection passes on a machine
+    without it; where PLAYGROUND_REQUIRE_BROWSER is set (CI), that skip is a collection error instead."""
+    report = yield
+    if report.skipped and os.environ.get("PLAYGROUND_REQUIRE_BROWSER") and isinstance(collector, pytest.Module):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if "playwright" in reason.lower():
+            report.outcome = "failed"
+            report.longrepr = f"PLAYGROUND_REQUIRE_BROWSER is set, so the browser tests must run, but: {reason}"
+    return report
+
+
 @pytest.fixture(scope="session")
 def tiny_demo(tiny_dir):
     """The whole app on tiny models, built but not served (its endpoint functions can be called directly)."""

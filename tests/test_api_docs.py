@@ -1,5 +1,5 @@
-"""README's API section cannot drift: every public endpoint has a row, and every JSON shape the README
-spells out lists exactly the fields of the dataclass the endpoint returns (and of the dataclasses inside it)."""
+"""The API reference (docs/api.md) cannot drift: every public endpoint has a row, and every JSON shape it spells
+out lists exactly the fields of the dataclass the endpoint returns (and of the dataclasses inside it)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from playground.models.cards import load_catalog
 from playground.tasks.context import AppContext
 from playground.models.profiles import tiny_profile
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-API = README[README.index("## API"):README.index("## How it measures")]
+API = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
 
 
 def _top_level_keys(shape: str) -> list[str]:
@@ -50,7 +49,7 @@ def _top_level_items(shape: str) -> list[tuple[str, str]]:
 def _same_fields(keys: list[str], cls: type, where: str) -> None:
     fields = {f.name for f in dataclasses.fields(cls)}
     missing, extra = sorted(fields - set(keys)), sorted(set(keys) - fields)
-    assert not missing and not extra, f"README {where} vs {cls.__name__}: missing {missing}, not fields {extra}"
+    assert not missing and not extra, f"docs/api.md {where} vs {cls.__name__}: missing {missing}, not fields {extra}"
 
 
 def _check_nested(shape: str, cls: type, where: str) -> int:
@@ -81,7 +80,7 @@ def _braced(text: str, start: int) -> str:
         depth += {"{": 1, "}": -1}.get(text[i], 0)
         if depth == 0:
             return text[start:i + 1]
-    raise AssertionError(f"unbalanced braces in README near {text[start:start + 60]!r}")
+    raise AssertionError(f"unbalanced braces in docs/api.md near {text[start:start + 60]!r}")
 
 
 def _documented_shapes() -> dict[str, str]:
@@ -129,7 +128,7 @@ def endpoints(store):
             if fn.api_visibility == "public" and fn.api_name and hasattr(fn.fn, "handler")}
 
 
-def test_every_public_endpoint_is_a_json_endpoint_with_a_readme_row(endpoints, store):
+def test_every_public_endpoint_is_a_json_endpoint_with_a_row_in_the_api_reference(endpoints, store):
     from playground.ui.page import build_demo
 
     demo = build_demo(AppContext(store=store, profile=tiny_profile(), catalog=load_catalog()))
@@ -138,7 +137,7 @@ def test_every_public_endpoint_is_a_json_endpoint_with_a_readme_row(endpoints, s
     assert set(_endpoint_rows()) == public
 
 
-def test_readme_shapes_list_exactly_the_dataclass_fields(endpoints):
+def test_api_reference_shapes_list_exactly_the_dataclass_fields(endpoints):
     rows, shapes = _endpoint_rows(), _documented_shapes()
     returned = {}
     for name, handler in endpoints.items():
@@ -155,9 +154,9 @@ def test_readme_shapes_list_exactly_the_dataclass_fields(endpoints):
             _same_fields(keys, cls, f"row {name}")
             checked += 1 + _check_nested(_braced(cell, cell.index("{")), cls, name)
         else:
-            assert f"`{cls.__name__}`" in cell, f"README row {name} should name {cls.__name__}"
+            assert f"`{cls.__name__}`" in cell, f"docs/api.md row {name} should name {cls.__name__}"
     for shape, text in shapes.items():
-        assert shape in known, f"README documents `{shape}`, which no endpoint returns"
+        assert shape in known, f"docs/api.md documents `{shape}`, which no endpoint returns"
         keys = _top_level_keys(text)
         _same_fields(keys, known[shape], f"`{shape}`")
         checked += 1 + _check_nested(text, known[shape], shape)

@@ -33,6 +33,7 @@ def _bad_values(annotation: object) -> list:
     return BAD_NUMBERS if any(t in kind for t in ("int", "float", "bool")) else BAD_TEXTS
 
 
+@pytest.mark.slow  # 20 s on 2 busy cores: over 300 calls
 def test_every_endpoint_explains_every_bad_value_in_its_own_words(endpoints):
     assert len(endpoints) >= 16
     generic, calls = [], 0

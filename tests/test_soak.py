@@ -1,5 +1,5 @@
 """`python -m playground.soak`: its verdicts and its bounds (the full run is too long for the suite; its numbers
-from a run against a tiny-model app are in the README's safety section)."""
+from a run against a tiny-model app are in docs/safety.md)."""
 
 import httpx
 import pytest

@@ -91,6 +91,8 @@ def test_no_preload_turns_it_off(tiny_dir):
     assert _status_block(demo) is None
 
 
+@pytest.mark.slow  # starts `python app.py` and serves its page: about 10 s
+@pytest.mark.server
 def test_the_app_offline_serves_its_page_and_says_why_it_skips_the_preload(tmp_path):
     port = _free_port()
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HOME=str(tmp_path / "hf"), GRADIO_ANALYTICS_ENABLED="False")

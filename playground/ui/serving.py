@@ -1,4 +1,4 @@
-"""How the playground is served: every bound a busy public Space needs, in one place (README "Safety defaults").
+"""How the playground is served: every bound a busy public Space needs, in one place (docs/safety.md).
 
 - Requests: a body over `MAX_BODY_BYTES` is refused (413) before it is read whole, parsed or looked at
   character by character; the Pretraining lab's training (`CORPUS_HANDLERS`) takes up to `CORPUS_BODY_BYTES`,

@@ -297,7 +297,7 @@ def json_endpoint(ctx: AppContext, fn: Callable, api_name: str, **defaults: Any)
     hints = {p.name: p.annotation for p in params if p.annotation is not inspect.Parameter.empty}
     endpoint.__annotations__ = {**hints, "return": dict}
     published = user_errors(endpoint)
-    published.handler = fn  # what the endpoint serves, for the README-vs-dataclass test
+    published.handler = fn  # what the endpoint serves, for the docs/api.md-vs-dataclass test
     gr.api(published, api_name=api_name)
 
 

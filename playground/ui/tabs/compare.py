@@ -1,7 +1,7 @@
 """Compare tab: the same sentence through BERT and GPT-2, side by side.
 
 Handlers (context first) return task results; view functions turn a result into what each component
-shows; `build_compare_tab` lays the tab out and wires the two. Every endpoint in README.md's API table is
+shows; `build_compare_tab` lays the tab out and wires the two. Every endpoint in docs/api.md's tables is
 a named JSON endpoint; the tab's own events are private.
 
 A click streams its result in stages (BERT's top-k, GPT-2's, influence and attention, the continuation); the
