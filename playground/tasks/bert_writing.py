@@ -23,7 +23,9 @@ from playground.core.tokens import display_piece
 from playground.core.types import LoadedModel
 from playground.lm.generation import GenerationSettings, generate
 from playground.lm.masked_lm import lm_logits
+from playground.tasks.context import AppContext
 
+FILL_TASK, GEN_TASK = "fill-mask", "text-generation"  # the models it loads: BERT's masked LM, GPT-2
 MAX_WRITE_TOKENS = 40
 MAX_ROUNDS = 10
 DEFAULT_LENGTH, DEFAULT_ROUNDS = 12, 4
@@ -227,3 +229,11 @@ def bert_writing(bert: LoadedModel, gpt: LoadedModel, prompt: str, length: int =
                              left_to_right=write_left_to_right(canvas, length),
                              mask_predict=write_mask_predict(canvas, length, rounds),
                              gpt=write_causal(gpt, text, length), notices=tuple(notices))
+
+
+def bert_write_api(ctx: AppContext, prompt: str, length: int = DEFAULT_LENGTH, rounds: int = DEFAULT_ROUNDS,
+                   bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> BertWritingResult:
+    """BERT writes `length` tokens after the prompt by filling masks — left to right, and all at once refined
+    over `rounds` rounds (Mask-Predict) — and GPT-2 writes as many from the same prompt; every step recorded."""
+    bert, gpt = ctx.models((bert_model, FILL_TASK), (gpt_model, GEN_TASK))
+    return bert_writing(bert, gpt, prompt, length, rounds)

@@ -25,15 +25,17 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.lm.masked_lm import lm_logits
 from playground.core.predictions import Prediction, rank_of, top_predictions
-from playground.core.text_input import check_float, check_int, clean_text
+from playground.core.text_input import check_bool, check_float, check_int, clean_text
 from playground.core.tokens import TokenizedText, display_piece, tokenize
+from playground.tasks.context import AppContext
 
+FILL_TASK, GEN_TASK = "fill-mask", "text-generation"  # the models it loads: BERT's masked LM, GPT-2
 ACTIONS = ("masked", "random", "unchanged")
 MASKABLE_KINDS = ("word", "continuation")
 MAX_SEED = 2**31 - 1
@@ -326,3 +328,28 @@ def simulate_mlm(bert: LoadedModel, gpt: LoadedModel, text: str, mask_rate: floa
         gpt_recovery_aligned=recovery([s.gpt.rank for s in aligned]),
         unaligned=tuple(s.position for s in unaligned), notices=tuple(notices),
     )
+
+
+# ---- handlers: context first, the result out (the JSON endpoint `mask_sim` serves mask_sim_api) -----------
+
+def mask_sim_api(ctx: AppContext, text: str, mask_rate: float = 0.15, seed: int = 0, use_80_10_10: bool = True,
+                 bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> MaskSimResult:
+    """Mask ~mask_rate of the tokens BERT's way (80/10/10), let BERT recover them in one pass, and
+    score GPT-2 on the same slots from their left context."""
+    bert, gpt = ctx.models((bert_model, FILL_TASK), (gpt_model, GEN_TASK))  # names every missing one
+    return simulate_mlm(bert, gpt, text, mask_rate=mask_rate, seed=seed,
+                        use_80_10_10=check_bool(use_80_10_10, "use_80_10_10"))
+
+
+def rate_from_percent(rate_percent: Any) -> float:
+    """The UI's mask-rate sliders are in percent."""
+    try:
+        return float(rate_percent) / 100
+    except (TypeError, ValueError):
+        raise PlaygroundError(f"Mask rate must be a percentage between 1 and 100, got {rate_percent!r}.") from None
+
+
+def mask_sim_percent(ctx: AppContext, text: str, rate_percent: float, seed: Any, use_80_10_10: bool,
+                     bert_model: str, gpt_model: str) -> MaskSimResult:
+    """The masked-LM simulator from the UI (mask rate in percent)."""
+    return mask_sim_api(ctx, text, rate_from_percent(rate_percent), seed, use_80_10_10, bert_model, gpt_model)

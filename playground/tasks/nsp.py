@@ -16,10 +16,12 @@ from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.text_input import clean_text
 from playground.core.tokens import display_piece, encode_pair, longest_first, pair_rows, token_kind, tokenizer_scheme
+from playground.tasks.context import AppContext
 
 # Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
 # starting the app) stays fast.
 
+NSP_TASK = "nsp"  # BERT with its pre-training heads
 LABELS = ("IsNext", "NotNext")  # the order of BertForPreTraining's seq_relationship_logits
 ROBERTA_FINDING = (
     "Is NSP needed? RoBERTa found that removing the NSP loss matches or slightly improves downstream results "
@@ -136,3 +138,8 @@ def next_sentence(lm: LoadedModel, a: str, b: str) -> NSPResult:
         verdict=max(probabilities, key=probabilities.get), dropped_a=dropped_a, dropped_b=dropped_b,
         notices=tuple(notices),
     )
+
+
+def nsp_api(ctx: AppContext, sentence_a: str, sentence_b: str, model: str = "bert-base-uncased") -> NSPResult:
+    """IsNext / NotNext probabilities from BERT's next-sentence head for [CLS] A [SEP] B [SEP]."""
+    return next_sentence(ctx.model(model, NSP_TASK), sentence_a, sentence_b)

@@ -16,17 +16,21 @@ The user's own sentence can also be judged as typed; then nobody knows which tok
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import clean_text
 from playground.core.tokens import TokenizedText, display_piece, tokenize
 from playground.core.types import LoadedModel
 from playground.lm.masked_lm import lm_logits
-from playground.tasks.mlm_simulator import MASKABLE_KINDS, check_mask_rate, check_seed, plan_masking
+from playground.tasks.context import AppContext
+from playground.tasks.mlm_simulator import (FILL_TASK, MASKABLE_KINDS, check_mask_rate, check_seed, plan_masking,
+                                            rate_from_percent)
 
 # Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
 # starting the app) stays fast.
 
+RTD_TASK = "replaced-token-detection"  # the model it loads: ELECTRA's discriminator
 DEFAULT_MASK_RATE = 0.15
 THRESHOLD = 0.5  # a token is flagged as replaced when the discriminator gives it more than this
 WHY_EVERY_TOKEN = (
@@ -154,3 +158,21 @@ def detect_replaced_tokens(discriminator: LoadedModel, text: str, generator: Loa
         missed=sum(not v.flagged for v in replaced) if corruption else None,
         false_alarms=sum(v.flagged and not v.replaced for v in verdicts) if corruption else None,
         notices=tuple(notices))
+
+
+# ---- handlers: context first, the result out (the JSON endpoint `replaced_tokens` serves replaced_tokens_api) --
+
+def replaced_tokens_api(ctx: AppContext, text: str, corrupt: bool = True, mask_rate: float = 0.15, seed: int = 0,
+                        model: str = "google/electra-small-discriminator",
+                        generator: str = "bert-base-uncased") -> DetectionResult:
+    """ELECTRA's discriminator: for every token of `text`, the probability that it was replaced. With corrupt,
+    the generator (BERT) first masks mask_rate of the tokens and refills each with a token sampled from its
+    prediction (seeded), so the result also says which tokens really were replaced."""
+    loaded = ctx.models((model, RTD_TASK), *([(generator, FILL_TASK)] if corrupt else []))  # names every missing one
+    return detect_replaced_tokens(loaded[0], text, loaded[1] if corrupt else None, mask_rate=mask_rate, seed=seed)
+
+
+def replaced_tokens_percent(ctx: AppContext, text: str, corrupt: bool, rate_percent: Any, seed: Any, model: str,
+                            generator: str) -> DetectionResult:
+    """Replaced-token detection from the UI (mask rate in percent)."""
+    return replaced_tokens_api(ctx, text, bool(corrupt), rate_from_percent(rate_percent), seed, model, generator)

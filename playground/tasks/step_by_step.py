@@ -9,13 +9,16 @@ pick is reproducible too: the seeded generator only draws for the steps the mode
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from playground.core.errors import PlaygroundError
 from playground.lm.generation import MAX_CANDIDATES, MAX_NEW_TOKENS, GenerationResult, GenerationSettings, final, stream_generate
 from playground.core.types import LoadedModel
 from playground.core.predictions import Prediction
 from playground.core.text_input import check_int, clean_text
+from playground.tasks.context import AppContext
+
+GEN_TASK = "text-generation"  # the model it loads: GPT-2
 
 
 @dataclass(frozen=True)
@@ -143,3 +146,40 @@ def _follow(stream: Iterator[GenerationResult], eos: int, forced: tuple[int, ...
 def generate_steps(lm: LoadedModel, prompt: str, settings: GenerationSettings, **kwargs) -> StepByStepResult:
     """The whole step-by-step generation at once (the last streamed result)."""
     return final(stream_steps(lm, prompt, settings, **kwargs))
+
+
+# ---- handlers: context first, the results out (the JSON endpoint `generate_step` serves generate_step_api) ----
+
+def generate_step_api(ctx: AppContext, prompt: str, max_new_tokens: int = 20, strategy: str = "greedy",
+                      temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0, repetition_penalty: float = 1.0,
+                      seed: int | None = None, candidates: int = 5, previous_token_ids: list[int] | None = None,
+                      step: int | None = None, choice_token_id: int | None = None,
+                      model: str = "gpt2") -> Iterator[StepByStepResult]:
+    """Generate token by token (streamed) with each step's top candidates; with step + choice_token_id
+    (one of that step's candidates) and previous_token_ids, continue from a different candidate."""
+    settings = GenerationSettings(max_new_tokens=max_new_tokens, strategy=strategy, temperature=temperature,
+                                  top_k=top_k, top_p=top_p, repetition_penalty=repetition_penalty,
+                                  seed=None if seed is None or seed == "" else seed)
+    yield from stream_steps(ctx.model(model, GEN_TASK), prompt, settings, candidates_k=candidates,
+                            previous_token_ids=previous_token_ids, step=step, choice_token_id=choice_token_id)
+
+
+def generate_from_controls(ctx: AppContext, prompt: str, max_new_tokens: Any, strategy: str, temperature: Any,
+                           top_k: Any, top_p: Any, repetition_penalty: Any, seed: Any, candidates: Any,
+                           model: str) -> Iterator[StepByStepResult]:
+    """The UI's Generate button: a fresh generation from the step-by-step controls (model last)."""
+    yield from generate_step_api(ctx, prompt, max_new_tokens, strategy, temperature, top_k, top_p,
+                                 repetition_penalty, seed, candidates, model=model)
+
+
+def continue_from_pick(ctx: AppContext, prompt: str, max_new_tokens: Any, strategy: str, temperature: Any,
+                       top_k: Any, top_p: Any, repetition_penalty: Any, seed: Any, candidates: Any, model: str,
+                       last: StepByStepResult | None, step: Any, choice: Any) -> Iterator[StepByStepResult]:
+    """The UI's pick: the last generation (kept in the page) with `choice` at `step`, then the model again."""
+    if last is None:
+        raise PlaygroundError("Generate once first, then pick a different candidate at one of the steps.")
+    if last.prompt != clean_text(prompt, what="prompt").text:
+        raise PlaygroundError("The prompt changed since the last generation: press Generate first.")
+    yield from generate_step_api(ctx, prompt, max_new_tokens, strategy, temperature, top_k, top_p,
+                                 repetition_penalty, seed, candidates, previous_token_ids=last.token_ids, step=step,
+                                 choice_token_id=choice, model=model)

@@ -10,10 +10,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from playground.core.errors import PlaygroundError
+from playground.core.errors import ModelUnavailable, PlaygroundError, unavailable
 from playground.core.types import LoadedModel
 from playground.core.text_input import clean_text
 from playground.core.tokens import WORD, WORD_PATTERN, Token, tokenize
+from playground.tasks.context import AppContext
 from playground.tasks.multilingual import WHOLE
 
 MAX_COMPARE_CHARS = 1000  # three token strips of a paragraph stay readable
@@ -258,3 +259,21 @@ def compare_tokenizers(models: Sequence[LoadedModel], text: str, *, notices: Seq
     cleaned = clean_text(text, max_chars=MAX_COMPARE_CHARS)
     views = tuple(tokenizer_view(lm, cleaned.text) for lm in models)
     return TokenizerComparison(text=cleaned.text, views=views, notices=tuple(cleaned.notices) + tuple(notices))
+
+
+def compare_tokenizers_api(ctx: AppContext, text: str, wordpiece_model: str = "bert-base-uncased",
+                           bpe_model: str = "gpt2", sentencepiece_model: str = "google/pegasus-xsum",
+                           multilingual_model: str = "") -> TokenizerComparison:
+    """The same text through WordPiece, byte-level BPE and SentencePiece, with derived notes; with
+    multilingual_model (e.g. xlm-roberta-base), a fourth tokenizer for other scripts."""
+    models, missing = [], []
+    for name in (wordpiece_model, bpe_model, sentencepiece_model, multilingual_model):
+        if not name:  # the optional fourth column
+            continue
+        try:
+            models.append(ctx.model(name, "tokenizer-only"))
+        except ModelUnavailable as exc:  # show the others; say which one is missing and how to get it
+            missing.append(exc)
+    if not models:  # none at all: one error that names every missing one
+        raise unavailable(missing) if missing else PlaygroundError("Choose at least one tokenizer.")
+    return compare_tokenizers(models, text, notices=[str(exc) for exc in missing])

@@ -17,7 +17,7 @@ from playground.lm.influence import GRADIENT
 from playground.ui.tabs.compare import EXAMPLES, FILL_TASK, GEN_TASK, build_compare_tab
 from playground.ui.tabs.lab import build_lab_tab
 from playground.ui.tabs.models import TabLink, build_models_tab
-from playground.ui.tabs.pretraining import build_objectives_tab
+from playground.ui.tabs.pretraining import build_pretraining_tab
 from playground.ui.tabs.question_answering import build_qa_tab
 from playground.ui.tabs.sentiment import build_sentiment_tab
 from playground.ui.tabs.summarization import build_summarization_tab
@@ -178,7 +178,7 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
             with gr.Tab("Compare", id="compare"):
                 views = [build_compare_tab(ctx)]
             with gr.Tab("Pre-training", id="pretraining"):
-                pretraining_tabs, pretraining_views = build_objectives_tab(ctx)
+                pretraining_tabs, pretraining_views = build_pretraining_tab(ctx)
                 views += pretraining_views
             with gr.Tab("Pretraining lab", id="lab"):
                 build_lab_tab(ctx)

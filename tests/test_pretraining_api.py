@@ -1,6 +1,6 @@
 """The Pre-training tab's endpoints through gradio_client, against the running app on tiny models: names,
 parameters, defaults, JSON, streaming and errors over the wire. What the handlers compute is checked
-without a server in test_objectives_tab.py."""
+without a server in test_pretraining_tab.py."""
 
 import pytest
 from gradio_client.exceptions import AppError
@@ -86,7 +86,7 @@ def test_bert_write_returns_the_three_writings(client):
     assert result["gpt"]["model_name"] == "tiny-gpt2" and 1 <= len(result["gpt"]["tokens"]) <= 5
 
 
-# One per endpoint: the message reaches the client (every message is checked in test_objectives_tab.py).
+# One per endpoint: the message reaches the client (every message is checked in test_pretraining_tab.py).
 @pytest.mark.parametrize("args, kwargs, api, message", [
     (("",), {}, "/mask_sim", "empty"),
     (("A.", ""), {}, "/nsp", "sentence B"),
