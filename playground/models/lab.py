@@ -99,7 +99,7 @@ def default_lab_dir() -> Path:
 
 def build_tokenizers(corpus: Sequence[str], preset: LabPreset):
     """(WordPiece for BERT, byte-level BPE for GPT and the LSTM), trained on `corpus`."""
-    from playground.models.tiny import byte_level_bpe_tokenizer, wordpiece_tokenizer
+    from playground.models.tokenizer_training import byte_level_bpe_tokenizer, wordpiece_tokenizer
 
     wordpiece = wordpiece_tokenizer(lowercase=True, corpus=corpus, vocab_size=preset.vocab_size,
                                     max_length=MAX_POSITIONS, reproducible=True)
