@@ -4,7 +4,7 @@ Stop; then fine-tuning on lines the user labels (and a bad line's message). One 
 import pytest
 from playwright.sync_api import expect
 
-from playground.tasks.lab_corpus import builtin_corpus
+from playground.tasks.lab.corpus import builtin_corpus
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]  # a real browser on the live app
 
