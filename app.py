@@ -88,9 +88,9 @@ def should_open_browser(args: argparse.Namespace, host: str, environ: dict[str, 
 
 def ensure_lab_models() -> None:
     """`--models lab` with no lab models yet (none trained, none shipped): train the default pair now, with progress."""
-    from playground.models.lab import lab_models
-    from playground.tasks.lab_corpus import builtin_choice
-    from playground.tasks.pretrain_lab import PretrainSettings, progress_line, run_training
+    from playground.tasks.lab.runs import lab_models
+    from playground.tasks.lab.corpus import builtin_choice
+    from playground.tasks.lab.pretrain import PretrainSettings, progress_line, run_training
 
     if lab_models():
         return

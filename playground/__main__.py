@@ -82,8 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def add_pretrain_parser(commands) -> None:
-    from playground.models.lab import DEFAULT_PRESET, PRESETS
-    from playground.tasks import pretrain_lab as lab
+    from playground.tasks.lab.networks import DEFAULT_PRESET, PRESETS
+    from playground.tasks.lab import pretrain as lab
 
     p = commands.add_parser("pretrain", help="train the lab's small BERT, GPT and LSTM and save them as lab-bert / "
                                              "lab-gpt (the default settings reproduce the pair shipped in the repo)")
@@ -107,8 +107,8 @@ def pretrain_command(args) -> int:
     from pathlib import Path
 
     from playground.core.errors import PlaygroundError
-    from playground.tasks import pretrain_lab as lab
-    from playground.tasks.lab_corpus import choose_corpus
+    from playground.tasks.lab import pretrain as lab
+    from playground.tasks.lab.corpus import choose_corpus
 
     try:
         settings = lab.check_settings(args.preset, args.steps, args.time_budget, args.seq_len, args.lr, args.seed)

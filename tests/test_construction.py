@@ -246,8 +246,8 @@ def test_a_lab_run_while_requests_load_and_run_models(tiny_dir):
     from playground.models.construction import model_problems
     from playground.models.loader import ModelStore
     from playground.models.tiny import tiny_paths
-    from playground.tasks.lab_corpus import builtin_choice
-    from playground.tasks.pretrain_lab import PretrainSettings, run_training
+    from playground.tasks.lab.corpus import builtin_choice
+    from playground.tasks.lab.pretrain import PretrainSettings, run_training
 
     settings = PretrainSettings(preset="tiny", steps=20, seq_len=24, seed=3)
     corpus = builtin_choice()

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from playground.core.errors import PlaygroundError
-from playground.models import lab
-from playground.tasks.finetune_lab import (MAX_LABELLED_CHARS, MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL,
+from playground.tasks.lab.finetune import (MAX_LABELLED_CHARS, MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL,
                                            USER_DATA, finetune_curve, fit_sizes, parse_labelled_lines,
                                            split_user_examples)
+from playground.tasks.lab.runs import SHIPPED_DIR
 
 POSITIVE = ["I loved every minute of it", "great food and friendly staff", "a wonderful evening",
             "the best hotel we ever stayed in", "lovely view, kind people", "we will come back"]
@@ -58,7 +58,7 @@ def test_held_out_split_needs_enough_of_each_label():
 
 
 def test_finetune_on_user_lines_reports_accuracies():
-    result = finetune_curve(lab.SHIPPED_DIR, sizes="4, 16", steps=3, repeats=1, labelled_lines=LINES)
+    result = finetune_curve(SHIPPED_DIR, sizes="4, 16", steps=3, repeats=1, labelled_lines=LINES)
     assert result.data == USER_DATA and result.test_size == 4 and result.train_pool == 8
     assert result.sizes == (4, 8) and any("replaced by 8" in n for n in result.notices)
     assert {(p.model_name, p.init) for p in result.points} == {
@@ -69,7 +69,7 @@ def test_finetune_on_user_lines_reports_accuracies():
 def test_real_checkpoint_fine_tuned_next_to_the_lab_models(store):
     loaded = store.get("tiny-distilbert-sst2", "sentiment")
     before = {k: v.clone() for k, v in loaded.model.state_dict().items()}
-    result = finetune_curve(lab.SHIPPED_DIR, sizes="4, 8", steps=2, repeats=1, models=("lab-gpt",),
+    result = finetune_curve(SHIPPED_DIR, sizes="4, 8", steps=2, repeats=1, models=("lab-gpt",),
                             labelled_lines=LINES, checkpoint=loaded)
     checkpoint_points = [p for p in result.points if p.model_name == "tiny-distilbert-sst2"]
     assert result.checkpoint == "tiny-distilbert-sst2"
@@ -79,11 +79,11 @@ def test_real_checkpoint_fine_tuned_next_to_the_lab_models(store):
 
 
 def test_checkpoint_time_budget_keeps_what_it_measured(store, monkeypatch):
-    from playground.tasks import finetune_lab
+    from playground.tasks.lab import finetune as finetune_lab
 
     ticks = iter(range(0, 10_000, 5))  # every clock read is 5 s later: the 1 s budget runs out in the first run
     monkeypatch.setattr(finetune_lab.time, "perf_counter", lambda: float(next(ticks)))
-    result = finetune_curve(lab.SHIPPED_DIR, sizes="4", steps=2, repeats=1, models=("lab-gpt",),
+    result = finetune_curve(SHIPPED_DIR, sizes="4", steps=2, repeats=1, models=("lab-gpt",),
                             labelled_lines=LINES, checkpoint=store.get("tiny-distilbert-sst2", "sentiment"),
                             checkpoint_budget_s=1)
     assert {p.model_name for p in result.points} == {"lab-gpt"}  # the lab model's curve is there
@@ -95,7 +95,7 @@ def test_checkpoint_offline_fails_fast_with_the_loaders_message(store):
     from playground.models.cards import load_catalog
     from playground.tasks.context import AppContext
     from playground.models.profiles import tiny_profile
-    from playground.ui.tabs.lab import checkpoint_choice, load_checkpoint
+    from playground.tasks.lab.handlers import checkpoint_choice, load_checkpoint
 
     ctx = AppContext(store=store, profile=tiny_profile(), catalog=load_catalog())
     assert checkpoint_choice(ctx) == "tiny-distilbert-sst2"  # offline, the stand-in for a DistilBERT checkpoint
@@ -113,7 +113,7 @@ def test_encoding_cuts_per_call_and_leaves_the_shared_tokenizer_as_it_was(bert):
     tokenizer the model store shares with every other request (a concurrent Compare would read with it)."""
     import threading
 
-    from playground.tasks.finetune_lab import _encode
+    from playground.tasks.lab.finetune import _encode
 
     tokenizer = bert.tokenizer
     backend = tokenizer.backend_tokenizer

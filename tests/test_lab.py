@@ -13,11 +13,11 @@ import pytest
 
 from playground.core.errors import PlaygroundError
 from playground.core.jobs import JobGate
-from playground.models import lab
-from playground.tasks.direction_test import direction_table
-from playground.tasks.lab_corpus import (GapItem, builtin_corpus, choose_corpus, decode_upload, direction_items,
+from playground.tasks.lab import networks, runs
+from playground.tasks.lab.corpus import (GapItem, builtin_corpus, choose_corpus, decode_upload, direction_items,
                                          user_corpus)
-from playground.tasks.pretrain_lab import PretrainSettings, check_settings, prepare, pretrain, run_training
+from playground.tasks.lab.direction import direction_table
+from playground.tasks.lab.pretrain import PretrainSettings, check_settings, prepare, pretrain, run_training
 
 SMALL_TEXT = " ".join(builtin_corpus(300))  # a short corpus keeps the tokenizers and data quick to build
 QUICK = PretrainSettings(preset="tiny", steps=12, seq_len=24, learning_rate=5e-3, seed=0)
@@ -136,7 +136,7 @@ def test_losses_fall_and_the_run_is_saved(saved_run):
         assert model.heldout_loss is not None and model.tokens_per_s > 0
     vocab = {m.name: m for m in final.models}
     assert vocab["lab-bert"].masked_accuracy is not None and vocab["lab-gpt"].perplexity is not None
-    assert lab.current_run(lab_dir) == Path(final.saved_to)
+    assert runs.current_run(lab_dir) == Path(final.saved_to)
 
 
 def test_the_seed_reproduces_the_curves_and_another_seed_does_not():
@@ -155,7 +155,7 @@ def test_saved_models_load_through_the_loader_and_serve_compare(saved_run):
     from playground.tasks.compare import compare
 
     lab_dir, _ = saved_run
-    store = ModelStore(load_catalog(), local_models=lab.lab_models(lab_dir))
+    store = ModelStore(load_catalog(), local_models=runs.lab_models(lab_dir))
     result = compare(store.get("lab-bert", "fill-mask"), store.get("lab-gpt", "text-generation"),
                      "The [MASK] barked at the mailman.", top_k=3)
     assert result.bert.masks[0].predictions and result.gpt.predictions
@@ -173,8 +173,8 @@ def test_stop_keeps_the_saved_checkpoint(saved_run):
             gate.stop("me")
     assert seen[-1] == "stopped" and "unchanged" in " ".join(progress.notices)
     assert progress.saved_to is None and progress.step < 500
-    assert lab.current_run(lab_dir) == Path(final.saved_to)
-    assert lab.check_run(Path(final.saved_to)).ok
+    assert runs.current_run(lab_dir) == Path(final.saved_to)
+    assert runs.check_run(Path(final.saved_to)).ok
     assert not gate.busy()
 
 
@@ -182,19 +182,19 @@ def test_a_broken_or_partial_run_folder_is_detected(saved_run, tmp_path):
     _, final = saved_run
     copy = tmp_path / "run"
     shutil.copytree(final.saved_to, copy)
-    assert lab.check_run(copy).ok
+    assert runs.check_run(copy).ok
     weights = copy / "lab-gpt" / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:100])
-    assert "wrong size" in lab.check_run(copy).problem
+    assert "wrong size" in runs.check_run(copy).problem
     (copy / "manifest.json").unlink()
-    assert not lab.check_run(copy).ok
+    assert not runs.check_run(copy).ok
     (tmp_path / "labdir").mkdir()
     (tmp_path / "labdir" / "CURRENT").write_text("missing-run")
-    assert lab.current_run(tmp_path / "labdir") is None
+    assert runs.current_run(tmp_path / "labdir") is None
 
 
 def test_settings_are_bounded_with_clear_messages():
-    assert check_settings().preset == lab.DEFAULT_PRESET
+    assert check_settings().preset == networks.DEFAULT_PRESET
     for kwargs, message in [({"preset": "huge"}, "model size"), ({"steps": 10**6}, "Steps"),
                             ({"seq_len": 4096}, "Sequence length"), ({"time_budget_s": 0}, "Time budget")]:
         with pytest.raises(PlaygroundError, match=message):
@@ -207,7 +207,7 @@ def test_the_command_line_trains_into_a_folder(tmp_path, capsys):
     out = tmp_path / "pair"
     argv = ["pretrain", "--preset", "tiny", "--steps", "2", "--out", str(out), "--lab-dir", str(tmp_path / "lab")]
     assert main(argv) == 0
-    assert lab.check_run(out).ok and "finished" in capsys.readouterr().out
+    assert runs.check_run(out).ok and "finished" in capsys.readouterr().out
     assert not (tmp_path / "lab").exists()  # --out leaves the lab folder alone
 
 
@@ -272,13 +272,13 @@ def test_shipped_pair_shows_the_direction_effect():
     """The measured table of the pair shipped in the repo (if shipped): BERT ahead where only the right decides."""
     from playground.models.cards import load_catalog
     from playground.models.loader import ModelStore
-    from playground.tasks.direction_test import run_direction_test
+    from playground.tasks.lab.direction import run_direction_test
 
-    if not lab.check_run(lab.SHIPPED_DIR).ok:
+    if not runs.check_run(runs.SHIPPED_DIR).ok:
         pytest.skip("no pre-trained lab pair shipped")
-    store = ModelStore(load_catalog(), local_models={n: lab.SHIPPED_DIR / n for n in lab.SERVED_NAMES})
+    store = ModelStore(load_catalog(), local_models={n: runs.SHIPPED_DIR / n for n in runs.SERVED_NAMES})
     result = run_direction_test(store.get("lab-bert", "fill-mask"), store.get("lab-gpt", "text-generation"),
-                                lab.load_lstm(lab.SHIPPED_DIR))
+                                networks.load_lstm(runs.SHIPPED_DIR))
     rows = {r.model_name: r for r in result.rows}
     assert rows["lab-bert"].right_decided > rows["lab-gpt"].right_decided + 0.3
     assert rows["lab-bert"].right_decided > rows["lab-lstm"].right_decided + 0.3
@@ -288,21 +288,21 @@ def test_shipped_pair_shows_the_direction_effect():
 def test_lab_models_are_offered_where_they_can_serve(tmp_path):
     from playground.tasks.context import AppOptions, make_context
 
-    if not lab.check_run(lab.SHIPPED_DIR).ok:
+    if not runs.check_run(runs.SHIPPED_DIR).ok:
         pytest.skip("no pre-trained lab pair shipped")
     ctx = make_context(AppOptions(models="lab", tiny_dir=tmp_path / "tiny", lab_dir=tmp_path / "lab"))
     assert ctx.profile.default("fill-mask") == "lab-bert" and ctx.profile.default("text-generation") == "lab-gpt"
     assert "lab-bert" not in ctx.profile.choices("nsp")  # masked LM only: no next-sentence head
-    assert ctx.store.local_models["lab-bert"] == lab.SHIPPED_DIR / "lab-bert"
+    assert ctx.store.local_models["lab-bert"] == runs.SHIPPED_DIR / "lab-bert"
     default = make_context(AppOptions(models="default", lab_dir=tmp_path / "lab"))
     assert default.profile.default("fill-mask") == "bert-base-uncased"
     assert "lab-bert" in default.profile.choices("fill-mask") and "lab-gpt" in default.profile.choices("text-generation")
 
 
 def test_tab_views_show_what_the_results_carry():
-    from playground.tasks.direction_test import DirectionTestResult, ModelRow
-    from playground.tasks.finetune_lab import FinetunePoint, FinetuneResult
-    from playground.tasks.pretrain_lab import CurvePoint, ModelSummary, PretrainProgress
+    from playground.tasks.lab.direction import DirectionTestResult, ModelRow
+    from playground.tasks.lab.finetune import FinetunePoint, FinetuneResult
+    from playground.tasks.lab.pretrain import CurvePoint, ModelSummary, PretrainProgress
     from playground.ui.tabs.lab import direction_rows, finetune_note, finetune_rows, pretrain_view, status_markdown
 
     progress = PretrainProgress(status="running", step=5, total_steps=10, elapsed_s=3.0, cpu_s=2.0, models=(
@@ -334,7 +334,7 @@ def test_tab_views_show_what_the_results_carry():
     ("not json", "did not arrive"),
 ])
 def test_a_chosen_file_that_never_arrived_stops_training(chosen, why):
-    from playground.ui.tabs.lab import check_chosen_file
+    from playground.tasks.lab.handlers import check_chosen_file
 
     check_chosen_file("")  # nothing missing: train on what arrived
     with pytest.raises(PlaygroundError, match=why):

@@ -5,7 +5,7 @@ import time
 import pytest
 from gradio_client.exceptions import AppError
 
-from playground.tasks.lab_corpus import builtin_corpus
+from playground.tasks.lab.corpus import builtin_corpus
 
 SMALL_TEXT = " ".join(builtin_corpus(200))
 

@@ -3,7 +3,7 @@ Stop; then fine-tuning on lines the user labels (and a bad line's message). One 
 
 import pytest
 
-from playground.tasks.lab_corpus import builtin_corpus
+from playground.tasks.lab.corpus import builtin_corpus
 
 # No Playwright: the module is skipped (collection still passes); CI sets PLAYGROUND_REQUIRE_BROWSER, and then
 # it fails instead (conftest.py).

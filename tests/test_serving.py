@@ -12,7 +12,7 @@ import gradio as gr
 import httpx
 import pytest
 
-from playground.tasks.lab_corpus import MAX_CORPUS_BYTES
+from playground.tasks.lab.corpus import MAX_CORPUS_BYTES
 from playground.ui import serving
 
 

@@ -11,9 +11,9 @@ from typing import Callable
 
 
 def bench_lab_training(report: Callable[[str], None], steps: int = 60) -> None:
-    from playground.models.lab import PRESETS
-    from playground.tasks.lab_corpus import builtin_choice
-    from playground.tasks.pretrain_lab import PretrainSettings, run_training
+    from playground.tasks.lab.networks import PRESETS
+    from playground.tasks.lab.corpus import builtin_choice
+    from playground.tasks.lab.pretrain import PretrainSettings, run_training
 
     settings = PretrainSettings(steps=steps)
     prepared_at, final = None, None

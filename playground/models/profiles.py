@@ -6,10 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from playground.models.cards import CardCatalog
-from playground.models.lab import LAB_BERT, LAB_GPT, LAB_LABEL
 from playground.models.registry import TASKS
 from playground.models.tiny import TINY_LABEL
 
+# The Pretraining lab's models (`playground/tasks/lab/`), served by the ModelStore from the lab's run in use (or the
+# pair shipped in `lab_pretrained/`).
+LAB_BERT, LAB_GPT = "lab-bert", "lab-gpt"
+LAB_LABEL = ("lab models — a small BERT and GPT trained on the playground's built-in corpus (they know its "
+             "small world, not the internet's); tabs without a lab model use tiny untrained models")
 # The lab models in every task that can use them: lab-bert is a masked LM only (no next-sentence head, so
 # not offered for nsp), lab-gpt a causal LM; tasks without a lab model keep the tiny ones.
 LAB_TASKS = {"fill-mask": LAB_BERT, "text-generation": LAB_GPT}

@@ -13,20 +13,21 @@ partial or damaged (checked by content, not by a marker file) is rebuilt and swa
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from playground.core.errors import PlaygroundError
 from playground.models.construction import constructs
 from playground.models.registry import TINY_STAND_INS
+from playground.models.tokenizer_training import (byte_level_bpe_tokenizer, pegasus_sentencepiece,
+                                                  wordpiece_tokenizer, xlm_roberta_sentencepiece)
 
-# Lazy imports: torch, transformers, tokenizers and sentencepiece are imported inside the builders, so
-# importing this module (and starting the app) stays fast.
+# Lazy imports: torch and transformers are imported inside the builder (tokenizers and sentencepiece inside
+# the trainers of `tokenizer_training.py`), so importing this module (and starting the app) stays fast.
 
 TINY_VERSION = "v2"
 TINY_LABEL = "tiny untrained models — predictions are noise; run with the default models for real ones"
@@ -78,9 +79,6 @@ MULTILINGUAL_CORPUS = [
     "टेस्ला एक अमेरिकी इलेक्ट्रिक वाहन कंपनी है जिसका मुख्यालय ऑस्टिन, टेक्सास में है।",
     "भाषा मॉडल बहुत सारे पाठ से सीखते हैं और अगले शब्द का अनुमान लगाते हैं।",
 ]
-
-WORDPIECE_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-
 
 def default_tiny_dir() -> Path:
     root = os.environ.get("PLAYGROUND_TINY_DIR") or os.path.join(
@@ -161,108 +159,6 @@ def _rebuild(target: Path) -> None:
         shutil.rmtree(retired, ignore_errors=True)
 
 
-# ---- tokenizers --------------------------------------------------------------------------
-
-@constructs
-def wordpiece_tokenizer(lowercase: bool, corpus: Sequence[str] = CORPUS, vocab_size: int = 400,
-                        max_length: int = MAX_POSITIONS, reproducible: bool = False):
-    """A BERT WordPiece tokenizer trained on `corpus` ([CLS] A [SEP] B [SEP] template, BERT's specials).
-
-    `reproducible=True` (the Pretraining lab) makes the same corpus always give the same vocabulary and ids;
-    without it the trainer's hash-map order varies between runs (harmless for the tiny models, whose
-    weights are noise anyway, and their tests are calibrated on that trainer's usual output).
-    """
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import BertTokenizerFast
-
-    normalizer = normalizers.BertNormalizer(lowercase=lowercase)
-    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    specials = list(WORDPIECE_SPECIALS)
-    if reproducible:
-        # The trainer numbers the "##x" pieces in hash-map order, which decides ties between merges; listing a
-        # "##x" for every character up front, sorted (on top of `vocab_size`), fixes the vocabulary.
-        characters = sorted({ch for text in corpus for ch in normalizer.normalize_str(text) if not ch.isspace()})
-        specials += [f"##{ch}" for ch in characters]
-        vocab_size += len(characters)
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizer
-    tok.pre_tokenizer = pre_tokenizer
-    tok.decoder = decoders.WordPiece()
-    tok.train_from_iterator(corpus, trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials,
-                                                              show_progress=False))
-    if reproducible:  # a fresh model with that vocabulary, renumbered: specials first, then alphabetical
-        pieces = sorted(set(tok.get_vocab()) - set(WORDPIECE_SPECIALS))
-        tok = Tokenizer(models.WordPiece({p: i for i, p in enumerate(WORDPIECE_SPECIALS + pieces)},
-                                         unk_token="[UNK]"))
-        tok.normalizer = normalizer
-        tok.pre_tokenizer = pre_tokenizer
-        tok.decoder = decoders.WordPiece()
-        tok.add_special_tokens(WORDPIECE_SPECIALS)
-    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
-    tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
-    )
-    return BertTokenizerFast(
-        tokenizer_object=tok, do_lower_case=lowercase, model_max_length=max_length,
-        unk_token="[UNK]", sep_token="[SEP]", pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]",
-    )
-
-
-@constructs
-def byte_level_bpe_tokenizer(roberta: bool, corpus: Sequence[str] = CORPUS, vocab_size: int = 600):
-    """A GPT-2 (or RoBERTa) byte-level BPE tokenizer trained on `corpus`."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import GPT2TokenizerFast, RobertaTokenizerFast
-
-    specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"] if roberta else ["<|endoftext|>"]
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(corpus, trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    ))
-    if roberta:
-        tok.post_processor = processors.RobertaProcessing(("</s>", tok.token_to_id("</s>")), ("<s>", tok.token_to_id("<s>")))
-        return RobertaTokenizerFast(tokenizer_object=tok, model_max_length=MAX_POSITIONS, bos_token="<s>",
-                                    eos_token="</s>", sep_token="</s>", cls_token="<s>", unk_token="<unk>",
-                                    pad_token="<pad>", mask_token="<mask>")
-    tok.post_processor = processors.ByteLevel(trim_offsets=False)
-    return GPT2TokenizerFast(tokenizer_object=tok, model_max_length=1024, bos_token="<|endoftext|>",
-                             eos_token="<|endoftext|>", unk_token="<|endoftext|>")
-
-
-def _sentencepiece_model(directory: Path) -> Path:
-    import sentencepiece as spm
-
-    buffer = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(CORPUS * 4), model_writer=buffer, vocab_size=300, model_type="unigram",
-        pad_id=0, eos_id=1, unk_id=2, bos_id=-1, character_coverage=1.0, minloglevel=2,
-        hard_vocab_limit=False,
-    )
-    path = directory / "spiece.model"
-    path.write_bytes(buffer.getvalue())
-    return path
-
-
-def _xlm_roberta_sentencepiece(directory: Path) -> None:
-    """A multilingual unigram SentencePiece model laid out like the Hub's xlm-roberta-base (the fairseq ids
-    <s> <pad> </s> <unk> first, <mask> last are added by transformers when it converts the model)."""
-    import sentencepiece as spm
-
-    buffer = io.BytesIO()
-    spm.SentencePieceTrainer.train(
-        sentence_iterator=iter((CORPUS + MULTILINGUAL_CORPUS) * 4), model_writer=buffer, vocab_size=400,
-        model_type="unigram", unk_id=0, bos_id=1, eos_id=2, pad_id=-1, character_coverage=1.0, minloglevel=2,
-        hard_vocab_limit=False,
-    )
-    (directory / "sentencepiece.bpe.model").write_bytes(buffer.getvalue())
-    (directory / "tokenizer_config.json").write_text(json.dumps(
-        {"tokenizer_class": "XLMRobertaTokenizer", "model_max_length": MAX_POSITIONS}))
-
-
 # ---- models ------------------------------------------------------------------------------
 
 def _save(model, tokenizer, directory: Path) -> None:
@@ -276,11 +172,11 @@ def _build_all(root: Path) -> None:
     import transformers as tf
 
     torch.manual_seed(0)
-    uncased = wordpiece_tokenizer(lowercase=True)
+    uncased = wordpiece_tokenizer(lowercase=True, corpus=CORPUS, vocab_size=400, max_length=MAX_POSITIONS)
     bert = tf.BertForPreTraining(tf.BertConfig(vocab_size=len(uncased), **TINY_SIZES["BertConfig"]))
     _save(bert, uncased, root / "tiny-bert")
 
-    gpt_tok = byte_level_bpe_tokenizer(roberta=False)
+    gpt_tok = byte_level_bpe_tokenizer(roberta=False, corpus=CORPUS, vocab_size=600)
     gpt = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=len(gpt_tok), **TINY_SIZES["GPT2Config"],
                                            bos_token_id=gpt_tok.eos_token_id, eos_token_id=gpt_tok.eos_token_id))
     _save(gpt, gpt_tok, root / "tiny-gpt2")
@@ -291,11 +187,11 @@ def _build_all(root: Path) -> None:
         **distil))
     _save(sst2, uncased, root / "tiny-distilbert-sst2")
 
-    cased = wordpiece_tokenizer(lowercase=False)
+    cased = wordpiece_tokenizer(lowercase=False, corpus=CORPUS, vocab_size=400, max_length=MAX_POSITIONS)
     squad = tf.DistilBertForQuestionAnswering(tf.DistilBertConfig(vocab_size=len(cased), **distil))
     _save(squad, cased, root / "tiny-distilbert-squad")
 
-    rob_tok = byte_level_bpe_tokenizer(roberta=True)
+    rob_tok = byte_level_bpe_tokenizer(roberta=True, corpus=CORPUS, vocab_size=600, max_length=MAX_POSITIONS)
     squad2 = tf.RobertaForQuestionAnswering(tf.RobertaConfig(
         vocab_size=len(rob_tok), pad_token_id=rob_tok.pad_token_id, bos_token_id=rob_tok.bos_token_id,
         eos_token_id=rob_tok.eos_token_id, **TINY_SIZES["RobertaConfig"]))
@@ -303,7 +199,7 @@ def _build_all(root: Path) -> None:
 
     peg_dir = root / "tiny-pegasus"
     peg_dir.mkdir(parents=True)
-    _sentencepiece_model(peg_dir)
+    pegasus_sentencepiece(peg_dir, CORPUS)
     # Like the Hub's google/pegasus-* repos: a SentencePiece model plus a tokenizer config, which
     # transformers converts to a fast tokenizer on load.
     (peg_dir / "tokenizer_config.json").write_text(json.dumps(
@@ -320,7 +216,7 @@ def _build_all(root: Path) -> None:
 
     xlmr_dir = root / "tiny-xlm-roberta"
     xlmr_dir.mkdir(parents=True)
-    _xlm_roberta_sentencepiece(xlmr_dir)
+    xlm_roberta_sentencepiece(xlmr_dir, CORPUS + MULTILINGUAL_CORPUS, MAX_POSITIONS)
     xlmr_tok = tf.AutoTokenizer.from_pretrained(xlmr_dir)
     xlmr = tf.XLMRobertaForMaskedLM(tf.XLMRobertaConfig(
         vocab_size=len(xlmr_tok), pad_token_id=xlmr_tok.pad_token_id, bos_token_id=xlmr_tok.bos_token_id,

@@ -12,11 +12,11 @@ from playground.core.jobs import JobGate
 from playground.core.types import LoadedModel
 from playground.models.cards import CardCatalog, load_catalog
 from playground.models.loader import DEFAULT_MEMORY_BUDGET_GB, ModelStore
-from playground.models.lab import default_lab_dir, lab_models
-from playground.models.lab_sessions import SessionRuns
 from playground.models.profiles import Profile, default_profile, lab_profile, tiny_profile, with_lab_models
 from playground.models.tiny import build_tiny_models, default_tiny_dir, tiny_paths
 from playground.models.warm import WarmStart
+from playground.tasks.lab.runs import default_lab_dir, lab_models
+from playground.tasks.lab.sessions import SessionRuns
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any, Iterator
 import gradio as gr
 
 from playground.tasks.context import AppContext, AppOptions, make_context
-from playground.models.lab import LAB_BERT, LAB_GPT
+from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
 from playground.models.loader import hub_offline_forced
 from playground.models.warm import Step
 from playground.lm.influence import GRADIENT

@@ -27,7 +27,7 @@ from typing import Any, Callable
 import gradio as gr
 from starlette.middleware import Middleware
 
-from playground.tasks.lab_corpus import MAX_CORPUS_BYTES
+from playground.tasks.lab.corpus import MAX_CORPUS_BYTES
 
 MAX_BODY_BYTES = 256 * 1024  # texts are cut to 4,000 characters anyway; this leaves room for any escaping
 QUEUE_MAX_SIZE = 32  # waiting requests over all endpoints; 32 short ones drain in well under a minute

@@ -26,8 +26,9 @@ from playground.core.tokens import padded_batch
 from playground.core.types import LoadedModel
 from playground.lm.training import TrainSettings, set_cpu_threads
 from playground.models.construction import constructing
-from playground.models.lab import LAB_BERT, LAB_GPT, language_model_body
-from playground.tasks.lab_corpus import SENTIMENT_FRAMES, LabelledSentence, sentiment_examples
+from playground.tasks.lab.corpus import SENTIMENT_FRAMES, LabelledSentence, sentiment_examples
+from playground.tasks.lab.networks import language_model_body
+from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
 
 DEFAULT_SIZES = (8, 16, 32, 64)
 MAX_EXAMPLES = 256
@@ -239,8 +240,8 @@ def checkpoint_body(loaded: LoadedModel):
 def _train_and_score(body, tokenizer, hidden: int, pooling: str, train: Sequence[LabelledSentence],
                      test: Sequence[LabelledSentence], steps: int, learning_rate: float, seed: int,
                      deadline: float | None = None, release: bool = False) -> float:
-    import torch
-    from accelerate import Accelerator
+    import torch  # heavy: deferred from start-up
+    from accelerate import Accelerator  # heavy: deferred from start-up
 
     from playground.lm.objectives import PooledClassifier  # torch at import: imported lazily
 
@@ -276,7 +277,7 @@ def _train_and_score(body, tokenizer, hidden: int, pooling: str, train: Sequence
 
 
 def _accuracy(model, tokenizer, test: Sequence[LabelledSentence], device, max_tokens: int = 512) -> float:
-    import torch
+    import torch  # heavy: deferred from start-up
 
     model.eval()
     correct = 0

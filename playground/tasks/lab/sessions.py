@@ -2,7 +2,7 @@
 (`lab-bert@<run id>`, `lab-gpt@<run id>`), so one visitor's training never changes another's answers.
 
 Bounded: a session keeps only its latest run (its previous one is deleted), and at most KEEP_SESSION_RUNS
-sessions are served; the oldest lose their run first (as on disk, see `lab.prune_session_runs`).
+sessions are served; the oldest lose their run first (as on disk, see `runs.prune_session_runs`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playground.models.lab import KEEP_SESSION_RUNS, LAB_BERT, LAB_GPT, session_names
+from playground.tasks.lab.runs import KEEP_SESSION_RUNS, LAB_BERT, LAB_GPT, session_names
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file, save_file
 from torch import nn
 
 MODEL_TYPE = "playground-lstm"
@@ -64,8 +65,6 @@ class LstmLanguageModel(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
     def save_pretrained(self, directory: Path | str) -> None:
-        from safetensors.torch import save_file
-
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "config.json").write_text(json.dumps({"model_type": MODEL_TYPE, **asdict(self.config)}, indent=2))
@@ -73,8 +72,6 @@ class LstmLanguageModel(nn.Module):
 
     @classmethod
     def from_pretrained(cls, directory: Path | str) -> "LstmLanguageModel":
-        from safetensors.torch import load_file
-
         directory = Path(directory)
         raw = json.loads((directory / "config.json").read_text())
         if raw.pop("model_type", None) != MODEL_TYPE:

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
-from playground.tasks.lab_corpus import GAP, GapItem, direction_items
+from playground.tasks.lab.corpus import GAP, GapItem, direction_items
 
 SIDES = ("left", "right")
 MASKED, CAUSAL = "masked", "causal"
@@ -104,7 +104,7 @@ def _decode(tokenizer, token_id: int) -> str:
 
 def masked_predictions(lm: LoadedModel, items: Sequence[GapItem]) -> list[str | None]:
     """BERT's top-1 word at each gap, reading the whole sentence."""
-    import torch
+    import torch  # heavy: deferred from start-up
 
     tok = lm.tokenizer
     out: list[str | None] = []
@@ -125,7 +125,7 @@ def masked_predictions(lm: LoadedModel, items: Sequence[GapItem]) -> list[str | 
 
 def causal_predictions(lm: LoadedModel, items: Sequence[GapItem]) -> list[str | None]:
     """A left-to-right model's top-1 next word at each gap, reading only the words before it."""
-    import torch
+    import torch  # heavy: deferred from start-up
 
     tok = lm.tokenizer
     out: list[str | None] = []

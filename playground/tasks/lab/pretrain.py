@@ -3,7 +3,7 @@ the same corpus with the same budget, stream their progress, and save the finish
 
 `pretrain(...)` is a generator of `PretrainProgress` (queue position while waiting, then one update per
 step with every model's numbers and the curves so far, then the final state). A run that finishes its steps
-or reaches its time budget is saved atomically into the lab folder (see `playground.models.lab`); a stopped
+or reaches its time budget is saved atomically into the lab folder (see `runs.py`); a stopped
 or crashed run saves nothing, so the last saved models stay in use.
 
 Who decides what everyone gets: `pretrain` (the app's queue, a visitor's run) saves a *session run* that
@@ -26,10 +26,15 @@ from playground.core.jobs import JobGate
 from playground.core.text_input import check_float, check_int
 from playground.lm.training import (BUDGET_REACHED, CAUSAL, MASKED, Objective, TrainingUpdate, TrainSettings,
                                    pack_sentences, train)
-from playground.models.lab import (DEFAULT_PRESET, LAB_BERT, LAB_GPT, LAB_LSTM, MAX_POSITIONS, PRESETS,
-                                   build_models, build_tokenizers, check_preset, count_parameters,
-                                   new_session_run_id, save_lab_run, save_session_run, session_names, write_run)
-from playground.tasks.lab_corpus import CorpusChoice, builtin_choice
+from playground.models.cards import load_catalog
+from playground.models.loader import ModelStore
+from playground.tasks.lab.corpus import CorpusChoice, builtin_choice
+from playground.tasks.lab.direction import run_direction_test
+from playground.tasks.lab.finetune import finetune_curve
+from playground.tasks.lab.networks import (DEFAULT_PRESET, MAX_POSITIONS, PRESETS, build_models, build_tokenizers,
+                                           check_preset, count_parameters, load_lstm)
+from playground.tasks.lab.runs import (LAB_BERT, LAB_GPT, LAB_LSTM, new_session_run_id, save_lab_run,
+                                       save_session_run, session_names, write_run)
 
 DEFAULT_STEPS = 1400
 MAX_STEPS = 5000
@@ -123,7 +128,7 @@ class LabSetup:
 
 
 def _blocks(tokenizer, sentences, seq_len: int, separator: int, prefix: tuple[int, ...] = ()):
-    import torch
+    import torch  # heavy: deferred from start-up
 
     unique = list(dict.fromkeys(sentences))  # templates repeat: encode each distinct sentence once
     encoded = dict(zip(unique, tokenizer(unique, add_special_tokens=False)["input_ids"]))
@@ -255,8 +260,8 @@ def run_training(corpus: CorpusChoice, settings: PretrainSettings, stop: threadi
 
 
 def _versions() -> dict[str, str]:
-    import torch
-    import transformers
+    import torch  # heavy: deferred from start-up
+    import transformers  # heavy: deferred from start-up
 
     return {"torch": torch.__version__, "transformers": transformers.__version__, "python": platform.python_version(),
             "training_cpu_threads": str(TrainSettings().cpu_threads)}
@@ -322,12 +327,6 @@ def progress_line(progress: PretrainProgress) -> str | None:
 
 def report_lines(run_dir: Path) -> list[str]:
     """The direction test and the fine-tuning curve of a saved run, as text."""
-    from playground.models.cards import load_catalog
-    from playground.models.lab import load_lstm
-    from playground.models.loader import ModelStore
-    from playground.tasks.direction_test import run_direction_test
-    from playground.tasks.finetune_lab import finetune_curve
-
     store = ModelStore(load_catalog(), local_models={LAB_BERT: run_dir / LAB_BERT, LAB_GPT: run_dir / LAB_GPT})
     direction = run_direction_test(store.get(LAB_BERT, "fill-mask"), store.get(LAB_GPT, "text-generation"),
                                    load_lstm(run_dir))
