@@ -4,19 +4,16 @@ session's run (or everyone's lab-bert / lab-gpt), and the real checkpoint fine-t
 
 A finished run belongs to the session that trained it (served as lab-bert@<run id> / lab-gpt@<run id>); everyone's
 lab-bert / lab-gpt change only by an operator's action (`python -m playground pretrain`, or the app's local-only
---lab-runs-become-default). Gradio is imported for one thing: `gr.Request`, the type hint by which it hands an API
-call its session.
+--lab-runs-become-default). Each takes the session as an `owner` string; the tab turns Gradio's
+request into one (`ui/tabs/lab.py`), so nothing here imports Gradio.
 """
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 from pathlib import Path
 from typing import Iterator
-
-import gradio as gr
 
 from playground.core.errors import ModelUnavailable, PlaygroundError
 from playground.core.types import LoadedModel
@@ -25,21 +22,13 @@ from playground.tasks.context import AppContext
 from playground.tasks.lab.corpus import MAX_CORPUS_BYTES, choose_corpus
 from playground.tasks.lab.direction import DirectionTestResult, run_direction_test
 from playground.tasks.lab.finetune import (CHECKPOINT_TASKS, DEFAULT_CHECKPOINT, DEFAULT_CHECKPOINT_BUDGET_S,
-                                           DEFAULT_REPEATS, DEFAULT_SIZES, DEFAULT_STEPS as FINETUNE_STEPS,
                                            FinetuneResult, finetune_curve)
-from playground.tasks.lab.networks import DEFAULT_PRESET, load_lstm
-from playground.tasks.lab.pretrain import (DEFAULT_LEARNING_RATE, DEFAULT_SEED, DEFAULT_SEQ_LEN, DEFAULT_STEPS,
-                                           DEFAULT_TIME_BUDGET_S, PretrainProgress, check_settings, pretrain)
+from playground.tasks.lab.networks import load_lstm
+from playground.tasks.lab.pretrain import PretrainProgress, check_settings, pretrain
 from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
 
 UPDATE_EVERY_S = 1.0  # progress reaches the page (and the API stream) about once a second
 FINETUNE_WAIT_S = 900.0
-
-
-def owner_of(request: gr.Request | None) -> str:
-    """Who a run belongs to: the browser session (or API client); only its owner can stop it."""
-    session = getattr(request, "session_hash", None) if request is not None else None
-    return session or f"anonymous-{uuid.uuid4()}"
 
 
 def _lab_run_dir(ctx: AppContext, owner: str | None = None) -> Path:
@@ -108,27 +97,11 @@ def check_chosen_file(chosen: str) -> None:
     raise PlaygroundError(f"'{shown_name}' was not uploaded: {why}. Nothing was trained.")
 
 
-def pretrain_api(ctx: AppContext, corpus_text: str = "", preset: str = DEFAULT_PRESET, steps: int = DEFAULT_STEPS,
-                 time_budget_s: float = DEFAULT_TIME_BUDGET_S, seq_len: int = DEFAULT_SEQ_LEN,
-                 learning_rate: float = DEFAULT_LEARNING_RATE, seed: int = DEFAULT_SEED,
-                 request: gr.Request = None) -> Iterator[PretrainProgress]:
-    """Train lab-bert, lab-gpt and lab-lstm (streams progress about once a second; one run at a time)."""
-    yield from run_pretraining(ctx, corpus_text, None, preset, steps, time_budget_s, seq_len, learning_rate, seed,
-                               owner_of(request))
-
-
 def stop_pretraining(ctx: AppContext, owner: str) -> str:
     """Stop this owner's run (or its place in the queue); other sessions' runs are out of reach."""
     if ctx.lab_jobs.stop(owner):
         return "Stopping… the lab models stay as they were."
     return "Nothing to stop: this session has no run."
-
-
-def direction_test_api(ctx: AppContext, bert_model: str = LAB_BERT, gpt_model: str = LAB_GPT,
-                       request: gr.Request = None) -> DirectionTestResult:
-    """Top-1 accuracy on held-out gaps decided by the left vs by the right context (plus lab-lstm with lab models;
-    lab-bert / lab-gpt are this session's own run when it trained one)."""
-    return run_direction(ctx, bert_model, gpt_model, owner_of(request))
 
 
 def run_direction(ctx: AppContext, bert_model: str, gpt_model: str, owner: str | None = None) -> DirectionTestResult:
@@ -186,13 +159,3 @@ def run_finetune(ctx: AppContext, sizes: str, repeats: int, steps: int, seed: in
                               labelled_lines=labelled_lines, checkpoint=loaded,
                               checkpoint_budget_s=checkpoint_budget_s, notices=notices,
                               progress=(lambda f, d: progress(f, desc=d)) if progress else None)
-
-
-def finetune_api(ctx: AppContext, sizes: str = ", ".join(map(str, DEFAULT_SIZES)), repeats: int = DEFAULT_REPEATS,
-                 steps: int = FINETUNE_STEPS, seed: int = 0, labelled_lines: str = "", checkpoint: str = "",
-                 checkpoint_budget_s: float = DEFAULT_CHECKPOINT_BUDGET_S,
-                 request: gr.Request = None) -> FinetuneResult:
-    """Sentiment accuracy vs labelled examples: lab-bert / lab-gpt pre-trained vs the same from scratch, on the
-    built-in reviews or your `positive: …` / `negative: …` lines; optionally a real checkpoint too."""
-    return run_finetune(ctx, sizes, repeats, steps, seed, owner_of(request), labelled_lines, checkpoint,
-                        checkpoint_budget_s)

@@ -1,14 +1,16 @@
 """Pretraining lab tab: train a small BERT, GPT and LSTM side by side on the same text and watch them learn;
 measure the direction test and the fine-tuning curve on the result. Layout, wiring and the result → component
-formatters; what the events and the JSON API call lives in `playground/tasks/lab/handlers.py`.
+formatters, and the JSON API's adapters (Gradio request → session owner); what they call lives in
+`playground/tasks/lab/handlers.py`.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from functools import partial
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Iterator
 
 import gradio as gr
 
@@ -18,9 +20,8 @@ from playground.tasks.lab.direction import DirectionTestResult
 from playground.tasks.lab.finetune import (DEFAULT_CHECKPOINT_BUDGET_S, DEFAULT_REPEATS, DEFAULT_SIZES,
                                            DEFAULT_STEPS as FINETUNE_STEPS, LINE_FORMAT, MAX_CHECKPOINT_BUDGET_S,
                                            MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL, FinetuneResult)
-from playground.tasks.lab.handlers import (check_chosen_file, checkpoint_choice, direction_test_api, finetune_api,
-                                           owner_of, pretrain_api, run_direction, run_finetune, run_pretraining,
-                                           stop_pretraining)
+from playground.tasks.lab.handlers import (check_chosen_file, checkpoint_choice, run_direction, run_finetune,
+                                           run_pretraining, stop_pretraining)
 from playground.tasks.lab.networks import DEFAULT_PRESET, MAX_POSITIONS, PRESETS
 from playground.tasks.lab.pretrain import (DEFAULT_LEARNING_RATE, DEFAULT_SEED, DEFAULT_SEQ_LEN, DEFAULT_STEPS,
                                            DEFAULT_TIME_BUDGET_S, MAX_STEPS, MAX_TIME_BUDGET_S, PretrainProgress)
@@ -281,6 +282,39 @@ def _wire_finetune(ctx: AppContext, f: SimpleNamespace) -> None:
                 outputs + [f.figure], api_visibility="private")
     f.export.button.click(user_errors(export_event(figure_and_json("lab-finetune"))), [f.figure, f.json],
                           f.export.files, api_visibility="private")
+
+# ---- the JSON API: Gradio hands each call its session by the `gr.Request` hint; the handlers take it as an owner
+
+def owner_of(request: gr.Request | None) -> str:
+    """Who a run belongs to: the browser session (or API client); only its owner can stop it."""
+    session = getattr(request, "session_hash", None) if request is not None else None
+    return session or f"anonymous-{uuid.uuid4()}"
+
+
+def pretrain_api(ctx: AppContext, corpus_text: str = "", preset: str = DEFAULT_PRESET, steps: int = DEFAULT_STEPS,
+                 time_budget_s: float = DEFAULT_TIME_BUDGET_S, seq_len: int = DEFAULT_SEQ_LEN,
+                 learning_rate: float = DEFAULT_LEARNING_RATE, seed: int = DEFAULT_SEED,
+                 request: gr.Request = None) -> Iterator[PretrainProgress]:
+    """Train lab-bert, lab-gpt and lab-lstm (streams progress about once a second; one run at a time)."""
+    yield from run_pretraining(ctx, corpus_text, None, preset, steps, time_budget_s, seq_len, learning_rate, seed,
+                               owner_of(request))
+
+
+def direction_test_api(ctx: AppContext, bert_model: str = LAB_BERT, gpt_model: str = LAB_GPT,
+                       request: gr.Request = None) -> DirectionTestResult:
+    """Top-1 accuracy on held-out gaps decided by the left vs by the right context (plus lab-lstm with lab models;
+    lab-bert / lab-gpt are this session's own run when it trained one)."""
+    return run_direction(ctx, bert_model, gpt_model, owner_of(request))
+
+
+def finetune_api(ctx: AppContext, sizes: str = ", ".join(map(str, DEFAULT_SIZES)), repeats: int = DEFAULT_REPEATS,
+                 steps: int = FINETUNE_STEPS, seed: int = 0, labelled_lines: str = "", checkpoint: str = "",
+                 checkpoint_budget_s: float = DEFAULT_CHECKPOINT_BUDGET_S,
+                 request: gr.Request = None) -> FinetuneResult:
+    """Sentiment accuracy vs labelled examples: lab-bert / lab-gpt pre-trained vs the same from scratch, on the
+    built-in reviews or your `positive: …` / `negative: …` lines; optionally a real checkpoint too."""
+    return run_finetune(ctx, sizes, repeats, steps, seed, owner_of(request), labelled_lines, checkpoint,
+                        checkpoint_budget_s)
 
 
 def build_lab_tab(ctx: AppContext) -> None:
