@@ -5,7 +5,7 @@ view functions show them."""
 import pytest
 
 from playground.core.errors import PlaygroundError
-from playground.models import measure
+from playground.tasks import measure
 from playground.models.cards import CARDS_DIR, load_catalog
 from playground.tasks.context import AppContext
 from playground.models.profiles import tiny_profile

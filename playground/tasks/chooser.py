@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from playground.models import measure
+from playground.tasks import measure
 from playground.models.cards import BENCHMARK_KINDS, METRICS, CardCatalog, Metric, ModelCardInfo
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_float

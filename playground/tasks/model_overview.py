@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 from playground.core.errors import PlaygroundError
 from playground.models.architectures import SPECS
 from playground.models.cards import METRICS, CardCatalog, ModelCardInfo
-from playground.models.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MeasureReport, ProgressFn, StopFn,
+from playground.tasks.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MeasureReport, ProgressFn, StopFn,
                                        measure_models)
 from playground.tasks.chooser import CHOOSER_TASKS
 from playground.tasks.fact_sheet import short_name

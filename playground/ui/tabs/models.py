@@ -22,7 +22,7 @@ import gradio as gr
 from playground.core.errors import PlaygroundError
 from playground.models.cards import METRICS, ModelCardInfo
 from playground.tasks.context import AppContext
-from playground.models.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MAX_INPUT_TOKENS, MAX_MODELS_PER_REQUEST,
+from playground.tasks.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MAX_INPUT_TOKENS, MAX_MODELS_PER_REQUEST,
                                        MAX_REPEATS, MeasureReport, ProgressFn, StopFn, measure_models)
 from playground.tasks.chooser import (CHOOSER_TASKS, PREFERENCES, ChooserResult, Constraints, choose_with_measurements,
                                       resolve_task)
