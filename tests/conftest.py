@@ -48,6 +48,16 @@ def store(tiny_dir):
 
 
 @pytest.fixture(scope="session")
+def ctx(store):
+    """The app context the handlers take, over the tiny models (tiny profile, the real model cards)."""
+    from playground.models.cards import load_catalog
+    from playground.models.profiles import tiny_profile
+    from playground.tasks.context import AppContext
+
+    return AppContext(store=store, profile=tiny_profile(), catalog=load_catalog())
+
+
+@pytest.fixture(scope="session")
 def bert(store):
     return store.get("tiny-bert", "fill-mask")
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from playground.models import measure
+from playground.tasks import measure
 from playground.models.cards import METRICS, CardCatalog, load_catalog
 from playground.tasks.chooser import (CHOOSER_TASKS, Constraints, choose_variant, choose_with_measurements,
                                       models_to_measure, resolve_task)

@@ -4,11 +4,11 @@ import time
 
 import pytest
 
-import playground.models.measure as measure
+import playground.tasks.measure as measure
 import playground.tasks.summarization as summarization
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import MAX_CHARS
-from playground.models.measure import measure_models, within_work_budget
+from playground.tasks.measure import measure_models, within_work_budget
 from playground.tasks.summarization import MAX_BEAM_TOKENS, SummarySettings, summarize
 from playground.ui.tabs.compare import run_generate, tokenize_api
 

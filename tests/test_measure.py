@@ -2,10 +2,10 @@
 
 import pytest
 
-from playground.models import measure
+from playground.tasks import measure
 from playground.models.architectures import count_parameters
 from playground.core.errors import PlaygroundError
-from playground.models.measure import MAX_MODELS_PER_REQUEST, measure_models, measure_one
+from playground.tasks.measure import MAX_MODELS_PER_REQUEST, measure_models, measure_one
 
 
 @pytest.fixture(autouse=True)

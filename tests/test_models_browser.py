@@ -68,7 +68,7 @@ def test_stop_or_leaving_the_page_ends_a_measurement(page, monkeypatch):
     import threading
     import time
 
-    from playground.models import measure
+    from playground.tasks import measure
 
     real, running, returned = measure.measure_one, threading.Event(), threading.Event()
 

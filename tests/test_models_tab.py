@@ -5,27 +5,20 @@ view functions show them."""
 import pytest
 
 from playground.core.errors import PlaygroundError
-from playground.models import measure
+from playground.tasks import measure
 from playground.models.cards import CARDS_DIR, load_catalog
-from playground.tasks.context import AppContext
-from playground.models.profiles import tiny_profile
-from playground.tasks.chooser import Constraints
+from playground.tasks.cards import pick_card
+from playground.tasks.chooser import Constraints, choose, choose_variant_api
 from playground.tasks.fact_sheet import TIMELINE, TOPICS, fact_sheet
-from playground.tasks.model_overview import common_head, reading_order
+from playground.tasks.model_overview import common_head, list_models, measure_api, reading_order, run_measure
 from playground.ui.page import SEE_IT_LIVE
-from playground.ui.tabs.models import (BENCHMARK_HEADERS, TABLE_HEADERS, breakable, card_markdown, choose, choose_variant_api, choose_view,
-                                       fact_sheet_markdown, list_models, measure_api, measure_view, metric_dropdown,
-                                       pick_card, run_measure, show_card, show_table, tab_js, table_rows,
-                                       timeline_markdown)
+from playground.ui.tabs.models import (BENCHMARK_HEADERS, TABLE_HEADERS, breakable, card_markdown, choose_view,
+                                       fact_sheet_markdown, measure_view, metric_dropdown, show_card, show_table,
+                                       tab_js, table_rows, timeline_markdown)
 from playground.ui.widgets import to_json
 from playground.ui.tabs import models as models_tab
 from playground.ui.tabs.models import show_measurement, stop_measuring
 import gradio as gr
-
-
-@pytest.fixture(scope="module")
-def ctx(store):
-    return AppContext(store=store, profile=tiny_profile(), catalog=load_catalog())
 
 
 @pytest.fixture()

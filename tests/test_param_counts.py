@@ -5,7 +5,7 @@ import pytest
 from playground.models.architectures import SPECS, build_model, config_for, count_parameters, spec_for
 from playground.models.cards import load_catalog
 from playground.core.errors import PlaygroundError
-from playground.models.measure import max_input_tokens
+from playground.tasks.measure import max_input_tokens
 
 TOLERANCE = 0.03  # "within a few percent": papers round (110M), checkpoints add heads and tie weights
 RUNNABLE = [c for c in load_catalog().runnable()]

@@ -260,7 +260,7 @@ def test_a_full_queue_says_busy_and_try_again(monkeypatch):
 def test_the_safety_page_states_every_bound_as_the_code_sets_it():
     from pathlib import Path
 
-    from playground.models.measure import MAX_MODELS_PER_REQUEST, MAX_REPEATS
+    from playground.tasks.measure import MAX_MODELS_PER_REQUEST, MAX_REPEATS
     from playground.tasks.summarization import MAX_BEAM_TOKENS, MAX_SECONDS
 
     safety = (Path(__file__).resolve().parents[1] / "docs" / "safety.md").read_text()

@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from playground.models import measure
+from playground.tasks import measure
 from playground.models.cards import BENCHMARK_KINDS, METRICS, CardCatalog, Metric, ModelCardInfo
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_float
+from playground.tasks.context import AppContext
 
 PREFERENCES = ("score", "size", "latency")
 
@@ -373,3 +374,23 @@ def choose_with_measurements(catalog: CardCatalog, constraints: Constraints, *, 
             report = measure.measure_models(missing, head=task.head, tiny=tiny, progress=progress)
             latencies.update({m.hub_id: m.latency_ms for m in report.measurements})
     return choose_variant(catalog, c, latencies), report
+
+
+# ---- the handlers: what the Models tab's chooser and /choose_variant run --------------------------
+
+def choose(ctx: AppContext, constraints: Constraints,
+           progress: measure.ProgressFn | None = None) -> ChooserResult:
+    """Rank the variants; with a latency limit, first measure the candidates that pass the other limits."""
+    result, report = choose_with_measurements(ctx.catalog, constraints, tiny=ctx.profile.is_tiny, progress=progress)
+    return replace(result, measurements=report)
+
+
+def choose_variant_api(ctx: AppContext, task: str, max_parameters_m: float | None = None,
+                       max_size_mb: float | None = None, max_latency_ms: float | None = None,
+                       min_score: float | None = None, metric: str | None = None,
+                       prefer: str = "score") -> ChooserResult:
+    """Rank the runnable variants for a task under the limits (empty = no limit); a latency limit measures
+    the candidates on this machine first (at most 4 per request)."""
+    return choose(ctx, Constraints(task=task, max_parameters_m=max_parameters_m, max_size_mb=max_size_mb,
+                                   max_latency_ms=max_latency_ms, min_score=min_score, metric=metric or None,
+                                   prefer=prefer))

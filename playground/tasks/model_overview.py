@@ -1,6 +1,7 @@
 """The Models tab's data beyond the chooser: the model cards as a listing (which ones, in which order,
 with derived numbers), and measurements on this machine joined with the cards' published scores
-(size vs latency vs score). Plain data, no gradio.
+(size vs latency vs score). Plain data, no gradio; the handlers at the end are what the tab and the
+/models and /measure endpoints run.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from typing import Iterable, Sequence
 from playground.core.errors import PlaygroundError
 from playground.models.architectures import SPECS
 from playground.models.cards import METRICS, CardCatalog, ModelCardInfo
-from playground.models.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MeasureReport, ProgressFn, StopFn,
-                                       measure_models)
-from playground.tasks.chooser import CHOOSER_TASKS
+from playground.tasks.chooser import CHOOSER_TASKS, resolve_task
+from playground.tasks.context import AppContext
+from playground.tasks.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MeasureReport, ProgressFn, StopFn,
+                                      measure_models)
 from playground.tasks.fact_sheet import short_name
 
 KINDS = ("all", "runnable", "history")
@@ -116,3 +118,30 @@ def measure_tradeoff(catalog: CardCatalog, hub_ids: Sequence[str], task_key: str
                                     bench.value if bench else None))
     return TradeoffResult(report=report, head=head, metric=metric or None,
                           metric_label=METRICS[metric].label if metric else None, points=tuple(points), tiny=tiny)
+
+
+# ---- the handlers: what the Models tab and /models, /measure run ---------------------------------
+
+def list_models(ctx: AppContext, kind: str = "all") -> CardListing:
+    """Every model card ("all", "runnable" or "history"): fields, sourced benchmarks, size, comparable scores."""
+    return list_cards(ctx.catalog, kind)
+
+
+def cards_of_kind(ctx: AppContext, kind: str = "all") -> list[ModelCardInfo]:
+    """The cards of one kind in reading order (runnable first), as the tab's tables list them."""
+    return filter_cards(reading_order(ctx.catalog.cards), kind)
+
+
+def measure_api(ctx: AppContext, models: list[str], input_tokens: int = DEFAULT_INPUT_TOKENS,
+                repeats: int = DEFAULT_REPEATS, task: str | None = None) -> MeasureReport:
+    """Build each model from its config with random weights and measure forward latency and peak memory
+    (at most 4 models per request; `task` picks the head, e.g. question-answering)."""
+    head = resolve_task(task).head if task else None
+    return measure_models(models, head=head, input_tokens=input_tokens, repeats=repeats, tiny=ctx.profile.is_tiny)
+
+
+def run_measure(ctx: AppContext, hub_ids: list[str], task_key: str, metric: str | None, tokens: float,
+                repeats: float, progress: ProgressFn | None = None, stop: StopFn | None = None) -> TradeoffResult:
+    """Build each chosen model with random weights and time it, paired with its published score."""
+    return measure_tradeoff(ctx.catalog, hub_ids, task_key, metric, tokens, repeats, tiny=ctx.profile.is_tiny,
+                            progress=progress, stop=stop)

@@ -27,10 +27,12 @@ from playground.models.registry import card_for
 from playground.core.types import LoadedModel
 from playground.core.text_input import check_int, clean_text
 from playground.core.tokens import display_piece, encode_pair, overflow_spans, padded_batch, pair_rows
+from playground.tasks.context import AppContext
 
 # Lazy imports: torch is imported inside the functions that run a model or score spans, so importing this
 # module (and starting the app) stays fast.
 
+TASK = "question-answering"  # the registry task whose models the tab and /answer run
 DEFAULT_MAX_LENGTH = 384  # the old pipeline's max_seq_len
 DEFAULT_STRIDE = 128  # the old pipeline's doc_stride
 DEFAULT_MAX_ANSWER_TOKENS = 15  # the old pipeline's max_answer_len
@@ -409,3 +411,21 @@ def answer_question(lm: LoadedModel, question: str, context: str, settings: QASe
         settings=replace(settings, stride=encoding.stride, max_length=encoding.max_length), notices=tuple(notices),
         squad_version_source=version_source,
     )
+
+
+# ---- the handler: what the Question answering tab and /answer run ---------------------------------
+
+def run_answer(ctx: AppContext, context: str, question: str, top_n: int = 3,
+               max_answer_tokens: int = DEFAULT_MAX_ANSWER_TOKENS, stride: int = DEFAULT_STRIDE,
+               model_name: str = "distilbert-base-cased-distilled-squad") -> QAResult:
+    """Find the answer span in the context; top-n candidates, windows, and the start/end probabilities."""
+    return answer_with_progress(ctx, context, question, top_n, max_answer_tokens, stride, model_name, None)
+
+
+def answer_with_progress(ctx: AppContext, context: str, question: str, top_n: int, max_answer_tokens: int,
+                         stride: int, model_name: str, progress: ProgressFn | None) -> QAResult:
+    """`run_answer`, telling `progress` (fraction, "Reading window i of n") how a long context is going."""
+    lm = ctx.model(model_name, TASK)
+    version, source = squad_version(ctx.catalog, model_name)
+    settings = QASettings(top_n=top_n, max_answer_tokens=max_answer_tokens, stride=stride)
+    return answer_question(lm, question, context, settings, version, source, progress)

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
-from playground.core.text_input import MAX_CHARS, clean_text
+from playground.core.text_input import MAX_CHARS, check_bool, check_int, clean_text
 from playground.core.tokens import TokenizedText, padded_batch, shares, tokenize, word_scores
+from playground.tasks.context import AppContext
 
 # Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
 # starting the app) stays fast.
 
+TASK = "sentiment"  # the registry task whose models the tab and /sentiment run
 MAX_LINES = 20  # one forward pass handles more, but the table stays readable
 MAX_LINE_CHARS = 1000  # per line; the whole input is still capped at MAX_CHARS
 METHOD = ("gradient × input on the logit difference: for each token, (∂(z_{target} − z_{other}) / ∂ embedding) · "
@@ -195,3 +197,13 @@ def classify(lm: LoadedModel, text: str, *, one_per_line: bool = False,
     method = METHOD.format(target=names[target] if contrast is not None else "the predicted label", other=other)
     return SentimentBatch(model_name=lm.name, results=tuple(results), head=head_description(lm, head_token),
                           attribution_target=target_text, method=method, notices=tuple(notices))
+
+
+# ---- the handler: what the Sentiment tab and /sentiment run ---------------------------------------
+
+def run_sentiment(ctx: AppContext, text: str, one_per_line: bool = False, explain_line: int = 1,
+                  model_name: str = "distilbert-base-uncased-finetuned-sst-2-english") -> SentimentBatch:
+    """Label probabilities for the text (or for each line), and which words pushed the label.
+    `explain_line` is the line whose tokens and attribution the tab shows (the JSON has every line)."""
+    check_int(explain_line, "Line to explain", 1, MAX_LINES)  # refused before a model is loaded
+    return classify(ctx.model(model_name, TASK), text, one_per_line=check_bool(one_per_line, "One result per line"))

@@ -25,10 +25,12 @@ from playground.core.types import LoadedModel
 from playground.core.predictions import Prediction, rank_of, top_predictions
 from playground.core.text_input import check_float, check_int, clean_text
 from playground.core.tokens import TokenizedText, display_piece, tokenize
+from playground.tasks.context import AppContext
 
 # Lazy imports: torch and transformers are imported inside the functions that run a model, so importing this
 # module (and starting the app) stays fast.
 
+TASK = "summarization"  # the registry task whose models the tab and /summarize run
 MAX_NEW_TOKENS = 256
 MAX_BEAMS = 8
 # Beam search costs about beams × new tokens decoder steps; 8 × 256 took over a minute on Pegasus' real shape
@@ -296,3 +298,22 @@ def summarize(lm: LoadedModel, text: str, settings: SummarySettings | None = Non
               progress: ProgressFn | None = None) -> SummaryResult:
     """The finished summary (the last streamed result)."""
     return final(stream_summary(lm, text, settings or SummarySettings(), progress))
+
+
+# ---- the handler: what the Summarization tab and /summarize run -----------------------------------
+
+def run_summarize(ctx: AppContext, text: str, max_new_tokens: int = 60, min_new_tokens: int = 0, num_beams: int = 1,
+                  length_penalty: float = 1.0, model_name: str = "google/pegasus-xsum") -> Iterator[SummaryResult]:
+    """Stream the summary (greedy: token by token; beam search: when the search finishes)."""
+    yield from summary_with_progress(ctx, text, max_new_tokens, min_new_tokens, num_beams, length_penalty,
+                                     model_name, None)
+
+
+def summary_with_progress(ctx: AppContext, text: str, max_new_tokens: int, min_new_tokens: int, num_beams: int,
+                          length_penalty: float, model_name: str,
+                          progress: ProgressFn | None) -> Iterator[SummaryResult]:
+    """`run_summarize`, telling `progress` (fraction, stage) how the encoder and each decoder step are going."""
+    lm = ctx.model(model_name, TASK)
+    settings = SummarySettings(max_new_tokens=max_new_tokens, min_new_tokens=min_new_tokens, num_beams=num_beams,
+                               length_penalty=length_penalty)
+    yield from stream_summary(lm, text, settings, progress)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from playground.models.cards import ModelCardInfo
+from playground.tasks.cards import ModelCardInfo
 
 
 def _cell(text: object) -> str:

@@ -7,15 +7,9 @@ import functools
 
 import gradio as gr
 
-from playground.models.cards import ModelCardInfo
+from playground.tasks.cards import ModelCardInfo, head_card, is_tiny_stand_in
 from playground.tasks.context import AppContext
-from playground.models.registry import TINY_STAND_INS, card_for
 from playground.ui.card_view import card_markdown
-
-
-def head_card(ctx: AppContext, name: str) -> ModelCardInfo | None:
-    """The card describing a head model (a tiny model: the card of the checkpoint it stands in for)."""
-    return card_for(ctx.catalog, name)
 
 
 def head_card_markdown(card: ModelCardInfo | None, name: str) -> str:
@@ -23,7 +17,7 @@ def head_card_markdown(card: ModelCardInfo | None, name: str) -> str:
     if card is None:
         return f"No card in model_cards/ describes `{name}`."
     note = ""
-    if name in TINY_STAND_INS:
+    if is_tiny_stand_in(name):
         note = (f"`{name}` is a tiny random-weight stand-in for this checkpoint: same architecture family and "
                 "tokenizer type, so every code path is real, but its predictions are noise.\n\n")
     return note + card_markdown(card)

@@ -46,7 +46,7 @@ LIGHT_HANDLERS = frozenset({"list_models", "show_table", "show_card", "metric_dr
                             "stop_measuring", "_stop_event",  # a Stop must not wait behind model work
                             # share links and the tour: they fill inputs; the runs they start are model events
                             "open_link_view", "share_link", "start_tour", "tour_step", "end_tour"})
-# Handlers that build and time models (`models/measure.py`).
+# Handlers that build and time models (`tasks/measure.py`).
 MEASURE_HANDLERS = frozenset({"measure_api", "choose_variant_api", "show_choice", "show_measurement"})
 # The lab's training and fine-tuning (`core/jobs.py` queues them, one at a time per app): in the model group a run
 # would block every other tab's model events for minutes.

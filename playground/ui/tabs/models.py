@@ -1,8 +1,8 @@
 """Models tab: every model card in a sortable table, one card in detail, the BERT-vs-GPT fact sheet,
 the timeline, and the variant chooser that measures candidates on this machine.
 
-The data comes from `playground/tasks` (`model_overview`, `fact_sheet`, `chooser`) and
-`playground/models/measure.py`; this file turns it into what each component shows.
+The handlers and their data live in `playground/tasks` (`model_overview`, `fact_sheet`, `chooser`, `measure`,
+`cards`); this file lays the tab out, wires its events and turns results into what each component shows.
 """
 
 from __future__ import annotations
@@ -13,25 +13,24 @@ import functools
 import html
 import re
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import gradio as gr
 
-from playground.core.errors import PlaygroundError
-from playground.models.cards import METRICS, ModelCardInfo
+from playground.tasks.cards import METRICS, ModelCardInfo, pick_card
+from playground.tasks.chooser import (CHOOSER_TASKS, PREFERENCES, ChooserResult, Constraints, choose,
+                                      choose_variant_api)
 from playground.tasks.context import AppContext
-from playground.models.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MAX_INPUT_TOKENS, MAX_MODELS_PER_REQUEST,
-                                       MAX_REPEATS, MeasureReport, ProgressFn, StopFn, measure_models)
-from playground.tasks.chooser import (CHOOSER_TASKS, PREFERENCES, ChooserResult, Constraints, choose_with_measurements,
-                                      resolve_task)
 from playground.tasks.fact_sheet import TIMELINE, TOPICS, FactRow, TimelineEvent, fact_sheet
-from playground.tasks.model_overview import (KINDS, CardListing, TradeoffResult, card_kind, filter_cards, list_cards,
-                                             measurable_models, measure_tradeoff, reading_order)
+from playground.tasks.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MAX_INPUT_TOKENS, MAX_MODELS_PER_REQUEST,
+                                      MAX_REPEATS, MeasureReport, StopFn)
+from playground.tasks.model_overview import (KINDS, TradeoffResult, card_kind, cards_of_kind, list_models,
+                                             measurable_models, measure_api, run_measure)
+from playground.ui.card_view import card_markdown
 from playground.ui.exports import ExportFile, export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.models import timeline_figure, tradeoff_figure
-from playground.ui.card_view import card_markdown
 from playground.ui.links import LinkedView
 from playground.ui.widgets import inline_errors, json_endpoint, notices_markdown, to_json, user_errors
 
@@ -74,52 +73,6 @@ class TabLink:
     label: str  # shown to the user, e.g. "Pre-training › Tokenizers"
     tab_id: str
     subtab_id: str | None = None
-
-
-# ---- handlers -------------------------------------------------------------------------------------
-
-def list_models(ctx: AppContext, kind: str = "all") -> CardListing:
-    """Every model card ("all", "runnable" or "history"): fields, sourced benchmarks, size, comparable scores."""
-    return list_cards(ctx.catalog, kind)
-
-
-def pick_card(ctx: AppContext, slug: str) -> ModelCardInfo:
-    card = ctx.catalog.by_slug(slug)
-    if card is None:
-        raise PlaygroundError(f"No model card '{slug}'. Pick one from the list.")
-    return card
-
-
-def choose(ctx: AppContext, constraints: Constraints, progress: ProgressFn | None = None) -> ChooserResult:
-    """Rank the variants; with a latency limit, first measure the candidates that pass the other limits."""
-    result, report = choose_with_measurements(ctx.catalog, constraints, tiny=ctx.profile.is_tiny, progress=progress)
-    return replace(result, measurements=report)
-
-
-def choose_variant_api(ctx: AppContext, task: str, max_parameters_m: float | None = None,
-                       max_size_mb: float | None = None, max_latency_ms: float | None = None,
-                       min_score: float | None = None, metric: str | None = None,
-                       prefer: str = "score") -> ChooserResult:
-    """Rank the runnable variants for a task under the limits (empty = no limit); a latency limit measures
-    the candidates on this machine first (at most 4 per request)."""
-    return choose(ctx, Constraints(task=task, max_parameters_m=max_parameters_m, max_size_mb=max_size_mb,
-                                   max_latency_ms=max_latency_ms, min_score=min_score, metric=metric or None,
-                                   prefer=prefer))
-
-
-def measure_api(ctx: AppContext, models: list[str], input_tokens: int = DEFAULT_INPUT_TOKENS,
-                repeats: int = DEFAULT_REPEATS, task: str | None = None) -> MeasureReport:
-    """Build each model from its config with random weights and measure forward latency and peak memory
-    (at most 4 models per request; `task` picks the head, e.g. question-answering)."""
-    head = resolve_task(task).head if task else None
-    return measure_models(models, head=head, input_tokens=input_tokens, repeats=repeats, tiny=ctx.profile.is_tiny)
-
-
-def run_measure(ctx: AppContext, hub_ids: list[str], task_key: str, metric: str | None, tokens: float,
-                repeats: float, progress: ProgressFn | None = None, stop: StopFn | None = None) -> TradeoffResult:
-    """Build each chosen model with random weights and time it, paired with its published score."""
-    return measure_tradeoff(ctx.catalog, hub_ids, task_key, metric, tokens, repeats, tiny=ctx.profile.is_tiny,
-                            progress=progress, stop=stop)
 
 
 # ---- results → what each component shows ---------------------------------------------------------
@@ -269,7 +222,7 @@ def measure_view(result: TradeoffResult) -> MeasureView:
 
 def show_table(ctx: AppContext, kind: str) -> tuple[list[list[Any]], list[list[Any]]]:
     """The card table and the benchmark table for the cards of one kind."""
-    cards = filter_cards(reading_order(ctx.catalog.cards), kind)
+    cards = cards_of_kind(ctx, kind)
     return table_rows(cards), benchmark_rows(cards)
 
 
@@ -348,7 +301,7 @@ def stop_measuring(request: gr.Request = None) -> None:
 # ---- layout ---------------------------------------------------------------------------------------
 
 def _layout_cards(ctx: AppContext) -> SimpleNamespace:
-    ordered = reading_order(ctx.catalog.cards)
+    ordered = cards_of_kind(ctx)
     gr.Markdown(INTRO)
     with gr.Row():
         kind = gr.Radio(list(KINDS), value="all", label="Show", scale=1)

@@ -1,7 +1,8 @@
 """Question answering tab: a span head picks the answer out of the context; nothing is generated.
 
-The computation (windows, span selection, "no answer") lives in `playground/tasks/question_answering.py`;
-this file turns its result into what each component shows.
+The handler (`run_answer`, also served as /answer) and the computation (windows, span selection, "no answer")
+live in `playground/tasks/question_answering.py`; this file lays the tab out and turns the result into what each
+component shows.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import gradio as gr
 
 from playground.tasks.context import AppContext
 from playground.tasks.question_answering import (DEFAULT_MAX_ANSWER_TOKENS, DEFAULT_STRIDE, MAX_ANSWER_TOKENS,
-                                                 MAX_STRIDE, MAX_TOP_N, AnswerSpan, ProgressFn, QAResult,
-                                                 QASettings, answer_question, squad_version)
+                                                 MAX_STRIDE, MAX_TOP_N, TASK, AnswerSpan, QAResult,
+                                                 answer_with_progress, run_answer)
 from playground.ui.exports import export_controls, export_event, figure_and_json, keeping
 from playground.ui.figures.heads import qa_probabilities_figure
 from playground.ui.head_card import card_accordion
@@ -23,7 +24,6 @@ from playground.ui.links import LinkedView
 from playground.ui.widgets import (inline_errors, json_endpoint, model_dropdown, notices_markdown, percent, to_json,
                                    user_errors)
 
-TASK = "question-answering"
 TESLA = (
     "Tesla, Inc. is an American multinational automotive and clean energy company headquartered in Austin, Texas. "
     "Tesla designs and manufactures electric vehicles (electric cars and trucks), battery energy storage from home "
@@ -47,24 +47,6 @@ ANSWER_COLORS = {ANSWER: "#22c55e", OTHER: "#60a5fa", REJECTED: "#f87171"}
 CANDIDATE_HEADERS = ["rank", "span", "score (start+end logit)", "probability", "window", "characters"]
 TOKEN_HEADERS = ["position", "token", "segment", "segment id", "P(start)", "P(end)"]
 WINDOW_HEADERS = ["window", "context characters", "best span score", "null score ([CLS])"]
-
-
-# ---- handler --------------------------------------------------------------------------------------
-
-def run_answer(ctx: AppContext, context: str, question: str, top_n: int = 3,
-               max_answer_tokens: int = DEFAULT_MAX_ANSWER_TOKENS, stride: int = DEFAULT_STRIDE,
-               model_name: str = "distilbert-base-cased-distilled-squad") -> QAResult:
-    """Find the answer span in the context; top-n candidates, windows, and the start/end probabilities."""
-    return answer_with_progress(ctx, context, question, top_n, max_answer_tokens, stride, model_name, None)
-
-
-def answer_with_progress(ctx: AppContext, context: str, question: str, top_n: int, max_answer_tokens: int,
-                         stride: int, model_name: str, progress: ProgressFn | None) -> QAResult:
-    """`run_answer`, telling `progress` (fraction, "Reading window i of n") how a long context is going."""
-    lm = ctx.model(model_name, TASK)
-    version, source = squad_version(ctx.catalog, model_name)
-    settings = QASettings(top_n=top_n, max_answer_tokens=max_answer_tokens, stride=stride)
-    return answer_question(lm, question, context, settings, version, source, progress)
 
 
 # ---- result → what each component shows ----------------------------------------------------------

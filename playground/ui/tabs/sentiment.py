@@ -1,8 +1,8 @@
 """Sentiment tab: a fine-tuned classification head on top of an encoder, and which words moved it.
 
 One pre-trained network, a small head that reads the final `[CLS]` vector, supervised fine-tuning. The
-computation lives in `playground/tasks/sentiment.py`; this file turns its result into what each
-component shows.
+handler (`run_sentiment`, also served as /sentiment) and the computation live in
+`playground/tasks/sentiment.py`; this file lays the tab out and turns its result into what each component shows.
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
-from playground.core.text_input import check_bool, check_int
+from playground.core.text_input import check_int
 from playground.tasks.context import AppContext
-from playground.tasks.sentiment import MAX_LINES, SentimentBatch, SentimentResult, classify
+from playground.tasks.sentiment import MAX_LINES, TASK, SentimentBatch, SentimentResult, run_sentiment
 from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
 from playground.ui.links import LinkedView
 from playground.ui.widgets import TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown, percent, to_json
 
-TASK = "sentiment"
 EXAMPLES = [
     ["I loved this movie: the acting was wonderful and the story kept me hooked.", False],
     ["The food was cold and the service was painfully slow.\nThe staff were friendly and the view was amazing.\n"
@@ -39,16 +38,6 @@ RESULT_WIDTHS = ["9%", "19%", "22%", "50%"]  # narrow columns must not wrap thei
 STRONG, WEAK = 0.5, 0.15  # |share| thresholds; below WEAK a word is left uncoloured
 TOWARDS_COLORS = ("#16a34a", "#4ade80", "#f87171", "#dc2626")  # strong / weak towards target, weak / strong against
 TOKEN_HEADERS = ["position", "token", "kind", "gradient × input"]
-
-
-# ---- handler --------------------------------------------------------------------------------------
-
-def run_sentiment(ctx: AppContext, text: str, one_per_line: bool = False, explain_line: int = 1,
-                  model_name: str = "distilbert-base-uncased-finetuned-sst-2-english") -> SentimentBatch:
-    """Label probabilities for the text (or for each line), and which words pushed the label.
-    `explain_line` is the line whose tokens and attribution the tab shows (the JSON has every line)."""
-    check_int(explain_line, "Line to explain", 1, MAX_LINES)  # refused before a model is loaded
-    return classify(ctx.model(model_name, TASK), text, one_per_line=check_bool(one_per_line, "One result per line"))
 
 
 # ---- result → what each component shows ----------------------------------------------------------

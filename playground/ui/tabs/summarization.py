@@ -1,7 +1,8 @@
 """Summarization tab: an encoder–decoder (Pegasus) reads the text once and writes the summary token by token.
 
-The computation (our own streamed greedy loop, or beam search) lives in
-`playground/tasks/summarization.py`; this file turns each streamed result into what each component shows.
+The handler (`run_summarize`, also served as /summarize) and the computation (our own streamed greedy loop,
+or beam search) live in `playground/tasks/summarization.py`; this file lays the tab out and turns each streamed
+result into what each component shows.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any, Iterator, NamedTuple
 import gradio as gr
 
 from playground.tasks.context import AppContext
-from playground.tasks.summarization import (LENGTH_PENALTY_RANGE, MAX_BEAMS, MAX_NEW_TOKENS, ProgressFn,
-                                            SummaryResult, SummarySettings, stream_summary)
+from playground.tasks.summarization import (LENGTH_PENALTY_RANGE, MAX_BEAMS, MAX_NEW_TOKENS, TASK, SummaryResult,
+                                            run_summarize, summary_with_progress)
 from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
 from playground.ui.links import LinkedView
@@ -21,7 +22,6 @@ from playground.ui.tabs.question_answering import TESLA
 from playground.ui.widgets import (TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown, percent,
                                    to_json)
 
-TASK = "summarization"
 ARTICLE = (
     "The city council voted on Tuesday to close the old harbour road to cars from next spring and turn it into a "
     "walking and cycling route along the water. Supporters said the change would cut traffic noise, make the "
@@ -39,25 +39,6 @@ INTRO = ("An **encoder–decoder**: Pegasus' encoder reads the whole text once (
          "done.")
 PIECE_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "word", "continuation", "unknown")}
 STEP_HEADERS = ["step", "token", "probability", "rank", "top candidates"]
-
-
-# ---- handler --------------------------------------------------------------------------------------
-
-def run_summarize(ctx: AppContext, text: str, max_new_tokens: int = 60, min_new_tokens: int = 0, num_beams: int = 1,
-                  length_penalty: float = 1.0, model_name: str = "google/pegasus-xsum") -> Iterator[SummaryResult]:
-    """Stream the summary (greedy: token by token; beam search: when the search finishes)."""
-    yield from summary_with_progress(ctx, text, max_new_tokens, min_new_tokens, num_beams, length_penalty,
-                                     model_name, None)
-
-
-def summary_with_progress(ctx: AppContext, text: str, max_new_tokens: int, min_new_tokens: int, num_beams: int,
-                          length_penalty: float, model_name: str,
-                          progress: ProgressFn | None) -> Iterator[SummaryResult]:
-    """`run_summarize`, telling `progress` (fraction, stage) how the encoder and each decoder step are going."""
-    lm = ctx.model(model_name, TASK)
-    settings = SummarySettings(max_new_tokens=max_new_tokens, min_new_tokens=min_new_tokens, num_beams=num_beams,
-                               length_penalty=length_penalty)
-    yield from stream_summary(lm, text, settings, progress)
 
 
 # ---- result → what each component shows ----------------------------------------------------------
