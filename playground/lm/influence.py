@@ -32,7 +32,8 @@ from typing import Sequence
 from playground.core.errors import PlaygroundError
 from playground.core.predictions import percent
 from playground.core.text_input import CleanText
-from playground.core.tokens import WORD_PATTERN, TokenizedText, WordScore, display_piece, padded_batch, shares, word_scores
+from playground.core.tokens import (WORD_PATTERN, TokenizedText, WordScore, display_piece, padded_batch, shares,
+                                    word_scores)
 from playground.core.types import LoadedModel
 from playground.lm.passes import ForwardPass, forward_pass
 # attention_mask_pattern, fill_masks and gap_fillers now live in lm.readers; imported here too for the code that
