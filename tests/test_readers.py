@@ -76,7 +76,8 @@ def test_attention_pattern_follows_the_direction(bert, gpt):
 def test_influence_written_once_matches_the_per_model_names(bert, gpt):
     for method in (inf.GRADIENT, inf.OCCLUSION):
         assert inf.word_influence(bert, TEXT, method=method) == inf.masked_lm_word_influence(bert, TEXT, method)
-        assert inf.word_influence(gpt, TEXT, ["car"], method) == inf.causal_lm_word_influence(gpt, TEXT, ["car"], method)
+        assert inf.word_influence(gpt, TEXT, ["car"], method) == \
+            inf.causal_lm_word_influence(gpt, TEXT, ["car"], method)
     with pytest.raises(PlaygroundError, match="Influence method"):
         inf.word_influence(bert, TEXT, method="saliency")
 

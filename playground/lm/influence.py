@@ -35,7 +35,7 @@ from playground.core.text_input import CleanText
 from playground.core.tokens import (WORD_PATTERN, TokenizedText, WordScore, display_piece, padded_batch, shares,
                                     word_scores)
 from playground.core.types import LoadedModel
-from playground.lm.passes import ForwardPass, forward_pass
+from playground.lm.passes import ForwardPass
 # attention_mask_pattern, fill_masks and gap_fillers now live in lm.readers; imported here too for the code that
 # imports them from this module.
 from playground.lm.readers import (CausalReader, CausalReading, MaskedReader, SlotInput, TextReader, Variant,  # noqa: F401
@@ -84,11 +84,6 @@ def check_method(method: object) -> str:
         if method in (key, label):
             return key
     raise PlaygroundError(f"Influence method must be one of {', '.join(METHODS)}, got {method!r}.")
-
-
-def token_influence(lm: LoadedModel, input_ids: Sequence[int], position: int) -> tuple[list[float], int]:
-    """Gradient × input norm of every input token on the top prediction at `position`."""
-    return forward_pass(lm, input_ids, [position], gradients=True).influence()
 
 
 def _sides(words: Sequence[WordScore], slot: tuple[int, int]) -> list[str]:
@@ -195,14 +190,19 @@ def occlusion_influence(reader: TextReader, inp: SlotInput, target: int | None =
 
 # ---- either method, on any model -------------------------------------------------------------------------
 
-def word_influence(lm: LoadedModel, text: str, fillers: list[str] | None = None,
+def read_influence(reader: TextReader, text: str, fillers: Sequence[str] | None = None,
                    method: str = GRADIENT) -> InfluenceResult:
-    """Every word's influence on `lm`'s prediction for the first slot of `text`, by `method` (a METHODS key or
-    label). `fillers`: words for the gaps of a model that cannot read one (GPT-2)."""
+    """Every word's influence on the reader's prediction for the first slot of `text`, by `method` (a METHODS key
+    or label). `fillers`: words for the gaps of a model that cannot read one (GPT-2)."""
     method = check_method(method)
-    reader = reader_for(lm)
     inp = reader.slot_input(text, fillers)
     return occlusion_influence(reader, inp) if method == OCCLUSION else gradient_influence(reader, inp)
+
+
+def word_influence(lm: LoadedModel, text: str, fillers: Sequence[str] | None = None,
+                   method: str = GRADIENT) -> InfluenceResult:
+    """`read_influence` with `lm`'s own reader (`reader_for`)."""
+    return read_influence(reader_for(lm), text, fillers, method)
 
 
 @dataclass(frozen=True, eq=False)
@@ -249,44 +249,33 @@ def causal_slot(lm: LoadedModel, cleaned: CleanText, reading: CausalReading, for
 
 # ---- the old per-model names (one line each over the readers) --------------------------------------------
 
-def masked_lm_input(lm: LoadedModel, text: str) -> SlotInput:
-    return MaskedReader(lm).slot_input(text)
-
-
 def causal_lm_input(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> SlotInput:
     return CausalReader(lm).slot_input(text, fillers)
 
 
 def masked_lm_influence(lm: LoadedModel, text: str) -> InfluenceResult:
-    """Estimated influence (gradient × input) of every word on BERT's prediction for the first [MASK]."""
-    return gradient_influence(MaskedReader(lm), masked_lm_input(lm, text))
+    return read_influence(MaskedReader(lm), text, None, GRADIENT)
 
 
 def causal_lm_influence(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> InfluenceResult:
-    """Estimated influence (gradient × input) of every word on GPT-2's prediction for the first slot."""
-    return gradient_influence(CausalReader(lm), causal_lm_input(lm, text, fillers))
+    return read_influence(CausalReader(lm), text, fillers, GRADIENT)
 
 
 def masked_lm_occlusion(lm: LoadedModel, text: str) -> InfluenceResult:
-    """Measured influence on BERT's first [MASK]: each word's tokens replaced by the mask token in turn."""
-    return occlusion_influence(MaskedReader(lm), masked_lm_input(lm, text))
+    return read_influence(MaskedReader(lm), text, None, OCCLUSION)
 
 
 def causal_lm_occlusion(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> InfluenceResult:
-    """Measured influence on GPT-2's first slot: each word deleted in turn. Words right of the slot change
-    nothing, exactly."""
-    return occlusion_influence(CausalReader(lm), causal_lm_input(lm, text, fillers))
+    return read_influence(CausalReader(lm), text, fillers, OCCLUSION)
 
 
 def masked_lm_word_influence(lm: LoadedModel, text: str, method: str = GRADIENT) -> InfluenceResult:
-    return masked_lm_occlusion(lm, text) if check_method(method) == OCCLUSION else masked_lm_influence(lm, text)
+    return read_influence(MaskedReader(lm), text, None, method)
 
 
 def causal_lm_word_influence(lm: LoadedModel, text: str, fillers: list[str] | None = None,
                              method: str = GRADIENT) -> InfluenceResult:
-    if check_method(method) == OCCLUSION:
-        return causal_lm_occlusion(lm, text, fillers)
-    return causal_lm_influence(lm, text, fillers)
+    return read_influence(CausalReader(lm), text, fillers, method)
 
 
 def causal_reading(lm: LoadedModel, cleaned: CleanText, fillers: Sequence[str] = ()) -> CausalReading:
@@ -295,27 +284,3 @@ def causal_reading(lm: LoadedModel, cleaned: CleanText, fillers: Sequence[str] =
 
 def start_token_id(lm: LoadedModel) -> int:
     return CausalReader(lm).start_id
-
-
-def masked_influence_from(lm: LoadedModel, cleaned: CleanText, tokens: TokenizedText,
-                          reading: ForwardPass) -> InfluenceResult:
-    return slot_influence(masked_slot(lm, cleaned, tokens, reading), GRADIENT)
-
-
-def causal_influence_from(lm: LoadedModel, cleaned: CleanText, reading: CausalReading,
-                          scores: Sequence[float] | None, target: int) -> InfluenceResult:
-    """`scores`: per-token scores of `reading.tokens` (None when nothing precedes the slot)."""
-    return influence_from(CausalReader(lm), CausalReader(lm).input_from_reading(cleaned, reading),
-                          scores if reading.slot > 0 else None, target)
-
-
-def masked_occlusion_from(lm: LoadedModel, cleaned: CleanText, tokens: TokenizedText,
-                          target: int) -> InfluenceResult:
-    reader = MaskedReader(lm)
-    return occlusion_influence(reader, reader.input_from_tokens(cleaned, tokens), target)
-
-
-def causal_occlusion_from(lm: LoadedModel, cleaned: CleanText, reading: CausalReading,
-                          target: int) -> InfluenceResult:
-    reader = CausalReader(lm)
-    return occlusion_influence(reader, reader.input_from_reading(cleaned, reading), target)
