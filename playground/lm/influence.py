@@ -15,6 +15,10 @@ probability of the originally predicted token moves, |p(with the word) − p(wit
 All variants of a sentence go through the model in one batch (right-padded, padding hidden by the
 attention mask), next to the sentence itself, so each change is measured within the same forward pass.
 
+Each method is written once, over a `readers.TextReader` (`reader_for(lm)`): the reader encodes the sentence,
+says where the slot is predicted and how a word is hidden; nothing here asks which model it is. The
+`masked_*`/`causal_*` functions are the old per-model names, kept as one-line wrappers.
+
 Either way, for GPT-2 every word right of the slot gets exactly 0: the causal mask cuts every path from it
 to the slot's logits (for occlusion: the slot's probability stays bit-identical; a test checks both).
 """
@@ -27,11 +31,16 @@ from typing import Sequence
 
 from playground.core.errors import PlaygroundError
 from playground.core.predictions import percent
-from playground.core.types import LoadedModel
-from playground.core.text_input import MASK, CleanText, clean_text, with_mask_token
+from playground.core.text_input import CleanText
 from playground.core.tokens import (WORD_PATTERN, TokenizedText, WordScore, display_piece, padded_batch, shares,
-                                    tokenize, word_scores)
-from playground.lm.passes import ForwardPass, forward_pass
+                                    word_scores)
+from playground.core.types import LoadedModel
+from playground.lm.passes import ForwardPass
+# attention_mask_pattern, fill_masks and gap_fillers now live in lm.readers; imported here too for the code that
+# imports them from this module.
+from playground.lm.readers import (CausalReader, CausalReading, MaskedReader, SlotInput, TextReader, Variant,  # noqa: F401
+                                   attention_mask_pattern, delete_tokens, fill_masks, gap_fillers, mask_tokens,
+                                   reader_for)
 
 # Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
 # starting the app) stays fast.
@@ -42,13 +51,6 @@ METHOD = ("gradient × input: L2 norm of (∂ log p(top prediction at the slot) 
           "embedding, summed over each word's tokens, scaled so the strongest word is 1")
 _WORD = re.compile(r"\[MASK\]|<mask>|" + WORD_PATTERN.pattern)  # a mask token is one word here
 _LOGITS_BUDGET = 2**26  # logit values per forward (256 MB of float32); more variants are split into batches
-
-
-def attention_mask_pattern(direction: str, n: int) -> list[list[int]]:
-    """n × n matrix, 1 where query i may attend to key j: all ones (bidirectional) or lower-triangular (causal)."""
-    if direction not in ("bidirectional", "causal"):
-        raise PlaygroundError(f"Unknown context direction {direction!r}.")
-    return [[1 if direction == "bidirectional" or j <= i else 0 for j in range(n)] for i in range(n)]
 
 
 @dataclass(frozen=True)
@@ -76,30 +78,12 @@ class InfluenceResult:
         return sum(w.influence for w in self.words if w.side == side)
 
 
-@dataclass(frozen=True)
-class SlotInput:
-    """A sentence as one model reads it to predict the slot: what both influence methods start from."""
-    text: str  # the sentence the model reads
-    tokens: TokenizedText  # the text's tokens (a start token put in front is not among them)
-    input_ids: tuple[int, ...]
-    offset: int  # input index of tokens.tokens[0]: 1 when a start token was put in front, else 0
-    position: int  # input index whose logits predict the slot
-    slot: str
-    slot_span: tuple[int, int]  # the slot's characters in `text`
-    notices: tuple[str, ...]
-
-
 def check_method(method: object) -> str:
     """A METHODS key; the UI's labels are accepted too."""
     for key, label in METHODS.items():
         if method in (key, label):
             return key
     raise PlaygroundError(f"Influence method must be one of {', '.join(METHODS)}, got {method!r}.")
-
-
-def token_influence(lm: LoadedModel, input_ids: Sequence[int], position: int) -> tuple[list[float], int]:
-    """Gradient × input norm of every input token on the top prediction at `position`."""
-    return forward_pass(lm, input_ids, [position], gradients=True).influence()
 
 
 def _sides(words: Sequence[WordScore], slot: tuple[int, int]) -> list[str]:
@@ -121,141 +105,34 @@ def _words(inp: SlotInput, scores: Sequence[float] | None = None) -> list[WordSc
     return word_scores(inp.text, inp.tokens, scores, _WORD)
 
 
-# ---- reading the slot: BERT at its [MASK], GPT-2 from the token before the slot ------------------------
-
-def masked_lm_input(lm: LoadedModel, text: str) -> SlotInput:
-    """BERT reads the sentence with its own mask token; the slot is the first [MASK]."""
-    cleaned = clean_text(text)
-    if cleaned.mask_count == 0:
-        raise PlaygroundError("Add a [MASK] to measure which words BERT uses to predict it.")
-    model_text = with_mask_token(cleaned.text, lm.tokenizer.mask_token)
-    tokens = tokenize(lm, model_text)
-    masks = [t for t in tokens.tokens if t.kind == "mask"]
-    if not masks:
-        raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
-    return SlotInput(text=model_text, tokens=tokens, input_ids=tuple(tokens.input_ids), offset=0,
-                     position=masks[0].position, slot=lm.tokenizer.mask_token, slot_span=(masks[0].start, masks[0].end),
-                     notices=cleaned.notices + tokens.notes)
-
-def _word_influences(text: str, tokens: TokenizedText, scores: Sequence[float],
-                     slot: tuple[int, int]) -> tuple[WordInfluence, ...]:
-    """Per-word influence from per-token scores of `tokens` (the Compare tab's one-pass reading)."""
-    words = word_scores(text, tokens, list(scores), _WORD)
-    return _influences(words, [w.score for w in words], slot)
-
-
-def masked_influence_from(lm: LoadedModel, cleaned: CleanText, tokens: TokenizedText,
-                          reading: ForwardPass) -> InfluenceResult:
-    """Influence on the first [MASK] from a forward pass over `tokens` kept with its gradient graph, read first at
-    the first mask (one backward pass)."""
-    masks = [t for t in tokens.tokens if t.kind == "mask"]
-    if not masks:
-        raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
-    model_text = with_mask_token(cleaned.text, lm.tokenizer.mask_token)
-    scores, target = reading.influence(0)
-    slot = (masks[0].start, masks[0].end)
-    return InfluenceResult(model_name=lm.name, text=model_text, slot=lm.tokenizer.mask_token,
-                           predicted=display_piece(lm.tokenizer, target),
-                           words=_word_influences(model_text, tokens, scores, slot),
-                           notices=cleaned.notices + tokens.notes)
-
-
-def gap_fillers(fillers: Sequence[str], gaps: int) -> tuple[str, ...]:
-    """What fills each of `gaps` gaps: its own filler, or the last one given when there are fewer."""
-    return tuple(fillers[i] if i < len(fillers) else fillers[-1] for i in range(gaps))
-
-
-def fill_masks(text: str, fillers: list[str]) -> tuple[str, tuple[int, int] | None]:
-    """Replace each [MASK] with its filler; return the new text and the first filler's span."""
-    out, first_span, cursor = [], None, 0
-    pieces = text.split(MASK)
-    each = gap_fillers(fillers, len(pieces) - 1) if fillers else ()
-    for i, piece in enumerate(pieces):
-        out.append(piece)
-        cursor += len(piece)
-        if i < len(pieces) - 1:
-            filler = each[i]
-            if first_span is None:
-                first_span = (cursor, cursor + len(filler))
-            out.append(filler)
-            cursor += len(filler)
-    return "".join(out), first_span
-
-
-def causal_lm_input(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> SlotInput:
-    """GPT-2 has no mask token, so it reads the sentence with each [MASK] replaced by a filler word
-    (BERT's guess in the Compare tab); the slot's prediction is made at the token just before it.
-    Without a [MASK], the slot is the next token after the whole text.
-    """
-    cleaned = clean_text(text)
-    fillers = [f.strip() or "…" for f in (fillers or [])] or ["…"]
-    model_text, slot_span = fill_masks(cleaned.text, fillers) if cleaned.mask_count else (cleaned.text, None)
-    tokenizer = lm.tokenizer
-    tokens = tokenize(lm, model_text, add_special_tokens=False)
-    # A start token in front, so a slot at the very beginning still has a position to be predicted from.
-    bos_id = tokenizer.convert_tokens_to_ids(tokenizer.bos_token or tokenizer.eos_token)
-    kept = tokens.tokens[: lm.max_positions - 1]
-    input_ids = (bos_id, *(t.token_id for t in kept))
-    if slot_span is None:
-        position, slot = len(input_ids) - 1, "(next token)"
-        slot_span = (len(model_text), len(model_text))
-    else:
-        first = next((t.position for t in kept if t.end is not None and t.end > slot_span[0]), None)
-        if first is None:
-            raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
-        position, slot = first, model_text[slot_span[0]:slot_span[1]]  # logits at bos-shifted index first
-    notes = list(cleaned.notices) + list(tokens.notes)
-    if cleaned.mask_count:
-        notes.append(f"{lm.name} has no mask token: it read the sentence with the gap filled by '{slot}', "
-                     "and predicts the slot from the tokens before it.")
-    truncated = TokenizedText(model_name=lm.name, scheme=tokens.scheme, tokens=kept)
-    return SlotInput(text=model_text, tokens=truncated, input_ids=input_ids, offset=1, position=position, slot=slot,
-                     slot_span=slot_span, notices=tuple(notes))
-
-
 # ---- gradient × input: the estimate --------------------------------------------------------------------
 
-def gradient_influence(lm: LoadedModel, inp: SlotInput) -> InfluenceResult:
-    scores, target = token_influence(lm, inp.input_ids, inp.position)
-    words = _words(inp, scores[inp.offset: inp.offset + len(inp.tokens.tokens)])
-    return InfluenceResult(model_name=lm.name, text=inp.text, slot=inp.slot,
-                           predicted=display_piece(lm.tokenizer, target),
+def influence_from(reader: TextReader, inp: SlotInput, scores: Sequence[float] | None,
+                   target: int) -> InfluenceResult:
+    """Influence on the slot from per-input-token scores (gradient × input of a pass over `inp.input_ids`), the
+    prediction followed being `target`; None when no pass was run (nothing precedes a left-to-right model's
+    slot: every word is then at or right of it and has exactly no influence)."""
+    words = _words(inp, scores[inp.offset: inp.offset + len(inp.tokens.tokens)] if scores is not None else None)
+    return InfluenceResult(model_name=reader.lm.name, text=inp.text, slot=inp.slot,
+                           predicted=display_piece(reader.lm.tokenizer, target),
                            words=_influences(words, [w.score for w in words], inp.slot_span), method=METHOD,
                            notices=inp.notices)
 
 
-def masked_lm_influence(lm: LoadedModel, text: str) -> InfluenceResult:
-    """Estimated influence (gradient × input) of every word on BERT's prediction for the first [MASK]."""
-    return gradient_influence(lm, masked_lm_input(lm, text))
-
-
-def causal_lm_influence(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> InfluenceResult:
-    """Estimated influence (gradient × input) of every word on GPT-2's prediction for the first slot."""
-    return gradient_influence(lm, causal_lm_input(lm, text, fillers))
+def gradient_influence(reader: TextReader, inp: SlotInput) -> InfluenceResult:
+    """Estimated influence (gradient × input) of every word on the top prediction for the slot."""
+    return influence_from(reader, inp, *reader.forward_pass(inp, gradients=True).influence())
 
 
 # ---- occlusion: the measurement ------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Variant:
-    input_ids: tuple[int, ...]
-    position: int  # where the slot is predicted in this variant
-
-
 def hide_word(inp: SlotInput, token_indices: Sequence[int], mask_id: int | None,
               start_id: int | None = None) -> Variant:
     """The input with the given tokens (indices into inp.tokens) hidden: each replaced by `mask_id`, or
-    deleted when there is none (the slot's position moves left by the deleted tokens before it). When a
-    deletion leaves nothing before the slot, the slot is read from `start_id` put in front — what a
-    left-to-right model predicts from no context at all."""
-    hidden = {inp.offset + i for i in token_indices}
-    if mask_id is not None:
-        return Variant(tuple(mask_id if j in hidden else t for j, t in enumerate(inp.input_ids)), inp.position)
-    kept = tuple(t for j, t in enumerate(inp.input_ids) if j not in hidden)
-    position = inp.position - sum(j <= inp.position for j in hidden)
-    if position < 0 and start_id is not None:
-        return Variant((start_id, *kept), 0)
-    return Variant(kept, position)
+    deleted when there is none (see `readers.delete_tokens`; `start_id` is put in front when nothing is left
+    before the slot). A reader's `hide` is one of the two."""
+    return mask_tokens(inp, token_indices, mask_id) if mask_id is not None else \
+        delete_tokens(inp, token_indices, start_id)
 
 
 def slot_probabilities(lm: LoadedModel, original: Variant, variants: Sequence[Variant],
@@ -283,10 +160,11 @@ def slot_probabilities(lm: LoadedModel, original: Variant, variants: Sequence[Va
     return target, before, after
 
 
-def occlusion_influence(lm: LoadedModel, inp: SlotInput, mask_id: int | None, start_id: int | None = None,
-                        target: int | None = None) -> InfluenceResult:
-    """Measured influence: each word hidden in turn (see the module docstring), one batched forward pass.
-    `target`: the token whose probability is followed (default: the top prediction with every word present)."""
+def occlusion_influence(reader: TextReader, inp: SlotInput, target: int | None = None) -> InfluenceResult:
+    """Measured influence: each word hidden in turn as the reader hides it (see the module docstring), one
+    batched forward pass. `target`: the token whose probability is followed (default: the top prediction with
+    every word present)."""
+    lm = reader.lm
     words = _words(inp)
     sides = _sides(words, inp.slot_span)
     covering = [[] if side == "slot" else [i for i, t in enumerate(inp.tokens.tokens)
@@ -294,16 +172,15 @@ def occlusion_influence(lm: LoadedModel, inp: SlotInput, mask_id: int | None, st
                 for w, side in zip(words, sides)]
     hidden = [n for n, indices in enumerate(covering) if indices]
     original = Variant(inp.input_ids, inp.position)
-    variants = [hide_word(inp, covering[n], mask_id, start_id) for n in hidden]
+    variants = [reader.hide(inp, covering[n]) for n in hidden]
     target, before, after = slot_probabilities(lm, original, variants, target)
     values = [0.0] * len(words)
     for n, p, q in zip(hidden, before, after):
         values[n] = abs(p - q)
     predicted = display_piece(lm.tokenizer, target)
-    how = (f"each word's tokens become {lm.tokenizer.convert_ids_to_tokens(mask_id)}" if mask_id is not None
-           else "each word's tokens are deleted")
-    method = (f"occlusion: |p({predicted}) at the slot − the same probability with the word hidden| ({how}; "
-              f"{len(hidden)} variants, one batched forward pass), scaled so the strongest word is 1")
+    method = (f"occlusion: |p({predicted}) at the slot − the same probability with the word hidden| "
+              f"({reader.hiding}; {len(hidden)} variants, one batched forward pass), scaled so the strongest word "
+              "is 1")
     baseline = f"Occlusion: with every word present, p({predicted}) at the slot is {percent(before[0])}." if before else \
         "Occlusion: there is no other word to hide."
     return InfluenceResult(model_name=lm.name, text=inp.text, slot=inp.slot, predicted=predicted,
@@ -311,113 +188,99 @@ def occlusion_influence(lm: LoadedModel, inp: SlotInput, mask_id: int | None, st
                            notices=(*inp.notices, baseline), baseline=before[0] if before else None)
 
 
+# ---- either method, on any model -------------------------------------------------------------------------
+
+def read_influence(reader: TextReader, text: str, fillers: Sequence[str] | None = None,
+                   method: str = GRADIENT) -> InfluenceResult:
+    """Every word's influence on the reader's prediction for the first slot of `text`, by `method` (a METHODS key
+    or label). `fillers`: words for the gaps of a model that cannot read one (GPT-2)."""
+    method = check_method(method)
+    inp = reader.slot_input(text, fillers)
+    return occlusion_influence(reader, inp) if method == OCCLUSION else gradient_influence(reader, inp)
+
+
+def word_influence(lm: LoadedModel, text: str, fillers: Sequence[str] | None = None,
+                   method: str = GRADIENT) -> InfluenceResult:
+    """`read_influence` with `lm`'s own reader (`reader_for`)."""
+    return read_influence(reader_for(lm), text, fillers, method)
+
+
+@dataclass(frozen=True, eq=False)
+class SlotReading:
+    """One model's reading of the slot made elsewhere (the Compare tab's): the reader, its input, and the forward
+    pass it ran over the input at the slot — None where none could be run (nothing before GPT-2's slot; the
+    prediction followed is then `target`, made from the start token)."""
+
+    reader: TextReader
+    inp: SlotInput
+    reading: ForwardPass | None
+    target: int | None = None
+
+
+def slot_influence(slot: SlotReading, method: str) -> InfluenceResult:
+    """Influence by `method` on the top prediction of the reading: gradient × input from its pass's graph (one
+    backward pass; the pass must have kept it), or occlusion of the same input following the pass's top token."""
+    occlusion = check_method(method) == OCCLUSION
+    if slot.reading is None:
+        scores, target = None, slot.target
+    elif occlusion:
+        scores, target = None, int(slot.reading.log_probs[0].argmax())
+    else:
+        scores, target = slot.reading.influence(0)
+    if occlusion:
+        return occlusion_influence(slot.reader, slot.inp, target)
+    return influence_from(slot.reader, slot.inp, scores, target)
+
+
+def masked_slot(lm: LoadedModel, cleaned: CleanText, tokens: TokenizedText, reading: ForwardPass) -> SlotReading:
+    """BERT's slot as the Compare tab read it: `tokens`, with a pass read first at their first mask."""
+    reader = MaskedReader(lm)
+    return SlotReading(reader, reader.input_from_tokens(cleaned, tokens), reading)
+
+
+def causal_slot(lm: LoadedModel, cleaned: CleanText, reading: CausalReading, forward: ForwardPass | None,
+                target: int | None = None) -> SlotReading:
+    """GPT-2's slot as the Compare tab read it: `reading`, with a pass read at the token before the slot (None and
+    the prediction `target` when the slot is the first token)."""
+    reader = CausalReader(lm)
+    return SlotReading(reader, reader.input_from_reading(cleaned, reading), forward if reading.slot > 0 else None,
+                       target)
+
+
+# ---- the old per-model names (one line each over the readers) --------------------------------------------
+
+def causal_lm_input(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> SlotInput:
+    return CausalReader(lm).slot_input(text, fillers)
+
+
+def masked_lm_influence(lm: LoadedModel, text: str) -> InfluenceResult:
+    return read_influence(MaskedReader(lm), text, None, GRADIENT)
+
+
+def causal_lm_influence(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> InfluenceResult:
+    return read_influence(CausalReader(lm), text, fillers, GRADIENT)
+
+
 def masked_lm_occlusion(lm: LoadedModel, text: str) -> InfluenceResult:
-    """Measured influence of every word on BERT's prediction for the first [MASK]: each word's tokens are
-    replaced by the mask token in turn."""
-    return occlusion_influence(lm, masked_lm_input(lm, text), lm.tokenizer.mask_token_id)
+    return read_influence(MaskedReader(lm), text, None, OCCLUSION)
 
 
 def causal_lm_occlusion(lm: LoadedModel, text: str, fillers: list[str] | None = None) -> InfluenceResult:
-    """Measured influence of every word on GPT-2's prediction for the first slot: each word is deleted in
-    turn (GPT-2 has no mask token). Words right of the slot change nothing, exactly."""
-    return occlusion_influence(lm, causal_lm_input(lm, text, fillers), None)
+    return read_influence(CausalReader(lm), text, fillers, OCCLUSION)
 
 
 def masked_lm_word_influence(lm: LoadedModel, text: str, method: str = GRADIENT) -> InfluenceResult:
-    """BERT's word influence by `method` (a METHODS key or label)."""
-    return masked_lm_occlusion(lm, text) if check_method(method) == OCCLUSION else masked_lm_influence(lm, text)
+    return read_influence(MaskedReader(lm), text, None, method)
 
 
 def causal_lm_word_influence(lm: LoadedModel, text: str, fillers: list[str] | None = None,
                              method: str = GRADIENT) -> InfluenceResult:
-    """GPT-2's word influence by `method` (a METHODS key or label)."""
-    if check_method(method) == OCCLUSION:
-        return causal_lm_occlusion(lm, text, fillers)
-    return causal_lm_influence(lm, text, fillers)
-
-
-# ---- the Compare tab's one-pass reading (gradient × input from a shared forward pass) ----------------
-
-@dataclass(frozen=True)
-class CausalReading:
-    """The sentence as a left-to-right model reads it: each [MASK] filled with a word, and the slot it predicts."""
-
-    text: str  # the sentence with the gaps filled
-    tokens: TokenizedText
-    slot: int  # token position of the first filled gap (the token count when there is no gap: the next token)
-    slot_span: tuple[int, int]  # its characters in `text`
-    slot_text: str  # what fills it, or "(next token)"
-    had_mask: bool
-    fillers: tuple[str, ...] = ()  # what fills each gap, in order (empty without a gap)
+    return read_influence(CausalReader(lm), text, fillers, method)
 
 
 def causal_reading(lm: LoadedModel, cleaned: CleanText, fillers: Sequence[str] = ()) -> CausalReading:
-    """GPT-2 has no mask token: it reads the sentence with each [MASK] replaced by a filler word (BERT's guess in
-    the Compare tab, "…" if none), and predicts the slot from the tokens before it."""
-    fillers = [f.strip() or "…" for f in fillers] or ["…"]
-    if not cleaned.mask_count:
-        tokens = tokenize(lm, cleaned.text, keep="end", add_special_tokens=False)
-        end = len(cleaned.text)
-        return CausalReading(text=cleaned.text, tokens=tokens, slot=len(tokens.tokens), slot_span=(end, end),
-                             slot_text="(next token)", had_mask=False)
-    text, span = fill_masks(cleaned.text, fillers)
-    tokens = tokenize(lm, text, add_special_tokens=False)
-    slot = next((t.position for t in tokens.tokens if t.end is not None and t.end > span[0]), None)
-    if slot is None:
-        raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
-    return CausalReading(text=text, tokens=tokens, slot=slot, slot_span=span, slot_text=text[span[0]:span[1]],
-                         had_mask=True, fillers=gap_fillers(fillers, cleaned.mask_count))
+    return CausalReader(lm).reading(cleaned, fillers)
 
 
 def start_token_id(lm: LoadedModel) -> int:
-    tokenizer = lm.tokenizer
-    return tokenizer.convert_tokens_to_ids(tokenizer.bos_token or tokenizer.eos_token)
-
-
-def _causal_notes(lm: LoadedModel, cleaned: CleanText, reading: CausalReading) -> list[str]:
-    notes = list(cleaned.notices) + list(reading.tokens.notes)
-    if reading.had_mask:
-        notes.append(f"{lm.name} has no mask token: it read the sentence with the gap filled by "
-                     f"'{reading.slot_text}', and predicts the slot from the tokens before it.")
-    return notes
-
-
-def causal_influence_from(lm: LoadedModel, cleaned: CleanText, reading: CausalReading,
-                          scores: Sequence[float] | None, target: int) -> InfluenceResult:
-    """Influence on the slot from per-token scores (None when nothing precedes the slot: every word is then at or
-    right of it and has exactly no influence)."""
-    scores = list(scores) if scores is not None else [0.0] * len(reading.tokens.tokens)
-    notes = _causal_notes(lm, cleaned, reading)
-    return InfluenceResult(model_name=lm.name, text=reading.text, slot=reading.slot_text,
-                           predicted=display_piece(lm.tokenizer, target),
-                           words=_word_influences(reading.text, reading.tokens, scores, reading.slot_span),
-                           notices=tuple(notes))
-
-
-# ---- the Compare tab's occlusion: the same readings, each word hidden in turn ---------------------------
-
-def masked_occlusion_from(lm: LoadedModel, cleaned: CleanText, tokens: TokenizedText,
-                          target: int) -> InfluenceResult:
-    """Measured influence on BERT's `target` token at the first [MASK] of the tokens the comparison read: each
-    word's tokens become the mask token in turn (one batched forward pass)."""
-    masks = [t for t in tokens.tokens if t.kind == "mask"]
-    if not masks:
-        raise PlaygroundError("The [MASK] fell in the part of the text that was cut off; move it earlier.")
-    inp = SlotInput(text=with_mask_token(cleaned.text, lm.tokenizer.mask_token), tokens=tokens,
-                    input_ids=tuple(tokens.input_ids), offset=0, position=masks[0].position,
-                    slot=lm.tokenizer.mask_token, slot_span=(masks[0].start, masks[0].end),
-                    notices=tuple(cleaned.notices) + tuple(tokens.notes))
-    return occlusion_influence(lm, inp, lm.tokenizer.mask_token_id, target=target)
-
-
-def causal_occlusion_from(lm: LoadedModel, cleaned: CleanText, reading: CausalReading,
-                          target: int) -> InfluenceResult:
-    """Measured influence on GPT-2's `target` token for the slot, as the comparison reads it (from the token
-    before the slot; from the start token alone when nothing precedes it): each word deleted in turn."""
-    ids = tuple(reading.tokens.input_ids)
-    start = start_token_id(lm)
-    ids, offset, position = ((start, *ids), 1, 0) if reading.slot == 0 else (ids, 0, reading.slot - 1)
-    inp = SlotInput(text=reading.text, tokens=reading.tokens, input_ids=ids, offset=offset, position=position,
-                    slot=reading.slot_text, slot_span=reading.slot_span,
-                    notices=tuple(_causal_notes(lm, cleaned, reading)))
-    return occlusion_influence(lm, inp, None, start_id=start, target=target)
+    return CausalReader(lm).start_id

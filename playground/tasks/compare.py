@@ -29,9 +29,8 @@ from playground.lm.attention import AttentionMap, AttentionStack, attention_stac
 from playground.lm.causal_lm import (NextTokenResult, encode_context, left_context, left_context_notice, next_token_from,
                                      next_word_probability)
 from playground.lm.generation import GenerationResult, GenerationSettings, KnownNext, final, stream_generate
-from playground.lm.influence import (GRADIENT, CausalReading, InfluenceResult, attention_mask_pattern,
-                                    causal_influence_from, causal_occlusion_from, causal_reading, check_method,
-                                    masked_influence_from, masked_occlusion_from, start_token_id)
+from playground.lm.influence import (GRADIENT, CausalReading, InfluenceResult, attention_mask_pattern, causal_reading,
+                                    causal_slot, check_method, masked_slot, slot_influence, start_token_id)
 from playground.lm.masked_lm import (NO_MASK_HELP, FillMaskResult, WordProbability, check_word, encode_masked,
                                      fill_from, masked_word_probability)
 from playground.lm.passes import ForwardPass, forward_pass
@@ -324,22 +323,6 @@ def _next_token(gpt: LoadedModel, predictor: LoadedModel, cleaned: CleanText, re
     return next_token_from(gpt, context, tokens, notices, probs, top_k)
 
 
-def _influences(bert: LoadedModel, gpt: LoadedModel, cleaned: CleanText, bert_read: _BertReading,
-                gpt_read: CausalReading, bert_pass: ForwardPass, gpt_pass: ForwardPass, next_tokens: NextTokenResult,
-                *, has_mask: bool, gradients: bool) -> tuple[InfluenceResult | None, InfluenceResult]:
-    """Each word's influence on each model's top prediction for the slot: gradient × input from the passes'
-    graphs, or occlusion of the same readings, following the float32 passes' top tokens."""
-    # A slot with nothing before it has no GPT-2 pass to read: the prediction shown is made from the start token.
-    gpt_target = (int(gpt_pass.log_probs[0].argmax()) if gpt_read.slot > 0
-                  else next_tokens.predictions[0].token_id)
-    if gradients:
-        gpt_scores, gpt_target = gpt_pass.influence() if gpt_read.slot > 0 else (None, gpt_target)
-        return (masked_influence_from(bert, cleaned, bert_read.tokens, bert_pass) if has_mask else None,
-                causal_influence_from(gpt, cleaned, gpt_read, gpt_scores, gpt_target))
-    return (masked_occlusion_from(bert, cleaned, bert_read.tokens, int(bert_pass.log_probs[0].argmax()))
-            if has_mask else None, causal_occlusion_from(gpt, cleaned, gpt_read, gpt_target))
-
-
 def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 5, word: str | None = None,
                    layer: int = 1, head: int = 1, *, fast: tuple[LoadedModel, LoadedModel] | None = None,
                    influence: str = GRADIENT) -> Iterator[CompareStage]:
@@ -386,8 +369,11 @@ def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 
     if fast:  # int8 kernels have no gradient: the float32 models read the sentence for these
         bert_pass = _bert_pass(bert, bert_read, attentions=True, gradients=gradients)
         gpt_pass = _gpt_pass(gpt, gpt_read, attentions=True, gradients=gradients)
-    bert_influence, gpt_influence = _influences(bert, gpt, cleaned, bert_read, gpt_read, bert_pass, gpt_pass,
-                                                next_tokens, has_mask=fill is not None, gradients=gradients)
+    # Gradient × input from the passes' graphs, or occlusion of the same readings, following the float32 passes'
+    # top tokens (a GPT-2 slot with nothing before it has no pass: its prediction is made from the start token).
+    bert_influence = slot_influence(masked_slot(bert, cleaned, bert_read.tokens, bert_pass), method) if fill else None
+    gpt_influence = slot_influence(causal_slot(gpt, cleaned, gpt_read, gpt_pass, next_tokens.predictions[0].token_id),
+                                   method)
     source = AttentionSource(text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name,
                              bert_tokens=bert_read.tokens, gpt_tokens=gpt_read.tokens,
                              bert=attention_stack(bert, bert_read.tokens, bert_pass),
