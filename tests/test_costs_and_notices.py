@@ -10,7 +10,7 @@ from playground.core.errors import PlaygroundError
 from playground.core.text_input import MAX_CHARS
 from playground.tasks.measure import measure_models, within_work_budget
 from playground.tasks.summarization import MAX_BEAM_TOKENS, SummarySettings, summarize
-from playground.ui.tabs.compare import run_generate, tokenize_api
+from playground.tasks.compare import run_generate, tokenize_api
 
 TEXT = ("Tesla is an American electric vehicle and clean energy company. It was founded in 2003 by Martin "
         "Eberhard and Marc Tarpenning, and it is headquartered in Austin, Texas.")

@@ -10,7 +10,7 @@ from playground.tasks.context import AppOptions, make_context
 from playground.models.loader import ModelStore
 from playground.models.tiny import tiny_paths
 from playground.models.variants import fast_mode_note, stored_nbytes
-from playground.ui.tabs.compare import fill_mask_api, next_token_api, run_generate
+from playground.tasks.compare import fill_mask_api, next_token_api, run_generate
 
 TESLA = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 

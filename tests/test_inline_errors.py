@@ -12,7 +12,7 @@ from playground.core.errors import ModelsUnavailable, ModelUnavailable, Playgrou
 from playground.models.cards import load_catalog
 from playground.tasks.context import AppContext
 from playground.models.profiles import default_profile
-from playground.ui.tabs.compare import run_compare
+from playground.tasks.compare import run_compare
 from playground.ui.widgets import error_box, inline_errors
 
 SKIP = {"__type__": "update"}

@@ -8,19 +8,19 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import torch
 
-import playground.tasks.compare as compare_task
+import playground.tasks.compare.attention as attention_task
 from playground.core import text_input, tokens as tokens_module
 from playground.lm.generation import GenerationSettings, final, generate
 from playground.lm.passes import attention_reader
 from playground.models.cards import load_catalog
 from playground.tasks.context import AppContext
 from playground.models.profiles import tiny_profile
-from playground.tasks.compare import (CONTINUATION_TOKENS, STAGES, AttentionSource, attention_source, compare,
-                                      compare_attention, stream_compare)
+from playground.tasks.compare import (CONTINUATION_TOKENS, STAGES, AttentionSource, attention_from,
+                                      attention_source, attention_to_export, compare, compare_attention,
+                                      redraw_attention, run_attention, run_compare, run_compare_stages,
+                                      stream_compare)
 from playground.ui.figures.attention import Picture
-from playground.ui.tabs.compare import (CompareView, _stage_values, attention_view, compare_view,
-                                        redraw_attention, run_attention, run_compare, run_compare_stages,
-                                        stage_view)
+from playground.ui.tabs.compare import CompareView, _stage_values, attention_view, compare_view, stage_view
 from playground.ui.widgets import shown as ui_event
 from playground.lm.masked_lm import fill_mask
 from playground.lm.causal_lm import next_token_distribution
@@ -176,9 +176,20 @@ def test_the_kept_attention_is_bounded(bert, gpt, monkeypatch):
     source = attention_source(bert, gpt, TESLA)
     assert source.kept().bert is source.bert and source.serves(TESLA, *MODELS)
     assert not source.serves(TESLA, "tiny-bert", "other-gpt") and not source.serves("", *MODELS)
-    monkeypatch.setattr(compare_task, "MAX_KEPT_ATTENTION_BYTES", source.bert.nbytes - 1)
+    monkeypatch.setattr(attention_task, "MAX_KEPT_ATTENTION_BYTES", source.bert.nbytes - 1)
     kept = source.kept()
     assert kept.bert is None and not kept.serves(TESLA, *MODELS)  # too big to keep: the controls read again
+
+
+def test_the_export_draws_the_kept_attention_or_reads_again(ctx, bert, gpt, monkeypatch):
+    """What Export writes: the session's attention when kept, the same read again when it was too big to keep."""
+    source = attention_source(bert, gpt, TESLA)
+    assert attention_to_export(ctx, None) is None  # before a click
+    assert attention_to_export(ctx, source, 2, 1, 3) == attention_from(source, 2, 1, 3)
+    monkeypatch.setattr(attention_task, "MAX_KEPT_ATTENTION_BYTES", 0)
+    dropped = source.kept()
+    assert dropped.bert is None
+    assert attention_to_export(ctx, dropped, 2, 1, 3) == run_attention(ctx, TESLA, 2, 1, 3, *MODELS)
 
 
 def test_attention_maps_never_change_the_attention_other_requests_use(bert, gpt):

@@ -13,8 +13,8 @@ from playground.tasks.context import AppContext, AppOptions, make_context
 from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
 from playground.models.loader import hub_offline_forced
 from playground.models.warm import Step
-from playground.lm.influence import GRADIENT
-from playground.ui.tabs.compare import EXAMPLES, FILL_TASK, GEN_TASK, build_compare_tab
+from playground.tasks.compare import FILL_TASK, GEN_TASK, GRADIENT
+from playground.ui.tabs.compare import EXAMPLES, build_compare_tab
 from playground.ui.tabs.lab import build_lab_tab
 from playground.ui.tabs.models import TabLink, build_models_tab
 from playground.ui.tabs.pretraining import build_pretraining_tab

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Sequence
 
-from playground.lm.attention import AttentionMap
-from playground.tasks.compare import AttentionMask
+from playground.tasks.compare import AttentionMap, AttentionMask
 
 MAX_LABELS = 48  # beyond this, every k-th token is labelled
 DIRECTION_TITLES = {

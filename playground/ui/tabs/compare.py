@@ -1,8 +1,8 @@
 """Compare tab: the same sentence through BERT and GPT-2, side by side.
 
-Handlers (context first) return task results; view functions turn a result into what each component
-shows; `build_compare_tab` lays the tab out and wires the two. Every endpoint in docs/api.md's tables is
-a named JSON endpoint; the tab's own events are private.
+The handlers (context first) live in `playground/tasks/compare/` and return task results; here, view functions
+turn a result into what each component shows, and `build_compare_tab` lays the tab out and wires the two. Every
+endpoint in docs/api.md's tables is a named JSON endpoint, published from here; the tab's own events are private.
 
 A click streams its result in stages (BERT's top-k, GPT-2's, influence and attention, the continuation); the
 attention of every layer and head stays in the session (`gr.State`), so the layer/head/query controls
@@ -14,28 +14,26 @@ from __future__ import annotations
 import dataclasses
 import functools
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import gradio as gr
 
-from playground.core.text_input import clean_text, with_mask_token
-from playground.core.tokens import SPECIAL_TOKEN_ROLES, TokenizedText, tokenize
-from playground.lm.causal_lm import NextTokenResult, left_context, next_token_distribution
-from playground.lm.generation import MAX_NEW_TOKENS, GenerationResult, GenerationSettings, stream_generate
-from playground.lm.influence import GRADIENT, OCCLUSION, InfluenceResult, check_method
-from playground.lm.masked_lm import FillMaskResult, WordProbability, fill_mask
-from playground.models.variants import FAST_MODE_LABEL, fast_mode_note
-from playground.tasks.compare import (AttentionComparison, AttentionMask, AttentionSource, CompareResult, CompareStage,
-                                      attention_from, compare, compare_attention, stream_compare)
+from playground.core.tokens import SPECIAL_TOKEN_ROLES, TokenizedText
+from playground.tasks.compare import (FAST_MODE_LABEL, FILL_TASK, GEN_TASK, GRADIENT, MAX_NEW_TOKENS, OCCLUSION,
+                                      AttentionComparison, AttentionMask, AttentionSource, CompareResult,
+                                      CompareStage, GenerationResult, InfluenceResult, WordProbability,
+                                      attention_to_export, fast_mode_note, fill_mask_api, next_token_api,
+                                      redraw_attention, run_attention, run_compare, run_compare_stages, run_generate,
+                                      tokenize_api)
+from playground.tasks.context import AppContext
 from playground.ui.exports import ExportFile, export_controls, export_event, json_download, json_file, picture_files
 from playground.ui.figures.attention import (Picture, attention_heatmaps_figure, attention_heatmaps_svg,
                                              attention_masks_figure, attention_masks_svg, span_text)
 from playground.ui.links import LinkedView
-from playground.ui.widgets import (TOKEN_COLORS, AppContext, highlighted_scores, highlighted_tokens, inline_errors,
-                                   json_endpoint, label_value, model_dropdown, notices_markdown, percent, shown, to_json,
+from playground.ui.widgets import (TOKEN_COLORS, highlighted_scores, highlighted_tokens, inline_errors, json_endpoint,
+                                   label_value, model_dropdown, notices_markdown, percent, shown, to_json,
                                    token_table, user_errors, view_outputs)
 
-FILL_TASK, GEN_TASK = "fill-mask", "text-generation"
 EXAMPLES = [
     "Tesla is an American [MASK] company headquartered in Austin, Texas.",
     "The capital of France is [MASK], a city famous for the Eiffel Tower.",
@@ -57,119 +55,6 @@ INFLUENCE_LABELS = {  # method → (panel label's opening, what the number is)
     GRADIENT: ("Estimated influence", "gradient × input"),
     OCCLUSION: ("Measured influence", "occlusion: each word hidden in turn"),
 }
-
-
-# ---- handlers: inputs → task results (also the JSON endpoints) ----------------------------------
-
-def _variant(fast: bool) -> str:
-    return "int8" if fast else "fp32"
-
-
-def _compare_models(ctx: AppContext, bert_model: str, gpt_model: str, fast: bool):
-    """The float32 models (attention, influence) and, in fast mode, their int8 copies (predictions, continuation)."""
-    bert, gpt = ctx.models((bert_model, FILL_TASK), (gpt_model, GEN_TASK))  # names every missing one
-    return bert, gpt, (tuple(ctx.models((bert_model, FILL_TASK, "int8"), (gpt_model, GEN_TASK, "int8")))
-                       if fast else None)
-
-
-def run_compare(ctx: AppContext, text: str, top_k: int = 5, word: str = "", layer: int = 1, head: int = 1,
-                bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2", fast: bool = False,
-                influence: str = GRADIENT) -> CompareResult:
-    """Both models on one sentence: tokens, predictions for the gap, each word's influence (gradient × input or
-    occlusion), attention."""
-    influence = check_method(influence)  # a bad choice is refused before any model loads
-    bert, gpt, fast_models = _compare_models(ctx, bert_model, gpt_model, fast)
-    return compare(bert, gpt, text, top_k=top_k, word=word, layer=layer, head=head, fast=fast_models,
-                   influence=influence)
-
-
-def run_compare_stages(ctx: AppContext, text: str, top_k: int = 5, word: str = "", layer: int = 1, head: int = 1,
-                       bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2", fast: bool = False,
-                       influence: str = GRADIENT) -> Iterator[CompareStage]:
-    """`run_compare`, streamed: each stage as soon as it is computed."""
-    influence = check_method(influence)
-    bert, gpt, fast_models = _compare_models(ctx, bert_model, gpt_model, fast)
-    yield from stream_compare(bert, gpt, text, top_k=top_k, word=word, layer=layer, head=head, fast=fast_models,
-                              influence=influence)
-
-
-def run_attention(ctx: AppContext, text: str, layer: int = 1, head: int = 1, query: int = 0,
-                  bert_model: str = "bert-base-uncased", gpt_model: str = "gpt2") -> AttentionComparison:
-    """What word `query` of the sentence (each model's own tokens for it) may attend to in each model, and the
-    attention weights of one layer and head."""
-    bert, gpt = ctx.models((bert_model, FILL_TASK), (gpt_model, GEN_TASK))
-    return compare_attention(bert, gpt, text, layer=layer, head=head, query=query)
-
-
-def redraw_attention(ctx: AppContext, source: AttentionSource | None, text: str, layer: int = 1, head: int = 1,
-                     query: int = 0, bert_model: str = "bert-base-uncased",
-                     gpt_model: str = "gpt2") -> AttentionComparison:
-    """The attention controls: drawn from the last click's attention when it holds this sentence and these
-    models (no model call), else read again (`run_attention`)."""
-    if source is not None and source.serves(text, bert_model, gpt_model):
-        return attention_from(source, layer, head, query)
-    return run_attention(ctx, text, layer, head, query, bert_model, gpt_model)
-
-
-def export_compare(ctx: AppContext, source: AttentionSource | None, layer: int = 1, head: int = 1, query: int = 0,
-                   result: Any = None) -> list[ExportFile]:
-    """The Export button: both attention figures as shown (PNG and SVG), their data and the click's result as
-    JSON — drawn from the session's attention (the Compare click itself writes nothing). Empty before a click."""
-    if source is None:
-        return []
-    if source.bert is None or source.gpt is None:  # too long to keep: read again, as the controls do
-        shown = run_attention(ctx, source.text, layer, head, query, source.bert_model, source.gpt_model)
-    else:
-        shown = attention_from(source, layer, head, query)
-    masks, maps = [shown.bert_mask, shown.gpt_mask], [shown.bert, shown.gpt]
-    files = (picture_files("compare-attention-masks", attention_masks_figure(masks).png, attention_masks_svg(masks))
-             + picture_files("compare-attention-weights", attention_heatmaps_figure(maps).png,
-                             attention_heatmaps_svg(maps))
-             + [json_file("compare-attention", to_json(shown))])
-    return files + ([json_file("compare-result", result)] if result else [])
-
-
-def run_generate(ctx: AppContext, text: str, max_new_tokens: int = 30, strategy: str = "greedy",
-                 temperature: float = 1.0, top_k: int = 50, top_p: float = 0.95, seed: str = "",
-                 gpt_model: str = "gpt2", fast: bool = False) -> Iterator[GenerationResult]:
-    """Stream GPT-2's continuation of the text left of the first [MASK] (or all of it)."""
-    gpt = ctx.model(gpt_model, GEN_TASK, _variant(fast))
-    context, had_mask = left_context(text)
-    seed = seed.strip() if isinstance(seed, str) else seed  # the seed box holds text; a script may send a number
-    settings = GenerationSettings(max_new_tokens=max_new_tokens, strategy=strategy, temperature=temperature,
-                                  top_k=top_k, top_p=top_p, seed=None if seed in (None, "") else seed)
-    if had_mask and not context:  # nothing left of the first [MASK]: say where the text starts from
-        start = gpt.tokenizer.bos_token or gpt.tokenizer.eos_token
-        note = (f"Nothing is left of the first [MASK], so {gpt.name} writes from its start token {start} alone "
-                "(it never sees the text after the mask).")
-        for result in stream_generate(gpt, context, settings):
-            yield dataclasses.replace(result, notices=(note, *result.notices))
-        return
-    yield from stream_generate(gpt, context, settings)
-
-
-def fill_mask_api(ctx: AppContext, text: str, top_k: int = 5, model: str = "bert-base-uncased",
-                  fast: bool = False) -> FillMaskResult:
-    """BERT's top-k tokens for every [MASK] (or ___) in the text."""
-    return fill_mask(ctx.model(model, FILL_TASK, _variant(fast)), text, top_k)
-
-
-def next_token_api(ctx: AppContext, text: str, top_k: int = 5, model: str = "gpt2",
-                   fast: bool = False) -> NextTokenResult:
-    """GPT-2's top-k next tokens given the text left of the first [MASK] (or all of it)."""
-    return next_token_distribution(ctx.model(model, GEN_TASK, _variant(fast)), text, top_k)
-
-
-def tokenize_api(ctx: AppContext, text: str, model: str = "bert-base-uncased") -> TokenizedText:
-    """The tokens a model sees: pieces, ids, kinds and character offsets (truncated to the model's limit)."""
-    lm = ctx.model(model, "tokenizer-only")
-    cleaned = clean_text(text)
-    mask_token = lm.tokenizer.mask_token
-    # Models with a mask token read "[MASK]" as their mask; left-to-right models keep their most recent tokens.
-    model_text = with_mask_token(cleaned.text, mask_token) if mask_token else cleaned.text
-    tokens = tokenize(lm, model_text, keep="start" if mask_token else "end")
-    # What cleaning did (cut to 4,000 characters, control characters removed) belongs with the result.
-    return dataclasses.replace(tokens, notes=(*cleaned.notices, *tokens.notes))
 
 
 # ---- views: result → what each component shows ---------------------------------------------------
@@ -405,6 +290,19 @@ def generation_view(result: GenerationResult) -> GenerationView:
                           gen_json=to_json(result))
 
 
+def export_files(attention: AttentionComparison | None, result: Any = None) -> list[ExportFile]:
+    """What the Export button writes for the attention shown: both figures (PNG and SVG), their data and the
+    click's result as JSON. Empty before a click."""
+    if attention is None:
+        return []
+    masks, maps = [attention.bert_mask, attention.gpt_mask], [attention.bert, attention.gpt]
+    files = (picture_files("compare-attention-masks", attention_masks_figure(masks).png, attention_masks_svg(masks))
+             + picture_files("compare-attention-weights", attention_heatmaps_figure(maps).png,
+                             attention_heatmaps_svg(maps))
+             + [json_file("compare-attention", to_json(attention))])
+    return files + ([json_file("compare-result", result)] if result else [])
+
+
 # ---- layout ------------------------------------------------------------------------------------------
 
 Components = dict[str, Any]  # component name → gradio component
@@ -546,11 +444,25 @@ def _stage_values(view: StageView) -> tuple[Any, ...]:
     return values + (view.attention if "bert_tokens" in view.changes or view.attention is not None else gr.skip(),)
 
 
-def _wire(ctx: AppContext, c: Components) -> LinkedView:
-    """Each event's failure stays in its panel (`inline_errors`): the notices under the Compare button, the
-    attention pictures, the generation's notices."""
-    compare_inputs = [c[n] for n in ("text", "top_k", "word", "layer", "head", "bert_model", "gpt_model", "fast",
-                                     "influence")]
+COMPARE_INPUTS = ("text", "top_k", "word", "layer", "head", "bert_model", "gpt_model", "fast", "influence")
+# A share link carries what the Compare click reads, under short names (bert_model → bert).
+LINK_NAMES = ("text", "top_k", "word", "layer", "head", "bert", "gpt", "fast", "influence")
+ATTENTION_INPUTS = ("attention", "text", "layer", "head", "query", "bert_model", "gpt_model")
+EXPORT_INPUTS = ("attention", "layer", "head", "query", "result_json")
+GENERATE_INPUTS = ("text", "max_new_tokens", "strategy", "temperature", "gen_top_k", "top_p", "seed", "gpt_model",
+                   "fast")
+
+
+def export_compare(ctx: AppContext, source: AttentionSource | None, layer: int = 1, head: int = 1, query: int = 0,
+                   result: Any = None) -> list[ExportFile]:
+    """The Export button: the session's attention (`attention_to_export`; the Compare click itself writes
+    nothing) as files (`export_files`). Empty before a click."""
+    return export_files(attention_to_export(ctx, source, layer, head, query), result)
+
+
+def _wire_compare(ctx: AppContext, c: Components) -> LinkedView:
+    """Compare (the button or Enter in the sentence) streams its stages; its failure stays under the button."""
+    compare_inputs = [c[n] for n in COMPARE_INPUTS]
     compare_outputs = view_outputs(c, CompareView) + [c["attention"]]
     show_compare = inline_errors(shown(ctx, run_compare_stages, stage_view, _stage_values), compare_outputs,
                                  c["notices"])
@@ -559,26 +471,42 @@ def _wire(ctx: AppContext, c: Components) -> LinkedView:
         # The last "keep writing" text belongs to the last sentence: a new Compare clears it.
         event(lambda: _values(cleared_generation()), None, view_outputs(c, GenerationView), api_visibility="private",
               queue=False, show_progress="hidden")
-    attention_inputs = [c[n] for n in ("attention", "text", "layer", "head", "query", "bert_model", "gpt_model")]
+    return LinkedView("compare", dict(zip(LINK_NAMES, compare_inputs)), show_compare, compare_outputs)
+
+
+def _wire_attention(ctx: AppContext, c: Components) -> None:
+    """The layer/head/word sliders redraw from the session's attention; a failure shows in the pictures."""
     attention_outputs = view_outputs(c, AttentionView)
     show_attention = inline_errors(shown(ctx, redraw_attention, attention_view, _values), attention_outputs,
                                    c["masks_plot"])
     for slider in (c["query"], c["layer"], c["head"]):
-        slider.release(show_attention, attention_inputs, attention_outputs, api_name="attention_view",
-                       api_visibility="private")
+        slider.release(show_attention, [c[n] for n in ATTENTION_INPUTS], attention_outputs,
+                       api_name="attention_view", api_visibility="private")
+
+
+def _wire_export(ctx: AppContext, c: Components) -> None:
     export = c["export"]
     export.button.click(user_errors(export_event(functools.partial(export_compare, ctx))),
-                        [c[n] for n in ("attention", "layer", "head", "query", "result_json")], export.files,
-                        api_visibility="private")
-    generate_inputs = [c[n] for n in ("text", "max_new_tokens", "strategy", "temperature", "gen_top_k", "top_p",
-                                      "seed", "gpt_model", "fast")]
+                        [c[n] for n in EXPORT_INPUTS], export.files, api_visibility="private")
+
+
+def _wire_generation(ctx: AppContext, c: Components) -> None:
+    """Generate streams GPT-2's continuation; a failure shows in the generation's notices."""
     generate_outputs = view_outputs(c, GenerationView)
     c["write"].click(inline_errors(shown(ctx, run_generate, generation_view, _values), generate_outputs,
                                    c["gen_notices"]),
-                     generate_inputs, generate_outputs, api_name="generate_view", api_visibility="private")
-    # A share link carries what the Compare click reads, under short names (bert_model → bert).
-    link_names = ("text", "top_k", "word", "layer", "head", "bert", "gpt", "fast", "influence")
-    return LinkedView("compare", dict(zip(link_names, compare_inputs)), show_compare, compare_outputs)
+                     [c[n] for n in GENERATE_INPUTS], generate_outputs, api_name="generate_view",
+                     api_visibility="private")
+
+
+def _wire(ctx: AppContext, c: Components) -> LinkedView:
+    """Each event's failure stays in its panel (`inline_errors`): the notices under the Compare button, the
+    attention pictures, the generation's notices."""
+    view = _wire_compare(ctx, c)
+    _wire_attention(ctx, c)
+    _wire_export(ctx, c)
+    _wire_generation(ctx, c)
+    return view
 
 
 def _publish_api(ctx: AppContext) -> None:

@@ -1,4 +1,4 @@
-"""The Compare tab's whole computation: one sentence through BERT and GPT-2 side by side.
+"""The comparison itself: one sentence through BERT and GPT-2 side by side.
 
 Each model reads the sentence once: one forward pass gives its predictions and every layer's attention,
 and the influence of each word comes either from one backward pass from that same pass (gradient × input, the
@@ -14,126 +14,32 @@ still come from the float32 models, because int8 kernels have no gradient.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
-import re
 from dataclasses import dataclass
 from typing import Iterator
 
 from playground.core.errors import PlaygroundError
 from playground.core.predictions import check_top_k
 from playground.core.text_input import MASK, CleanText, check_int, clean_text
-from playground.core.tokens import WORD_PATTERN, TokenizedText, tokenize
+from playground.core.tokens import TokenizedText, tokenize
 from playground.core.types import LoadedModel
-from playground.lm.attention import AttentionMap, AttentionStack, attention_stack
+from playground.lm.attention import AttentionMap, attention_stack
 from playground.lm.causal_lm import (NextTokenResult, encode_context, left_context, left_context_notice, next_token_from,
                                      next_word_probability)
 from playground.lm.generation import GenerationResult, GenerationSettings, KnownNext, final, stream_generate
-from playground.lm.influence import (GRADIENT, CausalReading, InfluenceResult, attention_mask_pattern, causal_reading,
+from playground.lm.influence import (GRADIENT, CausalReading, InfluenceResult, causal_reading,
                                     causal_slot, check_method, masked_slot, slot_influence, start_token_id)
 from playground.lm.masked_lm import (NO_MASK_HELP, FillMaskResult, WordProbability, check_word, encode_masked,
                                      fill_from, masked_word_probability)
 from playground.lm.passes import ForwardPass, forward_pass
+from playground.tasks.compare.attention import (AttentionComparison, AttentionMask, AttentionSource, attention_from,
+                                                clamped, word_masks)
+from playground.tasks.compare.words import SentenceWord, first_gap, sentence_words
 
 CONTINUATION_TOKENS = 12
-# Attention of every layer and head is kept per session up to this size per model (bert-base: about 85 tokens);
-# beyond it, moving the layer/head/query controls reads the models again.
-MAX_KEPT_ATTENTION_BYTES = 4 * 2**20
 FAST_NOTICE = ("Fast mode: the predictions and the continuation come from int8 copies of the models; attention "
                "and influence from the full-precision models (int8 kernels have no gradient).")
 STAGES = ("bert", "gpt", "analysis", "continuation", "done")
-
-
-# A word of the sentence, or one punctuation mark; a gap (written "[MASK]" once cleaned) is one word.
-_SENTENCE_WORD = re.compile(rf"{re.escape(MASK)}|{WORD_PATTERN.pattern}")
-
-
-@dataclass(frozen=True)
-class SentenceWord:
-    """One word of the sentence (the "what can word i see" selector's unit) and the tokens each model reads it
-    as: the two tokenizations differ (WordPiece splits words BPE keeps whole, BERT adds [CLS]), so one token
-    position would name different words in the two models."""
-
-    index: int
-    text: str  # as in the cleaned sentence ("[MASK]" for a gap)
-    start: int  # character span in the cleaned sentence
-    end: int
-    bert_positions: tuple[int, ...]  # BERT's tokens for it (empty: none, e.g. cut off at the model's length)
-    gpt_positions: tuple[int, ...]  # GPT-2's tokens for it (a gap: the tokens of the word filling it)
-
-
-class _Spans:
-    """A tokenization's character spans, ordered, to find the tokens covering a word by bisection (a long text
-    has hundreds of words and tokens: this is on every Compare click)."""
-
-    def __init__(self, tokens: TokenizedText) -> None:
-        spans = sorted((t.end, t.start, t.position) for t in tokens.tokens if t.start is not None)
-        self.ends = [end for end, _, _ in spans]
-        self.spans = spans
-
-    def covering(self, start: int, end: int) -> tuple[int, ...]:
-        """Positions of the tokens whose characters overlap [start, end), in order."""
-        hits = []
-        for i in range(bisect.bisect_right(self.ends, start), len(self.spans)):
-            _, t_start, position = self.spans[i]
-            if t_start >= end:  # a tokenizer's spans do not nest: ordered by end, they are ordered by start
-                break
-            hits.append(position)  # ends after `start` (the bisection) and starts before `end`
-        return tuple(sorted(hits))
-
-
-def sentence_words(text: str, bert_tokens: TokenizedText, bert_gaps: tuple[str, ...], gpt_tokens: TokenizedText,
-                   gpt_gaps: tuple[str, ...]) -> tuple[SentenceWord, ...]:
-    """The words of the cleaned sentence `text`, each mapped to the tokens that cover it in each model's text:
-    the sentence with its gaps written as `bert_gaps` (BERT's mask token) and `gpt_gaps` (GPT-2's fillers)."""
-    words, shift, gap = [], {"bert": 0, "gpt": 0}, 0
-    bert_spans, gpt_spans = _Spans(bert_tokens), _Spans(gpt_tokens)
-    for match in _SENTENCE_WORD.finditer(text):
-        start, end = match.span()
-        spans = {}
-        for model, gaps in (("bert", bert_gaps), ("gpt", gpt_gaps)):
-            written = len(gaps[gap]) if match.group() == MASK and gap < len(gaps) else end - start
-            spans[model] = (start + shift[model], start + shift[model] + written)
-            shift[model] += written - (end - start)
-        gap += match.group() == MASK
-        words.append(SentenceWord(index=len(words), text=match.group(), start=start, end=end,
-                                  bert_positions=bert_spans.covering(*spans["bert"]),
-                                  gpt_positions=gpt_spans.covering(*spans["gpt"])))
-    return tuple(words)
-
-
-def first_gap(words: tuple[SentenceWord, ...]) -> int:
-    """The index of the first gap (where the tab's selector starts), or 0 without one."""
-    return next((w.index for w in words if w.text == MASK), 0)
-
-
-@dataclass(frozen=True)
-class AttentionMask:
-    """Which tokens each token may attend to, with one word's rows picked out (the mask figure's data)."""
-
-    model_name: str
-    direction: str  # "bidirectional": every token sees all | "causal": token t sees the tokens ≤ t
-    tokens: tuple[str, ...]
-    query: int  # the picked word's index in the sentence (see SentenceWord)
-    word: str  # that word, as in the sentence
-    rows: tuple[int, ...]  # this model's token positions for it: the rows picked out (empty: it has none)
-    pattern: tuple[tuple[int, ...], ...]  # pattern[i][j] = 1 where token i may attend to token j
-
-
-def attention_mask(model_name: str, direction: str, tokens: TokenizedText, word: SentenceWord | None,
-                   rows: tuple[int, ...]) -> AttentionMask:
-    pattern = attention_mask_pattern(direction, len(tokens.tokens))
-    return AttentionMask(model_name=model_name, direction=direction, tokens=tuple(t.display for t in tokens.tokens),
-                         query=word.index if word else 0, word=word.text if word else "", rows=rows,
-                         pattern=tuple(tuple(row) for row in pattern))
-
-
-def word_masks(bert_model: str, gpt_model: str, bert_tokens: TokenizedText, gpt_tokens: TokenizedText,
-               words: tuple[SentenceWord, ...], query: int) -> tuple[AttentionMask, AttentionMask]:
-    """Both models' masks with the rows of word `query` (clamped to the sentence's words) picked out."""
-    word = words[min(query, len(words) - 1)] if words else None
-    return (attention_mask(bert_model, "bidirectional", bert_tokens, word, word.bert_positions if word else ()),
-            attention_mask(gpt_model, "causal", gpt_tokens, word, word.gpt_positions if word else ()))
 
 
 @dataclass(frozen=True)
@@ -173,47 +79,6 @@ class CompareResult:
         return max(self.bert_attention.num_heads, self.gpt_attention.num_heads)
 
 
-@dataclass(frozen=True)
-class AttentionComparison:
-    """One layer and head of each model on the same sentence, and what one word's tokens may attend to in each."""
-
-    bert: AttentionMap
-    gpt: AttentionMap
-    bert_mask: AttentionMask
-    gpt_mask: AttentionMask
-    words: tuple[SentenceWord, ...]  # the words `query` counts in
-
-
-@dataclass(frozen=True, eq=False)
-class AttentionSource:
-    """Both models' attention on one sentence, every layer and head: what the attention controls redraw from.
-    A stack is None when it was too large to keep (see MAX_KEPT_ATTENTION_BYTES)."""
-
-    text: str  # the cleaned sentence
-    bert_model: str
-    gpt_model: str
-    bert_tokens: TokenizedText
-    gpt_tokens: TokenizedText
-    bert: AttentionStack | None
-    gpt: AttentionStack | None
-    words: tuple[SentenceWord, ...] = ()
-
-    def serves(self, text: str, bert_model: str, gpt_model: str) -> bool:
-        """Whether it holds the attention these inputs ask for (same sentence and models, nothing dropped)."""
-        if self.bert is None or self.gpt is None or (bert_model, gpt_model) != (self.bert_model, self.gpt_model):
-            return False
-        try:
-            return clean_text(text).text == self.text
-        except PlaygroundError:
-            return False
-
-    def kept(self) -> "AttentionSource":
-        """This source with any stack over the size limit dropped (what a session keeps)."""
-        def small(stack: AttentionStack | None) -> AttentionStack | None:
-            return stack if stack is not None and stack.nbytes <= MAX_KEPT_ATTENTION_BYTES else None
-        return dataclasses.replace(self, bert=small(self.bert), gpt=small(self.gpt))
-
-
 @dataclass(frozen=True, eq=False)
 class CompareStage:
     """One step of a streamed comparison: its name (see STAGES), the result so far, and — from "analysis"
@@ -226,24 +91,6 @@ class CompareStage:
 
 def _fillers(fill: FillMaskResult | None) -> tuple[str, ...]:
     return tuple(m.predictions[0].token.lstrip("␣").removeprefix("##") for m in fill.masks) if fill else ()
-
-
-def _clamped(stack: AttentionStack, layer: int, head: int) -> AttentionMap:
-    """One layer/head selection shared by two models of different depth: clamp to each model's size."""
-    return stack.map(min(layer, stack.num_layers), min(head, stack.num_heads))
-
-
-def attention_from(source: AttentionSource, layer: int = 1, head: int = 1, query: int = 0) -> AttentionComparison:
-    """One layer/head (clamped to each model) and the masks seen from word `query` of the sentence (clamped to
-    its words; each model picks out its own tokens for it), drawn from attention already computed — no model
-    call."""
-    layer = check_int(layer, "Layer", 1, 1000)
-    head = check_int(head, "Head", 1, 1000)
-    query = check_int(query, "Word", 0, 10_000)
-    bert_mask, gpt_mask = word_masks(source.bert_model, source.gpt_model, source.bert_tokens, source.gpt_tokens,
-                                     source.words, query)
-    return AttentionComparison(bert=_clamped(source.bert, layer, head), gpt=_clamped(source.gpt, layer, head),
-                               bert_mask=bert_mask, gpt_mask=gpt_mask, words=source.words)
 
 
 # ---- reading the sentence: one pass per model ------------------------------------------------------
@@ -384,7 +231,7 @@ def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 
     result = dataclasses.replace(
         result,
         bert_influence=bert_influence, gpt_influence=gpt_influence,
-        bert_attention=_clamped(source.bert, layer, head), gpt_attention=_clamped(source.gpt, layer, head),
+        bert_attention=clamped(source.bert, layer, head), gpt_attention=clamped(source.gpt, layer, head),
         bert_mask=bert_mask, gpt_mask=gpt_mask, words=source.words,
         bert_word=(masked_word_probability(bert_predictor, cleaned, word, reading=bert_predictions)
                    if word and fill else None),
