@@ -165,6 +165,38 @@ def test_the_checker_sees_lazy_and_upward_imports(tmp_path):
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+# ---- rooms per feature: the UI lays out and wires; features live in tasks --------------------------------------
+
+MAX_FILE_LINES = 500
+MAX_UI_FUNCTION_LINES = 60
+
+
+def test_the_ui_reaches_models_only_through_tasks():
+    """A tab imports its feature (tasks), core's errors and types, and the UI's own helpers: never lm or models."""
+    graph = import_graph()
+    bad = sorted(f"{m} -> {t}" for m, targets in graph.items() if layer_of(m) == "ui"
+                 for t in targets if layer_of(t) in ("lm", "models"))
+    assert bad == []
+
+
+def test_no_file_is_a_warehouse():
+    long = {str(path.relative_to(PACKAGE_DIR.parent)): n for path in PACKAGE_DIR.rglob("*.py")
+            if (n := len(path.read_text().splitlines())) > MAX_FILE_LINES}
+    assert long == {}
+
+
+def test_ui_functions_are_short():
+    """Layout, wiring and formatting come in pieces a reader takes in at a glance."""
+    long = []
+    for path in sorted((PACKAGE_DIR / "ui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > MAX_UI_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(PACKAGE_DIR.parent)}:{node.lineno} {node.name} ({lines} lines)")
+    assert long == []
+
+
 if __name__ == "__main__":
     graph = import_graph()
     print(f"{arrow_count(graph)} import arrows between {len(graph)} modules of {PACKAGE}/")

@@ -11,8 +11,9 @@ from playground.models.cards import load_catalog
 from playground.tasks.context import AppContext
 from playground.models.profiles import tiny_profile
 from playground.tasks.compare import run_attention, run_compare, run_generate
-from playground.ui.tabs.compare import (NO_MASK_FOR_WORD, AttentionView, CompareView, GenerationView, SliderRange,
-                                        _values, attention_view, build_compare_tab, compare_view, generation_view)
+from playground.ui.tabs.compare import _values, build_compare_tab
+from playground.ui.tabs.compare.views import (NO_MASK_FOR_WORD, AttentionView, CompareView, GenerationView, SliderRange,
+                                              attention_view, compare_view, generation_view)
 from playground.ui.widgets import shown, to_json
 
 TESLA = "Tesla is an American [MASK] company headquartered in Austin, Texas."

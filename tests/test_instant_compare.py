@@ -20,7 +20,8 @@ from playground.tasks.compare import (CONTINUATION_TOKENS, STAGES, AttentionSour
                                       redraw_attention, run_attention, run_compare, run_compare_stages,
                                       stream_compare)
 from playground.ui.figures.attention import Picture
-from playground.ui.tabs.compare import CompareView, _stage_values, attention_view, compare_view, stage_view
+from playground.ui.tabs.compare import _stage_values
+from playground.ui.tabs.compare.views import CompareView, attention_view, compare_view, stage_view
 from playground.ui.widgets import shown as ui_event
 from playground.lm.masked_lm import fill_mask
 from playground.lm.causal_lm import next_token_distribution

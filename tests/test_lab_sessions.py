@@ -15,7 +15,7 @@ from playground.core.errors import ModelUnavailable
 from playground.tasks.lab import runs
 from playground.tasks.context import AppOptions, make_context
 from playground.tasks.lab.corpus import builtin_corpus
-from playground.ui.tabs.compare import fill_mask_api
+from playground.tasks.compare import fill_mask_api
 from playground.tasks.lab.handlers import _lab_run_dir, run_direction, run_pretraining
 
 SMALL_TEXT = " ".join(builtin_corpus(300))

@@ -11,12 +11,16 @@ from playground.core.errors import ModelUnavailable, unavailable
 from playground.core.jobs import JobGate
 from playground.core.types import LoadedModel
 from playground.models.cards import CardCatalog, load_catalog
-from playground.models.loader import DEFAULT_MEMORY_BUDGET_GB, ModelStore
+from playground.models.loader import DEFAULT_MEMORY_BUDGET_GB, ModelStore, hub_offline_forced
 from playground.models.profiles import Profile, default_profile, lab_profile, tiny_profile, with_lab_models
 from playground.models.tiny import build_tiny_models, default_tiny_dir, tiny_paths
-from playground.models.warm import WarmStart
+from playground.models.warm import Step, WarmStart
 from playground.tasks.lab.runs import default_lab_dir, lab_models
 from playground.tasks.lab.sessions import SessionRuns
+
+
+# What the page needs about start-up (offline or not, the warm start's steps) comes from here, not from models/.
+__all__ = ["AppContext", "AppOptions", "Step", "hub_offline_forced", "make_context", "on_space"]
 
 
 @dataclass(frozen=True)

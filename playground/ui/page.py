@@ -9,11 +9,12 @@ from typing import Any, Iterator
 
 import gradio as gr
 
-from playground.tasks.context import AppContext, AppOptions, make_context
-from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
-from playground.models.loader import hub_offline_forced
-from playground.models.warm import Step
 from playground.tasks.compare import FILL_TASK, GEN_TASK, GRADIENT
+from playground.tasks.context import AppContext, AppOptions, Step, hub_offline_forced, make_context
+from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
+from playground.ui import tour
+from playground.ui.links import LinkOpener, wire_runs
+from playground.ui.serving import DELETE_CACHE
 from playground.ui.tabs.compare import EXAMPLES, build_compare_tab
 from playground.ui.tabs.lab import build_lab_tab
 from playground.ui.tabs.models import TabLink, build_models_tab
@@ -21,9 +22,6 @@ from playground.ui.tabs.pretraining import build_pretraining_tab
 from playground.ui.tabs.question_answering import build_qa_tab
 from playground.ui.tabs.sentiment import build_sentiment_tab
 from playground.ui.tabs.summarization import build_summarization_tab
-from playground.ui.serving import DELETE_CACHE
-from playground.ui import tour
-from playground.ui.links import LinkOpener, wire_runs
 from playground.ui.widgets import CHIP_CSS
 
 TITLE = "BERT vs GPT Playground"
