@@ -7,9 +7,6 @@ import gradio as gr
 import pytest
 
 from playground.core.errors import PlaygroundError
-from playground.models.cards import load_catalog
-from playground.tasks.context import AppContext
-from playground.models.profiles import tiny_profile
 from playground.tasks.compare import run_attention, run_compare, run_generate
 from playground.ui.tabs.compare import _values, build_compare_tab
 from playground.ui.tabs.compare.views import (NO_MASK_FOR_WORD, AttentionView, CompareView, GenerationView, SliderRange,
@@ -18,11 +15,6 @@ from playground.ui.widgets import shown, to_json
 
 TESLA = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 MODELS = ("tiny-bert", "tiny-gpt2")
-
-
-@pytest.fixture(scope="module")
-def ctx(store):
-    return AppContext(store=store, profile=tiny_profile(), catalog=load_catalog())
 
 
 @pytest.fixture(scope="module")

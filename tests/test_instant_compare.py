@@ -12,9 +12,6 @@ import playground.tasks.compare.attention as attention_task
 from playground.core import text_input, tokens as tokens_module
 from playground.lm.generation import GenerationSettings, final, generate
 from playground.lm.passes import attention_reader
-from playground.models.cards import load_catalog
-from playground.tasks.context import AppContext
-from playground.models.profiles import tiny_profile
 from playground.tasks.compare import (CONTINUATION_TOKENS, STAGES, AttentionSource, attention_from,
                                       attention_source, attention_to_export, compare, compare_attention,
                                       redraw_attention, run_attention, run_compare, run_compare_stages,
@@ -28,11 +25,6 @@ from playground.lm.causal_lm import next_token_distribution
 
 TESLA = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 MODELS = ("tiny-bert", "tiny-gpt2")
-
-
-@pytest.fixture(scope="module")
-def ctx(store):
-    return AppContext(store=store, profile=tiny_profile(), catalog=load_catalog())
 
 
 class Counter:

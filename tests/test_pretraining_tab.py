@@ -7,9 +7,7 @@ import gradio as gr
 import pytest
 
 from playground.core.errors import PlaygroundError
-from playground.models.profiles import tiny_profile
 from playground.tasks.bert_writing import bert_write_api
-from playground.tasks.context import AppContext
 from playground.tasks.mlm_simulator import PRESET, mask_sim_api, mask_sim_percent
 from playground.tasks.multilingual import WHOLE, multilingual_choice
 from playground.tasks.nsp import PRESETS as NSP_PRESETS
@@ -29,11 +27,6 @@ from playground.ui.tabs.pretraining.writing import WRITING_LABELS, writing_view
 from playground.ui.widgets import to_json
 
 STEP_CONTROLS = ("Tesla is an American", 20, "greedy", 1.0, 0, 1.0, 1.0, 0, 5, "tiny-gpt2")  # the UI's defaults
-
-
-@pytest.fixture(scope="module")
-def ctx(store):
-    return AppContext(store=store, profile=tiny_profile(), catalog=store.catalog)
 
 
 @pytest.fixture(scope="module")
