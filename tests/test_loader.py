@@ -96,3 +96,31 @@ def test_importing_the_app_loads_no_model_and_no_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
                          env={"HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"})
     assert out.stdout.strip().splitlines()[-1] == "False []"
+
+
+def test_a_download_never_holds_up_other_models_loads(tiny_dir, monkeypatch):
+    """A model not in the cache is downloaded before the construction lock is taken: while it downloads, another
+    thread loads another model (with the lock held during the download, that load would wait for it)."""
+    import threading
+
+    import playground.models.loader as loader
+    from playground.models.cards import load_catalog
+    from playground.models.loader import ModelStore
+    from playground.models.tiny import tiny_paths
+
+    monkeypatch.setattr(loader, "hub_is_cached", lambda name: False)
+    monkeypatch.setattr(loader, "hub_offline_forced", lambda: False)
+    loaded_meanwhile = []
+
+    def fetch(repo_id: str) -> str:  # stands in for the download: another user's load runs meanwhile
+        other = ModelStore(load_catalog(), local_models=tiny_paths(tiny_dir))
+        worker = threading.Thread(target=lambda: loaded_meanwhile.append(other.get("tiny-gpt2", "text-generation")))
+        worker.start()
+        worker.join(20)
+        return str(tiny_dir / "tiny-bert")
+
+    monkeypatch.setattr(loader, "fetch_model_files", fetch)
+    store = ModelStore(load_catalog(), hub_reachable=lambda: True)
+    bert = store.get("bert-base-uncased", "fill-mask")
+    assert len(loaded_meanwhile) == 1 and loaded_meanwhile[0].model is not None
+    assert bert.model is not None and bert.source == str(tiny_dir / "tiny-bert")

@@ -10,30 +10,17 @@ huggingface_hub's progress bars. Afterwards the app works with HF_HUB_OFFLINE=1.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 
 from playground.models.cards import CardCatalog, load_catalog
 from playground.core.errors import PlaygroundError
-from playground.models.loader import hub_is_reachable, hub_offline_forced
+from playground.models.loader import fetch_model_files, hub_is_reachable, hub_offline_forced
 from playground.models.profiles import default_profile
-
-# Lazy imports: huggingface_hub is imported inside the function that downloads, so importing this module
-# (and starting the app) stays fast.
-
-CONFIG_PATTERNS = ["*.json", "*.txt", "*.model", "spiece.model", "vocab.*", "merges.txt"]
 
 
 def default_download_names(catalog: CardCatalog) -> list[str]:
     profile = default_profile(catalog)
     return list(dict.fromkeys(profile.default(task) for task in profile.models))
-
-
-def weight_patterns(repo_files: list[str]) -> list[str]:
-    """Safetensors if the repo has them, else PyTorch .bin — never TF/Flax/ONNX copies."""
-    if any(fnmatch.fnmatch(f, "*.safetensors") for f in repo_files):
-        return ["*.safetensors", "*.safetensors.index.json"]
-    return ["pytorch_model*.bin", "pytorch_model.bin.index.json"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +30,6 @@ class DownloadResult:
 
 
 def download(names: list[str], catalog: CardCatalog | None = None, allow_any_model: bool = False) -> list[DownloadResult]:
-    from huggingface_hub import list_repo_files, snapshot_download
-
     catalog = catalog or load_catalog()
     unknown = [n for n in names if not catalog.by_hub_id(n)]
     if unknown and not allow_any_model:
@@ -56,7 +41,5 @@ def download(names: list[str], catalog: CardCatalog | None = None, allow_any_mod
         raise PlaygroundError("The Hugging Face Hub is unreachable from this machine; connect to the internet "
                               "(or set HF_ENDPOINT to a mirror) and run this again.")
     for name in names:
-        files = list_repo_files(name)
-        path = snapshot_download(name, allow_patterns=CONFIG_PATTERNS + weight_patterns(files))
-        results.append(DownloadResult(name=name, path=path))
+        results.append(DownloadResult(name=name, path=fetch_model_files(name)))
     return results

@@ -11,6 +11,7 @@ first `get()` does, so the app starts fast.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import os
 import re
 import socket
@@ -68,6 +69,27 @@ def model_nbytes(model: Any) -> int:
             seen.add(id(tensor))
             total += tensor.numel() * tensor.element_size()
     return total
+
+
+# What `from_pretrained` needs from a Hub repo: config and tokenizer files, and one weights format.
+CONFIG_PATTERNS = ["*.json", "*.txt", "*.model", "spiece.model", "vocab.*", "merges.txt"]
+
+
+def weight_patterns(repo_files: list[str]) -> list[str]:
+    """Safetensors if the repo has them, else PyTorch .bin — never TF/Flax/ONNX copies."""
+    if any(fnmatch.fnmatch(f, "*.safetensors") for f in repo_files):
+        return ["*.safetensors", "*.safetensors.index.json"]
+    return ["pytorch_model*.bin", "pytorch_model.bin.index.json"]
+
+
+def fetch_model_files(repo_id: str) -> str:
+    """Download what `from_pretrained` needs into the Hub cache (once); returns the local snapshot folder.
+
+    The store calls it before taking the construction lock, so a minutes-long download never holds up the
+    loads of other models (construction itself, from local files, takes seconds)."""
+    from huggingface_hub import list_repo_files, snapshot_download
+
+    return snapshot_download(repo_id, allow_patterns=CONFIG_PATTERNS + weight_patterns(list_repo_files(repo_id)))
 
 
 def hub_is_cached(repo_id: str) -> bool:
@@ -257,6 +279,8 @@ class ModelStore:
         source, local_only = self._source(name)
         unlisted = card_for(self.catalog, name) is None and name not in self.local_models
         try:
+            if not local_only:  # download first, outside the lock: other models keep loading meanwhile
+                source, local_only = fetch_model_files(name), True
             with constructing():  # one construction at a time in the process (see models/construction.py)
                 import transformers
 
