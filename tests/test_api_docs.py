@@ -133,7 +133,7 @@ def test_every_public_endpoint_is_a_json_endpoint_with_a_row_in_the_api_referenc
 
     demo = build_demo(AppContext(store=store, profile=tiny_profile(), catalog=load_catalog()))
     public = {f"/{fn.api_name}" for fn in demo.fns.values() if fn.api_visibility == "public" and fn.api_name}
-    assert public == set(endpoints), "every public endpoint must be published with widgets.json_endpoint"
+    assert public == set(endpoints), "every public endpoint must be published with widgets.publish_endpoint"
     assert set(_endpoint_rows()) == public
 
 

@@ -132,10 +132,11 @@ def _handler_with_request(ctx, text: str, request: gr.Request = None) -> str:
     return text
 
 
-def test_events_of_partials_keep_the_request_hint_gradio_needs():
-    """Gradio hands an event its gr.Request by type hint; `partial(handler, ctx)` has none of its own, so before the
-    fix a lab run's Stop never received its session's request and could not find the run it should stop."""
-    import functools
+def test_events_bound_to_the_context_keep_the_request_hint_gradio_needs():
+    """Gradio hands an event its gr.Request by type hint. An event bound to the app context as a method
+    (`MethodType(handler, ctx)`, as the lab and Measure wire theirs) keeps the handler's own hints through the
+    error wrappers (plain `functools.wraps`), so a lab run's Stop receives its session's request."""
+    from types import MethodType
 
     from gradio.helpers import special_args
     from gradio.utils import get_type_hints
@@ -143,9 +144,10 @@ def test_events_of_partials_keep_the_request_hint_gradio_needs():
     from playground.ui.widgets import inline_errors, user_errors
 
     message = gr.Markdown()
-    for event in (user_errors(functools.partial(_handler_with_request, None)),
-                  inline_errors(functools.partial(_handler_with_request, None), [message], message)):
-        assert get_type_hints(event) == {"text": str, "request": gr.Request}
+    for event in (user_errors(MethodType(_handler_with_request, object())),
+                  inline_errors(MethodType(_handler_with_request, object()), [message], message)):
+        hints = get_type_hints(event)
+        assert hints["text"] is str and hints["request"] is gr.Request
         request = gr.Request()
         args, *_ = special_args(event, ["hello"], request=request)
         assert args == ["hello", request]  # Gradio inserted the request where the handler takes it

@@ -39,22 +39,22 @@ SESSION_CAPACITY = 64  # sessions whose server-side state is kept (Gradio's defa
 DELETE_CACHE = (600, 3600)  # every 10 minutes, delete temporary files older than an hour
 
 MODEL_GROUP, MEASURE_GROUP, LIGHT_GROUP, LAB_GROUP = "model", "measure", "light", "lab"
-# Handlers (named as in the tab files) that load no model and run no forward pass.
+# Event and endpoint functions (by name, as in the tab files) that load no model and run no forward pass.
 # The lab's Stop (`_stop_event`) only sets a flag: in the model group it would wait behind the run it stops.
-LIGHT_HANDLERS = frozenset({"list_models", "show_table", "show_card", "metric_dropdown", "show_head_card",
+LIGHT_HANDLERS = frozenset({"models", "list_models", "show_table", "show_card", "metric_dropdown", "show_head_card",
                             "timeline_plot", "candidates_view", "load_example",
                             "stop_measuring", "_stop_event",  # a Stop must not wait behind model work
                             # share links and the tour: they fill inputs; the runs they start are model events
                             "open_link_view", "share_link", "start_tour", "tour_step", "end_tour"})
 # Handlers that build and time models (`tasks/measure.py`).
-MEASURE_HANDLERS = frozenset({"measure_api", "choose_variant_api", "show_choice", "show_measurement"})
+MEASURE_HANDLERS = frozenset({"measure", "choose_variant", "show_choice", "show_measurement"})
 # The lab's training and fine-tuning (`core/jobs.py` queues them, one at a time per app): in the model group a run
 # would block every other tab's model events for minutes.
-LAB_HANDLERS = frozenset({"_pretrain_event", "pretrain_api", "_finetune_event", "finetune_api"})
+LAB_HANDLERS = frozenset({"_pretrain_event", "pretrain", "_finetune_event", "finetune"})
 # The events that take a pasted corpus (up to MAX_CORPUS_BYTES of text, not 4,000 characters): their requests may
 # be larger. JSON can write a character as \uXXXX (a 2-byte UTF-8 character as 6 bytes), so a 1 MB corpus
 # fits in 3 MB; the rest is room for the other inputs.
-CORPUS_HANDLERS = frozenset({"_pretrain_event", "pretrain_api"})
+CORPUS_HANDLERS = frozenset({"_pretrain_event", "pretrain"})
 CORPUS_BODY_BYTES = 4 * MAX_CORPUS_BYTES
 
 TOO_LARGE = (f"The request is larger than {MAX_BODY_BYTES // 1024} KB, the most this playground accepts here (the "

@@ -1,5 +1,8 @@
-"""Shared UI plumbing: the app context, error adaptation (inline in a panel for UI events, a raised error for the
-JSON API) and value conversions."""
+"""Shared UI plumbing, in plain Gradio: error adaptation (inline in a panel for UI events, a raised error for the
+JSON API, both plain `functools.wraps` decorators), publishing a JSON endpoint (`gr.api`), and value conversions.
+
+An event that needs its session (`request: gr.Request`) is wired as a method bound to the app context
+(`types.MethodType(handler, ctx)`): Gradio reads the handler's own type hints, which a `functools.partial` hides."""
 
 from __future__ import annotations
 
@@ -90,42 +93,11 @@ def _user_facing(exc: Exception) -> gr.Error:
     return _safe_error(failure_message(exc), print_exception=False)
 
 
-def _resolved_hints(fn: Callable) -> dict[str, Any]:
-    """A function's type hints, evaluated (postponed annotations are strings); one that cannot be evaluated
-    is left out rather than losing all of them."""
-    import typing
-
-    fn = inspect.unwrap(fn)
-    try:
-        return typing.get_type_hints(fn)
-    except Exception:  # a hint names something only imported for type checking: evaluate them one by one
-        hints = {}
-        for name, hint in getattr(fn, "__annotations__", {}).items():
-            try:
-                hints[name] = eval(hint, getattr(fn, "__globals__", {})) if isinstance(hint, str) else hint
-            except Exception:
-                continue
-        return hints
-
-
-def _wraps(fn: Callable) -> Callable:
-    """`functools.wraps`, plus the type hints of `fn`'s remaining parameters when `fn` is a partial: Gradio hands an
-    event its gr.Request (and other special arguments) by type hint, and a partial has no hints of its own — without
-    this, an event like `partial(handler, ctx)` never got its request (a lab run's Stop could not find its run)."""
-    def decorate(wrapper: Callable) -> Callable:
-        wrapper = functools.wraps(fn)(wrapper)
-        if isinstance(fn, functools.partial) and not getattr(fn, "__annotations__", None):
-            names = inspect.signature(fn).parameters
-            wrapper.__annotations__ = {k: v for k, v in _resolved_hints(fn.func).items() if k in names}
-        return wrapper
-    return decorate
-
-
 def user_errors(fn: Callable) -> Callable:
     """Turn PlaygroundError (and anything unexpected) into a visible, escaped gr.Error; works for generators too.
     For the JSON API (a client needs an error, not a value); UI events use `inline_errors`."""
     if inspect.isgeneratorfunction(fn):
-        @_wraps(fn)
+        @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
             try:
                 yield from fn(*args, **kwargs)
@@ -136,7 +108,7 @@ def user_errors(fn: Callable) -> Callable:
                 raise error from exc
         return gen_wrapper
 
-    @_wraps(fn)
+    @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
@@ -224,7 +196,7 @@ def inline_errors(fn: Callable, outputs: Sequence[Any], message: Any, keep: Sequ
         return tuple(values)
 
     if inspect.isgeneratorfunction(fn):
-        @_wraps(fn)
+        @functools.wraps(fn)
         def gen_event(*args, **kwargs):
             sent = False
             try:
@@ -235,7 +207,7 @@ def inline_errors(fn: Callable, outputs: Sequence[Any], message: Any, keep: Sequ
                 yield failed(exc)
         return gen_event
 
-    @_wraps(fn)
+    @functools.wraps(fn)
     def event(*args, **kwargs):
         try:
             return first(fn(*args, **kwargs))
@@ -274,30 +246,18 @@ def view_outputs(components: Any, view_type: type) -> list[Any]:
     return [get(name) for name in view_fields(view_type)]
 
 
-def json_endpoint(ctx: AppContext, fn: Callable, api_name: str, **defaults: Any) -> None:
-    """Publish `fn(ctx, ...)` as a named JSON API endpoint (usable from gradio_client with keywords).
+def publish_endpoint(endpoint: Callable, api_name: str, serves: Callable) -> None:
+    """`gr.api(endpoint, api_name=…)` for a JSON endpoint: errors become clear messages (`user_errors`).
 
-    `fn` is a module-level handler whose first parameter is the app context; the endpoint's signature is
-    the rest of it (type hints drive the API schema), with `defaults` overriding parameter defaults —
-    e.g. the profile's default model. Results are dataclasses, returned as JSON; errors become clear
-    messages. Generators stream.
+    `endpoint` is a plain function with the API's parameters, defaults and type hints (Gradio reads them for the
+    API page and gradio_client), returning the task's dataclass as JSON (`to_json`); `serves` is the task
+    handler it calls, whose return type `tests/test_api_docs.py` checks against docs/api.md.
     """
-    signature = inspect.signature(fn)
-    params = [p.replace(default=defaults[p.name]) if p.name in defaults else p
-              for p in list(signature.parameters.values())[1:]]
-    if inspect.isgeneratorfunction(fn):
-        def endpoint(*args, **kwargs):
-            for value in fn(ctx, *args, **kwargs):
-                yield to_json(value)
-    else:
-        def endpoint(*args, **kwargs):
-            return to_json(fn(ctx, *args, **kwargs))
-    endpoint.__name__, endpoint.__doc__ = fn.__name__, fn.__doc__
-    endpoint.__signature__ = signature.replace(parameters=params, return_annotation=dict)
-    hints = {p.name: p.annotation for p in params if p.annotation is not inspect.Parameter.empty}
-    endpoint.__annotations__ = {**hints, "return": dict}
     published = user_errors(endpoint)
-    published.handler = fn  # what the endpoint serves, for the docs/api.md-vs-dataclass test
+    # Gradio evaluates parameter hints itself but takes the return annotation as written, which under postponed
+    # annotations is the string "dict": the API page would say "Any". The signature, with its strings evaluated:
+    published.__signature__ = inspect.signature(endpoint, eval_str=True)
+    published.handler = serves
     gr.api(published, api_name=api_name)
 
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from functools import partial
-from types import SimpleNamespace
-from typing import Any, Iterator
+from types import MethodType, SimpleNamespace
+from typing import Any
 
 import gradio as gr
 
@@ -28,7 +27,7 @@ from playground.tasks.lab.pretrain import (DEFAULT_LEARNING_RATE, DEFAULT_SEED, 
 from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
 from playground.ui.exports import export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.lab import finetune_figure, loss_curves_figure
-from playground.ui.widgets import inline_errors, json_endpoint, notices_markdown, to_json, user_errors
+from playground.ui.widgets import inline_errors, notices_markdown, publish_endpoint, to_json, user_errors
 
 METRIC_HEADERS = ["model", "objective", "parameters", "train loss", "held-out loss", "held-out perplexity",
                   "masked-token accuracy", "tokens/s"]
@@ -102,6 +101,8 @@ def finetune_rows(result: FinetuneResult) -> list[list[Any]]:
 
 
 # ---- UI events ----------------------------------------------------------------------------------------------
+# Each is wired as `MethodType(event, ctx)`: a bound method, whose type hints Gradio reads as they are, so a
+# `request: gr.Request` parameter gets the browser session (a functools.partial has no hints to read).
 
 def _pretrain_event(ctx: AppContext, corpus_text, corpus_file, preset, steps, time_budget_s, seq_len,
                     learning_rate, seed, chosen_file: str, request: gr.Request, progress=gr.Progress()):
@@ -259,31 +260,31 @@ def _layout_finetune(ctx: AppContext) -> SimpleNamespace:
 def _wire_training(ctx: AppContext, t: SimpleNamespace) -> None:
     outputs = [t.status, t.table, t.curves, t.progress_json]
     chosen_file = gr.Textbox(visible=False)  # filled by CHOSEN_FILE_JS when Train is clicked
-    t.train.click(keeping(inline_errors(partial(_pretrain_event, ctx), outputs, t.status), 2),
+    t.train.click(keeping(inline_errors(MethodType(_pretrain_event, ctx), outputs, t.status), 2),
                   t.inputs + [chosen_file], outputs + [t.curves_figure], js=CHOSEN_FILE_JS,
                   api_visibility="private", concurrency_limit=4, concurrency_id="lab")
     t.corpus_file.clear(None, None, None, js=FORGET_FILE_JS, api_visibility="private")
     gr.context.Context.root_block.load(None, None, None, js=WATCH_FILES_JS, api_visibility="private")
     t.curves_export.button.click(user_errors(export_event(figure_and_json("lab-loss-curves"))),
                                  [t.curves_figure, t.progress_json], t.curves_export.files, api_visibility="private")
-    t.stop.click(inline_errors(partial(_stop_event, ctx), [t.status], t.status), None, t.status,
+    t.stop.click(inline_errors(MethodType(_stop_event, ctx), [t.status], t.status), None, t.status,
                  api_visibility="private", concurrency_limit=None)
 
 
 def _wire_direction(ctx: AppContext, d: SimpleNamespace) -> None:
     outputs = [d.table, d.gaps, d.notes, d.json]
-    d.run.click(inline_errors(partial(_direction_event, ctx), outputs, d.notes), d.inputs, outputs,
+    d.run.click(inline_errors(MethodType(_direction_event, ctx), outputs, d.notes), d.inputs, outputs,
                 api_visibility="private")
 
 
 def _wire_finetune(ctx: AppContext, f: SimpleNamespace) -> None:
     outputs = [f.plot, f.table, f.note, f.json]
-    f.run.click(keeping(inline_errors(partial(_finetune_event, ctx), outputs, f.note), 0), f.inputs,
+    f.run.click(keeping(inline_errors(MethodType(_finetune_event, ctx), outputs, f.note), 0), f.inputs,
                 outputs + [f.figure], api_visibility="private")
     f.export.button.click(user_errors(export_event(figure_and_json("lab-finetune"))), [f.figure, f.json],
                           f.export.files, api_visibility="private")
 
-# ---- the JSON API: Gradio hands each call its session by the `gr.Request` hint; the handlers take it as an owner
+# ---- the JSON API: Gradio hands each call its session by the `gr.Request` hint; the handlers take an owner
 
 def owner_of(request: gr.Request | None) -> str:
     """Who a run belongs to: the browser session (or API client); only its owner can stop it."""
@@ -291,30 +292,33 @@ def owner_of(request: gr.Request | None) -> str:
     return session or f"anonymous-{uuid.uuid4()}"
 
 
-def pretrain_api(ctx: AppContext, corpus_text: str = "", preset: str = DEFAULT_PRESET, steps: int = DEFAULT_STEPS,
+def _publish_api(ctx: AppContext) -> None:
+    """The lab's JSON endpoints; Gradio hands each call its session (`request`), the owner of what it starts."""
+    def pretrain(corpus_text: str = "", preset: str = DEFAULT_PRESET, steps: int = DEFAULT_STEPS,
                  time_budget_s: float = DEFAULT_TIME_BUDGET_S, seq_len: int = DEFAULT_SEQ_LEN,
                  learning_rate: float = DEFAULT_LEARNING_RATE, seed: int = DEFAULT_SEED,
-                 request: gr.Request = None) -> Iterator[PretrainProgress]:
-    """Train lab-bert, lab-gpt and lab-lstm (streams progress about once a second; one run at a time)."""
-    yield from run_pretraining(ctx, corpus_text, None, preset, steps, time_budget_s, seq_len, learning_rate, seed,
-                               owner_of(request))
+                 request: gr.Request = None) -> dict:
+        """Train lab-bert, lab-gpt and lab-lstm (streams progress about once a second; one run at a time)."""
+        for progress in run_pretraining(ctx, corpus_text, None, preset, steps, time_budget_s, seq_len, learning_rate,
+                                        seed, owner_of(request)):
+            yield to_json(progress)
 
+    def direction_test(bert_model: str = LAB_BERT, gpt_model: str = LAB_GPT, request: gr.Request = None) -> dict:
+        """Top-1 accuracy on held-out gaps decided by the left vs by the right context (plus lab-lstm with lab models;
+        lab-bert / lab-gpt are this session's own run when it trained one)."""
+        return to_json(run_direction(ctx, bert_model, gpt_model, owner_of(request)))
 
-def direction_test_api(ctx: AppContext, bert_model: str = LAB_BERT, gpt_model: str = LAB_GPT,
-                       request: gr.Request = None) -> DirectionTestResult:
-    """Top-1 accuracy on held-out gaps decided by the left vs by the right context (plus lab-lstm with lab models;
-    lab-bert / lab-gpt are this session's own run when it trained one)."""
-    return run_direction(ctx, bert_model, gpt_model, owner_of(request))
-
-
-def finetune_api(ctx: AppContext, sizes: str = ", ".join(map(str, DEFAULT_SIZES)), repeats: int = DEFAULT_REPEATS,
+    def finetune(sizes: str = ", ".join(map(str, DEFAULT_SIZES)), repeats: int = DEFAULT_REPEATS,
                  steps: int = FINETUNE_STEPS, seed: int = 0, labelled_lines: str = "", checkpoint: str = "",
-                 checkpoint_budget_s: float = DEFAULT_CHECKPOINT_BUDGET_S,
-                 request: gr.Request = None) -> FinetuneResult:
-    """Sentiment accuracy vs labelled examples: lab-bert / lab-gpt pre-trained vs the same from scratch, on the
-    built-in reviews or your `positive: …` / `negative: …` lines; optionally a real checkpoint too."""
-    return run_finetune(ctx, sizes, repeats, steps, seed, owner_of(request), labelled_lines, checkpoint,
-                        checkpoint_budget_s)
+                 checkpoint_budget_s: float = DEFAULT_CHECKPOINT_BUDGET_S, request: gr.Request = None) -> dict:
+        """Sentiment accuracy vs labelled examples: lab-bert / lab-gpt pre-trained vs the same from scratch, on the
+        built-in reviews or your `positive: …` / `negative: …` lines; optionally a real checkpoint too."""
+        return to_json(run_finetune(ctx, sizes, repeats, steps, seed, owner_of(request), labelled_lines, checkpoint,
+                                    checkpoint_budget_s))
+
+    publish_endpoint(pretrain, "pretrain", serves=run_pretraining)
+    publish_endpoint(direction_test, "direction_test", serves=run_direction)
+    publish_endpoint(finetune, "finetune", serves=run_finetune)
 
 
 def build_lab_tab(ctx: AppContext) -> None:
@@ -325,6 +329,5 @@ def build_lab_tab(ctx: AppContext) -> None:
     _wire_training(ctx, training)
     _wire_direction(ctx, direction)
     _wire_finetune(ctx, finetune)
-    json_endpoint(ctx, pretrain_api, "pretrain")
-    json_endpoint(ctx, direction_test_api, "direction_test")
-    json_endpoint(ctx, finetune_api, "finetune")
+    _publish_api(ctx)
+

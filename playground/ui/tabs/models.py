@@ -14,7 +14,7 @@ import html
 import re
 import threading
 from dataclasses import dataclass
-from types import SimpleNamespace
+from types import MethodType, SimpleNamespace
 from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import gradio as gr
@@ -32,7 +32,7 @@ from playground.ui.card_view import card_markdown
 from playground.ui.exports import ExportFile, export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.models import timeline_figure, tradeoff_figure
 from playground.ui.links import LinkedView
-from playground.ui.widgets import inline_errors, json_endpoint, notices_markdown, to_json, user_errors
+from playground.ui.widgets import inline_errors, notices_markdown, publish_endpoint, to_json, user_errors
 
 # Benchmark columns of the overview table (metric keys from cards.METRICS).
 TABLE_METRICS = ("glue-test", "glue-test-avg", "glue-dev", "squad-v1.1-f1-dev", "squad-v2.0-f1-dev", "sst2-dev", "lambada-zero-shot")
@@ -415,7 +415,7 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
     show = inline_errors(functools.partial(show_choice, ctx), choose_outputs, chooser.explanation,
                          keep=[measure.models])
     chooser.run.click(show, list(choose_inputs.values()), choose_outputs, **private)
-    measure_event = functools.partial(show_measurement, ctx)  # its gr.Request arrives by hint (widgets._wraps)
+    measure_event = MethodType(show_measurement, ctx)  # a bound method: Gradio reads its gr.Request hint
     measure_outputs = [measure.notes, measure.table, measure.plot, measure.json]  # MeasureView
     measure.run.click(keeping(inline_errors(measure_event, measure_outputs, measure.notes), 2),
                       [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
@@ -424,9 +424,31 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
                                 [measure.figure, measure.json], measure.export.files, **private)
     measure.stop.click(stop_measuring, None, None, **private)  # the measurement then shows what it has
 
-    json_endpoint(ctx, list_models, "models")
-    json_endpoint(ctx, choose_variant_api, "choose_variant")
-    json_endpoint(ctx, measure_api, "measure")
+    def models(kind: str = "all") -> dict:
+        """Every model card ("all", "runnable" or "history"): fields, sourced benchmarks, size, comparable scores."""
+        return to_json(list_models(ctx, kind))
+
+    publish_endpoint(models, "models", serves=list_models)
+
+    def choose_variant(task: str, max_parameters_m: float | None = None, max_size_mb: float | None = None,
+                       max_latency_ms: float | None = None, min_score: float | None = None,
+                       metric: str | None = None, prefer: str = "score") -> dict:
+        """Rank the runnable variants for a task under the limits (empty = no limit); a latency limit measures
+        the candidates on this machine first (at most 4 per request).
+        """
+        return to_json(choose_variant_api(ctx, task, max_parameters_m, max_size_mb, max_latency_ms, min_score, metric,
+                                          prefer))
+
+    publish_endpoint(choose_variant, "choose_variant", serves=choose_variant_api)
+
+    def measure(models: list[str], input_tokens: int = 128, repeats: int = 5, task: str | None = None) -> dict:
+        """Build each model from its config with random weights and measure forward latency and peak memory
+        (at most 4 models per request; `task` picks the head, e.g. question-answering).
+        """
+        return to_json(measure_api(ctx, models, input_tokens, repeats, task))
+
+    publish_endpoint(measure, "measure", serves=measure_api)
+
     every_metric = list(dict.fromkeys(key for task in CHOOSER_TASKS for _, key in metric_choices(task)))
     return LinkedView("models", choose_inputs, show, choose_outputs, anchor="chooser-explanation",
                       choices={"metric": every_metric},

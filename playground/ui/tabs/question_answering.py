@@ -21,7 +21,7 @@ from playground.ui.exports import export_controls, export_event, figure_and_json
 from playground.ui.figures.heads import qa_probabilities_figure
 from playground.ui.head_card import card_accordion
 from playground.ui.links import LinkedView
-from playground.ui.widgets import (inline_errors, json_endpoint, model_dropdown, notices_markdown, percent, to_json,
+from playground.ui.widgets import (inline_errors, model_dropdown, notices_markdown, percent, publish_endpoint, to_json,
                                    user_errors)
 
 TESLA = (
@@ -186,6 +186,12 @@ def build_qa_tab(ctx: AppContext) -> LinkedView:
     question.submit(show, inputs, outputs + [figure], api_visibility="private")
     export.button.click(user_errors(export_event(figure_and_json("qa-probabilities"))), [figure, result_json],
                         export.files, api_visibility="private")
-    json_endpoint(ctx, run_answer, "answer", model_name=ctx.profile.default(TASK))
+    def answer(context: str, question: str, top_n: int = 3, max_answer_tokens: int = 15, stride: int = 128,
+               model_name: str = ctx.profile.default(TASK)) -> dict:
+        """Find the answer span in the context; top-n candidates, windows, and the start/end probabilities."""
+        return to_json(run_answer(ctx, context, question, top_n, max_answer_tokens, stride, model_name))
+
+    publish_endpoint(answer, "answer", serves=run_answer)
+
     names = ("context", "question", "top_n", "max_answer", "stride", "model")
     return LinkedView("question-answering", dict(zip(names, inputs)), show, outputs + [figure], anchor="qa-decision")

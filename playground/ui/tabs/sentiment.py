@@ -18,7 +18,8 @@ from playground.tasks.sentiment import MAX_LINES, TASK, SentimentBatch, Sentimen
 from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
 from playground.ui.links import LinkedView
-from playground.ui.widgets import TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown, percent, to_json
+from playground.ui.widgets import (TOKEN_COLORS, inline_errors, model_dropdown, notices_markdown, percent,
+                                   publish_endpoint, to_json)
 
 EXAMPLES = [
     ["I loved this movie: the acting was wonderful and the story kept me hooked.", False],
@@ -157,6 +158,14 @@ def build_sentiment_tab(ctx: AppContext) -> LinkedView:
     show = inline_errors(functools.partial(show_sentiment, ctx), outputs, notices)  # a failure stays in the notices
     run.click(show, inputs, outputs, api_visibility="private")
     text.submit(show, inputs, outputs, api_visibility="private")
-    json_endpoint(ctx, run_sentiment, "sentiment", model_name=ctx.profile.default(TASK))
+    def sentiment(text: str, one_per_line: bool = False, explain_line: int = 1,
+                  model_name: str = ctx.profile.default(TASK)) -> dict:
+        """Label probabilities for the text (or for each line), and which words pushed the label.
+        `explain_line` is the line whose tokens and attribution the tab shows (the JSON has every line).
+        """
+        return to_json(run_sentiment(ctx, text, one_per_line, explain_line, model_name))
+
+    publish_endpoint(sentiment, "sentiment", serves=run_sentiment)
+
     return LinkedView("sentiment", dict(zip(("text", "lines", "line", "model"), inputs)), show, outputs,
                       anchor="sentiment-label")

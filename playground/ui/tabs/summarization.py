@@ -19,8 +19,8 @@ from playground.ui.exports import json_download
 from playground.ui.head_card import card_accordion
 from playground.ui.links import LinkedView
 from playground.ui.tabs.question_answering import TESLA
-from playground.ui.widgets import (TOKEN_COLORS, inline_errors, json_endpoint, model_dropdown, notices_markdown, percent,
-                                   to_json)
+from playground.ui.widgets import (TOKEN_COLORS, inline_errors, model_dropdown, notices_markdown, percent,
+                                   publish_endpoint, to_json)
 
 ARTICLE = (
     "The city council voted on Tuesday to close the old harbour road to cars from next spring and turn it into a "
@@ -124,6 +124,13 @@ def build_summarization_tab(ctx: AppContext) -> LinkedView:
     outputs = [notices, encoder, summary, decoder, status, steps, result_json]  # SummaryView order
     show = inline_errors(functools.partial(stream_summary_view, ctx), outputs, notices)  # failures stay in notices
     run.click(show, inputs, outputs, api_visibility="private")
-    json_endpoint(ctx, run_summarize, "summarize", model_name=ctx.profile.default(TASK))
+    def summarize(text: str, max_new_tokens: int = 60, min_new_tokens: int = 0, num_beams: int = 1,
+                  length_penalty: float = 1.0, model_name: str = ctx.profile.default(TASK)) -> dict:
+        """Stream the summary (greedy: token by token; beam search: when the search finishes)."""
+        for result in run_summarize(ctx, text, max_new_tokens, min_new_tokens, num_beams, length_penalty, model_name):
+            yield to_json(result)
+
+    publish_endpoint(summarize, "summarize", serves=run_summarize)
+
     names = ("text", "max_new", "min_new", "beams", "length_penalty", "model")
     return LinkedView("summarization", dict(zip(names, inputs)), show, outputs, anchor="summary-status")

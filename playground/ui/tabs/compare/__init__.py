@@ -17,19 +17,20 @@ from typing import Any
 
 import gradio as gr
 
-from playground.tasks.compare import (FAST_MODE_LABEL, FILL_TASK, GEN_TASK, GRADIENT, MAX_NEW_TOKENS, AttentionSource, attention_to_export, fast_mode_note, fill_mask_api, next_token_api,
+from playground.tasks.compare import (FAST_MODE_LABEL, FILL_TASK, GEN_TASK, GRADIENT, MAX_NEW_TOKENS, AttentionSource,
+                                      attention_to_export, fast_mode_note, fill_mask_api, next_token_api,
                                       redraw_attention, run_attention, run_compare, run_compare_stages, run_generate,
                                       tokenize_api)
 from playground.tasks.context import AppContext
 from playground.ui.exports import ExportFile, export_controls, export_event, json_download
-from playground.ui.figures.attention import (Picture)
+from playground.ui.figures.attention import Picture
 from playground.ui.links import LinkedView
-from playground.ui.tabs.compare.views import (AttentionView, BERT_TOKEN_COLORS, CompareView, GPT_TOKEN_COLORS,
-                                              GenerationView, INFLUENCE_CHOICES, Labelled, SESSION_TTL_S, SliderRange, StageView, TOKEN_TABLE_HEADERS,
-                                              attention_view, cleared_generation, export_files,
-                                              generation_view, influence_label, stage_view)
-from playground.ui.widgets import (inline_errors, json_endpoint,
-                                   model_dropdown, shown, user_errors, view_outputs)
+from playground.ui.tabs.compare.views import (BERT_TOKEN_COLORS, GPT_TOKEN_COLORS, INFLUENCE_CHOICES, SESSION_TTL_S,
+                                              TOKEN_TABLE_HEADERS, AttentionView, CompareView, GenerationView, Labelled,
+                                              SliderRange, StageView, attention_view, cleared_generation,
+                                              export_files, generation_view, influence_label, stage_view)
+from playground.ui.widgets import (inline_errors, model_dropdown, publish_endpoint, shown, to_json, user_errors,
+                                   view_outputs)
 
 EXAMPLES = [
     "Tesla is an American [MASK] company headquartered in Austin, Texas.",
@@ -249,12 +250,51 @@ def _wire(ctx: AppContext, c: Components) -> LinkedView:
 def _publish_api(ctx: AppContext) -> None:
     """Named JSON endpoints for scripts (gradio_client), defaulting to the profile's models."""
     bert, gpt = ctx.profile.default(FILL_TASK), ctx.profile.default(GEN_TASK)
-    json_endpoint(ctx, run_compare, "compare", bert_model=bert, gpt_model=gpt, fast=ctx.fast)
-    json_endpoint(ctx, run_attention, "attention", bert_model=bert, gpt_model=gpt)
-    json_endpoint(ctx, run_generate, "generate", gpt_model=gpt, fast=ctx.fast)
-    json_endpoint(ctx, fill_mask_api, "fill_mask", model=bert, fast=ctx.fast)
-    json_endpoint(ctx, next_token_api, "next_token", model=gpt, fast=ctx.fast)
-    json_endpoint(ctx, tokenize_api, "tokenize", model=bert)
+    def compare(text: str, top_k: int = 5, word: str = "", layer: int = 1, head: int = 1, bert_model: str = bert,
+                gpt_model: str = gpt, fast: bool = ctx.fast, influence: str = "gradient") -> dict:
+        """Both models on one sentence: tokens, predictions for the gap, each word's influence (gradient × input or
+        occlusion), attention.
+        """
+        return to_json(run_compare(ctx, text, top_k, word, layer, head, bert_model, gpt_model, fast, influence))
+
+    publish_endpoint(compare, "compare", serves=run_compare)
+
+    def attention(text: str, layer: int = 1, head: int = 1, query: int = 0, bert_model: str = bert,
+                  gpt_model: str = gpt) -> dict:
+        """What word `query` of the sentence (each model's own tokens for it) may attend to in each model, and the
+        attention weights of one layer and head.
+        """
+        return to_json(run_attention(ctx, text, layer, head, query, bert_model, gpt_model))
+
+    publish_endpoint(attention, "attention", serves=run_attention)
+
+    def generate(text: str, max_new_tokens: int = 30, strategy: str = "greedy", temperature: float = 1.0,
+                 top_k: int = 50, top_p: float = 0.95, seed: str = "", gpt_model: str = gpt,
+                 fast: bool = ctx.fast) -> dict:
+        """Stream GPT-2's continuation of the text left of the first [MASK] (or all of it)."""
+        for result in run_generate(ctx, text, max_new_tokens, strategy, temperature, top_k, top_p, seed, gpt_model,
+                                   fast):
+            yield to_json(result)
+
+    publish_endpoint(generate, "generate", serves=run_generate)
+
+    def fill_mask(text: str, top_k: int = 5, model: str = bert, fast: bool = ctx.fast) -> dict:
+        """BERT's top-k tokens for every [MASK] (or ___) in the text."""
+        return to_json(fill_mask_api(ctx, text, top_k, model, fast))
+
+    publish_endpoint(fill_mask, "fill_mask", serves=fill_mask_api)
+
+    def next_token(text: str, top_k: int = 5, model: str = gpt, fast: bool = ctx.fast) -> dict:
+        """GPT-2's top-k next tokens given the text left of the first [MASK] (or all of it)."""
+        return to_json(next_token_api(ctx, text, top_k, model, fast))
+
+    publish_endpoint(next_token, "next_token", serves=next_token_api)
+
+    def tokenize(text: str, model: str = bert) -> dict:
+        """The tokens a model sees: pieces, ids, kinds and character offsets (truncated to the model's limit)."""
+        return to_json(tokenize_api(ctx, text, model))
+
+    publish_endpoint(tokenize, "tokenize", serves=tokenize_api)
 
 
 def build_compare_tab(ctx: AppContext) -> LinkedView:

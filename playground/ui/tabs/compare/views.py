@@ -13,8 +13,8 @@ from playground.tasks.compare import (GRADIENT, OCCLUSION,
 from playground.ui.exports import ExportFile, json_file, picture_files
 from playground.ui.figures.attention import (attention_heatmaps_figure, attention_heatmaps_svg,
                                              attention_masks_figure, attention_masks_svg, span_text)
-from playground.ui.widgets import (TOKEN_COLORS, highlighted_scores, highlighted_tokens, label_value, notices_markdown, percent, to_json,
-                                   token_table)
+from playground.ui.widgets import (TOKEN_COLORS, highlighted_scores, highlighted_tokens, label_value,
+                                   notices_markdown, percent, to_json, token_table)
 
 TOKEN_TABLE_HEADERS = ["position", "piece", "id", "kind"]
 # Each legend lists only the kinds its panel can show: GPT-2 reads the gap filled with BERT's guess (no mask),

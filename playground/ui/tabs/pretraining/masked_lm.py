@@ -16,7 +16,8 @@ from playground.tasks.mlm_simulator import (ACTIONS, FILL_TASK, GEN_TASK, PRESET
 from playground.ui.exports import json_download
 from playground.ui.links import LinkedView
 from playground.ui.tabs.pretraining.wiring import wire
-from playground.ui.widgets import json_endpoint, model_dropdown, notices_markdown, percent, shown, to_json, view_outputs
+from playground.ui.widgets import (model_dropdown, notices_markdown, percent, publish_endpoint, shown, to_json,
+                                   view_outputs)
 
 ACTION_COLORS = {"masked": "#ef4444", "random": "#f59e0b", "unchanged": "#10b981"}  # red / amber / green
 MLM_EXAMPLES = [PRESET, "Tesla is an American electric vehicle and clean energy company headquartered in Austin, "
@@ -164,5 +165,13 @@ def build(ctx: AppContext) -> LinkedView:
 
 def publish(ctx: AppContext) -> None:
     """The JSON endpoint `mask_sim`."""
-    json_endpoint(ctx, mask_sim_api, "mask_sim", bert_model=ctx.profile.default(FILL_TASK),
-                  gpt_model=ctx.profile.default(GEN_TASK))
+    def mask_sim(text: str, mask_rate: float = 0.15, seed: int = 0, use_80_10_10: bool = True,
+                 bert_model: str = ctx.profile.default(FILL_TASK),
+                 gpt_model: str = ctx.profile.default(GEN_TASK)) -> dict:
+        """Mask ~mask_rate of the tokens BERT's way (80/10/10), let BERT recover them in one pass, and
+        score GPT-2 on the same slots from their left context.
+        """
+        return to_json(mask_sim_api(ctx, text, mask_rate, seed, use_80_10_10, bert_model, gpt_model))
+
+    publish_endpoint(mask_sim, "mask_sim", serves=mask_sim_api)
+

@@ -13,7 +13,7 @@ from playground.tasks.context import AppContext
 from playground.tasks.nsp import NSP_TASK, PRESETS, NSPResult, nsp_api
 from playground.ui.exports import json_download
 from playground.ui.tabs.pretraining.wiring import wire
-from playground.ui.widgets import json_endpoint, model_dropdown, notices_markdown, shown, to_json
+from playground.ui.widgets import model_dropdown, notices_markdown, publish_endpoint, shown, to_json
 
 SEGMENT_COLORS = {"segment 0 (A)": "#3b82f6", "segment 1 (B)": "#f97316"}
 NSP_TABLE_HEADERS = ["position", "token", "token_type_id", "kind"]
@@ -89,4 +89,9 @@ def build(ctx: AppContext) -> None:
 
 def publish(ctx: AppContext) -> None:
     """The JSON endpoint `nsp`."""
-    json_endpoint(ctx, nsp_api, "nsp", model=ctx.profile.default(NSP_TASK))
+    def nsp(sentence_a: str, sentence_b: str, model: str = ctx.profile.default(NSP_TASK)) -> dict:
+        """IsNext / NotNext probabilities from BERT's next-sentence head for [CLS] A [SEP] B [SEP]."""
+        return to_json(nsp_api(ctx, sentence_a, sentence_b, model))
+
+    publish_endpoint(nsp, "nsp", serves=nsp_api)
+

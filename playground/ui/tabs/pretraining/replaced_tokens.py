@@ -15,7 +15,7 @@ from playground.tasks.replaced_token_detection import (EXAMPLE, FILL_TASK, RTD_T
                                                        replaced_tokens_api, replaced_tokens_percent)
 from playground.ui.exports import json_download
 from playground.ui.tabs.pretraining.wiring import wire
-from playground.ui.widgets import json_endpoint, model_dropdown, notices_markdown, percent, shown, to_json
+from playground.ui.widgets import model_dropdown, notices_markdown, percent, publish_endpoint, shown, to_json
 
 RTD_TABLE_HEADERS = ["pos", "token read", "original", "generator's slot", "really replaced", "P(replaced)",
                      "flagged", "generator's p"]
@@ -115,5 +115,14 @@ def build(ctx: AppContext) -> None:
 
 def publish(ctx: AppContext) -> None:
     """The JSON endpoint `replaced_tokens`."""
-    json_endpoint(ctx, replaced_tokens_api, "replaced_tokens", model=ctx.profile.default(RTD_TASK),
-                  generator=ctx.profile.default(FILL_TASK))
+    def replaced_tokens(text: str, corrupt: bool = True, mask_rate: float = 0.15, seed: int = 0,
+                        model: str = ctx.profile.default(RTD_TASK),
+                        generator: str = ctx.profile.default(FILL_TASK)) -> dict:
+        """ELECTRA's discriminator: for every token of `text`, the probability that it was replaced. With corrupt,
+        the generator (BERT) first masks mask_rate of the tokens and refills each with a token sampled from its
+        prediction (seeded), so the result also says which tokens really were replaced.
+        """
+        return to_json(replaced_tokens_api(ctx, text, corrupt, mask_rate, seed, model, generator))
+
+    publish_endpoint(replaced_tokens, "replaced_tokens", serves=replaced_tokens_api)
+

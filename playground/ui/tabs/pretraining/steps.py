@@ -14,7 +14,7 @@ from playground.tasks.step_by_step import (GEN_TASK, MAX_CANDIDATES, MAX_NEW_TOK
                                            continue_from_pick, generate_from_controls, generate_step_api)
 from playground.ui.exports import json_download
 from playground.ui.tabs.pretraining.wiring import wire
-from playground.ui.widgets import (json_endpoint, label_value, model_dropdown, notices_markdown, percent, shown,
+from playground.ui.widgets import (label_value, model_dropdown, notices_markdown, percent, publish_endpoint, shown,
                                    to_json, user_errors, view_outputs)
 
 STEP_TABLE_HEADERS = ["step", "token", "probability", "chosen by", "top candidates (✓ = chosen)"]
@@ -150,4 +150,17 @@ def build(ctx: AppContext) -> None:
 
 def publish(ctx: AppContext) -> None:
     """The JSON endpoint `generate_step` (streamed)."""
-    json_endpoint(ctx, generate_step_api, "generate_step", model=ctx.profile.default(GEN_TASK))
+    def generate_step(prompt: str, max_new_tokens: int = 20, strategy: str = "greedy", temperature: float = 1.0,
+                      top_k: int = 0, top_p: float = 1.0, repetition_penalty: float = 1.0, seed: int | None = None,
+                      candidates: int = 5, previous_token_ids: list[int] | None = None, step: int | None = None,
+                      choice_token_id: int | None = None, model: str = ctx.profile.default(GEN_TASK)) -> dict:
+        """Generate token by token (streamed) with each step's top candidates; with step + choice_token_id
+        (one of that step's candidates) and previous_token_ids, continue from a different candidate.
+        """
+        for result in generate_step_api(ctx, prompt, max_new_tokens, strategy, temperature, top_k, top_p,
+                                        repetition_penalty, seed, candidates, previous_token_ids, step,
+                                        choice_token_id, model):
+            yield to_json(result)
+
+    publish_endpoint(generate_step, "generate_step", serves=generate_step_api)
+

@@ -18,7 +18,8 @@ from playground.tasks.tokenizer_compare import EXAMPLES, TOPICS, TokenizerCompar
 from playground.ui.exports import json_download
 from playground.ui.links import LinkedView
 from playground.ui.tabs.pretraining.wiring import wire
-from playground.ui.widgets import TOKEN_COLORS, json_endpoint, model_dropdown, notices_markdown, to_json, view_outputs
+from playground.ui.widgets import (TOKEN_COLORS, model_dropdown, notices_markdown, publish_endpoint, to_json,
+                                   view_outputs)
 
 KIND_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "mask", "unknown", "word", "continuation")}
 # Byte-level BPE (GPT-2) has no mask token and no unknown piece: its legend leaves them out.
@@ -137,6 +138,15 @@ def build(ctx: AppContext) -> LinkedView:
 
 def publish(ctx: AppContext) -> None:
     """The JSON endpoint `compare_tokenizers`."""
-    json_endpoint(ctx, compare_tokenizers_api, "compare_tokenizers", wordpiece_model=ctx.profile.default("fill-mask"),
-                  bpe_model=ctx.profile.default("text-generation"),
-                  sentencepiece_model=ctx.profile.default("summarization"))
+    def compare_tokenizers(text: str, wordpiece_model: str = ctx.profile.default("fill-mask"),
+                           bpe_model: str = ctx.profile.default("text-generation"),
+                           sentencepiece_model: str = ctx.profile.default("summarization"),
+                           multilingual_model: str = "") -> dict:
+        """The same text through WordPiece, byte-level BPE and SentencePiece, with derived notes; with
+        multilingual_model (e.g. xlm-roberta-base), a fourth tokenizer for other scripts.
+        """
+        return to_json(compare_tokenizers_api(ctx, text, wordpiece_model, bpe_model, sentencepiece_model,
+                                              multilingual_model))
+
+    publish_endpoint(compare_tokenizers, "compare_tokenizers", serves=compare_tokenizers_api)
+

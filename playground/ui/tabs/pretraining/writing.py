@@ -14,7 +14,7 @@ from playground.tasks.bert_writing import (DEFAULT_LENGTH, DEFAULT_ROUNDS, EXAMP
 from playground.tasks.context import AppContext
 from playground.ui.exports import json_download
 from playground.ui.tabs.pretraining.wiring import wire
-from playground.ui.widgets import json_endpoint, model_dropdown, notices_markdown, percent, shown, to_json
+from playground.ui.widgets import model_dropdown, notices_markdown, percent, publish_endpoint, shown, to_json
 
 WRITE_STEP_HEADERS = ["step", "the model read", "written (probability)", "text after the step"]
 WRITE_STEP_WIDTHS = ["7%", "44%", "19%", "29%"]
@@ -110,5 +110,13 @@ def build(ctx: AppContext) -> None:
 
 def publish(ctx: AppContext) -> None:
     """The JSON endpoint `bert_write`."""
-    json_endpoint(ctx, bert_write_api, "bert_write", bert_model=ctx.profile.default(FILL_TASK),
-                  gpt_model=ctx.profile.default(GEN_TASK))
+    def bert_write(prompt: str, length: int = 12, rounds: int = 4,
+                   bert_model: str = ctx.profile.default(FILL_TASK),
+                   gpt_model: str = ctx.profile.default(GEN_TASK)) -> dict:
+        """BERT writes `length` tokens after the prompt by filling masks — left to right, and all at once refined
+        over `rounds` rounds (Mask-Predict) — and GPT-2 writes as many from the same prompt; every step recorded.
+        """
+        return to_json(bert_write_api(ctx, prompt, length, rounds, bert_model, gpt_model))
+
+    publish_endpoint(bert_write, "bert_write", serves=bert_write_api)
+
