@@ -201,7 +201,7 @@ def test_a_fourth_tokenizer_column_shows_xlmr_on_hindi(ctx):
     assert multilingual_choice(ctx) == "tiny-xlm-roberta"  # the fill-mask model standing in for XLM-R
     result = compare_tokenizers_api(ctx, WHOLE["Hindi"], *names)
     view = tokenizers_view(result, names)
-    assert view.multilingual_header.startswith("**SentencePiece, 100 languages (XLM-R)** — `tiny-xlm-roberta`")
+    assert view.multilingual_header.startswith("**SentencePiece unigram, 100 languages (XLM-R)** — `tiny-xlm-roberta`")
     assert "[UNK]" in [piece for piece, _ in view.wordpiece_strip]
     assert "unknown" not in [kind for _, kind in view.multilingual_strip]
     assert "Devanagari" in view.facts and [row[0] for row in view.summary] == list(names)

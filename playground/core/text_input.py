@@ -24,9 +24,11 @@ _MASK_PATTERN = re.compile(r"\[mask\]|<mask>|_{3,}", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class CleanText:
-    text: str  # with every gap written as "[MASK]"
+    text: str  # with every gap written as "[MASK]" (unless cleaned with gaps=False)
     mask_count: int
     notices: tuple[str, ...] = ()
+    # What tidying did to the whitespace (one sentence, "" if nothing): tasks that show tokens say it.
+    whitespace_note: str = ""
 
 
 def shown(value: object, limit: int = ECHO_CHARS) -> str:
@@ -71,23 +73,44 @@ def _visible(ch: str) -> bool:
     return not ch.isspace() and unicodedata.category(ch)[0] not in "CZ"
 
 
-def clean_text(text: object, *, what: str = "text", max_chars: int = MAX_CHARS) -> CleanText:
+def _whitespace_note(typed: str, tidied: str) -> str:
+    """One sentence on what tidying did to the whitespace of `typed` ("" when nothing changed)."""
+    lead = len(typed) - len(typed.lstrip())
+    trail = len(typed) - len(typed.rstrip()) if typed.strip() else 0
+    tabs, returns = typed.strip().count("\t"), typed.strip().count("\r")
+    parts = ([f"{lead} leading"] if lead else []) + ([f"{trail} trailing"] if trail else [])
+    changes = ([f"{' and '.join(parts)} whitespace character(s) removed"] if parts else []) + (
+        [f"{tabs} tab(s) read as spaces"] if tabs else []) + ([f"{returns} carriage return(s) read as spaces"]
+                                                            if returns else [])
+    if not changes or typed == tidied:
+        return ""
+    return ("Tokenized after tidying the whitespace: " + "; ".join(changes)
+            + " (the Tokenizers view tokenizes text exactly as typed).")
+
+
+def clean_text(text: object, *, what: str = "text", max_chars: int = MAX_CHARS, keep_whitespace: bool = False,
+               gaps: bool = True) -> CleanText:
     """Reject empty or non-text input, drop control and unpaired surrogate characters, cap the length, and
-    normalise mask spellings. A huge input is cut before any per-character work."""
+    normalise mask spellings. A huge input is cut before any per-character work.
+
+    By default the whitespace is tidied (ends stripped, tabs and carriage returns read as spaces) and
+    `whitespace_note` says what changed. `keep_whitespace=True` keeps every space, tab and newline as typed
+    (byte-level BPE gives them tokens of their own); `gaps=False` leaves `<mask>` and `___` as typed."""
     if text is not None and not isinstance(text, str):
         raise PlaygroundError(f"The {what} is empty: it must be text, not {_type_word(text)} — type a sentence "
                               "first.")
     if text is None or not text.strip():
         raise PlaygroundError(f"The {what} is empty — type a sentence first.")
     notices: list[str] = []
-    text = text.strip()
+    typed = text
+    text = text if keep_whitespace else text.strip()
     original_length = len(text)
     # Room for up to max_chars dropped characters; anything past it would be cut anyway.
     scanned = text[: 2 * max_chars]
     kept, dropped, surrogates = [], 0, 0
     for ch in scanned:
         if ch in "\n\t\r":
-            kept.append(" " if ch != "\n" else "\n")
+            kept.append(ch if keep_whitespace or ch == "\n" else " ")
             continue
         category = unicodedata.category(ch)
         if category == "Cc":
@@ -100,15 +123,19 @@ def clean_text(text: object, *, what: str = "text", max_chars: int = MAX_CHARS) 
         notices.append(f"Removed {dropped} control character(s) from the {what}.")
     if surrogates:
         notices.append(f"Removed {surrogates} unpaired surrogate character(s) (invalid Unicode) from the {what}.")
-    cleaned = "".join(kept).strip()
+    cleaned = "".join(kept) if keep_whitespace else "".join(kept).strip()
     if not any(_visible(ch) for ch in cleaned):
         raise PlaygroundError(f"The {what} has no visible characters — type a sentence first.")
     total = len(cleaned) if len(scanned) == original_length else original_length
     if total > max_chars:
         notices.append(f"The {what} was cut to its first {max_chars} of {total} characters.")
         cleaned = cleaned[:max_chars]
-    cleaned, mask_count = _MASK_PATTERN.subn(MASK, cleaned)
-    return CleanText(text=cleaned, mask_count=mask_count, notices=tuple(notices))
+    if gaps:
+        cleaned, mask_count = _MASK_PATTERN.subn(MASK, cleaned)
+    else:
+        mask_count = len(_MASK_PATTERN.findall(cleaned))
+    note = "" if keep_whitespace else _whitespace_note(typed[: 2 * max_chars], cleaned)
+    return CleanText(text=cleaned, mask_count=mask_count, notices=tuple(notices), whitespace_note=note)
 
 
 def with_mask_token(text: str, mask_token: str) -> str:

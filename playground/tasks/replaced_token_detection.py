@@ -6,8 +6,9 @@ draw per slot). ELECTRA's discriminator then reads the corrupted sentence and gi
 probability that it was replaced. As in ELECTRA's own labels, a slot where the generator happened to sample
 the original token counts as original, not replaced (Clark et al. 2020, Section 2).
 
-Choices here that ELECTRA's pre-training code does not make: the generator is a separate, already trained
-BERT (ELECTRA trains both together), special tokens ([CLS], [SEP], [MASK], [UNK], [PAD]) are never sampled,
+Choices here that ELECTRA's pre-training code does not make: the generator is a separate, full-size, frozen,
+already trained BERT (ELECTRA trains a masked-LM generator, usually smaller, together with the discriminator;
+`generator_identity` says so next to every result), special tokens ([CLS], [SEP], [MASK], [UNK], [PAD]) are never sampled,
 so the corrupted sentence stays readable, and the selection is the masked-LM simulator's (a fixed
 round(rate × maskable tokens), at least one, drawn without replacement with a seeded RNG).
 The user's own sentence can also be judged as typed; then nobody knows which tokens are "really" replaced.
@@ -73,6 +74,7 @@ class DetectionResult:
     false_alarms: int | None  # original, flagged
     threshold: float = THRESHOLD
     why: str = WHY_EVERY_TOKEN
+    generator_identity: str | None = None  # what the generator here is, next to what ELECTRA's was
     notices: tuple[str, ...] = ()
 
 
@@ -112,6 +114,21 @@ def corrupt(generator: LoadedModel, tokens: TokenizedText, rate: float, seed: in
         ids[position] = int(token_id)
     sampled = tuple(float(probabilities[i, t]) for i, t in enumerate(draws.tolist()))
     return Corruption(input_ids=tuple(ids), positions=plan.positions, sampled_probabilities=sampled)
+
+
+def parameter_count(lm: LoadedModel) -> int:
+    return sum(p.numel() for p in lm.model.parameters())
+
+
+def generator_identity(generator: LoadedModel, discriminator: LoadedModel) -> str:
+    """The generator as it is here — a full-size, frozen, already trained masked LM, counted live — next to
+    ELECTRA's, a masked LM trained together with the discriminator (Clark et al. 2020, Sections 2
+    and 3.2)."""
+    g, d = parameter_count(generator), parameter_count(discriminator)
+    return (f"The generator here is `{generator.name}`: a full-size, frozen, already trained masked LM ({g:,} "
+            f"parameters, {g / d:.1f}× the discriminator's {d:,}); nothing is trained here. In ELECTRA the generator "
+            "is a masked LM trained together with the discriminator, usually smaller (1/4–1/2 of its size worked best, "
+            "Clark et al. 2020, Section 3.2), and only the discriminator is kept.")
 
 
 def replaced_probabilities(discriminator: LoadedModel, input_ids: tuple[int, ...]) -> list[float]:
@@ -157,6 +174,7 @@ def detect_replaced_tokens(discriminator: LoadedModel, text: str, generator: Loa
         caught=sum(v.flagged for v in replaced) if corruption else None,
         missed=sum(not v.flagged for v in replaced) if corruption else None,
         false_alarms=sum(v.flagged and not v.replaced for v in verdicts) if corruption else None,
+        generator_identity=generator_identity(generator, discriminator) if corruption else None,
         notices=tuple(notices))
 
 

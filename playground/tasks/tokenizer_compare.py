@@ -1,7 +1,12 @@
-"""The same text through the tokenization schemes — BERT's WordPiece, GPT-2's byte-level BPE, Pegasus'
-SentencePiece and, for other scripts, XLM-R's multilingual SentencePiece — with facts derived from the actual
-tokenization (not static prose): what became unknown, what was lower-cased, what happened to spaces, emoji and
-non-Latin scripts, and whether decoding gives the text back.
+"""The same text through the tokenizers — BERT's WordPiece, GPT-2's byte-level BPE, Pegasus' unigram model
+(trained with the SentencePiece toolkit) and, for other scripts, XLM-R's multilingual one — with facts derived
+from the actual tokenization (not static prose): what the tokenizer's normaliser did to the text, what became
+unknown, what was lower-cased, what happened to spaces, emoji and non-Latin scripts, and whether decoding
+gives the text back.
+
+The text is tokenized exactly as typed: leading, trailing and repeated spaces, tabs and newlines reach the
+tokenizers (byte-level BPE turns each into pieces of its own); only control characters other than those,
+invalid Unicode and text past `MAX_COMPARE_CHARS` are removed, and a notice says so.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from playground.tasks.context import AppContext
 from playground.tasks.multilingual import WHOLE
 
 MAX_COMPARE_CHARS = 1000  # three token strips of a paragraph stay readable
-TOPICS = ("special tokens", "unknown words", "casing", "spaces", "emoji", "scripts", "round trip", "length")
+TOPICS = ("normalisation", "special tokens", "unknown words", "casing", "spaces", "emoji", "scripts", "round trip", "length")
 EXAMPLES = (
     "Tokenizers aren't trivial: BERT, GPT-2 and Pegasus split 'unbelievable' differently 🤗",
     "I am a data scientist who loves to work with ML, DL and NLP, and I know how to design a data pipeline",
@@ -33,6 +38,7 @@ class TokenizerView:
     model_name: str
     scheme: str  # "WordPiece" | "byte-level BPE" | "SentencePiece"
     tokens: tuple[Token, ...]  # pieces, ids, kinds and character offsets, special tokens included
+    normalized: str  # the text after the tokenizer's own normaliser (lower-casing, accent stripping, …)
     token_count: int
     text_token_count: int  # without the special tokens the tokenizer adds
     special_tokens_added: tuple[str, ...]
@@ -58,6 +64,38 @@ def _quote(items: Sequence[str], limit: int = 3) -> str:
 
 def _strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def normalized_text(tokenizer, text: str) -> str:
+    """`text` after the tokenizer's own normaliser, the step before it splits anything (BERT uncased:
+    clean-up, lower-casing and NFD with the combining marks dropped); unchanged when it has none."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    normalizer = getattr(backend, "normalizer", None)
+    return normalizer.normalize_str(text) if normalizer is not None else text
+
+
+def _marks(text: str) -> int:
+    """Combining marks (category Mn) in the canonical decomposition (NFD) of `text`."""
+    return sum(unicodedata.category(c) == "Mn" for c in unicodedata.normalize("NFD", text))
+
+
+def _normalisation_fact(tokenizer, text: str, normalized: str) -> str:
+    if getattr(getattr(tokenizer, "backend_tokenizer", None), "normalizer", None) is None:
+        return "no normaliser: the tokenizer splits the text exactly as typed"
+    if normalized == text:
+        return "the normaliser left this text unchanged"
+    what = []
+    if sum(c.isupper() for c in normalized) < sum(c.isupper() for c in text):
+        what.append("lower-cased")
+    if _marks(normalized) < _marks(text):
+        what.append("NFD-decomposed with the combining marks dropped (accents — and in Devanagari the "
+                    "virama and several vowel signs)")
+    if any(c in text and c not in normalized for c in "\t\n\r"):
+        what.append("tabs and newlines turned into spaces")
+    changed = list(dict.fromkeys(f"'{m.group()}' → '{normalized_text(tokenizer, m.group())}'"
+                                 for m in WORD.finditer(text) if normalized_text(tokenizer, m.group()) != m.group()))
+    return ("the normaliser rewrote the text before splitting it: " + ("; ".join(what) or "Unicode clean-up")
+            + (f"; {_quote(changed)}" if changed else ""))
 
 
 def _is_emoji(ch: str) -> bool:
@@ -234,7 +272,9 @@ def tokenizer_view(lm: LoadedModel, text: str) -> TokenizerView:
     length = f"{len(tokens)} tokens for {words} word(s) ({len(content) / words:.2f} per word)"
     if len(tokens) > lm.max_positions:
         length += f"; over the {lm.max_positions}-token limit, so a model would read only the first {lm.max_positions}"
+    normalized = normalized_text(tokenizer, text)
     facts = {
+        "normalisation": _normalisation_fact(tokenizer, text, normalized),
         "special tokens": _special_fact(tokens),
         "unknown words": _unknown_fact(text, scheme, content, unk),
         "casing": _casing_fact(text, tokenizer, scheme, content),
@@ -245,20 +285,27 @@ def tokenizer_view(lm: LoadedModel, text: str) -> TokenizerView:
         "length": length,
     }
     return TokenizerView(
-        model_name=lm.name, scheme=scheme, tokens=tokens, token_count=len(tokens), text_token_count=len(content),
+        model_name=lm.name, scheme=scheme, tokens=tokens, normalized=normalized, token_count=len(tokens),
+        text_token_count=len(content),
         special_tokens_added=tuple(t.piece for t in added),
         unknown_count=sum(t.kind == "unknown" for t in content), tokens_per_word=len(content) / words,
         decoded=decoded, lossless=decoded == text, max_positions=lm.max_positions, facts=facts,
     )
 
 
+AS_TYPED = ("Tokenized exactly as typed: every space, tab and newline reaches the tokenizers{removed}. What each "
+            "tokenizer's own normaliser makes of the text is its normalised text (and the “normalisation” row).")
+
+
 def compare_tokenizers(models: Sequence[LoadedModel], text: str, *, notices: Sequence[str] = ()) -> TokenizerComparison:
-    """Tokenize `text` with each model's tokenizer (WordPiece, byte-level BPE, SentencePiece, …)."""
+    """Tokenize `text` as typed with each model's tokenizer (WordPiece, byte-level BPE, SentencePiece, …)."""
     if not models:
         raise PlaygroundError("No tokenizer is available to compare.")
-    cleaned = clean_text(text, max_chars=MAX_COMPARE_CHARS)
+    cleaned = clean_text(text, max_chars=MAX_COMPARE_CHARS, keep_whitespace=True, gaps=False)
     views = tuple(tokenizer_view(lm, cleaned.text) for lm in models)
-    return TokenizerComparison(text=cleaned.text, views=views, notices=tuple(cleaned.notices) + tuple(notices))
+    removed = "; only what the notes above name was removed or cut" if cleaned.notices else "; nothing was changed"
+    return TokenizerComparison(text=cleaned.text, views=views,
+                               notices=(*cleaned.notices, AS_TYPED.format(removed=removed), *notices))
 
 
 def compare_tokenizers_api(ctx: AppContext, text: str, wordpiece_model: str = "bert-base-uncased",

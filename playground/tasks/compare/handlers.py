@@ -119,10 +119,12 @@ def next_token_api(ctx: AppContext, text: str, top_k: int = 5, model: str = "gpt
 def tokenize_api(ctx: AppContext, text: str, model: str = "bert-base-uncased") -> TokenizedText:
     """The tokens a model sees: pieces, ids, kinds and character offsets (truncated to the model's limit)."""
     lm = ctx.model(model, "tokenizer-only")
-    cleaned = clean_text(text)
+    cleaned = clean_text(text, keep_whitespace=True)  # spaces, tabs and newlines as typed: BPE tokenizes them
     mask_token = lm.tokenizer.mask_token
     # Models with a mask token read "[MASK]" as their mask; left-to-right models keep their most recent tokens.
     model_text = with_mask_token(cleaned.text, mask_token) if mask_token else cleaned.text
     tokens = tokenize(lm, model_text, keep="start" if mask_token else "end")
+    gaps = ((f"Each gap ([MASK], <mask>, ___) is written as {mask_token}, {lm.name}'s mask token.",)
+            if mask_token and cleaned.mask_count else ())
     # What cleaning did (cut to 4,000 characters, control characters removed) belongs with the result.
-    return dataclasses.replace(tokens, notes=(*cleaned.notices, *tokens.notes))
+    return dataclasses.replace(tokens, notes=(*cleaned.notices, *gaps, *tokens.notes))

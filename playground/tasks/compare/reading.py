@@ -196,8 +196,8 @@ def stream_compare(bert: LoadedModel, gpt: LoadedModel, text: str, top_k: int = 
         text=cleaned.text, bert_model=bert.name, gpt_model=gpt.name, bert_tokens=bert_read.tokens, gpt_tokens=None,
         gpt_slot_position=0, bert=fill, bert_message=None if fill else NO_MASK_HELP, gpt=None, continuation=None,
         bert_influence=None, gpt_influence=None, bert_attention=None, gpt_attention=None, bert_mask=None,
-        gpt_mask=None, notices=tuple(cleaned.notices) + ((FAST_NOTICE,) if fast else ()), fast=bool(fast),
-        influence_method=method)
+        gpt_mask=None, fast=bool(fast), influence_method=method,
+        notices=(*cleaned.notices, *filter(None, [cleaned.whitespace_note]), *((FAST_NOTICE,) if fast else ())))
     yield CompareStage("bert", result)
 
     # 2. GPT-2 reads the sentence with each gap filled by BERT's guess, once.

@@ -20,9 +20,12 @@ from playground.ui.widgets import model_dropdown, notices_markdown, percent, pub
 RTD_TABLE_HEADERS = ["pos", "token read", "original", "generator's slot", "really replaced", "P(replaced)",
                      "flagged", "generator's p"]
 TRUTH_COLORS = {"replaced": "#ef4444", "original": "#10b981"}  # red / green
-RTD_INTRO = ("ELECTRA's objective: a small masked LM (here BERT) corrupts the sentence — 15% of its tokens masked and "
-             "refilled with tokens **sampled** from BERT's predictions — and ELECTRA's discriminator says, for "
-             "**every** token, whether it was replaced. Judge your own sentence as typed, or let BERT corrupt it.")
+RTD_INTRO = ("ELECTRA's objective: a generator — a masked LM — corrupts the sentence (15% of its tokens masked and "
+             "refilled with tokens **sampled** from its predictions), and ELECTRA's discriminator says, for "
+             "**every** token, whether it was replaced. In ELECTRA the generator is a masked LM trained **together "
+             "with** the discriminator, usually **smaller** (1/4–1/2 of its size worked best); here it is a "
+             "**full-size, frozen** BERT, trained before and not trained here (its size is shown with the "
+             "result). Judge your own sentence as typed, or let BERT corrupt it.")
 
 
 # ---- view: result → what each component shows -----------------------------------------------------
@@ -56,7 +59,8 @@ def detection_summary(result: DetectionResult) -> str:
         what = (f"Your sentence as typed: nobody knows which tokens are replaced. {every}; it flagged {flagged} "
                 f"(P(replaced) > {result.threshold}).")
     read = html.escape(result.corrupted_text)
-    return f"**Why ELECTRA:** {result.why}\n\n{what}\n\n**The discriminator read:** {read}"
+    generator = f"\n\n**The generator:** {result.generator_identity}" if result.generator_identity else ""
+    return f"**Why ELECTRA:** {result.why}\n\n{what}{generator}\n\n**The discriminator read:** {read}"
 
 
 def verdict_chips(result: DetectionResult) -> list[tuple[str, float | None]]:

@@ -14,7 +14,9 @@ import gradio as gr
 
 from playground.tasks.context import AppContext
 from playground.tasks.multilingual import multilingual_choice
-from playground.tasks.tokenizer_compare import EXAMPLES, TOPICS, TokenizerComparison, compare_tokenizers_api
+from playground.core.text_input import markdown_literal
+from playground.tasks.tokenizer_compare import (EXAMPLES, TOPICS, TokenizerComparison, TokenizerView,
+                                                compare_tokenizers_api)
 from playground.ui.exports import json_download
 from playground.ui.links import LinkedView
 from playground.ui.tabs.pretraining.wiring import wire
@@ -25,16 +27,21 @@ KIND_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "mask", "unknown
 # Byte-level BPE (GPT-2) has no mask token and no unknown piece: its legend leaves them out.
 BPE_KIND_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "word", "continuation")}
 TOKENIZER_TASKS = (("fill-mask", "WordPiece (BERT)"), ("text-generation", "byte-level BPE (GPT-2)"),
-                   ("summarization", "SentencePiece (Pegasus)"))
+                   ("summarization", "SentencePiece unigram (Pegasus)"))
 # A fourth column for other scripts: a fill-mask model, by default the multilingual one (XLM-R).
-TOKENIZER_COLUMNS = TOKENIZER_TASKS + (("fill-mask", "SentencePiece, 100 languages (XLM-R)"),)
+TOKENIZER_COLUMNS = TOKENIZER_TASKS + (("fill-mask", "SentencePiece unigram, 100 languages (XLM-R)"),)
 TOKENIZER_SLUGS = ("wordpiece", "bpe", "sentencepiece", "multilingual")  # one per column, in TOKENIZER_COLUMNS order
 TOKENIZER_SUMMARY_HEADERS = ["tokenizer", "scheme", "tokens", "special tokens added", "unknown", "tokens per word",
                              "lossless"]
 TOKEN_ID_HEADERS = ["tokenizer", "position", "piece", "id", "kind"]
-TOKENIZERS_INTRO = ("The same text through the tokenization schemes, and a multilingual SentencePiece (XLM-R, 100 "
-                    "languages) for other scripts — try the Hindi example. The notes are derived from what each "
-                    "tokenizer actually did to *this* text.")
+TOKENIZERS_INTRO = ("The same text through the tokenizers, and a multilingual one (XLM-R, 100 languages) for other "
+                    "scripts — try the Hindi example. Two algorithms split words into pieces here, WordPiece and "
+                    "BPE, plus a unigram model; **SentencePiece** is not a third algorithm but a toolkit that trains "
+                    "unigram or BPE models on raw text, spaces included (`▁`) — Pegasus and XLM-R use its unigram "
+                    "model. The text is tokenized **exactly as typed** (spaces, tabs, newlines); each column shows "
+                    "the tokenizer's **normalised text** — what its normaliser (lower-casing, accent stripping) made "
+                    "of it — next to the pieces. The notes are derived from what each tokenizer actually did to "
+                    "*this* text.")
 
 
 # ---- view: result → what each component shows -----------------------------------------------------
@@ -63,10 +70,16 @@ def tokenizers_view(result: TokenizerComparison, names: Sequence[str]) -> Tokeni
     for name, (_, scheme) in zip([*names, "", "", "", ""][:len(TOKENIZER_COLUMNS)], TOKENIZER_COLUMNS):
         view = views.get(name)
         strips.append([(t.display, t.kind) for t in view.tokens] if view else [])
-        headers.append("" if not name else f"**{scheme}** — `{name}`: {view.token_count} tokens" if view else
+        headers.append("" if not name else column_header(scheme, name, view) if view else
                        f"**{scheme}** — `{name}`: unavailable (see the notes above)")
     return TokenizersView(notices_markdown(result.notices), tokenizer_summary(result), *headers, *strips,
                           tokenizer_facts_html(result), token_id_rows(result), to_json(result))
+
+
+def column_header(scheme: str, name: str, view: TokenizerView) -> str:
+    """The column's title, its token count and the normalised text the tokenizer split (spaces shown ␣)."""
+    normalized = markdown_literal(view.normalized.replace(" ", "␣").replace("\t", "⇥").replace("\n", "↵"))
+    return f"**{scheme}** — `{name}`: {view.token_count} tokens  \nnormalised text: {normalized}"
 
 
 def tokenizer_summary(result: TokenizerComparison) -> list[list[Any]]:
