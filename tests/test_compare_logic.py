@@ -3,13 +3,14 @@ import math
 import pytest
 import torch
 
-from playground.lm.causal_lm import next_token_distribution, next_word_probability
+from playground.lm.causal_lm import next_token_distribution, next_word_probability, word_method
 from playground.lm.influence import attention_mask_pattern
 from playground.tasks.compare import attention_from, attention_source, compare, compare_attention
 from playground.core.errors import PlaygroundError
 from playground.lm.masked_lm import fill_mask, masked_word_probability
 from playground.core.text_input import MAX_MASKS
 from playground.core.tokens import tokenize
+from playground.ui.tabs.compare.views import word_line
 
 TESLA = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 
@@ -105,7 +106,7 @@ def test_gpt_long_context_keeps_the_most_recent_tokens(gpt):
     assert result.tokens.truncated_tokens > 0
 
 
-def test_gpt_word_probability_is_the_exact_chain_rule(gpt):
+def test_gpt_word_probability_is_the_chain_rule_over_the_pieces_that_start_the_word(gpt):
     result = next_word_probability(gpt, "Tesla is an [MASK]", "unbelievable")
     ids = gpt.tokenizer("Tesla is an")["input_ids"]
     pieces = gpt.tokenizer(" unbelievable")["input_ids"]
@@ -116,7 +117,13 @@ def test_gpt_word_probability_is_the_exact_chain_rule(gpt):
         ids = ids + [piece]
     assert len(result.pieces) == len(pieces) > 1
     assert result.probability == pytest.approx(math.exp(log_p), rel=1e-4)
-    assert "chain rule" in result.method
+    # The method says what the number is: the pieces that start the word, not P(word) exactly.
+    assert result.method == word_method(len(pieces))
+    assert "chain rule" in result.method and "start the word" in result.method
+    assert "not exactly P(word)" in result.method and "exact)" not in result.method
+    one = next_word_probability(gpt, "Tesla is an [MASK]", "the")
+    assert one.method == word_method(len(one.pieces))
+    assert f"Method: {result.method}" in word_line(result)  # next to the number in the Compare tab
 
 
 def test_bert_word_probability_uses_one_mask_per_piece(bert):
@@ -233,3 +240,11 @@ def test_sentence_words_shift_past_gaps_of_any_length():
                            tokens("A electric b x c"), ("electric", "x"))
     assert [(w.text, w.bert_positions, w.gpt_positions) for w in words] == [
         ("A", (0,), (0,)), ("[MASK]", (1,), (1,)), ("b", (2,), (2,)), ("[MASK]", (3,), (3,)), ("c", (4,), (4,))]
+
+
+def test_compare_says_when_it_tidied_the_whitespace(bert, gpt):
+    result = compare(bert, gpt, "  The [MASK]\tbarked.  ", top_k=1)
+    assert result.text == "The [MASK] barked."
+    assert any("2 leading and 2 trailing" in n and "1 tab(s)" in n and "exactly as typed" in n
+               for n in result.notices)
+    assert not any("whitespace" in n for n in compare(bert, gpt, "The [MASK] barked.", top_k=1).notices)

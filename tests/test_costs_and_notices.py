@@ -87,3 +87,17 @@ def test_generate_takes_a_numeric_seed_from_a_script(store):
     first = list(run_generate(_Ctx(store), "Tesla is", 4, "sample", seed=7, gpt_model="tiny-gpt2"))[-1]
     second = list(run_generate(_Ctx(store), "Tesla is", 4, "sample", seed="7", gpt_model="tiny-gpt2"))[-1]
     assert first.generated_text == second.generated_text and first.settings.seed == 7
+
+
+@pytest.mark.parametrize("text", ["  Leading and   multiple spaces  ", "Tabs\tand", "two\nlines\n"])
+def test_tokenize_reads_whitespace_as_typed(store, text):
+    for name in ("tiny-gpt2", "tiny-bert"):
+        result = tokenize_api(_Ctx(store), text, name)
+        tokenizer = store.get(name, "tokenizer-only").tokenizer
+        assert result.input_ids == tokenizer(text)["input_ids"], name
+
+
+def test_tokenize_says_how_a_gap_is_written(store):
+    result = tokenize_api(_Ctx(store), "The ___ barked.", "tiny-bert")
+    assert any("written as [MASK]" in note for note in result.notes)
+    assert [t.kind for t in result.tokens].count("mask") == 1

@@ -170,9 +170,14 @@ def test_tokenizers_view_shows_each_scheme_in_its_column(ctx):
     result = compare_tokenizers_api(ctx, TOKENIZER_EXAMPLES[0], *names)
     view = tokenizers_view(result, names)
     counts = [v.token_count for v in result.views]
-    assert [view.wordpiece_header, view.bpe_header, view.sentencepiece_header] == [
+    headers = [view.wordpiece_header, view.bpe_header, view.sentencepiece_header]
+    assert [h.split("  \n")[0] for h in headers] == [
         f"**{scheme}** — `{name}`: {count} tokens" for (_, scheme), name, count in
         zip(TOKENIZER_TASKS, names, counts)]
+    # Next to the pieces, the text each tokenizer split: the uncased WordPiece lower-cased it, BPE kept it.
+    assert headers[0].endswith("normalised text: tokenizers␣aren't␣trivial:␣bert,␣gpt-2␣and␣pegasus␣split␣"
+                               "'unbelievable'␣differently␣🤗")
+    assert "normalised text: Tokenizers␣aren't" in headers[1]
     assert "[CLS]" in [piece for piece, _ in view.wordpiece_strip]
     assert "</s>" in [piece for piece, _ in view.sentencepiece_strip]
     assert any(piece.startswith("<bytes") for piece, _ in view.bpe_strip)  # the emoji as raw bytes

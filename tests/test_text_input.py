@@ -56,3 +56,20 @@ def test_check_float_exclusive_lower_bound():
     with pytest.raises(PlaygroundError):
         check_float(0.0, "Temperature", 0.0, 5.0, low_inclusive=False)
     assert check_float(0.5, "Temperature", 0.0, 5.0, low_inclusive=False) == 0.5
+
+
+# ---- whitespace: tidied by default (and said), kept as typed where tokens are shown -------------------
+
+def test_whitespace_is_kept_as_typed_when_asked():
+    typed = "  Leading and   multiple spaces \tand\ttabs\r\nlines  "
+    kept = clean_text(typed, keep_whitespace=True)
+    assert kept.text == typed and kept.notices == () and kept.whitespace_note == ""
+    assert clean_text("a <mask> b", keep_whitespace=True, gaps=False).text == "a <mask> b"  # gaps as typed too
+
+
+def test_tidying_whitespace_says_what_it_changed():
+    tidied = clean_text("  Tabs\tand  ")
+    assert tidied.text == "Tabs and"
+    assert "2 leading and 2 trailing whitespace character(s) removed" in tidied.whitespace_note
+    assert "1 tab(s) read as spaces" in tidied.whitespace_note
+    assert clean_text("Tabs and").whitespace_note == ""

@@ -3,6 +3,12 @@
 import pytest
 
 from playground.core.errors import PlaygroundError
+from playground.core.types import LoadedModel
+from playground.models.cards import load_catalog
+from playground.models.loader import ModelStore
+from playground.models.tiny import CORPUS, MULTILINGUAL_CORPUS
+from playground.models.tokenizer_training import wordpiece_tokenizer
+from playground.tasks.lab import runs
 from playground.tasks.tokenizer_compare import MAX_COMPARE_CHARS, TOPICS, compare_tokenizers
 
 
@@ -87,3 +93,58 @@ def test_bad_input(tokenizers):
         compare_tokenizers(tokenizers, "   ")
     with pytest.raises(PlaygroundError, match="No tokenizer"):
         compare_tokenizers([], "text")
+
+
+# ---- as typed: whitespace reaches the tokenizer; the normalised text is shown (issue 25, items 1 and 15) ---
+
+WHITESPACE_TEXTS = ("  Leading and   multiple spaces  ", "Tabs\tand", "two\nlines\n\nand a blank one", " \t mixed \n ")
+
+
+@pytest.fixture(scope="module")
+def lab_tokenizers():
+    """The shipped lab models' own tokenizers (WordPiece and byte-level BPE trained on the lab corpus)."""
+    store = ModelStore(load_catalog(), local_models=runs.lab_models(runs.SHIPPED_DIR))
+    return [store.get(name, "tokenizer-only") for name in ("lab-bert", "lab-gpt")]
+
+
+@pytest.mark.parametrize("text", WHITESPACE_TEXTS)
+def test_whitespace_ids_equal_the_tokenizers_own(tokenizers, lab_tokenizers, text):
+    comparison = compare_tokenizers([*tokenizers, *lab_tokenizers], text)
+    assert comparison.text == text
+    for lm, view in zip([*tokenizers, *lab_tokenizers], comparison.views):
+        assert [t.token_id for t in view.tokens] == lm.tokenizer(text)["input_ids"], lm.name
+    assert any("exactly as typed" in n for n in comparison.notices)
+
+
+def test_byte_level_bpe_shows_every_space_tab_and_newline(tokenizers):
+    bpe = next(lm for lm in tokenizers if lm.name == "tiny-gpt2")
+    view = _views(tokenizers, "  Leading and   multiple spaces  ")["byte-level BPE"]
+    decoded = [bpe.tokenizer.decode([t.token_id]) for t in view.tokens]
+    assert "".join(decoded) == "  Leading and   multiple spaces  " and view.lossless
+    tab = _views(tokenizers, "Tabs\tand")["byte-level BPE"]
+    assert "ĉ" in "".join(t.piece for t in tab.tokens)  # the tab's own byte, not a space
+    assert "no normaliser" in tab.facts["normalisation"] and tab.normalized == "Tabs\tand"
+
+
+@pytest.fixture(scope="module")
+def uncased_multilingual_wordpiece():
+    """A BertTokenizerFast-compatible uncased WordPiece trained here with Devanagari in its corpus: what matters
+    is bert-base-uncased's normaliser (NFD, combining marks dropped, lower-cased), which it shares."""
+    tokenizer = wordpiece_tokenizer(True, [*CORPUS, *MULTILINGUAL_CORPUS], vocab_size=400, max_length=128)
+    return LoadedModel(name="uncased-wordpiece", task="tokenizer-only", tokenizer=tokenizer, model=None, nbytes=0,
+                       source="built in the test", is_tiny=True)
+
+
+def test_uncased_bert_mangles_hindi_into_pieces_not_unk(uncased_multilingual_wordpiece):
+    lm = uncased_multilingual_wordpiece
+    hindi = "पेरिस फ्रांस की राजधानी है।"
+    view = compare_tokenizers([lm], hindi).views[0]
+    # NFD + dropping the combining marks (Mn) deletes the vowel signs े and ै, the virama ् and the nasal ं;
+    # the spacing vowel signs (ि, ा, ी: category Mc) stay.
+    expected = "परिस फरास की राजधानी ह।"
+    assert lm.tokenizer.backend_tokenizer.normalizer.normalize_str(hindi) == expected == view.normalized
+    assert "'पेरिस' → 'परिस'" in view.facts["normalisation"] and "virama" in view.facts["normalisation"]
+    assert view.unknown_count == 0 and [t.token_id for t in view.tokens] == lm.tokenizer(hindi)["input_ids"]
+    paris = [t.piece for t in view.tokens if t.start is not None and t.end <= len("पेरिस")]
+    assert "".join(p.removeprefix("##") for p in paris) == "परिस"  # the mangled word, in pieces
+    assert not view.lossless  # decoding gives the normalised text, not what was typed

@@ -1,4 +1,5 @@
-"""GPT-2's side: the next token from the words on the left only, and words scored by the chain rule."""
+"""GPT-2's side: the next token from the words on the left only, and a word scored by the chain rule over the
+pieces that start it (`word_method` says exactly what that number is)."""
 
 from __future__ import annotations
 
@@ -67,9 +68,20 @@ def next_token_distribution(lm: LoadedModel, text: str, top_k: int = 5) -> NextT
     return next_token_from(lm, context, tokens, notices, probs, top_k)
 
 
+def word_method(pieces: int) -> str:
+    """What the causal word probability is, in words: shown wherever the number appears."""
+    how = ("its next-token probability" if pieces == 1 else
+           f"the chain rule: the product of P(piece | left context and the pieces before it) over its {pieces} pieces")
+    return (f"probability that the next piece(s) are exactly the {pieces} piece(s) that start the word, by {how}. "
+            "It also counts continuations where more pieces follow (a longer word with the same start) and "
+            "leaves out other ways to split the word, so it is not exactly P(word)")
+
+
 def next_word_probability(lm: LoadedModel, text: str | CleanText, word: str, next_probs=None) -> WordProbability:
-    """P(word | left context) exactly, by the chain rule over the word's pieces:
-    P(p1 | left) · P(p2 | left, p1) · … from one forward pass over left context + word.
+    """The probability that the text after the left context starts with the word's pieces (its usual
+    tokenization, a leading space included): P(p1 | left) · P(p2 | left, p1) · … from one forward pass over
+    left context + word. Not P(word) exactly: it includes continuations such as a longer word with the same
+    first pieces, and excludes other tokenizations of the word (`word_method`).
 
     `next_probs`: the next-token distribution after the left context, already computed; a one-piece word is
     then read from it instead of running the model again."""
@@ -89,8 +101,7 @@ def next_word_probability(lm: LoadedModel, text: str | CleanText, word: str, nex
         start = len(ids) - len(piece_ids)
         log_probs = forward_pass(lm, ids, range(start - 1, len(ids) - 1)).log_probs
         piece_probs = tuple(math.exp(float(log_probs[i, pid])) for i, pid in enumerate(piece_ids))
-    method = ("one piece → its next-token probability" if n == 1 else
-              f"{n} pieces → chain rule: product of P(piece | left context and the pieces before it) — exact")
+    method = word_method(n)
     return WordProbability(
         model_name=lm.name, word=word, pieces=tuple(lm.tokenizer.convert_ids_to_tokens(piece_ids)),
         piece_probabilities=piece_probs, probability=math.prod(piece_probs), method=method,
