@@ -5,6 +5,7 @@ import pytest
 from playground.core.errors import PlaygroundError
 from playground.tasks.replaced_token_detection import (EXAMPLE, THRESHOLD, WHY_EVERY_TOKEN, corrupt,
                                                        detect_replaced_tokens)
+from playground.ui.tabs.pretraining.replaced_tokens import RTD_INTRO, detection_summary
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +82,15 @@ def test_a_generator_with_another_vocabulary_is_refused(electra, store):
         detect_replaced_tokens(electra, EXAMPLE, store.get("tiny-bert", "fill-mask"), mask_rate=0)
     with pytest.raises(PlaygroundError, match="empty"):
         detect_replaced_tokens(electra, "   ")
+
+
+def test_the_generator_is_named_as_a_full_size_frozen_bert_next_to_electras(corrupted, electra, bert):
+    identity = corrupted.generator_identity
+    generator_params = sum(p.numel() for p in bert.model.parameters())
+    discriminator_params = sum(p.numel() for p in electra.model.parameters())
+    assert "`tiny-bert`" in identity and "full-size, frozen, already trained masked LM" in identity
+    assert f"{generator_params:,} parameters" in identity and f"discriminator's {discriminator_params:,}" in identity
+    assert "trained together with the discriminator" in identity and "Section 3.2" in identity
+    assert identity in detection_summary(corrupted)  # shown with every corrupted result
+    assert "full-size, frozen" in RTD_INTRO and "small masked LM (here BERT)" not in RTD_INTRO
+    assert detect_replaced_tokens(electra, EXAMPLE).generator_identity is None  # judged as typed: no generator
