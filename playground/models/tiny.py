@@ -69,8 +69,9 @@ CORPUS = [
     "unbelievable tokenization playground encoder decoder bidirectional autoregressive",
 ]
 
-# Only XLM-R's tokenizer learns these (the others stay English-only, like their real models), so the tiny
-# models show the same contrast as the real ones: Hindi is [UNK] to BERT's WordPiece and pieces to XLM-R's.
+# Only XLM-R's tokenizer learns these (the others stay English-only), so Hindi is [UNK] to the tiny BERT's
+# WordPiece and pieces to XLM-R's. The real bert-base-uncased has single Devanagari characters: its
+# normaliser drops the virama and several vowel signs, and what is left becomes pieces, not [UNK].
 MULTILINGUAL_CORPUS = [
     "Paris est la capitale de la France. Le chat est assis sur le tapis.",
     "Tesla est une entreprise américaine de véhicules électriques basée à Austin, au Texas.",

@@ -52,7 +52,8 @@ FACT_ROWS: tuple[FactRow, ...] = (
             "WordPiece (30,522 pieces); `[CLS]` first position (read by classification heads), `[SEP]` separator, "
             "`##` continues a word, `[UNK]` replaces a whole word it cannot spell",
             "Byte-level BPE (50,257 pieces); only `<\\|endoftext\\|>`; a leading space is part of the token",
-            ("tokenizers",), "the same text through WordPiece, byte-level BPE and SentencePiece"),
+            ("tokenizers",), "the same text through WordPiece, byte-level BPE and a unigram model trained with the "
+            "SentencePiece toolkit (a toolkit for unigram or BPE models over raw text, not a third algorithm)"),
     FactRow("Output",
             "One vector per token; a classification head reads `[CLS]`'s vector (a sentence summary only after "
             "fine-tuning, Devlin et al. 2018, §3.1), token vectors feed tagging and QA heads",

@@ -1,6 +1,6 @@
 """Pre-training tab: each training objective as something to run — BERT's masked-token prediction
 (80/10/10), BERT's next-sentence prediction, GPT-2's next-token generation step by step, the tokenization
-schemes side by side (XLM-R's multilingual SentencePiece included), ELECTRA's replaced-token detection, and
+schemes side by side (XLM-R's multilingual SentencePiece unigram model included), ELECTRA's replaced-token detection, and
 whether BERT can write by filling masks.
 
 One module per sub-tab (its layout, wiring and result → component formatters); the handlers they run, also

@@ -1,5 +1,5 @@
-"""Pre-training › Tokenizers: the same text through WordPiece, byte-level BPE, SentencePiece and a multilingual
-SentencePiece (XLM-R). The handlers live in `playground/tasks/tokenizer_compare.py` (and the multilingual
+"""Pre-training › Tokenizers: the same text, as typed, through WordPiece, byte-level BPE, a unigram model trained with
+the SentencePiece toolkit (Pegasus) and a multilingual one (XLM-R), each tokenizer's normalised text shown. The handlers live in `playground/tasks/tokenizer_compare.py` (and the multilingual
 column's default in `playground/tasks/multilingual.py`); this file lays the sub-tab out, wires it and turns
 the result into what each component shows."""
 
