@@ -32,8 +32,9 @@ WORD_PATTERN = re.compile(rf"{WORD.pattern}|[^\w\s]")  # a word, or one punctuat
 
 # One line per special token, shown next to the token list.
 SPECIAL_TOKEN_ROLES = {
-    "[CLS]": "the position a classification head is trained to read; not a meaningful sentence summary "
-             "without fine-tuning (BERT paper, Section 3.1)",
+    "[CLS]": "a token with its own embedding, always first, whose final vector a classification head is trained "
+             "to read (NSP, then fine-tuning); not a meaningful sentence summary without fine-tuning (BERT paper, "
+             "Section 3.1)",
     "[SEP]": "end of a segment (separates sentence A from sentence B)",
     "[MASK]": "a hidden token the model must predict",
     "[PAD]": "padding to equal length; attention ignores it",

@@ -43,8 +43,9 @@ class PooledClassifier(nn.Module):
     """A small classification head on a language model's body: one vector per text → linear → labels.
 
     `pooling="last"` reads the last real token — the one place where a left-to-right model has seen the
-    whole text; `pooling="mean"` averages every token — for BERT, whose [CLS] is not trained by a
-    masked-LM-only pre-training (there is no next-sentence objective here to make it a summary).
+    whole text; `pooling="mean"` averages every token — for the lab's BERT, pre-trained by masked LM only,
+    so its [CLS] vector was never trained for anything (BERT's NSP trains it for that one binary task, and
+    even then it is not a sentence summary without fine-tuning: Devlin et al. 2018, Section 3.1).
     """
 
     def __init__(self, body: nn.Module, hidden_size: int, pooling: str, num_labels: int = 2) -> None:

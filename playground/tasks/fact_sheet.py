@@ -31,8 +31,11 @@ FACT_ROWS: tuple[FactRow, ...] = (
             "Autoregressive (causal) language modelling: predict the next token from the tokens on its left",
             ("masked-lm", "next-token-steps"), "run one masked-LM step and GPT-2's next-token steps on your own text"),
     FactRow("Sentence pairs",
-            "Next-sentence prediction: is sentence B the real continuation of A? (`[CLS]` A `[SEP]` B `[SEP]`). "
-            "RoBERTa later found that removing it matches or slightly improves results (Liu et al. 2019, §4.2)",
+            "Next-sentence prediction: is sentence B the real continuation of A? (`[CLS]` A `[SEP]` B `[SEP]`; "
+            "half the Bs are random sentences from another document, so the topic often gives them away). "
+            "BERT's ablation found it helped QNLI, MNLI and SQuAD (Devlin et al. 2019, Table 5); RoBERTa found "
+            "that removing it, with inputs packed with full sentences from contiguous text, matched or slightly "
+            "beat it (Liu et al. 2019, §4.2); ALBERT moved to sentence order",
             "No sentence-pair objective; one running text",
             ("next-sentence",), "give BERT a real and a random second sentence"),
     FactRow("Architecture",
@@ -43,6 +46,13 @@ FACT_ROWS: tuple[FactRow, ...] = (
             "**Bidirectional** — every token sees every other token, left and right",
             "**Left-to-right** — token *t* sees only tokens ≤ *t*",
             ("compare",), "“Context direction”: words right of the gap move BERT's prediction, never GPT-2's"),
+    FactRow("Parallel or sequential",
+            "Parallel everywhere: training and inference read every position in one pass (no generation); a "
+            "changed or added token means reading the whole text again",
+            "Parallel in training (the causal mask lets one pass predict every position) and when reading the "
+            "prompt (one pass, filling the KV cache); **sequential only when generating**: one pass per new "
+            "token, each reusing the cached keys and values",
+            ("compare", "next-token-steps"), "“Let GPT-2 keep writing” in Compare, then generate step by step"),
     FactRow("Token masking",
             "`[MASK]` replaces input tokens during pre-training (of the chosen 15%: 80% `[MASK]`, 10% random, "
             "10% unchanged)",
@@ -116,7 +126,8 @@ TIMELINE: tuple[TimelineEvent, ...] = (
                   "Sutskever, Vinyals & Le 2014; Cho et al. 2014", "recurrent"),
     TimelineEvent(2015, "Attention", "the decoder looks back at every encoder state instead of one vector",
                   "Bahdanau, Cho & Bengio 2015 (arXiv 2014)", "attention"),
-    TimelineEvent(2017, "Transformer", "attention only, no recurrence: every position processed in parallel",
+    TimelineEvent(2017, "Transformer", "attention only, no recurrence: every position processed in parallel in training "
+                  "(a decoder still generates one token at a time)",
                   "Vaswani et al. 2017", "attention"),
     TimelineEvent(2017, "RLHF", "a reward model learned from human comparisons, and a policy optimised against it "
                   "(Atari games, simulated robots)", "Christiano et al. 2017", "alignment"),

@@ -28,8 +28,9 @@ DOG = "The [MASK] barked at the mailman all morning."
 TOUR: tuple[TourStop, ...] = (
     TourStop("Tokens, [CLS] and [SEP]",
              "BERT's WordPiece tokenizer wraps every input in [CLS] … [SEP] and splits rare words into ## pieces; "
-             "GPT-2's byte-level BPE adds no special tokens and marks a leading space with ␣. [CLS] is just a "
-             "position — a classification head is trained to read its vector during fine-tuning.",
+             "GPT-2's byte-level BPE adds no special tokens and marks a leading space with ␣. [CLS] is a token with "
+             "its own embedding; its final vector is trained — by next-sentence prediction, then by the "
+             "fine-tuned head — to serve classification (before fine-tuning it is no sentence summary).",
              "compare", {"text": "Tokenizers split unfamiliar words like electroencephalography into [MASK] pieces."},
              anchor="bert-tokens"),
     TourStop("A gap filled from both sides",

@@ -1,4 +1,5 @@
-"""Figures for the Pretraining lab: the three loss curves on one plot, and the fine-tuning curve."""
+"""Figures for the Pretraining lab: the loss curves (the masked-LM loss and the next-token losses on separate
+axes: different tasks over different tokens, not comparable numbers), and the fine-tuning curve."""
 
 from __future__ import annotations
 
@@ -6,25 +7,43 @@ COLOURS = {"lab-bert": "#2563eb", "lab-gpt": "#dc2626", "lab-lstm": "#059669"}
 CHECKPOINT_COLOUR = "#7c3aed"  # a real checkpoint fine-tuned next to the lab models
 
 
+# Each panel: which models it holds, and its title. The masked-LM loss covers ~15% of the tokens, predicted
+# from both sides; the next-token loss every token, from the left: different tasks, so never on one axis.
+LOSS_PANELS = (
+    ("masked", "BERT: masked-LM loss (the ~15% masked tokens, from both sides)"),
+    ("next-token", "GPT and LSTM: next-token loss (every token, from the left) — same task, comparable"),
+)
+
+
+def loss_panel(name: str) -> str:
+    """"masked" for a lab BERT (lab-bert, lab-bert@run), "next-token" for the left-to-right models."""
+    return "masked" if name.split("@")[0].endswith("bert") else "next-token"
+
+
 def loss_curves_figure(curves: dict, title: str = ""):
-    """Train loss (lines) and held-out loss (dashed, dots) per model against the step, on one axes."""
+    """Train loss (lines) and held-out loss (dashed, dots) per model against the step: BERT's masked-LM loss
+    and the next-token losses on separate axes, each with its own scale."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
-    ax = fig.subplots()
+    fig = Figure(figsize=(11, 4.2), dpi=100, layout="constrained")
+    axes = dict(zip((key for key, _ in LOSS_PANELS), fig.subplots(1, 2)))
     for name, points in curves.items():
-        colour = COLOURS.get(name, None)
+        ax, colour = axes[loss_panel(name)], COLOURS.get(name, None)
         ax.plot([p.step for p in points], [p.train_loss for p in points], color=colour, lw=1.6,
                 label=f"{name} train")
         held = [(p.step, p.heldout_loss) for p in points if p.heldout_loss is not None]
         if held:
             ax.plot(*zip(*held), color=colour, lw=1.2, ls="--", marker="o", ms=4, label=f"{name} held-out")
-    ax.set_xlabel("step")
-    ax.set_ylabel("cross-entropy (nats per predicted token)")
-    ax.grid(alpha=0.3)
-    if curves:
-        ax.legend(fontsize=8, ncol=3)
-    ax.set_title(title or "Loss — BERT on its masked tokens, GPT and the LSTM on every next token", fontsize=10)
+    for key, panel_title in LOSS_PANELS:
+        ax = axes[key]
+        ax.set_xlabel("step")
+        ax.set_ylabel("cross-entropy (nats per predicted token)")
+        ax.grid(alpha=0.3)
+        if ax.lines:
+            ax.legend(fontsize=8)
+        ax.set_title(panel_title, fontsize=9)
+    fig.suptitle(title or "Loss curves — BERT's and GPT's losses are different tasks over different tokens: "
+                 "compare each with itself, not with each other", fontsize=10)
     return fig
 
 

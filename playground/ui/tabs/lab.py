@@ -41,7 +41,10 @@ INTRO = (
     "project, where some words are decided only by what comes **after** them (*The ___ barked at the "
     "mailman*). A finished run is saved for **this session**: the direction test and fine-tuning below use "
     "it, and the API serves it as **lab-bert@…** / **lab-gpt@…** (the names the run reports); everyone "
-    "else keeps the shared lab-bert / lab-gpt.")
+    "else keeps the shared lab-bert / lab-gpt. **The losses are not comparable across objectives**: BERT's "
+    "is over the ~15 % masked tokens, predicted from both sides; GPT's and the LSTM's over every token, from "
+    "the left — different tasks over different tokens, so the curves are drawn on separate axes. Compare "
+    "GPT with the LSTM (same task), and BERT with GPT by the direction test and fine-tuning below.")
 
 
 # ---- views (pure) -------------------------------------------------------------------------------------------

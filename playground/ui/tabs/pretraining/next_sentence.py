@@ -19,7 +19,10 @@ SEGMENT_COLORS = {"segment 0 (A)": "#3b82f6", "segment 1 (B)": "#f97316"}
 NSP_TABLE_HEADERS = ["position", "token", "token_type_id", "kind"]
 NSP_INTRO = ("BERT's second objective: does sentence B really follow sentence A? Both go in as one input, "
              "`[CLS] A [SEP] B [SEP]`, told apart by segment ids (token_type_ids 0 / 1); the NSP head reads `[CLS]`. "
-             "RoBERTa later found that removing NSP matches or slightly improves results (Liu et al. 2019, §4.2).")
+             "Half of pre-training's Bs were random sentences from another document, so the topic often gives "
+             "them away. BERT's own ablation found NSP helped (QNLI, MNLI, SQuAD; Table 5); RoBERTa matched or "
+             "beat it without NSP when inputs are full sentences packed from contiguous text (Liu et al. 2019, "
+             "§4.2) — see the note with each result.")
 
 
 # ---- view: result → what each component shows -----------------------------------------------------
