@@ -74,6 +74,15 @@ FACT_ROWS: tuple[FactRow, ...] = (
             "Text generation, completion, dialogue, code, few-shot prompting",
             ("sentiment", "question-answering", "compare"),
             "encoders fine-tuned on SST-2 and SQuAD; GPT-2 writing in Compare"),
+    FactRow("Training stages",
+            "Pre-training (masked LM + NSP) → optionally unsupervised (language-model) fine-tuning: more masked "
+            "LM on the task's own unlabelled text → supervised fine-tuning on labels, the whole network plus a "
+            "small head (freezing the encoder and training only the head — the computer-vision analogy of "
+            "fixed ImageNet features — is a different, usually weaker recipe)",
+            "Pre-training (next token) → optionally unsupervised (language-model) fine-tuning on the task's own "
+            "text (ULMFiT's second stage) → supervised fine-tuning (GPT-1 kept the LM loss as an auxiliary "
+            "objective); for assistants: SFT → reward model → preference tuning (RLHF/DPO)",
+            ("sentiment",), "a supervised fine-tuned encoder in Sentiment; pre-trained vs from scratch in the lab"),
     FactRow("Encoder + decoder together",
             "An encoder reads the whole document in both directions…",
             "…and a decoder writes the output left to right, attending to it (Pegasus, T5, BART)",

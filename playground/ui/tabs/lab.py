@@ -223,8 +223,9 @@ def _layout_direction(ctx: AppContext) -> SimpleNamespace:
 
 
 def _layout_finetune(ctx: AppContext) -> SimpleNamespace:
-    gr.Markdown("### Fine-tuning: does pre-training help with few labels?\nA small classification head on the "
-                "pre-trained lab-bert / lab-gpt vs the same architecture from scratch, on the same few labelled "
+    gr.Markdown("### Fine-tuning: does pre-training help with few labels?\n**Supervised fine-tuning**: a small "
+                "classification head on the pre-trained lab-bert / lab-gpt, trained together with the whole "
+                "body (not a frozen one), vs the same architecture from scratch, on the same few labelled "
                 "review sentences; accuracy on held-out sentences.")
     with gr.Row():
         sizes = gr.Textbox(value=", ".join(map(str, DEFAULT_SIZES)), label="Labelled examples", elem_id="lab-sizes")

@@ -27,8 +27,10 @@ EXAMPLES = [
      "It was not bad at all.\nI expected more from such a famous place.", True],
 ]
 INTRO = ("A **fine-tuned classification head**: the pre-trained encoder reads the sentence, and a small head turns "
-         "the final vector of `[CLS]` — and only that vector — into label probabilities. Several lines at once? "
-         "Tick *one result per line*.")
+         "the final vector of `[CLS]` — and only that vector — into label probabilities. **Supervised "
+         "fine-tuning** trained the head and updated the whole encoder with it; freezing the encoder and "
+         "training only the head (the computer-vision analogy) is a different, usually weaker recipe. Several "
+         "lines at once? Tick *one result per line*.")
 HEAD_LABEL = "[CLS] → classifier head"
 HEAD_COLOR = "#f97316"  # orange: the one token the classification head reads
 TOKEN_KIND_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "word", "continuation", "unknown")}
