@@ -1,6 +1,9 @@
-"""Issue 12, "fix what misleads": each corrected claim stays corrected, at its source and with its source named."""
+"""Issues 12 and 25 ("fix what misleads", "teach exactly"): each corrected claim stays corrected, at its source
+and with its source named, and the old wording appears nowhere in the product, the cards or the docs."""
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 
@@ -8,7 +11,15 @@ import playground.tasks.mlm_simulator as mlm_simulator
 from playground.core.tokens import SPECIAL_TOKEN_ROLES, tokenize
 from playground.models.cards import load_catalog
 from playground.tasks.fact_sheet import FACT_ROWS, TIMELINE, fact_sheet, sizes_row, timeline_problems
+from playground.tasks.lab.pretrain import CurvePoint
 from playground.tasks.nsp import ROBERTA_FINDING, next_sentence
+from playground.ui.figures.lab import loss_curves_figure
+from playground.ui.tabs.pretraining.next_sentence import NSP_INTRO
+from playground.ui.tabs.pretraining.tokenizers import TOKENIZERS_INTRO
+from playground.ui.tabs.sentiment import INTRO as SENTIMENT_INTRO
+from playground.ui.tour import TOUR
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -129,3 +140,123 @@ def test_rlhf_is_dated_to_christiano_2017(catalog):
     rlhf = [e for e in TIMELINE if "RLHF" in e.title]
     assert min(e.year for e in rlhf) == 2017 and any("Christiano et al. 2017" in e.citation for e in rlhf)
     assert "Christiano et al. 2017" in catalog.by_slug("history--instructgpt-rlhf").body
+
+
+# ---- issue 25: teach exactly ----------------------------------------------------------------------------
+
+# The statements issue 25 corrected, as they were worded (whitespace-insensitive, case-insensitive).
+OLD_WORDINGS = (
+    "a Hindi word becomes `[UNK]` or single characters",  # 1
+    "Hindi: `[UNK]` for BERT",
+    "Hindi is [UNK] to BERT's WordPiece",
+    "a small masked LM (here BERT)",  # 2
+    "removing the NSP loss matches or slightly improves",  # 3
+    "removing it matches or slightly improves",
+    "removing NSP matches or slightly improves",
+    "the NSP loss did not help",
+    "later work dropped it without loss",
+    "then a small head is trained on labelled examples",  # 4
+    "tasks that need the words to the right of a position",  # 5
+    "its cost per token grows with the whole input",  # 6
+    "mean the same thing everywhere",  # 7
+    "It showed the scaling trend GPT-3 followed",  # 9
+    "model parallelism is how every large model since has been trained",
+    "[CLS] is just a position",  # 10
+    "no next-sentence objective here to make it a summary",  # 11
+    "a third of the questions cannot be answered",  # 12
+    "threshold 0, the standard SQuAD 2.0 evaluation",
+    "P(word | left context) exactly",  # 13
+    "the pieces before it) — exact",
+    "for GPT-2 the exact chain rule",
+    "Loss — BERT on its masked tokens, GPT and the LSTM on every next token",  # 14
+    "| lab-bert | 1.03 (masked tokens) |",
+    "WordPiece vs byte-level BPE vs SentencePiece on the same text",  # SentencePiece is a toolkit
+)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def product_texts() -> dict[str, str]:
+    """Every text a user or reader meets: the app's code (its strings joined as Python joins them, and the raw
+    file for comments), the model cards, the README and the docs."""
+    texts = {}
+    for path in sorted((ROOT / "playground").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        strings = [n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant)
+                   and isinstance(n.value, str)]
+        texts[str(path.relative_to(ROOT))] = _flat(source + "\n" + "\n".join(strings))
+    for path in [ROOT / "README.md", *sorted((ROOT / "model_cards").glob("*.md")), *sorted((ROOT / "docs").glob("*.md"))]:
+        texts[str(path.relative_to(ROOT))] = _flat(path.read_text(encoding="utf-8"))
+    return texts
+
+
+def test_no_corrected_statement_survives_anywhere():
+    texts = product_texts()
+    assert len(texts) > 100 and any(name.startswith("model_cards/") for name in texts)
+    found = [(old, name) for old in OLD_WORDINGS for name, text in texts.items() if _flat(old) in text]
+    assert found == []
+
+
+def test_the_old_wordings_would_be_caught():
+    # The search is not vacuous: a current sentence, split across lines and string literals, is found.
+    texts = product_texts()
+    assert any(_flat("sequential only when generating") in t for t in texts.values())
+    assert any(_flat("NFD-decomposed with the combining marks dropped") in t for t in texts.values())
+
+
+def test_nsp_is_shown_with_its_evidence_and_its_condition():
+    for text in (ROBERTA_FINDING, next(r for r in FACT_ROWS if r.aspect == "Sentence pairs").bert):
+        assert "Table 5" in text and "contiguous text" in text and "another document" in text
+        assert "QNLI" in text and "MNLI" in text and "SQuAD" in text
+    assert "sentence-order prediction" in ROBERTA_FINDING and "Table 5" in NSP_INTRO
+
+
+def test_gpt_is_parallel_except_when_generating():
+    row = next(r for r in FACT_ROWS if r.aspect == "Parallel or sequential")
+    assert "Parallel in training" in row.gpt and "reading the prompt" in row.gpt
+    assert "sequential only when generating" in row.gpt and "KV cache" in row.gpt
+    transformer = next(e for e in TIMELINE if e.title == "Transformer")
+    assert "in training" in transformer.note and "one token at a time" in transformer.note
+
+
+def test_cards_say_exactly_what_the_papers_and_checkpoints_show(catalog):
+    body = lambda slug: " ".join(catalog.by_slug(slug).body.split())  # noqa: E731
+    squad2 = body("deepset--roberta-base-squad2")
+    assert "5,945 of 11,873" in squad2 and "43,498 of 130,319" in squad2 and "this playground's choice" in squad2
+    xlm = body("history--xlm")
+    for needle in ("**CLM**", "**MLM**", "**TLM**", "parallel sentence pairs", "zero-shot cross-lingual",
+                   "75.1%", "71.5%"):
+        assert needle in xlm
+    megatron = body("history--megatron-lm")
+    assert "8.3B and 3.9B" in megatron and "GPT-3" not in megatron
+    assert "KV cache" in body("bert-large-uncased") and "Inside tab's KV-cache view" in body("bert-large-uncased")
+    assert "tagging" in body("gpt2") and "span" in body("gpt2") and "need the right context" in body("gpt2")
+    sst2 = body("distilbert-base-uncased-finetuned-sst-2-english")
+    assert "updates the whole encoder" in sst2 and "computer-vision analogy" in sst2
+    assert "परिस" in body("xlm-roberta-base") and "not `[UNK]`" in body("xlm-roberta-base")
+
+
+def test_cls_is_a_token_with_its_own_embedding_in_the_tour():
+    stop = next(s for s in TOUR if "[CLS]" in s.title)
+    assert "its own embedding" in stop.points and "next-sentence prediction" in stop.points
+    assert "no sentence summary" in stop.points  # agrees with the footnote (Devlin et al., Section 3.1)
+
+
+def test_the_lecture_names_its_stages_and_sentencepiece():
+    row = next(r for r in FACT_ROWS if r.aspect == "Training stages")
+    for column in (row.bert, row.gpt):
+        assert "unsupervised (language-model) fine-tuning" in column and "supervised fine-tuning" in column
+    assert "SFT → reward model → preference tuning (RLHF/DPO)" in row.gpt
+    assert "computer-vision analogy" in row.bert and "computer-vision analogy" in SENTIMENT_INTRO
+    assert "not a third algorithm but a toolkit" in TOKENIZERS_INTRO
+
+
+def test_masked_and_next_token_losses_are_drawn_on_separate_axes():
+    curve = [CurvePoint(1, 3.0, 2.9), CurvePoint(2, 2.0, 1.9)]
+    figure = loss_curves_figure({"lab-bert": curve, "lab-gpt": curve, "lab-lstm": curve})
+    masked, next_token = figure.axes
+    assert {line.get_label().split()[0] for line in masked.lines} == {"lab-bert"}
+    assert {line.get_label().split()[0] for line in next_token.lines} == {"lab-gpt", "lab-lstm"}
+    assert "masked-LM loss" in masked.get_title() and "next-token loss" in next_token.get_title()
