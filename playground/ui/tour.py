@@ -29,8 +29,9 @@ TOUR: tuple[TourStop, ...] = (
     TourStop("Tokens, [CLS] and [SEP]",
              "BERT's WordPiece tokenizer wraps every input in [CLS] … [SEP] and splits rare words into ## pieces; "
              "GPT-2's byte-level BPE adds no special tokens and marks a leading space with ␣. [CLS] is a token with "
-             "its own embedding; its final vector is trained — by next-sentence prediction, then by the "
-             "fine-tuned head — to serve classification (before fine-tuning it is no sentence summary).",
+             "its own embedding, and its final vector is what a classification head is trained to read: trained "
+             "by next-sentence prediction, then with the fine-tuned head (before fine-tuning it is no sentence "
+             "summary).",
              "compare", {"text": "Tokenizers split unfamiliar words like electroencephalography into [MASK] pieces."},
              anchor="bert-tokens"),
     TourStop("A gap filled from both sides",
