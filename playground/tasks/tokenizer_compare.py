@@ -88,8 +88,9 @@ def _normalisation_fact(tokenizer, text: str, normalized: str) -> str:
     if sum(c.isupper() for c in normalized) < sum(c.isupper() for c in text):
         what.append("lower-cased")
     if _marks(normalized) < _marks(text):
-        what.append("NFD-decomposed with the combining marks dropped (accents — and in Devanagari the "
-                    "virama and several vowel signs)")
+        devanagari = any("DEVANAGARI" in unicodedata.name(c, "") for c in text)
+        what.append("NFD-decomposed with the combining marks dropped (meant for accents" +
+                    ("; in Devanagari it also deletes the virama and several vowel signs)" if devanagari else ")"))
     if any(c in text and c not in normalized for c in "\t\n\r"):
         what.append("tabs and newlines turned into spaces")
     changed = list(dict.fromkeys(f"'{m.group()}' → '{normalized_text(tokenizer, m.group())}'"
