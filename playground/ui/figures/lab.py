@@ -10,8 +10,8 @@ CHECKPOINT_COLOUR = "#7c3aed"  # a real checkpoint fine-tuned next to the lab mo
 # Each panel: which models it holds, and its title. The masked-LM loss covers ~15% of the tokens, predicted
 # from both sides; the next-token loss every token, from the left: different tasks, so never on one axis.
 LOSS_PANELS = (
-    ("masked", "BERT: masked-LM loss (the ~15% masked tokens, from both sides)"),
-    ("next-token", "GPT and LSTM: next-token loss (every token, from the left) — same task, comparable"),
+    ("masked", "BERT: masked-LM loss\n(the ~15% masked tokens, from both sides)"),
+    ("next-token", "GPT and LSTM: next-token loss\n(every token, from the left; same task, comparable)"),
 )
 
 
