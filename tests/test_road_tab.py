@@ -3,6 +3,8 @@ the hover) and summaries computed from the points shown; the tab's runs are in t
 
 from __future__ import annotations
 
+from playground.models.cards import load_catalog
+from playground.tasks.fact_sheet import TIMELINE, timeline_problems
 from playground.tasks.road.results import RoadPoint, load_shipped
 from playground.ui.figures.road import alignment_figure, band_figure, gradient_figure, lm_figure, long_range_figure
 from playground.ui.serving import LAB_HANDLERS, LIGHT_HANDLERS
@@ -31,3 +33,13 @@ def test_the_shipped_results_draw_and_their_summaries_quote_the_points():
 def test_runs_wait_in_the_lab_group_and_stop_does_not():
     assert {"_road_lm_event", "road_long_range", "_road_seq2seq_event", "road_gradients"} <= LAB_HANDLERS
     assert {"_road_stop_event", "road_results"} <= LIGHT_HANDLERS
+
+
+def test_elmo_sits_between_ulmfit_and_gpt_in_the_timeline_with_a_sourced_card():
+    titles = [e.title for e in TIMELINE]
+    assert titles.index("ULMFiT") < titles.index("ELMo") < titles.index("GPT")
+    catalog = load_catalog()
+    card = catalog.by_slug(next(e.card for e in TIMELINE if e.title == "ELMo"))
+    assert card.year == 2018 and "1802.05365" in card.paper["url"]
+    assert card.benchmarks and all("Peters et al. 2018, Table 1" in b.source for b in card.benchmarks)
+    assert timeline_problems(catalog) == []
