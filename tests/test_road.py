@@ -124,7 +124,8 @@ def test_stop_ends_a_run_without_a_result():
         experiments.run_seq2seq(Seq2SeqSettings(max_length=3, seeds=1, steps=20), QUIET, lambda: True)
 
 
-def test_gradients_reach_every_position_and_the_run_keeps_both_states():
+def test_gradients_reach_every_position_and_the_run_keeps_both_states(monkeypatch):
+    monkeypatch.setattr(experiments, "DEFAULT_LR_STEPS", 10)  # "trained": a few steps suffice here
     result = experiments.run_gradients(GradientSettings(length=6, seeds=1), QUIET, NEVER)
     series = {p.series for p in result.points}
     assert {f"{name} · {state}" for name in nets.LABELS.values() for state in ("initialised", "trained")} == series

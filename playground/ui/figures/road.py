@@ -30,7 +30,7 @@ def band_figure(points: Sequence, title: str, x_title: str, y_title: str, *, log
         xs = [p.x for p in pts]
         colour = _colour(series)
         fig.add_trace(go.Scatter(x=xs + xs[::-1], y=[p.mean + p.sd for p in pts] + [p.mean - p.sd for p in pts][::-1],
-                                 fill="toself", fillcolor=_rgba(colour, 0.15), line=dict(width=0),
+                                 mode="lines", fill="toself", fillcolor=_rgba(colour, 0.15), line=dict(width=0),
                                  hoverinfo="skip", showlegend=False, legendgroup=series))
         hover = [f"{series}<br>{x_title} = {p.x:g}<br>mean {p.mean:.4g} ± {p.sd:.3g} (sd, n = {len(p.values)})"
                  f"<br>seeds: {', '.join(f'{v:.3g}' for v in p.values)}" for p in pts]
@@ -41,8 +41,9 @@ def band_figure(points: Sequence, title: str, x_title: str, y_title: str, *, log
         fig.add_hline(y=chance, line=dict(color="#9ca3af", dash="dot"), annotation_text="chance")
     fig.update_layout(title=dict(text=title, font=dict(size=14)), xaxis_title=x_title, yaxis_title=y_title,
                       height=420, margin=dict(l=60, r=20, t=50, b=50), legend=dict(font=dict(size=11)))
-    if log_x:
-        fig.update_xaxes(type="log")
+    if log_x:  # ticks at the measured x values (plotly's log ticks would read "2, 3, … 10, 2")
+        xs = sorted({p.x for p in points})
+        fig.update_xaxes(type="log", tickvals=xs, ticktext=[f"{x:g}" for x in xs])
     if y_range:
         fig.update_yaxes(range=list(y_range))
     return fig

@@ -52,7 +52,7 @@ def lm_summary(result: LmRaceResult) -> str:
                        f"{result.parameters[name]:,} parameters, {result.seconds[name]:.1f} s)"
                        for name, pts in _series(result.points).items())
     return (f"Held-out loss at the last step (mean ± sd over {result.settings['seeds']} seeds; training seconds "
-            f"per run): {finals}. Vocabulary {result.vocab_size} words. " + notices_markdown(result.notices))
+            f"per run): {finals}. Vocabulary {result.vocab_size} words.\n\n" + notices_markdown(result.notices))
 
 
 def long_range_summary(result: LongRangeResult) -> str:
@@ -62,8 +62,7 @@ def long_range_summary(result: LongRangeResult) -> str:
         held = [p.x for p in pts if p.mean >= 0.9]
         reach = f"≥ 90 % up to d = {max(held):g}" if held else "below 90 % at every d"
         parts.append(f"**{name}** {reach} (at d = {pts[-1].x:g}: {pts[-1].mean:.0%} ± {pts[-1].sd:.0%})")
-    return (f"Chance is {result.chance:.1%}. " + "; ".join(parts) + ". "
-            + notices_markdown(result.notices))
+    return f"Chance is {result.chance:.1%}. " + "; ".join(parts) + ".\n\n" + notices_markdown(result.notices)
 
 
 def gradient_summary(result: GradientResult) -> str:
