@@ -70,7 +70,7 @@ def one_thread() -> Iterator[None]:
 # ---- vanishing gradients ----------------------------------------------------------------------------------
 
 def gradient_norms(model: nn.Module, embedded: torch.Tensor, targets: torch.Tensor) -> list[float]:
-    """`norms[d]` = ‖∂L_t / ∂x_{t−d}‖: how much of the loss at the last position t reaches the input d steps back
+    """`norms[d]` = ‖∂L_t / ∂x_{t−d}‖: how much of the loss at the last position t reaches the input d back
     (mean over the batch; each row's gradient is its own loss's, since the batch's losses are summed)."""
     embedded = embedded.detach().requires_grad_(True)
     logits = model.forward_embeddings(embedded)[:, -1]
@@ -147,15 +147,17 @@ def run_gradients(settings: GradientSettings, progress: Progress, stopped: Stopp
     for i, (seed, kind) in enumerate((s, k) for s in range(settings.seeds) for k in KINDS):
         progress(i / runs, f"{LABELS[kind]}, seed {seed + 1}/{settings.seeds}")
         model = _long_range_model(kind, seed)
-        model.eval()
-        norms.setdefault(f"{LABELS[kind]} · initialised", []).append(gradient_norms(model, model.embedding(ids), labels))
-        _train_long_range(model, distance, DEFAULT_LR_STEPS, seed, stopped)
-        model.eval()
-        norms.setdefault(f"{LABELS[kind]} · trained", []).append(gradient_norms(model, model.embedding(ids), labels))
-    points = tuple(point(series, d, [math.log10(max(run[d], 1e-30)) for run in runs_])
-                   for series, runs_ in norms.items() for d in range(settings.length))
-    return GradientResult(points, {"length": settings.length, "seeds": settings.seeds, "trained_steps": DEFAULT_LR_STEPS,
-                                   "trained_distance": distance, "param_budget": DEFAULT_LR_BUDGET},
+        for state in ("initialised", "trained"):
+            if state == "trained":
+                _train_long_range(model, distance, DEFAULT_LR_STEPS, seed, stopped)
+            model.eval()
+            norms.setdefault(f"{LABELS[kind]} · {state}", []).append(
+                gradient_norms(model, model.embedding(ids), labels))
+    points = tuple(point(series, d, [math.log10(max(run[d], 1e-30)) for run in per_seed])
+                   for series, per_seed in norms.items() for d in range(settings.length))
+    return GradientResult(points, {"length": settings.length, "seeds": settings.seeds,
+                                   "trained_steps": DEFAULT_LR_STEPS, "trained_distance": distance,
+                                   "param_budget": DEFAULT_LR_BUDGET},
                           time.perf_counter() - started, ())
 
 
@@ -208,7 +210,8 @@ def run_lm_race(settings: LmSettings, progress: Progress, stopped: Stopped) -> L
                 progress((i + step / settings.steps) / runs, f"{LABELS[kind]}, seed {seed + 1}: step {step}")
         seconds.setdefault(LABELS[kind], []).append(trained_s)
         reached.setdefault(LABELS[kind], []).append(step)
-    points = tuple(point(LABELS[k], s, v) for (k, s), v in sorted(losses.items(), key=lambda kv: (KINDS.index(kv[0][0]), kv[0][1])))
+    order = sorted(losses, key=lambda key: (KINDS.index(key[0]), key[1]))  # by architecture, then step
+    points = tuple(point(LABELS[kind], step, losses[(kind, step)]) for kind, step in order)
     short = [name for name, steps in reached.items() if min(steps) < settings.steps]
     notices = tuple(f"{name} reached the time budget before step {settings.steps} in some seeds (steps reached: "
                     f"{', '.join(map(str, reached[name]))}); its later points average fewer seeds." for name in short)

@@ -51,9 +51,9 @@ def band_figure(points: Sequence, title: str, x_title: str, y_title: str, *, log
 
 def lm_figure(result) -> go.Figure:
     s = result.settings
-    return band_figure(result.points, f"Held-out loss on the lab corpus: ~{s['param_budget']:,} parameters each, "
-                                      f"{s['steps']} steps (≤ {s['time_budget_s']:g} s), mean ± sd of {s['seeds']} seeds",
-                       "step", "held-out cross-entropy (nats per word)")
+    title = (f"Held-out loss on the lab corpus: ~{s['param_budget']:,} parameters each, {s['steps']} steps "
+             f"(≤ {s['time_budget_s']:g} s), mean ± sd of {s['seeds']} seeds")
+    return band_figure(result.points, title, "step", "held-out cross-entropy (nats per word)")
 
 
 def long_range_figure(result) -> go.Figure:
@@ -66,10 +66,9 @@ def long_range_figure(result) -> go.Figure:
 
 def gradient_figure(result) -> go.Figure:
     s = result.settings
-    return band_figure(result.points, f"How much of the loss at t reaches position t − d (log10 ‖∂L_t/∂x_(t−d)‖, "
-                                      f"{s['seeds']} seeds; 'trained': {s['trained_steps']} steps at d = "
-                                      f"{s['trained_distance']})",
-                       "d (positions back)", "log10 gradient norm", dashed="initialised")
+    title = (f"How much of the loss at t reaches position t − d (log10 ‖∂L_t/∂x_(t−d)‖, "
+             f"{s['seeds']} seeds; 'trained': {s['trained_steps']} steps at d = {s['trained_distance']})")
+    return band_figure(result.points, title, "d (positions back)", "log10 gradient norm", dashed="initialised")
 
 
 def seq2seq_figure(result, exact: bool = False) -> go.Figure:

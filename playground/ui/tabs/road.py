@@ -210,7 +210,8 @@ def _publish_api(ctx: AppContext) -> None:
         """Held-out accuracy on the word decided d positions back, per architecture and distance."""
         return to_json(run_road_long_range(ctx, distances, seeds, steps, owner_of(request)))
 
-    def road_gradients(length: int = DEFAULT_GRAD_LENGTH, seeds: int = DEFAULT_SEEDS, request: gr.Request = None) -> dict:
+    def road_gradients(length: int = DEFAULT_GRAD_LENGTH, seeds: int = DEFAULT_SEEDS,
+                       request: gr.Request = None) -> dict:
         """log10 of the gradient norm reaching position t − d from the loss at t, per architecture."""
         return to_json(run_road_gradients(ctx, length, seeds, owner_of(request)))
 
