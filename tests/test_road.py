@@ -4,6 +4,8 @@ computation, the parameter budget, the bounds every endpoint checks, Stop, and t
 from __future__ import annotations
 
 import random
+import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -146,3 +148,29 @@ def test_the_shipped_results_are_the_default_runs():
         assert p.sd == pytest.approx(point(p.series, p.x, p.values).sd, abs=1e-4)
     a = shipped.seq2seq.alignment
     assert len(a.weights) == len(a.outputs) and all(len(row) == len(a.inputs) for row in a.weights)
+
+
+def test_a_run_waits_for_the_lab_says_so_and_its_owner_can_stop_it_while_waiting():
+    ctx, said, outcome = _ctx(), [], []
+    other = ctx.lab_jobs.join("someone else")
+    assert ctx.lab_jobs.wait_turn(other, 1)  # another session's training holds the lab
+
+    def run():
+        try:
+            handlers.run_road_gradients(ctx, 5, 1, "me", progress=lambda f, text: said.append(text))
+        except PlaygroundError as exc:
+            outcome.append(exc)
+
+    waiting = threading.Thread(target=run)
+    waiting.start()
+    for _ in range(100):
+        if said:
+            break
+        time.sleep(0.02)
+    assert said and "waiting for the lab" in said[0]
+    assert handlers.stop_road(ctx, "me").startswith("Stopping")
+    waiting.join(10)
+    assert not waiting.is_alive() and outcome  # ended without training, the other run untouched
+    assert ctx.lab_jobs.position(other) == 0
+    ctx.lab_jobs.leave(other)
+    assert handlers.stop_road(ctx, "me").startswith("Nothing to stop")

@@ -34,8 +34,11 @@ def shipped_results(ctx: AppContext | None = None) -> RoadResults:
 
 
 def _run(ctx: AppContext, owner: str, runner: Callable, settings: Any, progress: Progress | None) -> Any:
+    progress = progress or (lambda fraction, text: None)
+    if ctx.lab_jobs.busy():
+        progress(0.0, "waiting for the lab: another run is training (one at a time)…")
     with ctx.lab_jobs.turn(owner, WAIT_S) as ticket, road.experiments.one_thread():  # one job at a time
-        return runner(settings, progress or (lambda fraction, text: None), ticket.stop.is_set)
+        return runner(settings, progress, ticket.stop.is_set)
 
 
 def run_road_lm(ctx: AppContext, seeds: int, steps: int, param_budget: int, time_budget_s: float, owner: str,
