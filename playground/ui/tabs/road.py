@@ -160,7 +160,9 @@ def _layout_lm(ctx: AppContext, shipped) -> None:
 def _layout_long_range(ctx: AppContext, shipped) -> None:
     gr.Markdown("#### 2 · Long-range dependencies: the word decided d positions back\nEach item is an animal, then "
                 "d − 1 everyday words, then *made*; the answer is the animal's sound (*dog … made* → *barked*). "
-                "Nothing else in the sequence says which animal it was.")
+                "Nothing else in the sequence says which animal it was. The default 200 steps are short for the "
+                "recurrent nets: with 400 (5 seeds, measured) the GRU learns d = 10 in every seed, the LSTM and the "
+                "vanilla RNN in some, and none learns d = 20 — the transformer learns every d (docs/road.md).")
     with gr.Row():
         inputs = [gr.Textbox(", ".join(map(str, DEFAULT_DISTANCES)), label="Distances d (1–64, up to 6)"), _seeds(),
                   gr.Slider(10, MAX_LR_STEPS, value=DEFAULT_LR_STEPS, step=10, label="Steps")]
