@@ -174,3 +174,10 @@ def test_a_run_waits_for_the_lab_says_so_and_its_owner_can_stop_it_while_waiting
     assert ctx.lab_jobs.position(other) == 0
     ctx.lab_jobs.leave(other)
     assert handlers.stop_road(ctx, "me").startswith("Nothing to stop")
+
+
+def test_a_run_is_reproducible_from_its_seeds():
+    settings = Seq2SeqSettings(max_length=4, seeds=1, steps=20)
+    first, second = (experiments.run_seq2seq(settings, QUIET, NEVER) for _ in range(2))
+    assert [p.values for p in first.points] == [p.values for p in second.points]
+    assert first.alignment == second.alignment
