@@ -1,5 +1,6 @@
 """Command line: `python -m playground download [names…]`, `python -m playground tiny` and
-`python -m playground pretrain [options]` (the Pretraining lab, from the terminal)."""
+`python -m playground pretrain [options]` (the Pretraining lab, from the terminal) and `python -m playground road`
+(regenerate the "RNN → Transformer" tab's shipped results)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from playground.core.errors import PlaygroundError
 from playground.models.cards import load_catalog
 from playground.models.download import default_download_names, download
 from playground.models.tiny import build_tiny_models
+from playground.tasks.road.handlers import regenerate_shipped
 
 
 def _download_epilog() -> str:
@@ -39,9 +41,14 @@ def main(argv: list[str] | None = None) -> int:
     dl.add_argument("--allow-any-model", action="store_true", help="also models without a card")
     commands.add_parser("tiny", help="(re)build the tiny offline models from scratch and print where they are")
     add_pretrain_parser(commands)
+    commands.add_parser("road", help="rerun the RNN → Transformer tab's four default measurements (5 seeds each, "
+                                     "a few minutes per measurement on 2 cores) and rewrite its shipped results")
     args = parser.parse_args(argv)
     if args.command == "pretrain":
         return pretrain_command(args)
+    if args.command == "road":
+        regenerate_shipped(say=lambda line: print(line, flush=True))
+        return 0
 
     if args.command == "tiny":
         try:

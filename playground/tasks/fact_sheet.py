@@ -142,6 +142,8 @@ TIMELINE: tuple[TimelineEvent, ...] = (
                   "(Atari games, simulated robots)", "Christiano et al. 2017", "alignment"),
     TimelineEvent(2018, "ULMFiT", "pre-train a language model, then fine-tune it for each task (LSTM)",
                   "Howard & Ruder 2018", "recurrent", "history--ulmfit"),
+    TimelineEvent(2018, "ELMo", "contextual word vectors from a bidirectional LSTM language model (a forward and a "
+                  "backward LSTM, concatenated)", "Peters et al. 2018", "recurrent", "history--elmo"),
     TimelineEvent(2018, "GPT", "the same recipe with a Transformer decoder, left to right",
                   "Radford et al. 2018", "decoder", "history--gpt-1"),
     TimelineEvent(2018, "BERT", "a Transformer encoder pre-trained with masked tokens: bidirectional",

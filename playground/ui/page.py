@@ -20,6 +20,7 @@ from playground.ui.tabs.lab import build_lab_tab
 from playground.ui.tabs.models import TabLink, build_models_tab
 from playground.ui.tabs.pretraining import build_pretraining_tab
 from playground.ui.tabs.question_answering import build_qa_tab
+from playground.ui.tabs.road import build_road_tab
 from playground.ui.tabs.sentiment import build_sentiment_tab
 from playground.ui.tabs.summarization import build_summarization_tab
 from playground.ui.widgets import CHIP_CSS
@@ -180,6 +181,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
                 views += pretraining_views
             with gr.Tab("Pretraining lab", id="lab"):
                 build_lab_tab(ctx)
+            with gr.Tab("RNN → Transformer", id="road"):
+                build_road_tab(ctx)
             with gr.Tab("Sentiment", id="sentiment"):
                 views.append(build_sentiment_tab(ctx))
             with gr.Tab("Question answering", id="question-answering"):
