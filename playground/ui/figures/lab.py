@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from playground.ui import figures
+
 COLOURS = {"lab-bert": "#2563eb", "lab-gpt": "#dc2626", "lab-lstm": "#059669"}
 CHECKPOINT_COLOUR = "#7c3aed"  # a real checkpoint fine-tuned next to the lab models
 
 
 def loss_curves_figure(curves: dict, title: str = ""):
     """Train loss (lines) and held-out loss (dashed, dots) per model against the step, on one axes."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
+    fig = figures.canvas.Figure(figsize=(10, 4.2), dpi=100, layout="constrained")
     ax = fig.subplots()
     for name, points in curves.items():
         colour = COLOURS.get(name, None)
@@ -30,9 +30,7 @@ def loss_curves_figure(curves: dict, title: str = ""):
 
 def finetune_figure(result):
     """Accuracy against the number of labelled examples: pre-trained (solid) vs from scratch (dashed)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8, 4), dpi=100, layout="constrained")
+    fig = figures.canvas.Figure(figsize=(8, 4), dpi=100, layout="constrained")
     ax = fig.subplots()
     for name in dict.fromkeys(p.model_name for p in result.points):
         for init, style in (("pre-trained", "-"), ("from scratch", "--")):
