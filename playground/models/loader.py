@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlparse
 
+from huggingface_hub import constants, list_repo_files, snapshot_download, try_to_load_from_cache
+
 from playground.core.errors import ModelUnavailable, PlaygroundError
 from playground.core.text_input import shown
 from playground.core.types import LoadedModel
@@ -87,15 +89,11 @@ def fetch_model_files(repo_id: str) -> str:
 
     The store calls it before taking the construction lock, so a minutes-long download never holds up the
     loads of other models (construction itself, from local files, takes seconds)."""
-    from huggingface_hub import list_repo_files, snapshot_download
-
     return snapshot_download(repo_id, allow_patterns=CONFIG_PATTERNS + weight_patterns(list_repo_files(repo_id)))
 
 
 def hub_is_cached(repo_id: str) -> bool:
     """True if the Hub cache already holds this model's config (so loading needs no network)."""
-    from huggingface_hub import try_to_load_from_cache
-
     try:
         return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
     except Exception:  # malformed repo id etc.: treat as not cached
@@ -103,8 +101,6 @@ def hub_is_cached(repo_id: str) -> bool:
 
 
 def hub_offline_forced() -> bool:
-    from huggingface_hub import constants
-
     return bool(constants.HF_HUB_OFFLINE)
 
 
@@ -113,8 +109,6 @@ def hub_is_reachable(timeout_s: float = 2.0) -> bool:
 
     Without it, a missing model on an offline machine costs ~20 s of HTTP retries before failing.
     """
-    from huggingface_hub import constants
-
     url = urlparse(constants.ENDPOINT)
     host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
     try:
