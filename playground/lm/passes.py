@@ -16,8 +16,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from playground import models
 from playground.core.types import LoadedModel
-from playground.models.variants import attention_twin
 
 _TWINS: "weakref.WeakKeyDictionary[Any, LoadedModel]" = weakref.WeakKeyDictionary()
 _TWINS_LOCK = threading.Lock()
@@ -31,7 +31,7 @@ def attention_reader(lm: LoadedModel) -> LoadedModel:
     with _TWINS_LOCK:
         twin = _TWINS.get(model)
         if twin is None:
-            twin = dataclasses.replace(lm, model=attention_twin(model), nbytes=0)
+            twin = dataclasses.replace(lm, model=models.variants.attention_twin(model), nbytes=0)
             _TWINS[model] = twin
     return twin
 

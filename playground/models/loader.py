@@ -24,6 +24,7 @@ from urllib.parse import urlparse
 
 from huggingface_hub import constants, list_repo_files, snapshot_download, try_to_load_from_cache
 
+from playground import models
 from playground.core.errors import ModelUnavailable, PlaygroundError
 from playground.core.text_input import shown
 from playground.core.types import LoadedModel
@@ -31,7 +32,6 @@ from playground.models.cards import CardCatalog
 from playground.models.construction import BrokenModel, check_model, constructing, load_dtype
 from playground.models.registry import LOADABLE_TASKS, TASKS, card_for
 from playground.models.tiny import REBUILD_HINT
-from playground.models.variants import int8_copy, stored_nbytes
 
 VARIANTS = ("fp32", "int8")
 DEFAULT_MEMORY_BUDGET_GB = float(os.environ.get("PLAYGROUND_MEMORY_BUDGET_GB", "6"))
@@ -321,6 +321,6 @@ class ModelStore:
         if base.model is None:
             raise PlaygroundError(f"'{task}' loads no model, so it has no fast mode.")
         with constructing():  # new layers are built (their init functions are what loads patch)
-            model = int8_copy(base.model)
+            model = models.variants.int8_copy(base.model)  # torch: imported on first use
             check_model(model, f"the fast-mode copy of {name}", tied=False)  # int8 head: its own copy
-        return dataclasses.replace(base, model=model, nbytes=stored_nbytes(model), variant="int8")
+        return dataclasses.replace(base, model=model, nbytes=models.variants.stored_nbytes(model), variant="int8")
