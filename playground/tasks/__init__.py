@@ -1,6 +1,6 @@
-"""Features, one module or package each. `measure` (torch at its top) is imported on first use as `tasks.measure`:
-the page is built without torch."""
+"""Features, one module or package each. The modules in the set below import torch at their top and are imported on
+first use (`tasks.measure`, `tasks.summary_decoding`, …): the page is built without torch."""
 
 from playground.core.lazy import lazy_submodules
 
-__getattr__, __dir__ = lazy_submodules(__name__, {"measure"})
+__getattr__, __dir__ = lazy_submodules(__name__, {"measure", "summary_decoding"})
