@@ -200,7 +200,7 @@ def test_ui_functions_are_short():
 # Imports inside functions, over the package (issue 22 brings this to 30). Each defers something heavy for
 # start-up and says so in a comment ("deferred: ..."); everything else imports at the top of its file, and a
 # heavy module is reached from the page's light modules through its package (`core/lazy.py`).
-MAX_FUNCTION_LOCAL_IMPORTS = 31
+MAX_FUNCTION_LOCAL_IMPORTS = 20
 
 
 def function_local_imports() -> list[str]:

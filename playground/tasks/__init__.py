@@ -3,4 +3,4 @@ first use (`tasks.measure`, `tasks.summary_decoding`, …): the page is built wi
 
 from playground.core.lazy import lazy_submodules
 
-__getattr__, __dir__ = lazy_submodules(__name__, {"measure", "summary_decoding"})
+__getattr__, __dir__ = lazy_submodules(__name__, {"measure", "qa_spans", "summary_decoding"})
