@@ -276,6 +276,7 @@ class ModelStore:
             if not local_only:  # download first, outside the lock: other models keep loading meanwhile
                 source, local_only = fetch_model_files(name), True
             with constructing():  # one construction at a time in the process (see models/construction.py)
+                # deferred: transformers (seconds to import); the page is built before any model is loaded
                 import transformers
 
                 transformers.logging.set_verbosity_error()  # load reports about unused heads are noise here
