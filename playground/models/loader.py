@@ -4,8 +4,9 @@ LRU memory budget, an allow-list from `model_cards/`, and fast, explained failur
 Variants: "fp32" is the checkpoint as published (sdpa attention, transformers' default); "int8" is the fast-mode
 copy made from it (`variants.int8_copy`), cached like any model and counted at its real size.
 
-Lazy imports: nothing here imports torch, transformers or huggingface_hub at module import time; the
-first `get()` does, so the app starts fast.
+Start-up: nothing here imports torch or transformers at module import time (huggingface_hub is imported at the
+top: gradio has imported it already); the first `get()` does, and reaches `variants` as `models.variants`, so the
+app starts fast.
 """
 
 from __future__ import annotations
