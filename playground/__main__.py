@@ -6,19 +6,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from playground.core.errors import PlaygroundError
 from playground.models.cards import load_catalog
 from playground.models.download import default_download_names, download
 from playground.models.tiny import build_tiny_models
+from playground.tasks.lab import pretrain as lab
+from playground.tasks.lab.corpus import choose_corpus
+from playground.tasks.lab.networks import DEFAULT_PRESET, PRESETS
 from playground.tasks.road.handlers import regenerate_shipped
 
 
 def _download_epilog() -> str:
     """The downloadable models with their approximate size, read from model_cards/."""
-    from playground.models.cards import load_catalog
-    from playground.models.download import default_download_names
-
     catalog = load_catalog()
     defaults = set(default_download_names(catalog))
     rows = [f"  {c.hub_id:<52} {c.size_mb / 1000:5.2f} GB{'  (default)' if c.hub_id in defaults else ''}"
@@ -89,9 +90,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def add_pretrain_parser(commands) -> None:
-    from playground.tasks.lab.networks import DEFAULT_PRESET, PRESETS
-    from playground.tasks.lab import pretrain as lab
-
     p = commands.add_parser("pretrain", help="train the lab's small BERT, GPT and LSTM and save them as lab-bert / "
                                              "lab-gpt (the default settings reproduce the pair shipped in the repo)")
     p.add_argument("--preset", choices=list(PRESETS), default=DEFAULT_PRESET, help="model size")
@@ -111,12 +109,6 @@ def add_pretrain_parser(commands) -> None:
 
 
 def pretrain_command(args) -> int:
-    from pathlib import Path
-
-    from playground.core.errors import PlaygroundError
-    from playground.tasks.lab import pretrain as lab
-    from playground.tasks.lab.corpus import choose_corpus
-
     try:
         settings = lab.check_settings(args.preset, args.steps, args.time_budget, args.seq_len, args.lr, args.seed)
         corpus = choose_corpus(upload=Path(args.corpus).read_bytes() if args.corpus else None,

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from playground.core.errors import PlaygroundError
-from playground.tasks.lab.finetune import (MAX_LABELLED_CHARS, MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL,
-                                           USER_DATA, finetune_curve, fit_sizes, parse_labelled_lines,
-                                           split_user_examples)
+from playground.tasks.lab.finetune import finetune_curve
+from playground.tasks.lab.labelled import (MAX_LABELLED_CHARS, MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL,
+                                           USER_DATA, fit_sizes, parse_labelled_lines, split_user_examples)
 from playground.tasks.lab.runs import SHIPPED_DIR
 
 POSITIVE = ["I loved every minute of it", "great food and friendly staff", "a wonderful evening",

@@ -10,6 +10,7 @@ import pytest
 
 import playground.__main__ as cli
 import playground.models.tiny as tiny
+import playground.models.tiny_build as tiny_build
 from playground.core.errors import ModelUnavailable, PlaygroundError
 from playground.models.cards import load_catalog
 from playground.tasks.context import AppOptions, make_context
@@ -166,7 +167,7 @@ def test_a_read_only_cache_gets_a_clear_message_with_the_right_advice(cache, mon
     def read_only(root):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(root))
 
-    monkeypatch.setattr(tiny, "_build_all", read_only)
+    monkeypatch.setattr(tiny_build, "build_all", read_only)
     ctx = make_context(AppOptions(models="tiny", tiny_dir=cache))
     with pytest.raises(ModelUnavailable) as info:
         ctx.model("tiny-gpt2", "text-generation")

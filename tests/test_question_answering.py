@@ -8,8 +8,8 @@ import torch
 
 from playground.models.cards import load_catalog
 from playground.core.errors import ModelUnavailable, PlaygroundError
-from playground.tasks.question_answering import (QASettings, answer_question, best_spans, encode_windows, select_answers,
-                                           squad_version)
+from playground.tasks.qa_spans import best_spans, select_answers
+from playground.tasks.question_answering import QASettings, answer_question, encode_windows, squad_version
 
 TESLA = ("Tesla, Inc. is an American multinational automotive and clean energy company headquartered in Austin, "
          "Texas. Tesla was founded in 2003 by Martin Eberhard and Marc Tarpenning as Tesla Motors.")

@@ -24,8 +24,19 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+import torch
+from transformers import pipeline
+
+from playground.bench import heads as bench_heads
+from playground.bench.agreement import Agreement, measure, report_agreement
+from playground.bench.classroom import bench_class
 from playground.bench.compare import bench_click, bench_warm_start
+from playground.bench.lab import bench_lab_training
 from playground.bench.timing import BENCH_BERT, BENCH_GPT, Target, bench_models, interleaved_ms
+from playground.lm.generation import GenerationSettings, generate
+from playground.lm.masked_lm import fill_mask
+from playground.lm.passes import attention_reader
+from playground.models.variants import AGREEMENT_FILE
 
 TEXT = "Tesla is an American [MASK] company headquartered in Austin, Texas."
 PROMPT = "Tesla is an American electric vehicle company headquartered in Austin, Texas. It"
@@ -35,15 +46,11 @@ Report = Callable[[str], None]
 
 def _sdpa_and_eager(lm):
     """The model as loaded (sdpa) and its eager twin (same weights), as the app uses them."""
-    from playground.lm.passes import attention_reader
-
     return lm.model, attention_reader(lm).model
 
 
 def bench_attention(repeats: int, report: Report) -> None:
     """Why predictions use sdpa and only attention maps use eager attention."""
-    import torch
-
     _, bert, gpt = bench_models()
     rows = {}
     for lm, text in ((bert, TEXT), (gpt, PROMPT)):
@@ -66,11 +73,6 @@ def bench_attention(repeats: int, report: Report) -> None:
 
 
 def bench_fill_mask(repeats: int, report: Report) -> list[Target]:
-    import torch
-    from transformers import pipeline
-
-    from playground.lm.masked_lm import fill_mask
-
     ctx, bert, _ = bench_models()
     fast = ctx.model(BENCH_BERT, "fill-mask", "int8")
     raw = pipeline("fill-mask", model=bert.model, tokenizer=bert.tokenizer, device=-1)
@@ -87,10 +89,6 @@ def bench_fill_mask(repeats: int, report: Report) -> list[Target]:
 
 
 def bench_generation(repeats: int, new_tokens: int, report: Report) -> list[Target]:
-    import torch
-
-    from playground.lm.generation import GenerationSettings, generate
-
     ctx, _, gpt = bench_models()
     fast = ctx.model(BENCH_GPT, "text-generation", "int8")
     ids = torch.tensor([gpt.tokenizer(PROMPT)["input_ids"]])
@@ -165,9 +163,6 @@ def bench_startup(report: Report, runs: int = 3) -> list[Target]:
 
 
 def bench_agreement(args: argparse.Namespace, report: Report) -> None:
-    from playground.bench.agreement import Agreement, measure, report_agreement
-    from playground.models.variants import AGREEMENT_FILE
-
     if args.agreement:
         result = measure(args.agreement_steps, args.agreement_model, report, write_to=AGREEMENT_FILE)
     elif AGREEMENT_FILE.exists():
@@ -196,12 +191,10 @@ def main(argv: list[str] | None = None) -> None:
                         help="also time the Compare click in DIR, a checkout of older code (with playground/bench/"
                              "click.py, shapes.py and timing.py copied in), for before → after ratios")
     args = parser.parse_args(argv)
-    from playground.bench.classroom import bench_class
 
     if args.class_only:
         bench_class(print)
         return
-    import torch
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; best of interleaved runs")
     targets: list[Target] = []
@@ -228,12 +221,8 @@ def main(argv: list[str] | None = None) -> None:
     for target in targets:
         print(target.line())
     if not args.skip_heads:
-        from playground.bench import heads as bench_heads
-
         bench_heads.run(print)
     if not args.skip_lab:
-        from playground.bench.lab import bench_lab_training
-
         bench_lab_training(print)
     if not args.skip_class:
         bench_class(print)

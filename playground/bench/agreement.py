@@ -21,7 +21,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+import torch
+import transformers as tf
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from transformers import BertTokenizerFast
+
 from playground.models.construction import constructing, constructs, load_tokenizer
+from playground.models.variants import int8_copy
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCES = 120  # evaluated
@@ -78,9 +84,6 @@ def corpus_sentences() -> list[tuple[str, str]]:
 
 @constructs
 def _tokenizer(sentences: list[str]):
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import BertTokenizerFast
-
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
@@ -95,9 +98,6 @@ def _tokenizer(sentences: list[str]):
 
 def train_small_bert(sentences: list[str], steps: int, report: Callable[[str], None]):
     """A 4-layer BERT trained with BERT's masking recipe (15% of tokens; 80/10/10) for `steps` steps."""
-    import torch
-    import transformers as tf
-
     tokenizer = _tokenizer(sentences)
     config = tf.BertConfig(vocab_size=len(tokenizer), hidden_size=HIDDEN, num_hidden_layers=LAYERS, num_attention_heads=4,
                            intermediate_size=4 * HIDDEN, max_position_embeddings=128)
@@ -142,10 +142,6 @@ def masked_examples(rows: list[tuple[str, str]], tokenizer, count: int) -> list[
 
 
 def agreement(model, tokenizer, examples: list[tuple[list[int], int]]) -> tuple[float, float, int]:
-    import torch
-
-    from playground.models.variants import int8_copy
-
     fast = int8_copy(model)
     top1 = overlap = 0.0
     distinct = set()
@@ -166,8 +162,6 @@ def measure(steps: int = 600, model_dir: str | None = None, report: Callable[[st
     held_out = rows[::4]  # every 4th sentence is never trained on: the evaluation set
     trained = [sentence for i, (sentence, _) in enumerate(rows) if i % 4]
     if model_dir:
-        import transformers as tf
-
         with constructing():
             model = tf.AutoModelForMaskedLM.from_pretrained(model_dir).eval().requires_grad_(False)
         tokenizer = load_tokenizer(model_dir)

@@ -24,6 +24,12 @@ import time
 from pathlib import Path
 from typing import Callable
 
+import httpx
+
+from playground.bench.shapes import padded_tokenizer, real_size_model
+from playground.bench.soak import _free_port, call
+from playground.models.loader import hub_is_cached
+
 ROOT = Path(__file__).resolve().parents[2]
 STAND_IN_CACHE = Path(tempfile.gettempdir()) / "playground-bench-hub-cache"
 REQUESTS = [("fill_mask", ["Tesla is an American [MASK] company headquartered in Austin, Texas."]),
@@ -35,8 +41,6 @@ Report = Callable[[str], None]
 
 def stand_in_cache(root: Path = STAND_IN_CACHE) -> Path:
     """A Hub-layout cache with bert-base-uncased and gpt2 stand-ins (written once, then reused)."""
-    from playground.bench.shapes import padded_tokenizer, real_size_model
-
     commit = "0" * 40
     for hub_id, kind, vocab in (("bert-base-uncased", "wordpiece", 30522), ("gpt2", "bpe", 50257)):
         repo = root / f"models--{hub_id}"
@@ -57,11 +61,6 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def bench_class(report: Report = print, clients: int = CLIENTS, rounds_alone: int = 3) -> None:
-    import httpx
-
-    from playground.bench.soak import _free_port, call
-    from playground.models.loader import hub_is_cached
-
     real = all(hub_is_cached(name) for name in ("bert-base-uncased", "gpt2"))
     env = dict(os.environ, HF_HUB_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False")
     if not real:

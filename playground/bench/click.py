@@ -11,8 +11,7 @@ reads the one JSON line it prints:
                                                          with --cold, with no warm start), then later clicks
 
 Works on older code too, for before → after numbers (copy this file, bench/shapes.py, bench/timing.py and
-`ui.page.event_sends` into the older checkout): a click that returns once has every stage at the end. torch is
-imported inside the functions.
+`ui.page.event_sends` into the older checkout): a click that returns once has every stage at the end.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ import time
 from typing import Any, Callable
 
 import gradio as gr
+import torch
 
 from playground.bench.shapes import random_weight_context
 from playground.bench.timing import interleaved_ms
@@ -61,8 +61,6 @@ def _sdpa(model):
 
 def model_calls(run: Callable[[], object]) -> int:
     """Top-level model forward calls during `run()` (BERT or GPT-2 reading an input, one generation step)."""
-    import torch
-
     calls = []
 
     def hook(module, args, output):
@@ -78,8 +76,6 @@ def model_calls(run: Callable[[], object]) -> int:
 
 
 def click(repeats: int) -> dict[str, Any]:
-    import torch
-
     ctx, bert, gpt = random_weight_context()
     event = click_event(ctx)
     inputs = [TEXT, 5, "", 1, 1, bert.name, gpt.name, False][: len(event.inputs)]

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Callable
 
+from playground.tasks.lab.corpus import builtin_choice
+from playground.tasks.lab.networks import PRESETS
+from playground.tasks.lab.pretrain import PretrainSettings, run_training
+
 
 def bench_lab_training(report: Callable[[str], None], steps: int = 60) -> None:
-    from playground.tasks.lab.networks import PRESETS
-    from playground.tasks.lab.corpus import builtin_choice
-    from playground.tasks.lab.pretrain import PretrainSettings, run_training
-
     settings = PretrainSettings(steps=steps)
     prepared_at, final = None, None
     for progress in run_training(builtin_choice(), settings, save=False):

@@ -1,7 +1,5 @@
 """Real-size model shapes with random weights, served like loaded models: what benchmarks measure without a
 download (the compute of bert-base or gpt2 is the same whatever the weights).
-
-torch and transformers are imported inside the functions, to keep start-up fast.
 """
 
 from __future__ import annotations
@@ -11,8 +9,17 @@ import inspect
 import tempfile
 from pathlib import Path
 
+import torch
+from transformers import AutoTokenizer
+
 from playground.core.types import LoadedModel
+from playground.models.architectures import build_model, config_for
+from playground.models.cards import load_catalog
 from playground.models.construction import constructs
+from playground.models.loader import ModelStore, model_nbytes
+from playground.models.profiles import Profile
+from playground.models.tiny import build_tiny_models
+from playground.tasks.context import AppContext
 
 RANDOM_BERT, RANDOM_GPT = "bert-base (random)", "gpt2 (random)"
 
@@ -20,10 +27,6 @@ RANDOM_BERT, RANDOM_GPT = "bert-base (random)", "gpt2 (random)"
 @constructs
 def real_size_model(hub_id: str, attn: str):
     """The checkpoint's architecture (real hyper-parameters from `architectures.py`) with random weights."""
-    import torch
-
-    from playground.models.architectures import build_model, config_for
-
     torch.manual_seed(0)
     return build_model(hub_id, config=config_for(hub_id, overrides={"attn_implementation": attn}))
 
@@ -32,10 +35,6 @@ def real_size_model(hub_id: str, attn: str):
 def padded_tokenizer(kind: str, vocab_size: int):
     """A tokenizer trained on the tiny corpus, padded with filler entries to `vocab_size` ids so every id a
     real-size model can output decodes."""
-    from transformers import AutoTokenizer
-
-    from playground.models.tiny import build_tiny_models
-
     tiny = build_tiny_models(Path(tempfile.gettempdir()) / "playground-bench-tiny")
     tokenizer = AutoTokenizer.from_pretrained(tiny["tiny-bert" if kind == "wordpiece" else "tiny-gpt2"])
     tokenizer.add_tokens([f"filler{i}" for i in range(vocab_size - len(tokenizer))])
@@ -45,8 +44,6 @@ def padded_tokenizer(kind: str, vocab_size: int):
 
 def loader_attention() -> str:
     """The attention implementation this version's loader gives models (older versions forced eager)."""
-    from playground.models.loader import ModelStore
-
     return "eager" if 'attn_implementation="eager"' in inspect.getsource(ModelStore._load) else "sdpa"
 
 
@@ -54,11 +51,6 @@ def loader_attention() -> str:
 def random_weight_context():
     """(app context, bert, gpt): bert-base and gpt2 shapes with random weights, served by a model store under the
     names RANDOM_BERT / RANDOM_GPT, with the attention the loader would give them (built once per process)."""
-    from playground.models.cards import load_catalog
-    from playground.tasks.context import AppContext
-    from playground.models.loader import ModelStore, model_nbytes
-    from playground.models.profiles import Profile
-
     attn = loader_attention()
     built = {}
     for name, task, hub_id, kind, vocab in ((RANDOM_BERT, "fill-mask", "bert-base-uncased", "wordpiece", 30522),

@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -167,8 +168,6 @@ def start_app(wait_s: float = 180.0) -> tuple[subprocess.Popen, str]:
 
 def server_pid(url: str) -> int | None:
     """The process listening on the URL's port (this machine only)."""
-    import psutil
-
     port = urlparse(url).port
     try:
         for conn in psutil.net_connections(kind="tcp"):
@@ -194,7 +193,6 @@ class RssSampler(threading.Thread):
     def run(self) -> None:
         if self.pid is None:
             return
-        import psutil
 
         process = psutil.Process(self.pid)
         while not self.stop.is_set():

@@ -94,6 +94,7 @@ def display_piece(tokenizer, token_id: int) -> str:
     if tokenizer_scheme(tokenizer) == "byte-level BPE":
         decoded = tokenizer.decode([int(token_id)])
         if "\ufffd" in decoded:
+            # deferred: transformers (seconds to import); only a loaded byte-level BPE tokenizer gets here
             from transformers.convert_slow_tokenizer import bytes_to_unicode
 
             to_byte = {v: k for k, v in bytes_to_unicode().items()}
@@ -128,6 +129,7 @@ def _glued(previous: Token | None, text: str, start: int) -> bool:
 def padded_batch(rows: Sequence[Sequence[int]], pad_id: int | None):
     """Id rows of different lengths as one right-padded batch (pad id 0 when the tokenizer has none), and the
     attention mask that hides the padding: two (rows × longest) LongTensors."""
+    # deferred: torch (seconds to import); the page imports this module, only a model's batch needs torch
     import torch
 
     width = max(len(row) for row in rows)

@@ -88,6 +88,7 @@ class GenerationResult:
 
 
 def _processors(settings: GenerationSettings):
+    # deferred: transformers; the page's task modules import lm/, a generation step needs it
     from transformers import (LogitsProcessorList, RepetitionPenaltyLogitsProcessor, TemperatureLogitsWarper,
                               TopKLogitsWarper, TopPLogitsWarper)
 
@@ -131,6 +132,7 @@ def stream_generate(lm: LoadedModel, prompt: str, settings: GenerationSettings, 
     log-probabilities without running the model again, and the second step reads only that token (the reuse
     is skipped with a repetition penalty, which needs raw logits).
     """
+    # deferred: torch; the page's task modules import lm/, only a running model needs it
     import torch
 
     settings = settings.validated()

@@ -141,6 +141,7 @@ def slot_probabilities(lm: LoadedModel, original: Variant, variants: Sequence[Va
     p(that token) in the original and in the variant — both from the same batched forward pass (the original
     is the first row of every batch; variants are split into several batches only when their logits would
     not fit _LOGITS_BUDGET)."""
+    # deferred: torch; the page's task modules import lm/, only a running model needs it
     import torch
 
     vocab = len(lm.tokenizer)

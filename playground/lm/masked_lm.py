@@ -60,6 +60,7 @@ def encode_masked(lm: LoadedModel, cleaned: CleanText) -> tuple[TokenizedText, l
 
 def lm_logits(lm: LoadedModel, input_ids: list[int]):
     """Logits over the vocabulary at every position for one input (1 × T × V); BERT's and GPT-2's alike."""
+    # deferred: torch; the page's task modules import lm/, only a running model needs it
     import torch
 
     with torch.inference_mode():

@@ -16,8 +16,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+from playground import models
 from playground.core.types import LoadedModel
-from playground.models.variants import attention_twin
 
 _TWINS: "weakref.WeakKeyDictionary[Any, LoadedModel]" = weakref.WeakKeyDictionary()
 _TWINS_LOCK = threading.Lock()
@@ -31,7 +31,7 @@ def attention_reader(lm: LoadedModel) -> LoadedModel:
     with _TWINS_LOCK:
         twin = _TWINS.get(model)
         if twin is None:
-            twin = dataclasses.replace(lm, model=attention_twin(model), nbytes=0)
+            twin = dataclasses.replace(lm, model=models.variants.attention_twin(model), nbytes=0)
             _TWINS[model] = twin
     return twin
 
@@ -65,6 +65,7 @@ class ForwardPass:
         generation continuing from them does not read those tokens again. Each call gives its own cache."""
         if self.cache is None:
             return None
+        # deferred: transformers; the page's task modules import lm/, a KV cache needs it
         from transformers import DynamicCache
 
         prefix = DynamicCache()
@@ -76,6 +77,7 @@ class ForwardPass:
         """Gradient × input of every input token on the top prediction at `positions[row]`: the L2 norm of
         (∂ log p(top) / ∂ embedding) ⊙ embedding, and the top token's id. One backward pass, done once."""
         if self._influence is None:
+            # deferred: torch; the page's task modules import lm/, only a running model needs it
             import torch
 
             if self._graph is None:
@@ -95,6 +97,7 @@ def forward_pass(lm: LoadedModel, input_ids: Sequence[int], positions: Sequence[
     """Read `input_ids` once: log-probabilities at `positions` (projected onto the vocabulary only there when
     the model allows), plus every layer's attention weights, the graph for one input gradient and/or the KV
     cache (for a decoder that goes on generating)."""
+    # deferred: torch; the page's task modules import lm/, only a running model needs it
     import torch
 
     model = attention_reader(lm).model if attentions else lm.model

@@ -12,7 +12,8 @@ Reproducible: the seed fixes the initial weights (set by the caller), the batch 
 draw — the same seed and settings give the same curves. Cancellable (a `threading.Event`, checked between
 steps) and bounded (steps and seconds, whichever ends first).
 
-torch and accelerate are imported lazily (inside the functions) so that importing this module stays cheap.
+torch and accelerate are imported at the top: only the lab's training modules import this one, and the page
+reaches those lazily (`playground/tasks/lab/__init__.py`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
+
+import torch
+from accelerate import Accelerator
+from accelerate.utils import set_seed
+from torch.utils.data import DataLoader, TensorDataset
+
+from playground.lm.objectives import SparseMaskedLM
 
 MASKED, CAUSAL = "masked", "causal"
 BUDGET_REACHED = "time budget reached"
@@ -114,8 +122,6 @@ def mask_for_mlm(input_ids, attention_mask, objective: Objective, generator, pro
     Each real, non-special token is selected with `probability`; a selected token becomes [MASK] (80 %),
     a random vocabulary token (10 %) or stays (10 %). All draws come from `generator`.
     """
-    import torch
-
     special = attention_mask == 0
     for token_id in objective.special_ids:
         special |= input_ids == token_id
@@ -149,8 +155,6 @@ def _inputs(objective: Objective, blocks, generator):
 def evaluate(objective: Objective, model, device, seed: int) -> dict[str, float]:
     """Held-out loss, and masked-token accuracy (MASKED) or perplexity (CAUSAL); the same masks every time.
     `model` is the trained module (for MASKED, a SparseMaskedLM)."""
-    import torch
-
     blocks = objective.heldout_blocks[:MAX_EVAL_BLOCKS]
     generator = torch.Generator().manual_seed(seed + 1)
     model.eval()
@@ -181,8 +185,6 @@ def evaluate(objective: Objective, model, device, seed: int) -> dict[str, float]
 
 def set_cpu_threads(accelerator, threads: int) -> int:
     """Use `threads` intra-op threads when training on the CPU; returns the previous count (to restore)."""
-    import torch
-
     before = torch.get_num_threads()
     if accelerator.device.type == "cpu":
         torch.set_num_threads(threads)
@@ -229,13 +231,6 @@ def train(objectives: Sequence[Objective], settings: TrainSettings, stop: thread
           clock=time.perf_counter) -> Iterator[TrainingUpdate]:
     """Train every objective for `settings.steps` steps (or until the time budget or `stop`); yield an update
     after every step. The models are trained in place (unwrapped from accelerate at the end)."""
-    import torch
-    from accelerate import Accelerator
-    from accelerate.utils import set_seed
-    from torch.utils.data import DataLoader, TensorDataset
-
-    from playground.lm.objectives import SparseMaskedLM  # torch at import: imported lazily
-
     stop = stop or threading.Event()
     accelerator = Accelerator()
     threads_before = set_cpu_threads(accelerator, settings.cpu_threads)

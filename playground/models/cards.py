@@ -13,8 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-# Lazy imports: huggingface_hub is imported inside the function that parses a card, so importing this module
-# (and starting the app) stays fast.
+from huggingface_hub import ModelCard  # gradio has imported huggingface_hub already: free at start-up
 
 CARDS_DIR = Path(__file__).resolve().parents[2] / "model_cards"
 
@@ -199,8 +198,6 @@ def _optional_text(value: object) -> str | None:
 
 
 def parse_card(path: Path) -> ModelCardInfo:
-    from huggingface_hub import ModelCard
-
     card = ModelCard.load(path)
     data: dict[str, Any] = card.data.to_dict()
     missing = [f for f in REQUIRED_FIELDS if f not in data]

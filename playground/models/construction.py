@@ -41,6 +41,14 @@ LOAD_DTYPE_NAME = "float32"
 _real_tie_weights: Any = None  # PreTrainedModel.tie_weights as first seen inside the lock
 
 
+def _pretrained_model() -> Any:
+    """transformers' `PreTrainedModel`, whose process-wide `tie_weights` a construction patches and restores."""
+    # deferred: transformers (seconds to import); the page is built before any model is
+    from transformers import PreTrainedModel
+
+    return PreTrainedModel
+
+
 class BrokenModel(PlaygroundError):
     """A construction produced a model that must not be served (weights left on the meta device, untied)."""
 
@@ -50,16 +58,12 @@ def _remember_real_methods() -> None:
     no patch can be active), so a patch left behind by code outside the lock can be detected and undone."""
     global _real_tie_weights
     if _real_tie_weights is None:
-        from transformers import PreTrainedModel
-
-        _real_tie_weights = PreTrainedModel.__dict__["tie_weights"]
+        _real_tie_weights = _pretrained_model().__dict__["tie_weights"]
 
 
 def process_patches_intact() -> bool:
     """Whether transformers' process-wide tie_weights is the real method (not a loader's no-op left behind)."""
-    from transformers import PreTrainedModel
-
-    method = PreTrainedModel.__dict__["tie_weights"]
+    method = _pretrained_model().__dict__["tie_weights"]
     return method is _real_tie_weights if _real_tie_weights is not None else \
         method.__qualname__ == "PreTrainedModel.tie_weights"
 
@@ -96,19 +100,20 @@ def constructs(function: F) -> F:
 @constructs
 def load_tokenizer(source: Any, **kwargs: Any) -> Any:
     """`AutoTokenizer.from_pretrained` under the lock (it resolves names on transformers' lazy module)."""
+    # deferred: transformers (seconds to import); the page is built before any model is
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(source, **kwargs)
 
 
 def _restore_process_patches() -> None:
-    from transformers import PreTrainedModel
-
-    if _real_tie_weights is not None and PreTrainedModel.__dict__["tie_weights"] is not _real_tie_weights:
-        PreTrainedModel.tie_weights = _real_tie_weights
+    model_class = _pretrained_model()
+    if _real_tie_weights is not None and model_class.__dict__["tie_weights"] is not _real_tie_weights:
+        model_class.tie_weights = _real_tie_weights
 
 
 def load_dtype() -> Any:
+    # deferred: torch (seconds to import); the page is built before any model is loaded
     import torch
 
     return getattr(torch, LOAD_DTYPE_NAME)

@@ -4,8 +4,9 @@ LRU memory budget, an allow-list from `model_cards/`, and fast, explained failur
 Variants: "fp32" is the checkpoint as published (sdpa attention, transformers' default); "int8" is the fast-mode
 copy made from it (`variants.int8_copy`), cached like any model and counted at its real size.
 
-Lazy imports: nothing here imports torch, transformers or huggingface_hub at module import time; the
-first `get()` does, so the app starts fast.
+Start-up: nothing here imports torch or transformers at module import time (huggingface_hub is imported at the
+top: gradio has imported it already); the first `get()` does, and reaches `variants` as `models.variants`, so the
+app starts fast.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlparse
 
+from huggingface_hub import constants, list_repo_files, snapshot_download, try_to_load_from_cache
+
+from playground import models
 from playground.core.errors import ModelUnavailable, PlaygroundError
 from playground.core.text_input import shown
 from playground.core.types import LoadedModel
@@ -29,7 +33,6 @@ from playground.models.cards import CardCatalog
 from playground.models.construction import BrokenModel, check_model, constructing, load_dtype
 from playground.models.registry import LOADABLE_TASKS, TASKS, card_for
 from playground.models.tiny import REBUILD_HINT
-from playground.models.variants import int8_copy, stored_nbytes
 
 VARIANTS = ("fp32", "int8")
 DEFAULT_MEMORY_BUDGET_GB = float(os.environ.get("PLAYGROUND_MEMORY_BUDGET_GB", "6"))
@@ -87,15 +90,11 @@ def fetch_model_files(repo_id: str) -> str:
 
     The store calls it before taking the construction lock, so a minutes-long download never holds up the
     loads of other models (construction itself, from local files, takes seconds)."""
-    from huggingface_hub import list_repo_files, snapshot_download
-
     return snapshot_download(repo_id, allow_patterns=CONFIG_PATTERNS + weight_patterns(list_repo_files(repo_id)))
 
 
 def hub_is_cached(repo_id: str) -> bool:
     """True if the Hub cache already holds this model's config (so loading needs no network)."""
-    from huggingface_hub import try_to_load_from_cache
-
     try:
         return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
     except Exception:  # malformed repo id etc.: treat as not cached
@@ -103,8 +102,6 @@ def hub_is_cached(repo_id: str) -> bool:
 
 
 def hub_offline_forced() -> bool:
-    from huggingface_hub import constants
-
     return bool(constants.HF_HUB_OFFLINE)
 
 
@@ -113,8 +110,6 @@ def hub_is_reachable(timeout_s: float = 2.0) -> bool:
 
     Without it, a missing model on an offline machine costs ~20 s of HTTP retries before failing.
     """
-    from huggingface_hub import constants
-
     url = urlparse(constants.ENDPOINT)
     host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme == "https" else 80)
     try:
@@ -282,6 +277,7 @@ class ModelStore:
             if not local_only:  # download first, outside the lock: other models keep loading meanwhile
                 source, local_only = fetch_model_files(name), True
             with constructing():  # one construction at a time in the process (see models/construction.py)
+                # deferred: transformers (seconds to import); the page is built before any model is loaded
                 import transformers
 
                 transformers.logging.set_verbosity_error()  # load reports about unused heads are noise here
@@ -327,6 +323,6 @@ class ModelStore:
         if base.model is None:
             raise PlaygroundError(f"'{task}' loads no model, so it has no fast mode.")
         with constructing():  # new layers are built (their init functions are what loads patch)
-            model = int8_copy(base.model)
+            model = models.variants.int8_copy(base.model)  # torch: imported on first use
             check_model(model, f"the fast-mode copy of {name}", tied=False)  # int8 head: its own copy
-        return dataclasses.replace(base, model=model, nbytes=stored_nbytes(model), variant="int8")
+        return dataclasses.replace(base, model=model, nbytes=models.variants.stored_nbytes(model), variant="int8")

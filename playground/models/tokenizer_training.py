@@ -2,8 +2,8 @@
 SentencePiece models laid out like the Hub's Pegasus and XLM-RoBERTa. The tiny models (`tiny.py`) train them on
 their small built-in corpus; the Pretraining lab on the corpus it trains its models on.
 
-`tokenizers`, `sentencepiece` and `transformers` are imported inside the trainers, so importing this module (and
-starting the app) stays fast.
+`tokenizers`, `sentencepiece` and `transformers` are imported at the top: only the tiny build (`tiny_build.py`) and
+the lab's networks import this module, and the page reaches both lazily.
 """
 
 from __future__ import annotations
@@ -12,6 +12,10 @@ import io
 import json
 from pathlib import Path
 from typing import Sequence
+
+import sentencepiece as spm
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from transformers import BertTokenizerFast, GPT2TokenizerFast, RobertaTokenizerFast
 
 from playground.models.construction import constructs
 
@@ -28,9 +32,6 @@ def wordpiece_tokenizer(lowercase: bool, corpus: Sequence[str], vocab_size: int,
     without it the trainer's hash-map order varies between runs (harmless for the tiny models, whose
     weights are noise anyway, and their tests are calibrated on that trainer's usual output).
     """
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import BertTokenizerFast
-
     normalizer = normalizers.BertNormalizer(lowercase=lowercase)
     pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     specials = list(WORDPIECE_SPECIALS)
@@ -69,9 +70,6 @@ def wordpiece_tokenizer(lowercase: bool, corpus: Sequence[str], vocab_size: int,
 def byte_level_bpe_tokenizer(roberta: bool, corpus: Sequence[str], vocab_size: int,
                              max_length: int = GPT2_MAX_LENGTH):
     """A GPT-2 (or RoBERTa) byte-level BPE tokenizer trained on `corpus`, for inputs up to `max_length` tokens."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-    from transformers import GPT2TokenizerFast, RobertaTokenizerFast
-
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"] if roberta else ["<|endoftext|>"]
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -92,8 +90,6 @@ def byte_level_bpe_tokenizer(roberta: bool, corpus: Sequence[str], vocab_size: i
 
 def pegasus_sentencepiece(directory: Path, corpus: Sequence[str]) -> Path:
     """A unigram SentencePiece model trained on `corpus`, written as `spiece.model` like the Hub's google/pegasus-*."""
-    import sentencepiece as spm
-
     buffer = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(list(corpus) * 4), model_writer=buffer, vocab_size=300, model_type="unigram",
@@ -108,8 +104,6 @@ def pegasus_sentencepiece(directory: Path, corpus: Sequence[str]) -> Path:
 def xlm_roberta_sentencepiece(directory: Path, corpus: Sequence[str], max_length: int) -> None:
     """A multilingual unigram SentencePiece model laid out like the Hub's xlm-roberta-base (the fairseq ids
     <s> <pad> </s> <unk> first, <mask> last are added by transformers when it converts the model)."""
-    import sentencepiece as spm
-
     buffer = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(list(corpus) * 4), model_writer=buffer, vocab_size=400,

@@ -6,38 +6,27 @@
 - `int8_copy`: fast mode on CPU — a copy whose Linear layers use int8 dynamic quantization
   (`torch.ao.quantization.quantize_dynamic`: int8 weights, activations quantized on the fly).
 
-torch and transformers are imported inside the functions, to keep start-up fast.
+torch and transformers are imported at the top: the page reaches this module at call time as `models.variants`
+(`playground/models/__init__.py`); fast mode's label and note are in `fast_mode.py`.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 import warnings
-from pathlib import Path
 from typing import Any
 
+import torch
+from transformers.pytorch_utils import Conv1D
+
 from playground.models.construction import constructs
+from playground.models.fast_mode import AGREEMENT_FILE, FAST_MODE_LABEL, fast_mode_note
 
-FAST_MODE_LABEL = "Fast mode (int8 on CPU)"
-# Written by `python -m playground.bench --agreement`: how often int8 changes the answer.
-AGREEMENT_FILE = Path(__file__).with_name("fast_mode_agreement.json")
+with warnings.catch_warnings():  # torch marks the eager-mode API deprecated in favour of torchao
+    warnings.simplefilter("ignore")
+    from torch.ao.quantization import quantize_dynamic
 
-
-def fast_mode_note(path: Path = AGREEMENT_FILE) -> str:
-    """The line shown next to the fast-mode switch: what it does, and how often it changed the answer when
-    measured (and on what)."""
-    note = ("Off by default. Predictions and generation use int8 copies of the models: faster on a small CPU, "
-            "slightly different numbers.")
-    try:
-        measured = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return note + " Agreement with full precision not measured yet (python -m playground.bench --agreement)."
-    model = measured["model"].split(" (")[0]  # what it was measured on, without the why
-    return (f"{note} Measured agreement with full precision: top-1 {measured['top1_agreement']:.0%}, top-5 overlap "
-            f"{measured['top5_overlap']:.0%} over {measured['sentences']} masked sentences, on {model} — not on "
-            "the models shown here, which cannot be downloaded where it was measured.")
-
+__all__ = ["AGREEMENT_FILE", "FAST_MODE_LABEL", "attention_twin", "fast_mode_note", "int8_copy", "stored_nbytes"]
 
 @constructs
 def attention_twin(model: Any) -> Any:
@@ -60,9 +49,6 @@ def attention_twin(model: Any) -> Any:
 def _conv1d_to_linear(model: Any) -> None:
     """Replace GPT-2's `Conv1D` layers (y = x·W + b, W stored in × out) by the equivalent `nn.Linear`
     (W stored out × in), which dynamic quantization knows how to convert."""
-    import torch
-    from transformers.pytorch_utils import Conv1D
-
     for parent in list(model.modules()):
         for name, child in list(parent.named_children()):
             if isinstance(child, Conv1D):
@@ -81,14 +67,10 @@ def int8_copy(model: Any) -> Any:
     layer tied to the input embeddings gets its own int8 copy. Int8 kernels have no gradient, so the
     copy serves predictions and generation, not gradient × input.
     """
-    import torch
-
     quantized = copy.deepcopy(model)
     _conv1d_to_linear(quantized)
     with warnings.catch_warnings():  # torch marks the eager-mode API deprecated in favour of torchao
         warnings.simplefilter("ignore")
-        from torch.ao.quantization import quantize_dynamic
-
         quantize_dynamic(quantized, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
     quantized.eval()
     quantized.requires_grad_(False)
@@ -98,8 +80,6 @@ def int8_copy(model: Any) -> Any:
 def stored_nbytes(model: Any) -> int:
     """Bytes the model's state really holds, counting int8 weights at one byte each (packed quantized
     weights are not parameters, so `model.parameters()` misses them); shared storage is counted once."""
-    import torch
-
     if model is None:
         return 0
     seen: set[int] = set()

@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Mapping
 
-from playground.tasks import measure
+from playground import tasks
+from playground.tasks.measurements import MeasureReport, ProgressFn
 from playground.models.cards import BENCHMARK_KINDS, METRICS, CardCatalog, Metric, ModelCardInfo
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_float
@@ -114,7 +115,7 @@ class ChooserResult:
     explanation: str  # Markdown, citing the cards
     notices: tuple[str, ...]
     compared: str | None = None  # what kind of number is ranked, e.g. "task, dev: one task's own metric …"
-    measurements: measure.MeasureReport | None = None  # the latencies measured for this answer, if any
+    measurements: MeasureReport | None = None  # the latencies measured for this answer, if any
 
 
 def _limit(value: object, name: str, high: float) -> float | None:
@@ -351,12 +352,12 @@ def models_to_measure(catalog: CardCatalog, constraints: Constraints) -> list[st
 
 
 def choose_with_measurements(catalog: CardCatalog, constraints: Constraints, *, tiny: bool = False,
-                             progress: measure.ProgressFn | None = None) -> tuple[ChooserResult, measure.MeasureReport | None]:
+                             progress: ProgressFn | None = None) -> tuple[ChooserResult, MeasureReport | None]:
     """`choose_variant`, measuring the candidates first when a latency limit (or ranking) needs it.
 
     Only candidates that pass the other limits are measured: best score first, or smallest first when
     ranking by size or latency. Measurements are cached per process, so each request measures the
-    next not-yet-measured candidates (at most `measure.MAX_MODELS_PER_REQUEST`) and asking again
+    next not-yet-measured candidates (at most `measurements.MAX_MODELS_PER_REQUEST`) and asking again
     covers the rest.
     """
     task, c = validate(constraints)
@@ -367,11 +368,11 @@ def choose_with_measurements(catalog: CardCatalog, constraints: Constraints, *, 
         if c.prefer != "score":
             sizes = {card.hub_id: card.parameters for card in catalog.runnable()}
             todo.sort(key=lambda h: sizes.get(h) or 0)
-        known = {h: m for h in todo if (m := measure.cached(h, task.head, tiny=tiny)) is not None}
+        known = {h: m for h in todo if (m := tasks.measure.cached(h, task.head, tiny=tiny)) is not None}
         latencies = {h: m.latency_ms for h, m in known.items()}
         missing = [h for h in todo if h not in known]
         if missing:
-            report = measure.measure_models(missing, head=task.head, tiny=tiny, progress=progress)
+            report = tasks.measure.measure_models(missing, head=task.head, tiny=tiny, progress=progress)
             latencies.update({m.hub_id: m.latency_ms for m in report.measurements})
     return choose_variant(catalog, c, latencies), report
 
@@ -379,7 +380,7 @@ def choose_with_measurements(catalog: CardCatalog, constraints: Constraints, *, 
 # ---- the handlers: what the Models tab's chooser and /choose_variant run --------------------------
 
 def choose(ctx: AppContext, constraints: Constraints,
-           progress: measure.ProgressFn | None = None) -> ChooserResult:
+           progress: ProgressFn | None = None) -> ChooserResult:
     """Rank the variants; with a latency limit, first measure the candidates that pass the other limits."""
     result, report = choose_with_measurements(ctx.catalog, constraints, tiny=ctx.profile.is_tiny, progress=progress)
     return replace(result, measurements=report)

@@ -12,6 +12,9 @@ Peak memory = the model's parameters and buffers (exact bytes) + the peak bytes 
 the same time during one forward pass (activations, attention scores, logits, cache), tracked per
 operator with a `TorchDispatchMode`. It leaves out the Python interpreter and the libraries, which a
 process-RSS number would include.
+
+torch is imported at the top: the page reaches this module at call time as `tasks.measure`
+(`playground/tasks/__init__.py`); the bounds, defaults and result types are in `measurements.py`.
 """
 
 from __future__ import annotations
@@ -23,101 +26,25 @@ import statistics
 import threading
 import time
 import weakref
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
-from playground.models.architectures import (auto_class_name, build_model, config_for, count_parameters, spec_for,
-                                             supports_head)
+import torch
+from torch.utils._pytree import tree_leaves
+from torch.utils._python_dispatch import TorchDispatchMode
+
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_int
 from playground.core.types import position_limit
+from playground.models.architectures import (auto_class_name, build_model, config_for, count_parameters, spec_for,
+                                             supports_head)
+from playground.tasks.measurements import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, DEFAULT_TIME_BUDGET_S,
+                                           LATENCY_METHOD, MAX_INPUT_TOKENS, MAX_MODELS_PER_REQUEST, MAX_NAMES,
+                                           MAX_REPEATS, MAX_WORK, MEMORY_METHOD, MIN_REPEATS, WIDE_SPREAD,
+                                           Calibration, MeasureReport, Measurement, ProgressFn, StopFn)
 
-# Lazy imports: torch is imported inside the functions that build and time models, so importing this module
-# (and starting the app) stays fast.
-
-MAX_MODELS_PER_REQUEST = 4  # a 570M-parameter Pegasus alone takes seconds to build on a laptop
-MAX_NAMES = 20  # names one request may list (the rest of the first MAX_MODELS_PER_REQUEST are named back)
-DEFAULT_INPUT_TOKENS = 128
-MAX_INPUT_TOKENS = 512
-DEFAULT_REPEATS = 5
-MAX_REPEATS = 10
-# What one request may cost, counted before anything is built: parameters × input tokens × forward passes
-# (repeats + a warm-up + the memory-tracking pass), summed over the models. Four of the largest models at
-# 512 tokens × 20 repeats came to about 20 × 10^12 and ran almost five minutes on 2 cores; 2 × 10^12 stays
-# around half a minute there, and the defaults (128 tokens, 5 repeats) fit a dozen base-size models.
-MAX_WORK = 2.0e12
-MIN_REPEATS = 3  # even for the biggest model: a spread needs a few passes
-DEFAULT_TIME_BUDGET_S = 4.0  # timed passes per model stop here (after MIN_REPEATS)
-WIDE_SPREAD = 0.5  # (max - min) / median above this: say so
-MEMORY_METHOD = ("parameters + buffers (exact) plus the peak bytes of tensors alive at once during one forward "
-                 "pass (tracked per operator with a TorchDispatchMode); excludes the Python process itself")
-LATENCY_METHOD = ("median wall-clock time of up to {repeats} forward passes after one warm-up (fewer for big "
-                  "models: at least {min_repeats}, within {budget:g} s per model), batch 1, {tokens} random "
-                  "tokens, torch.inference_mode(), {threads} CPU thread(s); decoders produce next-token logits "
-                  "for the last position only and encoder–decoders run one decoder step, as generation starts")
-
-ProgressFn = Callable[[float, str], None]  # (fraction done, what is happening); gr.Progress fits
-StopFn = Callable[[], bool]  # True once the request should end (e.g. the user left)
-
-
-@dataclass(frozen=True)
-class Measurement:
-    hub_id: str
-    model_class: str  # the transformers class that was built, e.g. "BertForQuestionAnswering"
-    parameters: int
-    weights_mb: float  # parameters + buffers, bytes / 1e6
-    activation_peak_mb: float
-    peak_memory_mb: float  # weights + activation peak
-    latency_ms: float  # median
-    latency_min_ms: float
-    latency_max_ms: float
-    input_tokens: int
-    decoder_tokens: int  # encoder–decoder models: decoder positions run (1 = the first generation step)
-    repeats: int  # timed passes actually run
-    build_seconds: float
-    tiny: bool  # a shrunken twin (tests / tiny mode), not the real size
-    repeats_requested: int = 0  # more than `repeats` when the time budget cut them
-    stopped: bool = False  # `stop()` ended the timing early
-
-    @property
-    def spread(self) -> float:
-        """(max − min) / median of the timed passes."""
-        return (self.latency_max_ms - self.latency_min_ms) / self.latency_ms if self.latency_ms else 0.0
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """A fixed small workload timed a few times before measuring: how busy the machine looked."""
-
-    best_ms: float
-    median_ms: float
-    load_average: float | None  # 1-minute load average, where the system reports one
-    cpus: int
-
-    @property
-    def busy(self) -> bool:
-        loaded = self.load_average is not None and self.load_average > self.cpus
-        return loaded or self.median_ms > 1.3 * self.best_ms
-
-    def notice(self) -> str:
-        load = (f"load average {self.load_average:.1f} on {self.cpus} CPU(s); " if self.load_average is not None
-                else "")
-        return (f"The machine looked busy ({load}a fixed calibration workload took {self.median_ms:.1f} ms "
-                f"typically vs {self.best_ms:.1f} ms at best): other programs share the CPU, so these timings are "
-                "slower and more spread out than on an idle machine.")
-
-
-@dataclass(frozen=True)
-class MeasureReport:
-    measurements: tuple[Measurement, ...]
-    not_measured: tuple[str, ...]  # over the per-request cap
-    notices: tuple[str, ...]
-    threads: int
-    torch_version: str
-    latency_method: str
-    memory_method: str
-    calibration: Calibration | None = None
-    stopped: bool = False  # the request was ended early by `stop()`; what was measured is kept
+__all__ = ["DEFAULT_INPUT_TOKENS", "DEFAULT_REPEATS", "MAX_INPUT_TOKENS", "MAX_MODELS_PER_REQUEST", "MAX_REPEATS",
+           "MAX_WORK", "Calibration", "MeasureReport", "Measurement", "ProgressFn", "StopFn", "cached", "calibrate",
+           "clear_cache", "max_input_tokens", "measure_models", "measure_one", "within_work_budget", "work"]
 
 
 class _PeakTensorBytes:
@@ -142,9 +69,6 @@ class _PeakTensorBytes:
             self.current -= self._sizes.pop(key)
 
     def _track(self, out) -> None:
-        import torch
-        from torch.utils._pytree import tree_leaves
-
         for t in tree_leaves(out):
             if not isinstance(t, torch.Tensor):
                 continue
@@ -161,8 +85,6 @@ class _PeakTensorBytes:
             weakref.finalize(t, self._release, key)
 
     def __enter__(self) -> "_PeakTensorBytes":
-        from torch.utils._python_dispatch import TorchDispatchMode
-
         tracker = self
 
         class _Mode(TorchDispatchMode):
@@ -189,8 +111,6 @@ def clear_cache() -> None:
 
 def calibrate(runs: int = 7) -> Calibration:
     """Time a fixed matrix product a few times (about 20 ms in all): spread and load say how busy the CPU is."""
-    import torch
-
     a = torch.randn(192, 192, generator=torch.Generator().manual_seed(0))
     times = []
     with torch.inference_mode():
@@ -210,16 +130,12 @@ def calibrate(runs: int = 7) -> Calibration:
 def cached(hub_id: str, head: str | None, input_tokens: int = DEFAULT_INPUT_TOKENS,
            tiny: bool = False) -> Measurement | None:
     """A measurement of this model and head already taken in this process (any repeats), or None."""
-    import torch
-
     tokens = min(input_tokens, max_input_tokens(config_for(hub_id, tiny=tiny)))
     wanted = (hub_id, head, tokens, tiny)
     return next((m for k, m in _CACHE.items() if k[:4] == wanted and k[5] == torch.get_num_threads()), None)
 
 
 def _inputs(model, config, tokens: int, seq2seq: bool):
-    import torch
-
     generator = torch.Generator().manual_seed(0)
     # Skip the lowest ids, where vocabularies keep their special tokens.
     ids = torch.randint(5, config.vocab_size, (1, tokens), generator=generator)
@@ -245,8 +161,6 @@ def measure_one(hub_id: str, *, head: str | None = None, input_tokens: int = DEF
     """Build one model with random weights and time it (no cache, no lock: see `measure_models`).
 
     Timed passes stop at `repeats`, or once `time_budget_s` is spent (after MIN_REPEATS), or when `stop()`."""
-    import torch
-
     config = config or config_for(hub_id, tiny=tiny)
     started = time.perf_counter()
     model = build_model(hub_id, head=head, tiny=tiny, config=config)
@@ -335,8 +249,6 @@ def measure_models(hub_ids: Sequence[str], *, head: str | None = None,
     Each model gets `time_budget_s` of timed passes; `stop()` ends the request cleanly (checked between passes
     and between models), keeping what was measured.
     """
-    import torch
-
     if isinstance(hub_ids, str):
         hub_ids = [hub_ids]
     if hub_ids is not None and not (isinstance(hub_ids, (list, tuple)) and all(isinstance(h, str) for h in hub_ids)):

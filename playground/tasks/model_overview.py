@@ -10,13 +10,13 @@ from dataclasses import dataclass, field, fields
 from typing import Iterable, Sequence
 
 from playground.core.errors import PlaygroundError
-from playground.models.architectures import SPECS
+from playground.models.architecture_specs import SPECS
 from playground.models.cards import METRICS, CardCatalog, ModelCardInfo
+from playground import tasks
 from playground.tasks.chooser import CHOOSER_TASKS, resolve_task
 from playground.tasks.context import AppContext
-from playground.tasks.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MeasureReport, ProgressFn, StopFn,
-                                      measure_models)
 from playground.tasks.fact_sheet import short_name
+from playground.tasks.measurements import DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MeasureReport, ProgressFn, StopFn
 
 KINDS = ("all", "runnable", "history")
 
@@ -108,7 +108,7 @@ def measure_tradeoff(catalog: CardCatalog, hub_ids: Sequence[str], task_key: str
     `stop()` true ends the measurement cleanly with what was measured (see `measure_models`)."""
     hub_ids = list(hub_ids or [])
     head = common_head(catalog, hub_ids, task_key)
-    report = measure_models(hub_ids, head=head, input_tokens=input_tokens, repeats=repeats, tiny=tiny,
+    report = tasks.measure.measure_models(hub_ids, head=head, input_tokens=input_tokens, repeats=repeats, tiny=tiny,
                             progress=progress, stop=stop)
     points = []
     for m in report.measurements:
@@ -137,7 +137,7 @@ def measure_api(ctx: AppContext, models: list[str], input_tokens: int = DEFAULT_
     """Build each model from its config with random weights and measure forward latency and peak memory
     (at most 4 models per request; `task` picks the head, e.g. question-answering)."""
     head = resolve_task(task).head if task else None
-    return measure_models(models, head=head, input_tokens=input_tokens, repeats=repeats, tiny=ctx.profile.is_tiny)
+    return tasks.measure.measure_models(models, head=head, input_tokens=input_tokens, repeats=repeats, tiny=ctx.profile.is_tiny)
 
 
 def run_measure(ctx: AppContext, hub_ids: list[str], task_key: str, metric: str | None, tokens: float,

@@ -93,6 +93,7 @@ def _layout(tokens: tuple[SegmentToken, ...], keep: int = 6) -> str:
 
 def next_sentence(lm: LoadedModel, a: str, b: str) -> NSPResult:
     """IsNext / NotNext probabilities for sentence B following sentence A."""
+    # deferred: torch; the page imports this task module, only the model pass needs torch
     import torch
 
     first = clean_text(a, what="sentence A")

@@ -97,6 +97,7 @@ def check_same_vocabulary(generator: LoadedModel, discriminator: LoadedModel) ->
 def corrupt(generator: LoadedModel, tokens: TokenizedText, rate: float, seed: int) -> Corruption:
     """Mask ~rate of the word pieces, let the generator predict them all in one pass, and sample each slot's
     replacement from its prediction (special tokens excluded), all seeded."""
+    # deferred: torch; the page imports this task module, only the model pass needs torch
     import torch
 
     mask_id = generator.tokenizer.mask_token_id
@@ -133,6 +134,7 @@ def generator_identity(generator: LoadedModel, discriminator: LoadedModel) -> st
 
 def replaced_probabilities(discriminator: LoadedModel, input_ids: tuple[int, ...]) -> list[float]:
     """The discriminator's probability, for every token, that it is a replacement (sigmoid of its logit)."""
+    # deferred: torch; the page imports this task module, only the model pass needs torch
     import torch
 
     with torch.inference_mode():

@@ -124,6 +124,7 @@ def attribution_target(names: list[str]) -> tuple[int, int | None, str]:
 
 def head_description(lm: LoadedModel, head_token: str) -> str:
     """What the classification head computes, read from the modules of the loaded model."""
+    # deferred: torch; the page imports this task module, only a loaded model needs torch
     import torch
 
     base = lm.model.base_model_prefix
@@ -147,6 +148,7 @@ def _word_attributions(text: str, tokens: TokenizedText, scores: list[float]) ->
 def classify(lm: LoadedModel, text: str, *, one_per_line: bool = False,
              attributions: bool = True) -> SentimentBatch:
     """Label probabilities for one text (or each line), with gradient × input attributions."""
+    # deferred: torch; the page imports this task module, only a loaded model needs torch
     import torch
 
     if lm.model is None or not hasattr(lm.model.config, "id2label"):

@@ -16,7 +16,7 @@ from playground.lm.causal_lm import NextTokenResult
 from playground.lm.generation import MAX_NEW_TOKENS, GenerationResult
 from playground.lm.influence import GRADIENT, OCCLUSION, InfluenceResult
 from playground.lm.masked_lm import FillMaskResult, WordProbability
-from playground.models.variants import FAST_MODE_LABEL, fast_mode_note
+from playground.models.fast_mode import FAST_MODE_LABEL, fast_mode_note
 from playground.tasks.compare.attention import (AttentionComparison, AttentionMask, AttentionSource,
                                                 attention_from, attention_mask, word_masks)
 from playground.tasks.compare.handlers import (FILL_TASK, GEN_TASK, attention_to_export, fill_mask_api,

@@ -5,7 +5,9 @@ session's run (or everyone's lab-bert / lab-gpt), and the real checkpoint fine-t
 A finished run belongs to the session that trained it (served as lab-bert@<run id> / lab-gpt@<run id>); everyone's
 lab-bert / lab-gpt change only by an operator's action (`python -m playground pretrain`, or the app's local-only
 --lab-runs-become-default). Each takes the session as an `owner` string; the tab turns Gradio's
-request into one (`ui/tabs/lab.py`), so nothing here imports Gradio.
+request into one (`ui/tabs/lab.py`), so nothing here imports Gradio. The training, the direction test and the
+fine-tuning import torch at their top; this module reaches them at call time as `lab.pretrain`, `lab.direction`,
+`lab.finetune` and `lab.networks` (`playground/tasks/lab/__init__.py`), so the page is built without torch.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from playground.core.errors import ModelUnavailable, PlaygroundError
 from playground.core.types import LoadedModel
 from playground.models.registry import TINY_STAND_INS, card_for
 from playground.tasks.context import AppContext
+from playground.tasks import lab
 from playground.tasks.lab.corpus import MAX_CORPUS_BYTES, choose_corpus
-from playground.tasks.lab.direction import DirectionTestResult, run_direction_test
-from playground.tasks.lab.finetune import (CHECKPOINT_TASKS, DEFAULT_CHECKPOINT, DEFAULT_CHECKPOINT_BUDGET_S,
-                                           FinetuneResult, finetune_curve)
-from playground.tasks.lab.networks import load_lstm
-from playground.tasks.lab.pretrain import PretrainProgress, check_settings, pretrain
+from playground.tasks.lab.labelled import (CHECKPOINT_TASKS, DEFAULT_CHECKPOINT, DEFAULT_CHECKPOINT_BUDGET_S,
+                                           FinetuneResult)
 from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
+from playground.tasks.lab.scoring import DirectionTestResult
+from playground.tasks.lab.settings import PretrainProgress, check_settings
 
 UPDATE_EVERY_S = 1.0  # progress reaches the page (and the API stream) about once a second
 FINETUNE_WAIT_S = 900.0
@@ -63,7 +65,7 @@ def run_pretraining(ctx: AppContext, corpus_text: str, corpus_file: str | None, 
         upload = Path(corpus_file).read_bytes()
     corpus = choose_corpus(corpus_text, upload, Path(corpus_file).name if corpus_file else "upload")
     last_sent, last_status = 0.0, ""
-    for progress in pretrain(ctx.lab_jobs, owner, corpus, settings, ctx.lab_dir,
+    for progress in lab.pretrain.pretrain(ctx.lab_jobs, owner, corpus, settings, ctx.lab_dir,
                              make_default=ctx.lab_runs_become_default):
         if progress.saved_to and progress.session_models:  # this session's run: served to it under its own names
             ctx.lab_sessions.add(ctx.store, owner, Path(progress.saved_to))
@@ -112,8 +114,8 @@ def run_direction(ctx: AppContext, bert_model: str, gpt_model: str, owner: str |
         own is not None and (bert_model, gpt_model) == (own.bert, own.gpt))
     run_dir = _lab_run_dir(ctx, owner) if with_lstm else None  # says how to get lab models when there are none
     bert, gpt = ctx.models((bert_model, "fill-mask"), (gpt_model, "text-generation"))
-    lstm = load_lstm(run_dir) if run_dir else None
-    return run_direction_test(bert, gpt, lstm)
+    lstm = lab.networks.load_lstm(run_dir) if run_dir else None
+    return lab.direction.run_direction_test(bert, gpt, lstm)
 
 
 def checkpoint_choice(ctx: AppContext) -> str:
@@ -155,7 +157,7 @@ def run_finetune(ctx: AppContext, sizes: str, repeats: int, steps: int, seed: in
     notices = ([why_not] if why_not else []) + (
         [f"lab-bert / lab-gpt here are this session's own run ({own.bert}, {own.gpt})."] if own else [])
     with ctx.lab_jobs.turn(owner, FINETUNE_WAIT_S):  # a training job like the others: one at a time
-        return finetune_curve(run_dir, sizes=sizes, repeats=repeats, steps=steps, seed=seed,
+        return lab.finetune.finetune_curve(run_dir, sizes=sizes, repeats=repeats, steps=steps, seed=seed,
                               labelled_lines=labelled_lines, checkpoint=loaded,
                               checkpoint_budget_s=checkpoint_budget_s, notices=notices,
                               progress=(lambda f, d: progress(f, desc=d)) if progress else None)

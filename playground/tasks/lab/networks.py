@@ -2,54 +2,29 @@
 trained on the corpus, and a saved run's models loaded back: the LSTM (which the ModelStore does not serve) and a
 model's body without its LM head (for fine-tuning).
 
-Nothing here imports torch or transformers at module import time.
+torch and transformers are imported at the top: the page reaches this module lazily (`lab.networks`, through
+`playground/tasks/lab/__init__.py`); the presets are in `settings.py`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
+
+import torch
+import transformers as tf
 
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.models.construction import constructs
 from playground.models.loader import model_nbytes
 from playground.models.tokenizer_training import byte_level_bpe_tokenizer, wordpiece_tokenizer
+from playground.tasks.lab.lstm import LstmConfig, LstmLanguageModel
 from playground.tasks.lab.runs import LAB_BERT, LAB_GPT, LAB_LSTM
+from playground.tasks.lab.settings import DEFAULT_PRESET, MAX_POSITIONS, PRESETS, LabPreset, check_preset
 
-
-@dataclass(frozen=True)
-class LabPreset:
-    """Model sizes (all three get about the same number of parameters) and the batch size."""
-
-    name: str
-    hidden: int
-    layers: int
-    heads: int
-    lstm_hidden: int
-    vocab_size: int
-    batch_size: int
-    description: str
-    dropout: float = 0.0  # off by default: it costs ~15 % of a step, and the held-out frames test generalisation
-
-
-PRESETS: dict[str, LabPreset] = {
-    "tiny": LabPreset("tiny", hidden=32, layers=1, heads=2, lstm_hidden=64, vocab_size=1000, batch_size=8,
-                      description="seconds; for tests and a first look (learns little)"),
-    "small": LabPreset("small", hidden=64, layers=2, heads=4, lstm_hidden=128, vocab_size=1600, batch_size=48,
-                       description="the default: about 2½ minutes for all three on 2 CPU cores"),
-    "medium": LabPreset("medium", hidden=128, layers=3, heads=4, lstm_hidden=256, vocab_size=2000, batch_size=32,
-                        description="about 3× the default's time; learns more per step"),
-}
-DEFAULT_PRESET = "small"
-MAX_POSITIONS = 128  # position embeddings of the lab BERT and GPT: sequence length setting ≤ this
-
-
-def check_preset(name: str) -> LabPreset:
-    if name not in PRESETS:
-        raise PlaygroundError(f"Unknown model size '{name}'. Choose one of: {', '.join(PRESETS)}.")
-    return PRESETS[name]
+__all__ = ["DEFAULT_PRESET", "MAX_POSITIONS", "PRESETS", "LabPreset", "build_models", "build_tokenizers",
+           "check_preset", "count_parameters", "language_model_body", "load_lstm"]
 
 
 def build_tokenizers(corpus: Sequence[str], preset: LabPreset):
@@ -64,11 +39,6 @@ def build_tokenizers(corpus: Sequence[str], preset: LabPreset):
 @constructs
 def build_models(preset: LabPreset, wordpiece, bpe, seed: int) -> dict[str, Any]:
     """Freshly initialised {lab-bert, lab-gpt, lab-lstm}, the same on every call with the same seed."""
-    import torch  # heavy: deferred from start-up
-    import transformers as tf  # heavy: deferred from start-up
-
-    from playground.tasks.lab.lstm import LstmConfig, LstmLanguageModel  # torch at import: imported lazily
-
     torch.manual_seed(seed)
     bert = tf.BertForMaskedLM(tf.BertConfig(
         vocab_size=len(wordpiece), hidden_size=preset.hidden, num_hidden_layers=preset.layers,
@@ -93,14 +63,10 @@ def count_parameters(model) -> int:
 @constructs
 def load_lstm(run_dir: Path, name: str = LAB_LSTM):
     """The lab LSTM of a run as a LoadedModel (it is not a transformers class, so the ModelStore does not load it)."""
-    from transformers import AutoTokenizer  # heavy: deferred from start-up
-
-    from playground.tasks.lab.lstm import LstmLanguageModel  # torch at import: imported lazily
-
     directory = Path(run_dir) / name
     try:
         model = LstmLanguageModel.from_pretrained(directory)
-        tokenizer = AutoTokenizer.from_pretrained(directory)
+        tokenizer = tf.AutoTokenizer.from_pretrained(directory)
     except (OSError, ValueError) as exc:
         raise PlaygroundError(f"The lab LSTM in {directory} cannot be loaded ({exc}). Train the lab models again: "
                               "`python -m playground pretrain`.") from exc
@@ -113,9 +79,6 @@ def load_lstm(run_dir: Path, name: str = LAB_LSTM):
 def language_model_body(run_dir: Path, name: str, pretrained: bool, seed: int = 0):
     """(body, tokenizer, hidden size) of a lab model without its LM head: its pre-trained weights, or the same
     architecture freshly initialised (`pretrained=False`) — the fine-tuning lab's two contenders."""
-    import torch  # heavy: deferred from start-up
-    import transformers as tf  # heavy: deferred from start-up
-
     directory = Path(run_dir) / name
     tokenizer = tf.AutoTokenizer.from_pretrained(directory)
     if tokenizer.pad_token_id is None:  # GPT-2 style tokenizers have no padding token; the mask hides it anyway

@@ -17,13 +17,15 @@ import math
 import platform
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import torch
+import transformers
+
 from playground.core.errors import PlaygroundError
 from playground.core.jobs import JobGate
-from playground.core.text_input import check_float, check_int
 from playground.lm.training import (BUDGET_REACHED, CAUSAL, MASKED, Objective, TrainingUpdate, TrainSettings,
                                    pack_sentences, train)
 from playground.models.cards import load_catalog
@@ -31,18 +33,17 @@ from playground.models.loader import ModelStore
 from playground.tasks.lab.corpus import CorpusChoice, builtin_choice
 from playground.tasks.lab.direction import run_direction_test
 from playground.tasks.lab.finetune import finetune_curve
-from playground.tasks.lab.networks import (DEFAULT_PRESET, MAX_POSITIONS, PRESETS, build_models, build_tokenizers,
-                                           check_preset, count_parameters, load_lstm)
+from playground.tasks.lab.networks import PRESETS, build_models, build_tokenizers, count_parameters, load_lstm
 from playground.tasks.lab.runs import (LAB_BERT, LAB_GPT, LAB_LSTM, new_session_run_id, save_lab_run,
                                        save_session_run, session_names, write_run)
+from playground.tasks.lab.settings import (DEFAULT_LEARNING_RATE, DEFAULT_SEED, DEFAULT_SEQ_LEN, DEFAULT_STEPS,
+                                           DEFAULT_TIME_BUDGET_S, MAX_STEPS, MAX_TIME_BUDGET_S, CurvePoint,
+                                           ModelSummary, PretrainProgress, PretrainSettings, check_settings)
 
-DEFAULT_STEPS = 1400
-MAX_STEPS = 5000
-DEFAULT_TIME_BUDGET_S = 600.0  # a bound; the default run ends by its steps well within it
-MAX_TIME_BUDGET_S = 1800.0
-DEFAULT_SEQ_LEN = 24  # about one sentence: attention learns faster on short blocks
-DEFAULT_LEARNING_RATE = 3e-3
-DEFAULT_SEED = 0
+__all__ = ["DEFAULT_LEARNING_RATE", "DEFAULT_SEED", "DEFAULT_SEQ_LEN", "DEFAULT_STEPS", "DEFAULT_TIME_BUDGET_S",
+           "MAX_STEPS", "MAX_TIME_BUDGET_S", "CurvePoint", "ModelSummary", "PretrainProgress", "PretrainSettings",
+           "check_settings", "prepare", "pretrain", "progress_line", "report_lines", "run_training"]
+
 SAVED_STATUSES = ("finished", BUDGET_REACHED)  # a stopped or crashed run saves nothing
 CURVE_POINTS = 120  # train-loss points kept per model (the streamed JSON stays small)
 KINDS = {LAB_BERT: MASKED, LAB_GPT: CAUSAL, LAB_LSTM: CAUSAL}
@@ -51,71 +52,6 @@ OBJECTIVE_TEXT = {
     LAB_GPT: "next token, causal attention (left only)",
     LAB_LSTM: "next token, recurrent (left only)",
 }
-
-
-@dataclass(frozen=True)
-class PretrainSettings:
-    preset: str = DEFAULT_PRESET
-    steps: int = DEFAULT_STEPS
-    time_budget_s: float = DEFAULT_TIME_BUDGET_S
-    seq_len: int = DEFAULT_SEQ_LEN
-    learning_rate: float = DEFAULT_LEARNING_RATE
-    seed: int = DEFAULT_SEED
-
-
-def check_settings(preset: object = DEFAULT_PRESET, steps: object = DEFAULT_STEPS,
-                   time_budget_s: object = DEFAULT_TIME_BUDGET_S, seq_len: object = DEFAULT_SEQ_LEN,
-                   learning_rate: object = DEFAULT_LEARNING_RATE, seed: object = DEFAULT_SEED) -> PretrainSettings:
-    """Validated settings (every bound explained in the error message)."""
-    return PretrainSettings(
-        preset=check_preset(str(preset)).name,
-        steps=check_int(steps, "Steps", 1, MAX_STEPS),
-        time_budget_s=check_float(time_budget_s, "Time budget (s)", 1.0, MAX_TIME_BUDGET_S),
-        seq_len=check_int(seq_len, "Sequence length", 16, MAX_POSITIONS),
-        learning_rate=check_float(learning_rate, "Learning rate", 1e-5, 1e-1),
-        seed=check_int(seed, "Seed", 0, 2**31 - 1),
-    )
-
-
-@dataclass(frozen=True)
-class CurvePoint:
-    step: int
-    train_loss: float
-    heldout_loss: float | None = None
-
-
-@dataclass(frozen=True)
-class ModelSummary:
-    name: str
-    objective: str
-    parameters: int
-    train_loss: float | None = None
-    heldout_loss: float | None = None
-    perplexity: float | None = None
-    masked_accuracy: float | None = None
-    tokens_per_s: float = 0.0
-
-
-@dataclass(frozen=True)
-class PretrainProgress:
-    status: str  # queued | preparing | running | finished | time budget reached | stopped
-    queue_position: int = 0  # while queued: how many runs are ahead (1 = the running one)
-    step: int = 0
-    total_steps: int = 0
-    elapsed_s: float = 0.0
-    cpu_s: float = 0.0  # CPU time of this process since the run started (all threads)
-    models: tuple[ModelSummary, ...] = ()
-    curves: dict[str, tuple[CurvePoint, ...]] = field(default_factory=dict)
-    corpus: str = "built-in"
-    settings: dict[str, Any] = field(default_factory=dict)
-    saved_to: str | None = None
-    notices: tuple[str, ...] = ()
-    # A session run's served names ({lab-bert: lab-bert@<id>, lab-gpt: lab-gpt@<id>}); empty otherwise.
-    session_models: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def done(self) -> bool:
-        return self.status not in ("queued", "preparing", "running")
 
 
 # ---- preparing a run ----------------------------------------------------------------------------------
@@ -128,8 +64,6 @@ class LabSetup:
 
 
 def _blocks(tokenizer, sentences, seq_len: int, separator: int, prefix: tuple[int, ...] = ()):
-    import torch  # heavy: deferred from start-up
-
     unique = list(dict.fromkeys(sentences))  # templates repeat: encode each distinct sentence once
     encoded = dict(zip(unique, tokenizer(unique, add_special_tokens=False)["input_ids"]))
     ids = [encoded[s] for s in sentences]
@@ -260,9 +194,6 @@ def run_training(corpus: CorpusChoice, settings: PretrainSettings, stop: threadi
 
 
 def _versions() -> dict[str, str]:
-    import torch  # heavy: deferred from start-up
-    import transformers  # heavy: deferred from start-up
-
     return {"torch": torch.__version__, "transformers": transformers.__version__, "python": platform.python_version(),
             "training_cpu_threads": str(TrainSettings().cpu_threads)}
 

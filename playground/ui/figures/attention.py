@@ -2,8 +2,8 @@
 
 Drawn straight to pixels with Pillow (one image per figure, labels and colour bar included) and shown as a
 PNG: a matplotlib figure of the same two heatmaps took ~10× longer to lay out and encode than the model
-takes to read the sentence. Pillow, numpy and matplotlib's colour maps are imported inside the functions to
-keep start-up fast.
+takes to read the sentence. matplotlib (its colour maps and font) is reached lazily through `figures.canvas`,
+so the page is built without it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from html import escape
 from typing import Sequence
 
+import numpy as np
+from PIL import Image, ImageDraw
+
 from playground.tasks.compare import AttentionMap, AttentionMask
+from playground.ui import figures
 
 MAX_LABELS = 48  # beyond this, every k-th token is labelled
 DIRECTION_TITLES = {
@@ -45,21 +49,13 @@ class Picture:
         return f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%;height:auto">'
 
 
-@functools.lru_cache(maxsize=4)
 def _font(size: int):
-    from matplotlib import get_data_path
-    from PIL import ImageFont
-
-    return ImageFont.truetype(f"{get_data_path()}/fonts/ttf/DejaVuSans.ttf", size)
+    return figures.canvas.font(size)
 
 
-@functools.lru_cache(maxsize=4)
 def _colours(name: str):
     """A 256-entry RGB lookup table of a matplotlib colour map."""
-    import numpy as np
-    from matplotlib import colormaps
-
-    return (colormaps[name](np.linspace(0, 1, 256))[:, :3] * 255).astype("uint8")
+    return figures.canvas.colour_table(name)
 
 
 def _short(label: str) -> str:
@@ -77,8 +73,6 @@ def _labelled(labels: Sequence[str]) -> list[str]:
 def _label_strip(labels: tuple[str, ...], cell: int, depth: int):
     """Labels right-aligned in rows `cell` px apart, on a strip `depth` px wide (the y axis; rotated for x).
     Cached: both figures, and every redraw of one sentence, label the same tokens."""
-    from PIL import Image, ImageDraw
-
     strip = Image.new("L", (depth, max(1, cell * len(labels))), 0)
     draw = ImageDraw.Draw(strip)
     font = _font(11 if cell >= 11 else 8)
@@ -91,9 +85,6 @@ def _label_strip(labels: tuple[str, ...], cell: int, depth: int):
 def _panel(values, colours: str, labels: Sequence[str], title: str, x_title: str, y_title: str,
            colour_bar: bool, rows: Sequence[int] = ()):
     """One heatmap panel (values in [0, 1]) with its token labels, axis titles, title and optional colour bar."""
-    import numpy as np
-    from PIL import Image, ImageDraw
-
     n = len(labels)
     cell = max(3, min(22, GRID_PX // max(n, 1)))
     side = cell * n
@@ -125,9 +116,6 @@ def _panel(values, colours: str, labels: Sequence[str], title: str, x_title: str
 
 
 def _colour_bar(image, draw, colours: str, x: int, top: int, height: int) -> None:
-    import numpy as np
-    from PIL import Image
-
     ramp = np.linspace(255, 0, max(height, 2)).round().astype("uint8")[:, None].repeat(12, axis=1)
     image.paste(Image.fromarray(_colours(colours)[ramp]), (x, top))
     draw.rectangle((x - 1, top - 1, x + 12, top + height), outline=(120, 120, 120))
@@ -138,8 +126,6 @@ def _colour_bar(image, draw, colours: str, x: int, top: int, height: int) -> Non
 
 
 def _picture(panels: Sequence, titles: Sequence[str]) -> Picture:
-    from PIL import Image
-
     gap = 16
     width = sum(p.width for p in panels) + gap * (len(panels) - 1)
     sheet = Image.new("RGB", (max(width, 1), max((p.height for p in panels), default=1)), "white")
@@ -228,8 +214,6 @@ def _svg_panel(values, colours: str, labels: Sequence[str], title: str, x_title:
                colour_bar: bool, rows: Sequence[int] = (), cell_text=None) -> tuple[list[str], int, int]:
     """One heatmap panel as SVG elements (origin at its top left), and its width and height. Each cell's tooltip
     names its two tokens and `cell_text(i, j)` (default: its value)."""
-    import numpy as np
-
     n, cell = len(labels), SVG_CELL
     side = cell * n
     shown = _labelled(labels)

@@ -1,6 +1,6 @@
 """Figures for the fine-tuned heads tabs (matplotlib Figure objects, no pyplot global state).
 
-matplotlib is imported inside the figure functions: importing it at start-up would slow the app's launch.
+matplotlib is reached lazily through `figures.canvas`: importing it at start-up would slow the app's launch.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from playground.tasks.question_answering import QAWindow
+from playground.ui import figures
 
 MAX_LABELS = 60  # beyond this, tick labels are thinned so they stay readable
 
@@ -22,12 +23,10 @@ def _thin_ticks(ax, labels: Sequence[str]) -> None:
 def qa_probabilities_figure(window: QAWindow, answer_span: tuple[int, int] | None, window_count: int, include_cls: bool):
     """Start and end probabilities over one window's context tokens (plus [CLS] for SQuAD 2.0 models),
     with the chosen span in red."""
-    from matplotlib.figure import Figure
-
     shown = [t for t in window.tokens if t.segment == "context" or (include_cls and t.position == 0)]
     labels = [t.token for t in shown]
     in_answer = [answer_span is not None and answer_span[0] <= t.position <= answer_span[1] for t in shown]
-    fig = Figure(figsize=(11, 4.6), dpi=100, layout="constrained")
+    fig = figures.canvas.Figure(figsize=(11, 4.6), dpi=100, layout="constrained")
     axes = fig.subplots(2, 1, sharex=True)
     for ax, values, name in ((axes[0], [t.start_probability for t in shown], "P(start)"),
                              (axes[1], [t.end_probability for t in shown], "P(end)")):

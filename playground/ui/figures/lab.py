@@ -3,6 +3,8 @@ axes: different tasks over different tokens, not comparable numbers), and the fi
 
 from __future__ import annotations
 
+from playground.ui import figures
+
 COLOURS = {"lab-bert": "#2563eb", "lab-gpt": "#dc2626", "lab-lstm": "#059669"}
 CHECKPOINT_COLOUR = "#7c3aed"  # a real checkpoint fine-tuned next to the lab models
 
@@ -23,9 +25,7 @@ def loss_panel(name: str) -> str:
 def loss_curves_figure(curves: dict, title: str = ""):
     """Train loss (lines) and held-out loss (dashed, dots) per model against the step: BERT's masked-LM loss
     and the next-token losses on separate axes, each with its own scale."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 4.2), dpi=100, layout="constrained")
+    fig = figures.canvas.Figure(figsize=(11, 4.2), dpi=100, layout="constrained")
     axes = dict(zip((key for key, _ in LOSS_PANELS), fig.subplots(1, 2)))
     for name, points in curves.items():
         ax, colour = axes[loss_panel(name)], COLOURS.get(name, None)
@@ -49,9 +49,7 @@ def loss_curves_figure(curves: dict, title: str = ""):
 
 def finetune_figure(result):
     """Accuracy against the number of labelled examples: pre-trained (solid) vs from scratch (dashed)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(8, 4), dpi=100, layout="constrained")
+    fig = figures.canvas.Figure(figsize=(8, 4), dpi=100, layout="constrained")
     ax = fig.subplots()
     for name in dict.fromkeys(p.model_name for p in result.points):
         for init, style in (("pre-trained", "-"), ("from scratch", "--")):

@@ -1,6 +1,6 @@
 """Figures for the Models tab: the timeline and size vs measured latency vs published score.
 
-matplotlib and numpy are imported inside the figure functions: importing them at start-up would slow the
+matplotlib is reached lazily through `figures.canvas`: importing it at start-up would slow the
 app's launch (the timeline is drawn when the tab is first opened).
 """
 
@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
+
 from playground.tasks.fact_sheet import TimelineEvent
 from playground.tasks.model_overview import TradeoffPoint
+from playground.ui import figures
 
 KIND_COLORS = {
     "recurrent": "#f59e0b",  # amber: RNN family
@@ -23,9 +26,7 @@ KIND_LABELS = {"recurrent": "recurrent nets", "attention": "attention / Transfor
 
 
 def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return figures.canvas.Figure(figsize=(width, height), dpi=100, layout="constrained")
 
 
 def timeline_figure(events: Sequence[TimelineEvent]):
@@ -52,8 +53,6 @@ def timeline_figure(events: Sequence[TimelineEvent]):
 
 def tradeoff_figure(points: Sequence[TradeoffPoint], score_label: str | None, subtitle: str):
     """Size (x, log) vs measured latency (y); colour = published score, grey = none published."""
-    import numpy as np
-
     fig = _figure(8, 4.8)
     ax = fig.add_subplot(1, 1, 1)
     scored = [p for p in points if p.score is not None]

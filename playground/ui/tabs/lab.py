@@ -15,16 +15,16 @@ import gradio as gr
 
 from playground.tasks.context import AppContext
 from playground.tasks.lab.corpus import MAX_CORPUS_BYTES
-from playground.tasks.lab.direction import DirectionTestResult
-from playground.tasks.lab.finetune import (DEFAULT_CHECKPOINT_BUDGET_S, DEFAULT_REPEATS, DEFAULT_SIZES,
-                                           DEFAULT_STEPS as FINETUNE_STEPS, LINE_FORMAT, MAX_CHECKPOINT_BUDGET_S,
-                                           MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL, FinetuneResult)
 from playground.tasks.lab.handlers import (check_chosen_file, checkpoint_choice, run_direction, run_finetune,
                                            run_pretraining, stop_pretraining)
-from playground.tasks.lab.networks import DEFAULT_PRESET, MAX_POSITIONS, PRESETS
-from playground.tasks.lab.pretrain import (DEFAULT_LEARNING_RATE, DEFAULT_SEED, DEFAULT_SEQ_LEN, DEFAULT_STEPS,
-                                           DEFAULT_TIME_BUDGET_S, MAX_STEPS, MAX_TIME_BUDGET_S, PretrainProgress)
+from playground.tasks.lab.labelled import (DEFAULT_CHECKPOINT_BUDGET_S, DEFAULT_REPEATS, DEFAULT_SIZES,
+                                           DEFAULT_STEPS as FINETUNE_STEPS, LINE_FORMAT, MAX_CHECKPOINT_BUDGET_S,
+                                           MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL, FinetuneResult)
 from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
+from playground.tasks.lab.scoring import DirectionTestResult
+from playground.tasks.lab.settings import (DEFAULT_LEARNING_RATE, DEFAULT_PRESET, DEFAULT_SEED, DEFAULT_SEQ_LEN,
+                                           DEFAULT_STEPS, DEFAULT_TIME_BUDGET_S, MAX_POSITIONS, MAX_STEPS,
+                                           MAX_TIME_BUDGET_S, PRESETS, PretrainProgress)
 from playground.ui.exports import export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.lab import finetune_figure, loss_curves_figure
 from playground.ui.widgets import inline_errors, notices_markdown, publish_endpoint, to_json, user_errors

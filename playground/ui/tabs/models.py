@@ -24,8 +24,8 @@ from playground.tasks.chooser import (CHOOSER_TASKS, PREFERENCES, ChooserResult,
                                       choose_variant_api)
 from playground.tasks.context import AppContext
 from playground.tasks.fact_sheet import TIMELINE, TOPICS, FactRow, TimelineEvent, fact_sheet
-from playground.tasks.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MAX_INPUT_TOKENS, MAX_MODELS_PER_REQUEST,
-                                      MAX_REPEATS, MeasureReport, StopFn)
+from playground.tasks.measurements import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MAX_INPUT_TOKENS,
+                                           MAX_MODELS_PER_REQUEST, MAX_REPEATS, MeasureReport, StopFn)
 from playground.tasks.model_overview import (KINDS, TradeoffResult, card_kind, cards_of_kind, list_models,
                                              measurable_models, measure_api, run_measure)
 from playground.ui.card_view import card_markdown
