@@ -69,7 +69,8 @@ def gradient_times_input(reader: TextReader, inp: SlotInput, target: int) -> tor
 def captum_input_x_gradient(reader: TextReader, inp: SlotInput, target: int) -> torch.Tensor:
     """The same through Captum's `InputXGradient`, length × width."""
     with torch.enable_grad():
-        return InputXGradient(slot_function(reader, inp, target)).attribute(input_embeddings(reader, inp)).detach()[0]
+        embeddings = input_embeddings(reader, inp).requires_grad_(True)
+        return InputXGradient(slot_function(reader, inp, target)).attribute(embeddings).detach()[0]
 
 
 def integrated_gradients(reader: TextReader, inp: SlotInput, target: int | None = None,
