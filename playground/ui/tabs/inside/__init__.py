@@ -131,7 +131,7 @@ def _probe_section(ctx: AppContext, models: list) -> None:
                                 label="Label")
         repeats = gr.Slider(2, 10, value=5, step=1, label="Repeats (seeded splits)")
     run = gr.Button("Train the probes", variant="primary")
-    notices, summary = gr.Markdown(), gr.Markdown()
+    notices, summary = gr.Markdown(), gr.Markdown(elem_id="inside-probes-summary")
     plot = gr.Plot(label="Probe accuracy per layer", elem_id="inside-probes-plot")
     rows = gr.Dataframe(headers=PROBE_HEADERS, interactive=False, label="Per layer")
     with gr.Accordion("Result (JSON)", open=False):
