@@ -177,3 +177,8 @@ def test_probes_on_the_lab_models_with_selectivity_and_time(lab_ctx):
         inside.run_probes(lab_ctx, "colour", **LAB)
     with pytest.raises(PlaygroundError, match="Repeats"):
         inside.run_probes(lab_ctx, "noun_kind", 50, **LAB)
+
+
+def test_a_text_that_fills_the_model_leaves_no_room_to_append_and_says_so(ctx):
+    with pytest.raises(PlaygroundError, match="no room to append"):
+        inside.run_cache(ctx, "the dog " * 400, "mailman", "tiny-bert", "tiny-gpt2")

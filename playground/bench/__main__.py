@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from playground.bench.compare import bench_click, bench_warm_start
+from playground.bench.inside import bench_inside, real_size_readers
 from playground.bench.timing import BENCH_BERT, BENCH_GPT, Target, bench_models, interleaved_ms
 
 TEXT = "Tesla is an American [MASK] company headquartered in Austin, Texas."
@@ -233,8 +234,6 @@ def main(argv: list[str] | None = None) -> None:
 
         bench_heads.run(print)
     if not args.skip_inside:
-        from playground.bench.inside import bench_inside, real_size_readers
-
         bench_inside(real_size_readers(), max(3, args.repeats // 2), print)
     if not args.skip_lab:
         from playground.bench.lab import bench_lab_training

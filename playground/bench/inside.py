@@ -20,8 +20,11 @@ from playground import lm
 from playground.bench.timing import Target, bench_models, interleaved_ms
 from playground.core.tokens import padded_batch
 from playground.lm.readers import CausalReader, MaskedReader, TextReader
+from playground.models.cards import load_catalog
+from playground.models.loader import ModelStore
 from playground.tasks.inside import DEFAULT_PAIRS, DEFAULT_TEXT
 from playground.tasks.inside.probe_data import labelled_words
+from playground.tasks.lab import runs
 
 Report = Callable[[str], None]
 GPT_TEXT = DEFAULT_TEXT.split("[MASK]")[0].rstrip()
@@ -102,10 +105,6 @@ def bench_inside(readers: tuple[TextReader, TextReader], repeats: int, report: R
 
 
 def lab_readers() -> tuple[TextReader, TextReader]:
-    from playground.models.cards import load_catalog
-    from playground.models.loader import ModelStore
-    from playground.tasks.lab import runs
-
     store = ModelStore(load_catalog(), local_models={n: runs.SHIPPED_DIR / n for n in runs.SERVED_NAMES})
     return MaskedReader(store.get("lab-bert", "fill-mask")), CausalReader(store.get("lab-gpt", "text-generation"))
 

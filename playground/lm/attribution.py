@@ -23,7 +23,8 @@ from playground.lm.inside_results import Completeness
 from playground.lm.readers import SlotInput, TextReader
 
 IG_STEPS = 50  # Captum's default (Gauss–Legendre): completeness within 5 % on the tests' models and the lab's
-IG_BATCH = 25  # interpolation points per batched pass
+IG_BATCH = 25  # interpolation points per batched pass (fewer for long inputs: see `_batch`)
+IG_TOKENS_PER_BATCH = 2048  # a batch's rows × tokens: keeps a long input's backward pass within memory
 IG_METHOD = ("integrated gradients: Σ over each word's tokens and embedding dimensions of (embedding − baseline) "
              "× the average gradient of log p(prediction at the slot) along the path from the baseline (word "
              "embeddings zero, special tokens kept); signed, scaled so the strongest word is ±1")
@@ -73,6 +74,10 @@ def captum_input_x_gradient(reader: TextReader, inp: SlotInput, target: int) -> 
         return InputXGradient(slot_function(reader, inp, target)).attribute(embeddings).detach()[0]
 
 
+def _batch(tokens: int) -> int:
+    return max(1, min(IG_BATCH, IG_TOKENS_PER_BATCH // max(tokens, 1)))
+
+
 def integrated_gradients(reader: TextReader, inp: SlotInput, target: int | None = None,
                          steps: int = IG_STEPS) -> tuple[InfluenceResult, Completeness]:
     """Every word's integrated gradient on log p(target) at the slot (default target: the top prediction), and
@@ -83,7 +88,7 @@ def integrated_gradients(reader: TextReader, inp: SlotInput, target: int | None 
     baseline = baseline_of(reader, inp, embeddings)
     with torch.enable_grad():
         attributions = IntegratedGradients(f).attribute(embeddings, baselines=baseline, n_steps=steps,
-                                                        internal_batch_size=IG_BATCH).detach()
+                                                        internal_batch_size=_batch(len(inp.input_ids))).detach()
     with torch.inference_mode():
         f_input, f_baseline = float(f(embeddings)), float(f(baseline))
     total = float(attributions.sum())

@@ -72,7 +72,7 @@ def appended_ids(reader: TextReader, text: str, token: str) -> tuple[tuple[int, 
     new = pieces[0]
     ids = inp.input_ids
     end = inp.offset + len(inp.tokens.tokens)  # after the text's tokens: [SEP] (BERT) or nothing (GPT-2) follows
-    if end >= reader.lm.max_positions:
+    if len(ids) + 1 > reader.lm.max_positions:
         raise PlaygroundError("The text fills the model's whole length: there is no room to append a token.")
     return ids, (*ids[:end], new, *ids[end:]), end, new
 
