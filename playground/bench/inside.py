@@ -1,7 +1,7 @@
 """Benchmark for the Inside tab: each view's time as a ratio to the bare forward (and backward) passes it really
 needs, with the pass count shown — issue 27's target is ≤ 1.5× (probes: ≤ 20 s in all).
 
-    python -m playground.bench.inside [--repeats 5] [--lab]
+    python -m playground.bench.inside [--repeats 5] [--lab] [--threads 1]
 
 Default: bert-base and gpt2 shapes with random weights (the real compute, nothing downloaded); `--lab`: the
 shipped lab models. Times are best of interleaved runs (`timing.interleaved_ms`), so background load hits a view
@@ -118,7 +118,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--lab", action="store_true", help="the shipped lab models instead of real-size shapes")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="torch intra-op threads (0: torch's default). On a loaded machine 1 avoids each op "
+                             "waiting for a second thread to be scheduled")
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     readers = lab_readers() if args.lab else real_size_readers()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     bench_inside(readers, args.repeats, print)
