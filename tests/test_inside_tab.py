@@ -9,7 +9,12 @@ import re
 import plotly.graph_objects as go
 import pytest
 
+from playground.models.cards import load_catalog
+from playground.models.loader import ModelStore
+from playground.models.profiles import lab_profile
 from playground.tasks import inside
+from playground.tasks.context import AppContext
+from playground.tasks.lab import runs
 from playground.ui.tabs.inside import views
 from playground.ui.figures.inside import standalone_html
 
@@ -59,3 +64,15 @@ def test_export_is_a_standalone_html_page_and_the_json(lens):
     files = views.export_files("inside-lens")(view.figures, view.json)
     assert [f.name for f in files] == ["inside-lens.html", "inside-lens.json"]
     assert views.export_files("inside-lens")(None, None) == []
+
+
+def test_probe_view_warns_when_the_control_task_is_memorised(lab_probes):
+    view = views.probe_view(lab_probes)
+    assert "memorise each type's label" in view.summary  # 12 word types: the control is learned almost perfectly
+
+
+@pytest.fixture(scope="module")
+def lab_probes():
+    store = ModelStore(load_catalog(), local_models={n: runs.SHIPPED_DIR / n for n in runs.SERVED_NAMES})
+    lab = AppContext(store=store, profile=lab_profile(), catalog=load_catalog())
+    return inside.run_probes(lab, "review_sentiment", 3, "lab-bert", "lab-gpt")

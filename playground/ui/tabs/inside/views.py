@@ -131,6 +131,12 @@ def probe_view(result: ProbeComparison) -> ProbeView:
                "random label per word type (Hewitt & Liang 2019); selectivity = accuracy − control accuracy. "
                f"Time: {result.bert.seconds:.1f} s + {result.gpt.seconds:.1f} s "
                f"({result.bert.forward_passes} + {result.gpt.forward_passes} batched passes).")
+    memorised = [side.model_name for side in (result.bert, result.gpt)
+                 if min(l.control_accuracy for l in side.layers) >= 0.95]
+    if memorised:
+        summary += (f"\n\n⚠️ The control task is learned almost perfectly ({', '.join(memorised)}): with only "
+                    f"{b.word_types} word types a probe can memorise each type's label, so selectivity here is near "
+                    "zero or negative and the accuracy alone says little; compare the models' accuracies instead.")
     figure = probe_figure(result)
     return ProbeView(notices_markdown(result.bert.notices, result.gpt.notices), figure, summary, rows,
                      to_json(result), [figure])
