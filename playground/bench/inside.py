@@ -56,9 +56,9 @@ def _views(reader: TextReader, text: str) -> dict[str, tuple[Callable[[], object
     inp = reader.slot_input(text)
     one = _forward(model, torch.tensor([inp.input_ids]))
     pair = [reader.text_input(s) for s in DEFAULT_PAIRS[0][:2]]
-    both = _forward(model, *padded_batch([p.input_ids for p in pair], reader.lm.tokenizer.pad_token_id))
+    both = _forward(model.base_model, *padded_batch([p.input_ids for p in pair], reader.lm.tokenizer.pad_token_id))
     ids, longer, _, _ = lm.kv_cache.appended_ids(reader, "The dog barked at the", "mailman")
-    appended = _forward(model, *padded_batch([ids, longer], reader.lm.tokenizer.pad_token_id))
+    appended = _forward(model.base_model, *padded_batch([ids, longer], reader.lm.tokenizer.pad_token_id))
     batched = _forward_backward(reader, text, lm.attribution.IG_BATCH)
 
     def ig_passes() -> None:  # the interpolation points in batches, plus f(input) and f(baseline)
@@ -69,10 +69,10 @@ def _views(reader: TextReader, text: str) -> dict[str, tuple[Callable[[], object
     return {
         "logit lens": (lambda: lm.lens.logit_lens(reader, text, 5), one, "1 forward"),
         "embeddings (2 sentences)": (lambda: lm.embeddings.contextual_similarity(reader, *DEFAULT_PAIRS[0]), both,
-                                     "1 batched forward (2 rows)"),
+                                     "1 batched forward of the base model (2 rows)"),
         "KV cache: which keys change": (lambda: lm.kv_cache.keys_and_values(
             model, *padded_batch([ids, longer], reader.lm.tokenizer.pad_token_id)), appended,
-            "1 batched forward (2 rows)"),
+            "1 batched forward of the base model (2 rows)"),
         "gradient × input": (lambda: reader.forward_pass(inp, gradients=True).influence(), _forward_backward(reader, text),
                              "1 forward + 1 backward"),
         "integrated gradients (50 steps)": (lambda: lm.attribution.integrated_gradients(reader, inp), ig_passes,

@@ -38,10 +38,11 @@ def word_positions(inp: TextInput, word: str) -> list[int]:
 
 
 def hidden_states(reader: TextReader, inputs: list[TextInput]) -> torch.Tensor:
-    """layers+1 × batch × length × hidden: every layer's states of the inputs, read in one padded batch."""
+    """layers+1 × batch × length × hidden: every layer's states of the inputs, read in one padded batch (by the
+    base model: the output head's projection onto the vocabulary is not needed here)."""
     ids, attention = padded_batch([inp.input_ids for inp in inputs], reader.lm.tokenizer.pad_token_id)
     with torch.inference_mode():
-        out = reader.lm.model(input_ids=ids, attention_mask=attention, output_hidden_states=True)
+        out = reader.lm.model.base_model(input_ids=ids, attention_mask=attention, output_hidden_states=True)
     return torch.stack(out.hidden_states).float()
 
 

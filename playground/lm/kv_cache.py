@@ -54,7 +54,7 @@ def keys_and_values(model: Any, ids: torch.Tensor, attention: torch.Tensor) -> l
                for n, (modules, _) in enumerate(sources) for module in modules]
     try:
         with torch.inference_mode():
-            model(input_ids=ids, attention_mask=attention)
+            model.base_model(input_ids=ids, attention_mask=attention)  # the keys and values need no output head
     finally:
         for handle in handles:
             handle.remove()
