@@ -42,7 +42,7 @@ def test_embedding_cache_attribution_and_probe_views(ctx):
     assert "bit-identical at **every** hidden state" in emb.summary.split("\n")[1]  # GPT-2's line
     assert [t.name for t in emb.plot.data] == list(MODELS)
     cache = views.cache_view(inside.run_cache(ctx, "The dog barked at the", "mailman", *MODELS))
-    assert "can be reused" in cache.summary and "no valid cached step" in cache.summary
+    assert "can be reused" in cache.summary and "stale cached step (invalid" in cache.summary
     assert len(cache.rows) == 2 * 2  # two layers per tiny model
     attribution = views.attribution_view(inside.run_attribution(ctx, inside.DEFAULT_TEXT, "integrated_gradients",
                                                                 *MODELS))

@@ -76,7 +76,8 @@ class CacheResult:
     layers: tuple[CacheLayer, ...]
     reusable: bool  # no earlier key or value changed at any layer: the cache can be reused
     full_read: Timing  # re-reading the whole text with the token appended
-    cached_step: Timing | None  # reading only the new token with the earlier keys/values cached (None: not valid)
+    cached_step: Timing | None  # reading only the new token with the earlier keys/values cached (stale for an
+    # encoder, whose keys changed; None for a model whose layers the stale step does not know)
     cached_step_error: float | None  # max |logit difference| of the cached step against the full re-read
     forward_passes: int  # passes the comparison itself took (1: both versions in one padded batch)
     notices: tuple[str, ...] = ()

@@ -114,9 +114,47 @@ def cached_step(model: Any, ids: tuple[int, ...], new: int) -> tuple[Timing, Tim
         return _timing(full_read), _timing(one_step), float((step - reference).abs().max())
 
 
+def stale_step(model: Any, cached: list[tuple[torch.Tensor, torch.Tensor]], new: int, position: int) -> torch.Tensor:
+    """A BERT-family encoder read as if it kept a cache: only the new token goes through the layers, attending to
+    the earlier positions' keys and values as `cached` (1 × positions × width per layer) and to its own. What a
+    decoder's cached step does; for an encoder it is wrong whenever the cache is stale. Logits of the new token."""
+    base = model.base_model
+    ids, where = torch.tensor([[new]]), torch.tensor([[position]])
+    h = base.embeddings(input_ids=ids, position_ids=where, token_type_ids=torch.zeros_like(ids))
+    for layer, (keys, values) in zip(base.encoder.layer, cached):
+        attention = layer.attention.self
+        heads, size = attention.num_attention_heads, attention.attention_head_size
+
+        def split(x: torch.Tensor) -> torch.Tensor:  # 1 × length × width → 1 × heads × length × size
+            return x.view(1, -1, heads, size).transpose(1, 2)
+        q = split(attention.query(h))
+        k, v = split(torch.cat([keys, attention.key(h)], 1)), split(torch.cat([values, attention.value(h)], 1))
+        mixed = (torch.softmax(q @ k.transpose(-1, -2) * size ** -0.5, -1) @ v).transpose(1, 2).reshape(1, 1, -1)
+        after = layer.attention.output(mixed, h)
+        h = layer.output(layer.intermediate(after), after)
+    return model.cls(h)[0, -1]
+
+
+def stale_cached_step(model: Any, ids: tuple[int, ...], longer: tuple[int, ...], end: int,
+                      new: int) -> tuple[Timing, Timing, float] | None:
+    """An encoder's cached step with the keys and values from before the append, timed against the full re-read,
+    and how far its logits land from the full read's (None for a model this does not know how to step)."""
+    base = model.base_model
+    if not (hasattr(model, "cls") and hasattr(base, "encoder") and hasattr(base.encoder.layer[0].attention, "self")):
+        return None
+    before = torch.tensor([list(ids)])
+    cached = [(k[:, :end], v[:, :end]) for k, v in keys_and_values(model, before, torch.ones_like(before))]
+    full = torch.tensor([list(longer)])
+    with torch.inference_mode():
+        reference = model(input_ids=full).logits[0, end]
+        error = float((stale_step(model, cached, new, end) - reference).abs().max())
+        return (_timing(lambda: model(input_ids=full)), _timing(lambda: stale_step(model, cached, new, end)), error)
+
+
 def cache_changes(reader: TextReader, text: str, token: str) -> CacheResult:
     """Which earlier keys/values change, per layer, when `token` is appended to `text`; and what a cached step
-    costs against a full re-read (a bidirectional model has no valid cached step: its earlier keys change)."""
+    costs against a full re-read, and how far its logits land from it (a bidirectional model has no valid cached
+    step: its earlier keys change; its step reuses them anyway, stale, to show the error)."""
     lm = reader.lm
     ids, longer, compared, new = appended_ids(reader, text, token)
     batch, attention = padded_batch([ids, longer], lm.tokenizer.pad_token_id)
@@ -132,10 +170,16 @@ def cache_changes(reader: TextReader, text: str, token: str) -> CacheResult:
     if reader.direction == "causal":
         full, step, error = cached_step(lm.model, ids, new)
     else:
-        with torch.inference_mode():
-            full, step, error = _timing(lambda: lm.model(input_ids=torch.tensor([list(longer)]))), None, None
         notices.append(f"{lm.name} reads both ways: appending a token changes the earlier keys and values, so "
                        "there is no valid cached step; every new token means re-reading the whole text.")
+        stale = stale_cached_step(lm.model, ids, longer, compared, new)
+        if stale is None:
+            with torch.inference_mode():
+                full, step, error = _timing(lambda: lm.model(input_ids=torch.tensor([list(longer)]))), None, None
+        else:
+            full, step, error = stale
+            notices.append("Its 'cached step' reuses the keys and values from before the append anyway (stale), to "
+                           "show what it would cost and how far its logits land from the full re-read.")
     return CacheResult(model_name=lm.name, direction=reader.direction, text=clean_text(text).text,
                        appended=display_piece(lm.tokenizer, new), layers=tuple(layers), reusable=reusable,
                        full_read=full, cached_step=step, cached_step_error=error, forward_passes=1,

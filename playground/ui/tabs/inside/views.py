@@ -94,8 +94,9 @@ def _ms(timing: Timing | None) -> str:
 def _cache_line(side: CacheResult) -> str:
     verdict = ("no earlier key or value changed: the cache can be reused" if side.reusable else
                "earlier keys/values changed: the cache cannot be reused")
-    step = (f"cached step {_ms(side.cached_step)} vs full re-read {_ms(side.full_read)} (median of "
-            f"{side.full_read.repeats}; cached step's max |Δ logit| vs full read {side.cached_step_error:.2g})"
+    kind = "cached step" if side.reusable else "stale cached step (invalid: reuses the changed keys)"
+    step = (f"{kind} {_ms(side.cached_step)} vs full re-read {_ms(side.full_read)} (median of "
+            f"{side.full_read.repeats}; its max |Δ logit| vs the full read: {side.cached_step_error:.2g})"
             if side.cached_step is not None else f"full re-read {_ms(side.full_read)}; no valid cached step")
     return f"- **{side.model_name}** appends `{side.appended}`: {verdict}. {step}."
 
