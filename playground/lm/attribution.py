@@ -82,15 +82,17 @@ def integrated_gradients(reader: TextReader, inp: SlotInput, target: int | None 
                          steps: int = IG_STEPS) -> tuple[InfluenceResult, Completeness]:
     """Every word's integrated gradient on log p(target) at the slot (default target: the top prediction), and
     how well the attributions add up to f(input) − f(baseline)."""
-    target = top_token(reader, inp) if target is None else target
-    f = slot_function(reader, inp, target)
     embeddings = input_embeddings(reader, inp)
+    with torch.inference_mode():  # one pass gives the top prediction and f(input)
+        log_probs = reader.lm.model(inputs_embeds=embeddings).logits[0, inp.position].float().log_softmax(-1)
+    target = int(log_probs.argmax()) if target is None else target
+    f = slot_function(reader, inp, target)
     baseline = baseline_of(reader, inp, embeddings)
     with torch.enable_grad():
         attributions = IntegratedGradients(f).attribute(embeddings, baselines=baseline, n_steps=steps,
                                                         internal_batch_size=_batch(len(inp.input_ids))).detach()
     with torch.inference_mode():
-        f_input, f_baseline = float(f(embeddings)), float(f(baseline))
+        f_input, f_baseline = float(log_probs[target]), float(f(baseline))
     total = float(attributions.sum())
     change = f_input - f_baseline
     check = Completeness(attribution_sum=total, f_input=f_input, f_baseline=f_baseline,
