@@ -196,3 +196,10 @@ def test_berts_stale_cached_step_is_exact_with_fresh_keys_and_wrong_with_stale_o
     assert torch.allclose(step, reference, atol=1e-4)  # the step itself is BERT's computation
     result = inside.run_cache(lab_ctx, "The dog barked at the", "mailman", **LAB).bert
     assert result.cached_step_error > 0.1  # with the keys from before the append it is far off
+
+
+def test_probes_stop_at_their_time_budget_after_two_repeats_and_say_so(readers):
+    examples = labelled_words("noun_kind", count=40)
+    result = lm.probes.train_probes(readers[0], examples, "noun_kind", repeats=5, budget_s=0.0)
+    assert result.repeats == 2 and "stopped after 2 of 5 repeats" in result.notices[0]
+    assert all(l.accuracy_spread >= 0 for l in result.layers)
