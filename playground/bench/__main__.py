@@ -1,7 +1,7 @@
 """Benchmark: the playground's own code paths vs the raw transformers calls, on real-size models, and issue 13's
 targets as ratios measured side by side in one run.
 
-    python -m playground.bench [--repeats 10] [--new-tokens 50] [--skip-heads] [--skip-lab] [--agreement]
+    python -m playground.bench [--repeats 10] [--new-tokens 50] [--skip-heads] [--skip-inside] [--skip-lab] [--agreement]
     python -m playground.bench --class-only     # 16 clients at once on the default path (classroom.py)
 
 Models are bert-base-uncased and gpt2 *shapes* (configs with the published hyper-parameters) with
@@ -31,6 +31,7 @@ from playground.bench import heads as bench_heads
 from playground.bench.agreement import Agreement, measure, report_agreement
 from playground.bench.classroom import bench_class
 from playground.bench.compare import bench_click, bench_warm_start
+from playground.bench.inside import bench_inside, real_size_readers
 from playground.bench.lab import bench_lab_training
 from playground.bench.timing import BENCH_BERT, BENCH_GPT, Target, bench_models, interleaved_ms
 from playground.lm.generation import GenerationSettings, generate
@@ -182,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-lab", action="store_true", help="skip the Pretraining lab's training speed")
     parser.add_argument("--skip-startup", action="store_true", help="no start-up and warm-start subprocesses")
     parser.add_argument("--skip-class", action="store_true", help="skip the class scenario (16 clients at once)")
+    parser.add_argument("--skip-inside", action="store_true", help="skip the Inside tab's views (bench/inside.py)")
     parser.add_argument("--class-only", action="store_true", help="only the class scenario (16 clients at once)")
     parser.add_argument("--agreement", action="store_true",
                         help="measure fast mode's top-1/top-5 agreement again (trains a small BERT, minutes)")
@@ -222,6 +224,8 @@ def main(argv: list[str] | None = None) -> None:
         print(target.line())
     if not args.skip_heads:
         bench_heads.run(print)
+    if not args.skip_inside:
+        bench_inside(real_size_readers(), max(3, args.repeats // 2), print)
     if not args.skip_lab:
         bench_lab_training(print)
     if not args.skip_class:

@@ -52,6 +52,20 @@ class SlotInput:
 
 
 @dataclass(frozen=True)
+class TextInput:
+    """A text as one model reads it whole, with no slot (the views inside the model: embeddings, caches, probes)."""
+    text: str
+    tokens: TokenizedText  # the text's tokens (a start token put in front is not among them)
+    input_ids: tuple[int, ...]
+    offset: int  # input index of tokens.tokens[0]
+
+    def covering(self, start: int, end: int) -> list[int]:
+        """Input indices of the tokens that overlap the characters start–end of `text`."""
+        return [self.offset + i for i, t in enumerate(self.tokens.tokens)
+                if t.start is not None and t.end is not None and t.start < end and t.end > start]
+
+
+@dataclass(frozen=True)
 class Variant:
     input_ids: tuple[int, ...]
     position: int  # where the slot is predicted in this variant
@@ -123,6 +137,18 @@ class TextReader(ABC):
     @abstractmethod
     def hiding(self) -> str:
         """How `hide` hides a word, as the occlusion method's description says it."""
+
+    def text_input(self, text: str) -> TextInput:
+        """`text` (already cleaned) as this model reads it whole: BERT with its special tokens around it, GPT-2
+        with its start token in front (so the first word has something to be read after)."""
+        if self.direction == "causal":
+            tokens = tokenize(self.lm, text, add_special_tokens=False)
+            kept = TokenizedText(model_name=tokens.model_name, scheme=tokens.scheme,
+                                 tokens=tokens.tokens[: self.lm.max_positions - 1], notes=tokens.notes)
+            start = self.lm.tokenizer.convert_tokens_to_ids(self.lm.tokenizer.bos_token or self.lm.tokenizer.eos_token)
+            return TextInput(text, kept, (start, *kept.input_ids), 1)
+        tokens = tokenize(self.lm, text)
+        return TextInput(text, tokens, tuple(tokens.input_ids), 0)
 
     def forward_pass(self, inp: SlotInput, **options) -> ForwardPass:
         """One forward pass over `inp`, read at its slot (options as `passes.forward_pass`)."""

@@ -16,6 +16,7 @@ from playground.ui import tour
 from playground.ui.links import LinkOpener, wire_runs
 from playground.ui.serving import DELETE_CACHE
 from playground.ui.tabs.compare import EXAMPLES, build_compare_tab
+from playground.ui.tabs.inside import build_inside_tab
 from playground.ui.tabs.lab import build_lab_tab
 from playground.ui.tabs.models import TabLink, build_models_tab
 from playground.ui.tabs.pretraining import build_pretraining_tab
@@ -176,6 +177,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         with gr.Tabs() as tabs:
             with gr.Tab("Compare", id="compare"):
                 views = [build_compare_tab(ctx)]
+            with gr.Tab("Inside", id="inside"):
+                build_inside_tab(ctx)
             with gr.Tab("Pre-training", id="pretraining"):
                 pretraining_tabs, pretraining_views = build_pretraining_tab(ctx)
                 views += pretraining_views
