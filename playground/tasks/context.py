@@ -15,6 +15,7 @@ from playground.models.loader import DEFAULT_MEMORY_BUDGET_GB, ModelStore, hub_o
 from playground.models.profiles import Profile, default_profile, lab_profile, tiny_profile, with_lab_models
 from playground.models.tiny import build_tiny_models, default_tiny_dir, tiny_paths
 from playground.models.warm import Step, WarmStart
+from playground.tasks.assistant.sessions import AssistantSessions
 from playground.tasks.lab.runs import default_lab_dir, lab_models
 from playground.tasks.lab.sessions import SessionRuns
 
@@ -53,6 +54,7 @@ class AppContext:
     lab_runs_become_default: bool = False  # the operator's local opt-in (never on a Space); see AppOptions
     fast: bool = False  # the default of every fast-mode switch
     warm: WarmStart | None = None  # the background preload, when the app does one
+    assistant_sessions: AssistantSessions = field(default_factory=AssistantSessions)  # GPT → Assistant, per session
 
     def model(self, name: str, task: str, variant: str = "fp32") -> LoadedModel:
         return self.store.get(name, task, variant)

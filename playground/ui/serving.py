@@ -45,12 +45,17 @@ LIGHT_HANDLERS = frozenset({"models", "list_models", "show_table", "show_card", 
                             "timeline_plot", "candidates_view", "load_example",
                             "stop_measuring", "_stop_event",  # a Stop must not wait behind model work
                             # share links and the tour: they fill inputs; the runs they start are model events
-                            "open_link_view", "share_link", "start_tour", "tour_step", "end_tour"})
+                            "open_link_view", "share_link", "start_tour", "tour_step", "end_tour",
+                            # GPT → Assistant: recording a choice, the report card, Stop (no model work)
+                            "choose_first", "choose_second", "_report_event", "assistant_report", "_stop_assistant"})
 # Handlers that build and time models (`tasks/measure.py`).
 MEASURE_HANDLERS = frozenset({"measure", "choose_variant", "show_choice", "show_measurement"})
 # The lab's training and fine-tuning (`core/jobs.py` queues them, one at a time per app): in the model group a run
 # would block every other tab's model events for minutes.
-LAB_HANDLERS = frozenset({"_pretrain_event", "pretrain", "_finetune_event", "finetune"})
+LAB_HANDLERS = frozenset({"_pretrain_event", "pretrain", "_finetune_event", "finetune",
+                          # GPT → Assistant's training stages (`tasks/assistant/handlers.py`)
+                          "_sft_event", "assistant_sft", "_reward_event", "assistant_reward", "_dpo_event",
+                          "assistant_dpo"})
 # The events that take a pasted corpus (up to MAX_CORPUS_BYTES of text, not 4,000 characters): their requests may
 # be larger. JSON can write a character as \uXXXX (a 2-byte UTF-8 character as 6 bytes), so a 1 MB corpus
 # fits in 3 MB; the rest is room for the other inputs.

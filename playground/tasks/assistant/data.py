@@ -189,3 +189,41 @@ def parse_user_pairs(text: str) -> list[Instruction]:
                                   "answer`, e.g. `Which animal barked at the mailman? => The dog.`")
         items.append(Instruction(" ".join(question.split()), " ".join(answer.split()), "yours"))
     return items
+
+
+# ---- the user's own preferences ------------------------------------------------------------------------------
+
+CHOICE_SEPARATOR = "|"  # a choice: `question => better answer | worse answer`
+MAX_CHOICES = 100
+
+
+def choice_line(question: str, better: str, worse: str) -> str:
+    """One recorded choice as a line (separators inside the answers become '/')."""
+    def clean(text: str) -> str:
+        return " ".join(text.replace(PAIR_SEPARATOR, "/").replace(CHOICE_SEPARATOR, "/").split())[:MAX_LINE_CHARS // 3]
+    return f"{clean(question)} {PAIR_SEPARATOR} {clean(better) or '…'} {CHOICE_SEPARATOR} {clean(worse) or '…'}"
+
+
+def parse_choices(text: str) -> list[PreferencePair]:
+    """`question => better | worse` lines as preference pairs (the better answer chosen), or a clear refusal."""
+    if text is None or text == "":
+        return []
+    if not isinstance(text, str):
+        raise PlaygroundError("Your choices must be text: one `question => better answer | worse answer` a line.")
+    if len(text) > MAX_USER_CHARS:
+        raise PlaygroundError(f"Your choices are {len(text):,} characters; send at most {MAX_USER_CHARS:,}.")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) > MAX_CHOICES:
+        raise PlaygroundError(f"You sent {len(lines)} choices; DPO takes at most {MAX_CHOICES} of yours.")
+    pairs = []
+    for number, line in enumerate(lines, 1):
+        question, separator, answers = line.partition(PAIR_SEPARATOR)
+        better, bar, worse = answers.partition(CHOICE_SEPARATOR)
+        if not separator or not bar or not question.strip() or not better.strip() or not worse.strip() or \
+                len(line) > MAX_LINE_CHARS:
+            shown = line if len(line) <= 60 else line[:60] + "…"
+            raise PlaygroundError(f"Choice {number} ('{shown}') is not `question {PAIR_SEPARATOR} better answer "
+                                  f"{CHOICE_SEPARATOR} worse answer` (under {MAX_LINE_CHARS} characters).")
+        prompt = PROMPT_TEMPLATE.format(q=" ".join(question.split()))
+        pairs.append(PreferencePair(prompt, " " + " ".join(better.split()), " " + " ".join(worse.split()), "yours"))
+    return pairs

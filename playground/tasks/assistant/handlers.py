@@ -1,0 +1,180 @@
+"""What the GPT → Assistant tab and its JSON API call: one handler per stage (SFT, reward model, a pair of answers
+to judge, DPO), the report card and Stop. Inputs are validated and capped here; each training stage waits its turn
+in the lab's job queue (one run at a time per app, one per session), can be stopped, and on success replaces only
+that session's models (`sessions.py`). Each takes the session as an `owner` string (the tab turns Gradio's request
+into one), so nothing here imports Gradio or torch: the training modules are reached lazily.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import asdict
+from typing import Any, Callable
+
+from playground.core.errors import PlaygroundError
+from playground.core.types import LoadedModel
+from playground.tasks import assistant
+from playground.tasks.assistant.data import MAX_USER_PAIRS, instruction_split, parse_choices, parse_user_pairs
+from playground.tasks.assistant.results import (ComparisonPair, DpoResult, ReportCard, RewardResult, SftResult,
+                                                report_markdown)
+from playground.tasks.context import AppContext
+from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
+
+WAIT_S = 900.0  # the longest a stage waits for the lab's queue
+Progress = Callable[[float, str], None]
+
+# Defaults and bounds of every setting (the tab's sliders use the same).
+SFT_EPOCHS, MAX_SFT_EPOCHS = 6, 20
+SFT_LR = 1e-3
+REWARD_EPOCHS, MAX_REWARD_EPOCHS = 3, 10
+REWARD_LR = 5e-4
+BEST_OF, MAX_BEST_OF = 4, 16
+DPO_BETA, MAX_BETA = 0.1, 5.0
+DPO_LR = 1e-4
+DPO_EPOCHS, MAX_DPO_EPOCHS = 2, 8
+DPO_NLL, MAX_NLL = 1.0, 10.0
+DPO_SEEDS, MAX_SEEDS = 3, 5
+MAX_LR = 1e-2
+MAX_SEED = 2**31 - 1
+
+
+def _number(value: Any, name: str, low: float, high: float, integer: bool = False) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise PlaygroundError(f"{name} must be a number between {low:g} and {high:g}.") from None
+    if not math.isfinite(number) or not low <= number <= high or (integer and number != int(number)):
+        kind = "a whole number" if integer else "a number"
+        raise PlaygroundError(f"{name} must be {kind} between {low:g} and {high:g} (got {value!r}).")
+    return int(number) if integer else number
+
+
+def _learning_rate(value: Any) -> float:
+    rate = _number(value, "The learning rate", 0.0, MAX_LR)
+    if rate <= 0:
+        raise PlaygroundError(f"The learning rate must be above 0 (and at most {MAX_LR:g}).")
+    return rate
+
+
+def _lab_model(ctx: AppContext, owner: str, name: str, task: str) -> LoadedModel:
+    """The lab model `name`, or this session's own run of it when the session trained one in the Pretraining lab."""
+    own = ctx.lab_sessions.get(owner)
+    if own is not None:
+        name = own.names.get(name, name)
+    return ctx.model(name, task)
+
+
+def _progress(progress: Any) -> Progress | None:
+    return (lambda fraction, text: progress(fraction, desc=text)) if progress is not None else None
+
+
+def run_sft_stage(ctx: AppContext, owner: str, your_pairs: str = "", epochs: int = SFT_EPOCHS,
+                  learning_rate: float = SFT_LR, seed: int = 0, progress: Any = None) -> SftResult:
+    """Fine-tune lab-gpt on the built-in instructions (+ yours) with the loss on the answers only; held-out exact
+    match and token F1, base vs SFT. The session's SFT model is replaced when the run finishes."""
+    yours = parse_user_pairs(your_pairs)
+    settings = assistant.sft.SftSettings(epochs=_number(epochs, "SFT epochs", 1, MAX_SFT_EPOCHS, integer=True),
+                                         learning_rate=_learning_rate(learning_rate),
+                                         seed=_number(seed, "The seed", 0, MAX_SEED, integer=True))
+    split = instruction_split()
+    gpt = _lab_model(ctx, owner, LAB_GPT, "text-generation")
+    with ctx.lab_jobs.turn(owner, WAIT_S) as ticket:
+        model, result = assistant.pipeline.run_sft(gpt.model, gpt.tokenizer, gpt.name, [*split.train, *yours],
+                                                   split.heldout, len(yours), settings, ticket.stop,
+                                                   _progress(progress))
+    if result.stopped:
+        return _stopped(result)
+    ctx.assistant_sessions.update(owner, "sft", result, gpt_name=gpt.name, tokenizer=gpt.tokenizer, sft=model)
+    return result
+
+
+def _stopped(result: Any) -> Any:
+    notice = "Stopped: this session's models stay as they were (the partial run is not kept)."
+    return type(result)(**{**result.__dict__, "notices": (*result.notices, notice)})
+
+
+def _session_sft(ctx: AppContext, owner: str, what: str):
+    models = ctx.assistant_sessions.get(owner)
+    if models.sft is None:
+        raise PlaygroundError(f"{what} needs this session's SFT model: run step 1 (SFT) first.")
+    return models
+
+
+def run_reward_stage(ctx: AppContext, owner: str, epochs: int = REWARD_EPOCHS, learning_rate: float = REWARD_LR,
+                     seed: int = 0, best_of: int = BEST_OF, progress: Any = None) -> RewardResult:
+    """Train the reward model (lab-bert + a scalar head, Bradley–Terry) on chosen / rejected answers; held-out pair
+    accuracy; best-of-n from the session's SFT model when it has one."""
+    settings = assistant.reward.RewardSettings(
+        epochs=_number(epochs, "Reward-model epochs", 1, MAX_REWARD_EPOCHS, integer=True),
+        learning_rate=_learning_rate(learning_rate), seed=_number(seed, "The seed", 0, MAX_SEED, integer=True))
+    n = _number(best_of, "n (best-of-n)", 0, MAX_BEST_OF, integer=True)
+    split = instruction_split()
+    bert = _lab_model(ctx, owner, LAB_BERT, "fill-mask")
+    models = ctx.assistant_sessions.get(owner)
+    with ctx.lab_jobs.turn(owner, WAIT_S) as ticket:
+        model, result = assistant.pipeline.run_reward(bert.model, bert.tokenizer, bert.name, split.train,
+                                                      split.heldout, settings, models.sft, models.tokenizer, n,
+                                                      ticket.stop, _progress(progress))
+    if result.stopped:
+        return _stopped(result)
+    if models.sft is None:
+        result = RewardResult(**{**result.__dict__, "notices": (
+            "Best-of-n samples from the SFT model: run step 1 (SFT) to see it.",)})
+    ctx.assistant_sessions.update(owner, "reward", result, reward=model)
+    return result
+
+
+def comparison_pair(ctx: AppContext, owner: str, seed: int = 0) -> ComparisonPair:
+    """Two answers of this session's SFT model to a random training question: the user says which is better."""
+    seed = _number(seed, "The seed", 0, MAX_SEED, integer=True)
+    models = _session_sft(ctx, owner, "Judging answers")
+    item = random.Random(seed).choice(instruction_split().train)
+    return assistant.pipeline.sample_pair(models.sft, models.tokenizer, item, seed)
+
+
+def run_dpo_stage(ctx: AppContext, owner: str, beta: float = DPO_BETA, learning_rate: float = DPO_LR,
+                  epochs: int = DPO_EPOCHS, nll_weight: float = DPO_NLL, seeds: int = DPO_SEEDS,
+                  your_choices: str = "", seed: int = 0, progress: Any = None) -> DpoResult:
+    """DPO from the session's SFT model (the frozen reference) on the built-in pairs plus the user's choices, once per
+    seed; win rates vs SFT (reward model, the world's rule), KL from SFT, the margin curve."""
+    beta = _number(beta, "β", 0.0, MAX_BETA)
+    if beta <= 0:
+        raise PlaygroundError(f"β must be above 0 (and at most {MAX_BETA:g}).")
+    settings = assistant.dpo.DpoSettings(
+        beta=beta, learning_rate=_learning_rate(learning_rate),
+        epochs=_number(epochs, "DPO epochs", 1, MAX_DPO_EPOCHS, integer=True),
+        nll_weight=_number(nll_weight, "The NLL weight", 0.0, MAX_NLL),
+        seed=_number(seed, "The seed", 0, MAX_SEED, integer=True))
+    runs = _number(seeds, "Seeds", 1, MAX_SEEDS, integer=True)
+    yours = parse_choices(your_choices)
+    models = _session_sft(ctx, owner, "DPO")
+    if models.reward is None:
+        raise PlaygroundError("DPO's win rate is judged by this session's reward model: run step 2 (reward model) "
+                              "first.")
+    split = instruction_split()
+    with ctx.lab_jobs.turn(owner, WAIT_S) as ticket:
+        model, result = assistant.pipeline.run_dpo(models.sft, models.tokenizer, models.reward, split.train,
+                                                   split.heldout, yours, settings, runs, ticket.stop,
+                                                   _progress(progress))
+    if result.stopped:
+        return _stopped(result)
+    ctx.assistant_sessions.update(owner, "dpo", result, dpo=model)
+    return result
+
+
+def report_card(ctx: AppContext, owner: str) -> ReportCard:
+    """This session's run end to end, as Markdown and JSON (empty until a stage has run)."""
+    results = ctx.assistant_sessions.get(owner).results
+    stages = {stage: asdict(result) for stage, result in results.items()}
+    return ReportCard(markdown=report_markdown(stages), stages=stages)
+
+
+def stop_stage(ctx: AppContext, owner: str) -> str:
+    if ctx.lab_jobs.stop(owner):
+        return "Stopping… this session's models stay as they were."
+    return "Nothing to stop: this session has no run."
+
+
+__all__ = ["MAX_USER_PAIRS", "comparison_pair", "report_card", "run_dpo_stage", "run_reward_stage", "run_sft_stage",
+           "stop_stage"]
