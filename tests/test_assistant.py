@@ -5,13 +5,17 @@ grows, win rates with their spread), bad input, and two sessions that never see 
 from __future__ import annotations
 
 import math
+import tempfile
 import threading
 
 import pytest
 import torch
+from datasets import Dataset
+from trl import DPOConfig, DPOTrainer
 
 from playground.core.errors import PlaygroundError
 from playground.models.cards import load_catalog
+from playground.models.construction import constructing
 from playground.models.loader import ModelStore
 from playground.models.profiles import lab_profile
 from playground.tasks.assistant import dpo, handlers, sft
@@ -129,3 +133,98 @@ def test_dpo_loss_equals_the_hand_computed_value_on_two_pairs():
     expected = [math.log(1 + math.exp(-0.5)), math.log(1 + math.exp(-0.25))]
     assert losses.tolist() == pytest.approx(expected, rel=1e-6)
     assert losses.mean().item() == pytest.approx(sum(expected) / 2, rel=1e-6)
+
+
+def test_dpo_loss_equals_trls_on_the_same_batch(gpt):
+    """TRL's DPOTrainer (sigmoid loss, the SFT copy passed explicitly as ref_model) on two pairs: the same batch,
+    the same loss as the plain loop's."""
+    policy, reference = dpo.copy_model(gpt.model), dpo.copy_model(gpt.model)
+    reference.requires_grad_(False)
+    with torch.no_grad():  # move the policy away from the reference, so the loss is not just log 2
+        torch.manual_seed(0)
+        for parameter in policy.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.02)
+    pairs = [PreferencePair("Question: Which animal barked at the mailman?\nAnswer:", " The dog.", " The cat."),
+             PreferencePair("Question: What is the capital of France?\nAnswer:", " Paris.", " Rome, I think.")]
+    tokenizer = gpt.tokenizer
+    args = DPOConfig(output_dir=tempfile.mkdtemp(), beta=0.3, per_device_train_batch_size=2, report_to="none",
+                     use_cpu=True, dataset_num_proc=None, pad_token=tokenizer.eos_token)
+    dataset = Dataset.from_list([{"prompt": p.prompt, "chosen": p.chosen, "rejected": p.rejected} for p in pairs])
+    with constructing():
+        trainer = DPOTrainer(model=policy, ref_model=reference, args=args, train_dataset=dataset,
+                             processing_class=tokenizer)
+    batch = next(iter(trainer.get_train_dataloader()))
+    ours = dpo._pair_batch(tokenizer, pairs)
+    assert torch.equal(batch["input_ids"], ours["input_ids"])  # the same tokens, [chosen…, rejected…]
+    with torch.no_grad():
+        trl_loss = trainer.compute_loss(trainer.model, batch).item()
+        chosen, rejected = sft.sequence_logps(policy, ours).chunk(2)
+        ref_chosen, ref_rejected = sft.sequence_logps(reference, ours).chunk(2)
+    loss = dpo.dpo_loss(chosen, rejected, ref_chosen, ref_rejected, 0.3)[0].mean().item()
+    assert abs(loss - math.log(2)) > 1e-3
+    assert loss == pytest.approx(trl_loss, rel=1e-5)
+
+
+# ---- the stages on the shipped lab models, through the handlers ------------------------------------------------
+
+@pytest.mark.slow
+def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
+    owner, other = "session-a", "session-b"
+    result = handlers.run_sft_stage(lab_ctx, owner, "Who wrote this test? => The robot.", seed=0)
+    assert result.your_pairs == 1 and result.train_pairs >= 300
+    assert result.sft_exact > result.base_exact + 0.3 and result.sft_f1 > result.base_f1 + 0.3
+    assert result.side_by_side and all(r.after_right == exact_match(r.after, r.answer) for r in result.side_by_side)
+    rm = handlers.run_reward_stage(lab_ctx, owner, seed=0, best_of=3)
+    assert rm.heldout_accuracy > rm.chance + 0.1
+    assert len(rm.best_of_n.answers) == 3 and rm.best_of_n.scores[rm.best_of_n.pick] == max(rm.best_of_n.scores)
+    pair = handlers.comparison_pair(lab_ctx, owner, seed=1)
+    choice = f"{pair.question} => {pair.first} | {pair.second}"
+    out = handlers.run_dpo_stage(lab_ctx, owner, seeds=3, epochs=1, your_choices=choice)
+    assert out.your_choices == 1 and len(out.seeds) == 3
+    # DPO pushes the chosen-minus-rejected log-ratio up on held-out pairs (0 at the start: policy = reference)
+    assert all(o.heldout_margin > 0 for o in out.seeds)
+    held = [p.heldout_margin for p in out.curve if p.seed == out.seeds[0].seed and p.heldout_margin is not None]
+    assert held[0] == pytest.approx(0.0, abs=1e-4) and held[-1] > held[0]
+    for s in (out.win_rate_reward, out.win_rate_rule, out.kl_from_sft):
+        assert s.low <= s.mean <= s.high and s.std >= 0
+    assert all(o.kl_from_sft >= -1e-6 for o in out.seeds)
+    card = handlers.report_card(lab_ctx, owner)
+    assert set(card.stages) == {"sft", "reward", "dpo"} and "win rate" in card.markdown
+    # the other session saw none of it
+    assert handlers.report_card(lab_ctx, other).stages == {}
+    with pytest.raises(PlaygroundError, match="SFT"):
+        handlers.comparison_pair(lab_ctx, other)
+    with pytest.raises(PlaygroundError, match="SFT"):
+        handlers.run_dpo_stage(lab_ctx, other, seeds=1)
+
+
+def test_bad_input_gets_a_clear_message_before_any_training(lab_ctx):
+    for kwargs, says in (({"your_pairs": "no separator"}, "not a pair"), ({"your_pairs": "x" * 2_000_000}, "characters"),
+                         ({"epochs": 0}, "SFT epochs"), ({"epochs": "many"}, "SFT epochs"),
+                         ({"learning_rate": float("nan")}, "learning rate"), ({"learning_rate": 0}, "above 0")):
+        with pytest.raises(PlaygroundError, match=says):
+            handlers.run_sft_stage(lab_ctx, "bad-input", **kwargs)
+    with pytest.raises(PlaygroundError, match="n \\(best-of-n\\)"):
+        handlers.run_reward_stage(lab_ctx, "bad-input", best_of=99)
+    with pytest.raises(PlaygroundError, match="β"):
+        handlers.run_dpo_stage(lab_ctx, "bad-input", beta=0)
+    with pytest.raises(PlaygroundError, match="Seeds"):
+        handlers.run_dpo_stage(lab_ctx, "bad-input", seeds=50)
+    assert handlers.stop_stage(lab_ctx, "bad-input").startswith("Nothing to stop")
+
+
+def test_a_second_run_of_the_same_session_is_refused_while_one_runs(lab_ctx):
+    with lab_ctx.lab_jobs.turn("busy-session", 5):
+        with pytest.raises(PlaygroundError, match="one at a time per session"):
+            handlers.run_sft_stage(lab_ctx, "busy-session")
+    assert lab_ctx.assistant_sessions.get("busy-session").sft is None
+
+
+def test_a_stopped_run_keeps_the_sessions_models(lab_ctx):
+    """Stop at the first step (Stop, as the tab's button calls it): nothing of the partial run is kept."""
+    owner = "stopping-session"
+    stop_now = lambda fraction, desc: handlers.stop_stage(lab_ctx, owner)  # noqa: E731
+    result = handlers.run_sft_stage(lab_ctx, owner, progress=stop_now)
+    assert result.stopped and len(result.losses) == 1 and "Stopped" in result.notices[-1]
+    assert lab_ctx.assistant_sessions.get(owner).sft is None
+    assert handlers.report_card(lab_ctx, owner).stages == {}
