@@ -1,5 +1,6 @@
 """Command line: `python -m playground download [names…]`, `python -m playground tiny` and
-`python -m playground pretrain [options]` (the Pretraining lab, from the terminal)."""
+`python -m playground pretrain [options]` (the Pretraining lab, from the terminal) and `python -m playground assistant`
+(GPT → Assistant's shipped checkpoints)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from playground.core.errors import PlaygroundError
 from playground.models.cards import load_catalog
 from playground.models.download import default_download_names, download
 from playground.models.tiny import build_tiny_models
+from playground.tasks import assistant as assistant_tasks  # its training modules are imported on first use
+from playground.tasks.assistant.shipped import ASSISTANT_DIR
 
 
 def _download_epilog() -> str:
@@ -39,7 +42,15 @@ def main(argv: list[str] | None = None) -> int:
     dl.add_argument("--allow-any-model", action="store_true", help="also models without a card")
     commands.add_parser("tiny", help="(re)build the tiny offline models from scratch and print where they are")
     add_pretrain_parser(commands)
+    shipped = commands.add_parser("assistant", help="run GPT → Assistant's default SFT → reward model → DPO on the "
+                                                    "lab models and save lab-gpt-sft, lab-gpt-dpo and lab-reward")
+    shipped.add_argument("--out", default=None, help="the folder to write (default: the shipped one, "
+                                                     "playground/models/lab_pretrained/assistant)")
     args = parser.parse_args(argv)
+    if args.command == "assistant":
+        target = args.out or ASSISTANT_DIR
+        assistant_tasks.checkpoints.ship_default_run(target)
+        return 0
     if args.command == "pretrain":
         return pretrain_command(args)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import tempfile
 import threading
+from pathlib import Path
 
 import pytest
 import torch
@@ -190,12 +191,12 @@ def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     assert all(o.kl_from_sft >= -1e-6 for o in out.seeds)
     card = handlers.report_card(lab_ctx, owner)
     assert set(card.stages) == {"sft", "reward", "dpo"} and "win rate" in card.markdown
-    # the other session saw none of it
-    assert handlers.report_card(lab_ctx, other).stages == {}
-    with pytest.raises(PlaygroundError, match="SFT"):
-        handlers.comparison_pair(lab_ctx, other)
-    with pytest.raises(PlaygroundError, match="SFT"):
-        handlers.run_dpo_stage(lab_ctx, other, seeds=1)
+    # the other session saw none of it: it has no models of its own, and its stages start from the shipped ones
+    assert lab_ctx.assistant_sessions.get(other).sft is None
+    models, notices = handlers._models(lab_ctx, other)
+    mine = lab_ctx.assistant_sessions.get(owner)
+    assert models.sft is not mine.sft and models.reward is not mine.reward and models.dpo is not mine.dpo
+    assert handlers.report_card(lab_ctx, other).stages != card.stages
 
 
 def test_bad_input_gets_a_clear_message_before_any_training(lab_ctx):
@@ -228,3 +229,28 @@ def test_a_stopped_run_keeps_the_sessions_models(lab_ctx):
     assert result.stopped and len(result.losses) == 1 and "Stopped" in result.notices[-1]
     assert lab_ctx.assistant_sessions.get(owner).sft is None
     assert handlers.report_card(lab_ctx, owner).stages == {}
+
+
+def test_without_shipped_checkpoints_a_fresh_session_is_told_to_run_sft_first(lab_ctx, monkeypatch):
+    monkeypatch.setattr(handlers.assistant.checkpoints, "load_shipped", lambda: None)
+    monkeypatch.setattr(handlers, "read_manifest", lambda: None)
+    with pytest.raises(PlaygroundError, match="run step 1 \\(SFT\\) first"):
+        handlers.comparison_pair(lab_ctx, "fresh-session")
+    with pytest.raises(PlaygroundError, match="SFT"):
+        handlers.run_dpo_stage(lab_ctx, "fresh-session", seeds=1)
+    assert handlers.report_card(lab_ctx, "fresh-session").stages == {}
+
+
+# ---- LoRA on a real checkpoint ----------------------------------------------------------------------------------
+
+def test_lora_offline_says_what_to_download(ctx):
+    with pytest.raises(PlaygroundError, match="python -m playground download gpt2"):
+        handlers.run_lora_stage(ctx, "lora-offline", "gpt2", budget_s=5)
+
+
+def test_lora_sft_on_the_tiny_gpt2_trains_only_the_adapter_and_saves_it(ctx):
+    result = handlers.run_lora_stage(ctx, "lora-tiny", "tiny-gpt2", budget_s=10, epochs=1)
+    assert result.steps >= 1 and len(result.losses) == result.steps and result.seconds < 60
+    assert 0 < result.trainable_parameters < result.total_parameters
+    assert (Path(result.saved_to) / "adapter_config.json").is_file()
+    assert ctx.model("tiny-gpt2", "text-generation").model.training is False  # the served model is untouched

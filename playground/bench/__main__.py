@@ -3,6 +3,7 @@ targets as ratios measured side by side in one run.
 
     python -m playground.bench [--repeats 10] [--new-tokens 50] [--skip-heads] [--skip-lab] [--agreement]
     python -m playground.bench --class-only     # 16 clients at once on the default path (classroom.py)
+    python -m playground.bench --assistant-only # GPT → Assistant: full run breakdown, TRL vs plain loop
 
 Models are bert-base-uncased and gpt2 *shapes* (configs with the published hyper-parameters) with
 random weights — the compute is the same as the real checkpoints', and nothing is downloaded.
@@ -24,6 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable
 
+import playground.bench as bench_sections  # heavy sections (GPT → Assistant) imported on first use
 from playground.bench.compare import bench_click, bench_warm_start
 from playground.bench.timing import BENCH_BERT, BENCH_GPT, Target, bench_models, interleaved_ms
 
@@ -195,7 +197,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--before", default=None, metavar="DIR",
                         help="also time the Compare click in DIR, a checkout of older code (with playground/bench/"
                              "click.py, shapes.py and timing.py copied in), for before → after ratios")
+    parser.add_argument("--skip-assistant", action="store_true", help="skip GPT → Assistant (full run, TRL vs plain)")
+    parser.add_argument("--assistant-only", action="store_true",
+                        help="only GPT → Assistant: the default full run's breakdown and TRL vs a plain loop")
     args = parser.parse_args(argv)
+    if args.assistant_only:
+        bench_sections.assistant.run(print)
+        return
     from playground.bench.classroom import bench_class
 
     if args.class_only:
@@ -235,6 +243,8 @@ def main(argv: list[str] | None = None) -> None:
         from playground.bench.lab import bench_lab_training
 
         bench_lab_training(print)
+    if not args.skip_assistant:
+        bench_sections.assistant.run(print)
     if not args.skip_class:
         bench_class(print)
 

@@ -55,7 +55,7 @@ MEASURE_HANDLERS = frozenset({"measure", "choose_variant", "show_choice", "show_
 LAB_HANDLERS = frozenset({"_pretrain_event", "pretrain", "_finetune_event", "finetune",
                           # GPT → Assistant's training stages (`tasks/assistant/handlers.py`)
                           "_sft_event", "assistant_sft", "_reward_event", "assistant_reward", "_dpo_event",
-                          "assistant_dpo"})
+                          "assistant_dpo", "_lora_event", "assistant_lora"})
 # The events that take a pasted corpus (up to MAX_CORPUS_BYTES of text, not 4,000 characters): their requests may
 # be larger. JSON can write a character as \uXXXX (a 2-byte UTF-8 character as 6 bytes), so a 1 MB corpus
 # fits in 3 MB; the rest is room for the other inputs.

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import asdict
+import secrets
+import shutil
+from dataclasses import asdict, replace
+from pathlib import Path
 from typing import Any, Callable
 
-from playground.core.errors import PlaygroundError
+from playground.core.errors import ModelUnavailable, PlaygroundError
 from playground.core.types import LoadedModel
 from playground.tasks import assistant
 from playground.tasks.assistant.data import MAX_USER_PAIRS, instruction_split, parse_choices, parse_user_pairs
-from playground.tasks.assistant.results import (ComparisonPair, DpoResult, ReportCard, RewardResult, SftResult,
+from playground.tasks.assistant.results import (ComparisonPair, DpoResult, LoraResult, ReportCard, RewardResult,
+                                                SftResult,
                                                 report_markdown)
+from playground.tasks.assistant.sessions import AssistantModels
+from playground.tasks.assistant.shipped import read_manifest
 from playground.tasks.context import AppContext
 from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
 
@@ -36,6 +42,8 @@ DPO_EPOCHS, MAX_DPO_EPOCHS = 2, 8
 DPO_NLL, MAX_NLL = 1.0, 10.0
 DPO_SEEDS, MAX_SEEDS = 3, 5
 MAX_LR = 1e-2
+LORA_MODEL, LORA_BUDGET_S, MAX_LORA_BUDGET_S = "gpt2", 180.0, 900.0
+KEEP_ADAPTERS = 8  # LoRA adapters kept in the lab folder (the oldest go first)
 MAX_SEED = 2**31 - 1
 
 
@@ -91,14 +99,33 @@ def run_sft_stage(ctx: AppContext, owner: str, your_pairs: str = "", epochs: int
 
 def _stopped(result: Any) -> Any:
     notice = "Stopped: this session's models stay as they were (the partial run is not kept)."
-    return type(result)(**{**result.__dict__, "notices": (*result.notices, notice)})
+    return replace(result, notices=(*result.notices, notice))
 
 
-def _session_sft(ctx: AppContext, owner: str, what: str):
-    models = ctx.assistant_sessions.get(owner)
+def _models(ctx: AppContext, owner: str) -> tuple[AssistantModels, tuple[str, ...]]:
+    """This session's models; a stage it has not trained yet comes from the shipped checkpoints (read-only: every
+    stage trains a copy), with a notice saying so."""
+    own = ctx.assistant_sessions.get(owner)
+    if own.sft is not None and own.reward is not None:
+        return own, ()
+    shipped = assistant.checkpoints.load_shipped()
+    if shipped is None:
+        return own, ()
+    notices = []
+    if own.sft is None:
+        own = replace(own, sft=shipped.sft, tokenizer=shipped.tokenizer, gpt_name=shipped.gpt_name)
+        notices.append("SFT model: the shipped lab-gpt-sft (run step 1 to train this session's own).")
+    if own.reward is None:
+        own = replace(own, reward=shipped.reward)
+        notices.append("Reward model: the shipped lab-reward (run step 2 to train this session's own).")
+    return own, tuple(notices)
+
+
+def _with_sft(ctx: AppContext, owner: str, what: str) -> tuple[AssistantModels, tuple[str, ...]]:
+    models, notices = _models(ctx, owner)
     if models.sft is None:
-        raise PlaygroundError(f"{what} needs this session's SFT model: run step 1 (SFT) first.")
-    return models
+        raise PlaygroundError(f"{what} needs an SFT model: run step 1 (SFT) first.")
+    return models, notices
 
 
 def run_reward_stage(ctx: AppContext, owner: str, epochs: int = REWARD_EPOCHS, learning_rate: float = REWARD_LR,
@@ -111,7 +138,7 @@ def run_reward_stage(ctx: AppContext, owner: str, epochs: int = REWARD_EPOCHS, l
     n = _number(best_of, "n (best-of-n)", 0, MAX_BEST_OF, integer=True)
     split = instruction_split()
     bert = _lab_model(ctx, owner, LAB_BERT, "fill-mask")
-    models = ctx.assistant_sessions.get(owner)
+    models, _ = _models(ctx, owner)
     with ctx.lab_jobs.turn(owner, WAIT_S) as ticket:
         model, result = assistant.pipeline.run_reward(bert.model, bert.tokenizer, bert.name, split.train,
                                                       split.heldout, settings, models.sft, models.tokenizer, n,
@@ -119,8 +146,10 @@ def run_reward_stage(ctx: AppContext, owner: str, epochs: int = REWARD_EPOCHS, l
     if result.stopped:
         return _stopped(result)
     if models.sft is None:
-        result = RewardResult(**{**result.__dict__, "notices": (
-            "Best-of-n samples from the SFT model: run step 1 (SFT) to see it.",)})
+        result = replace(result, notices=("Best-of-n samples from the SFT model: run step 1 (SFT) to see it.",))
+    elif ctx.assistant_sessions.get(owner).sft is None:
+        result = replace(result, notices=("Best-of-n sampled from the shipped lab-gpt-sft (run step 1 to train "
+                                          "this session's own).",))
     ctx.assistant_sessions.update(owner, "reward", result, reward=model)
     return result
 
@@ -128,7 +157,7 @@ def run_reward_stage(ctx: AppContext, owner: str, epochs: int = REWARD_EPOCHS, l
 def comparison_pair(ctx: AppContext, owner: str, seed: int = 0) -> ComparisonPair:
     """Two answers of this session's SFT model to a random training question: the user says which is better."""
     seed = _number(seed, "The seed", 0, MAX_SEED, integer=True)
-    models = _session_sft(ctx, owner, "Judging answers")
+    models, _ = _with_sft(ctx, owner, "Judging answers")
     item = random.Random(seed).choice(instruction_split().train)
     return assistant.pipeline.sample_pair(models.sft, models.tokenizer, item, seed)
 
@@ -148,7 +177,7 @@ def run_dpo_stage(ctx: AppContext, owner: str, beta: float = DPO_BETA, learning_
         seed=_number(seed, "The seed", 0, MAX_SEED, integer=True))
     runs = _number(seeds, "Seeds", 1, MAX_SEEDS, integer=True)
     yours = parse_choices(your_choices)
-    models = _session_sft(ctx, owner, "DPO")
+    models, notices = _with_sft(ctx, owner, "DPO")
     if models.reward is None:
         raise PlaygroundError("DPO's win rate is judged by this session's reward model: run step 2 (reward model) "
                               "first.")
@@ -157,17 +186,63 @@ def run_dpo_stage(ctx: AppContext, owner: str, beta: float = DPO_BETA, learning_
         model, result = assistant.pipeline.run_dpo(models.sft, models.tokenizer, models.reward, split.train,
                                                    split.heldout, yours, settings, runs, ticket.stop,
                                                    _progress(progress))
+    result = replace(result, notices=(*notices, *result.notices))
     if result.stopped:
         return _stopped(result)
     ctx.assistant_sessions.update(owner, "dpo", result, dpo=model)
     return result
 
 
+def run_lora_stage(ctx: AppContext, owner: str, model_name: str = LORA_MODEL, budget_s: float = LORA_BUDGET_S,
+                   epochs: int = SFT_EPOCHS, learning_rate: float = SFT_LR, seed: int = 0,
+                   progress: Any = None) -> LoraResult:
+    """SFT of a real causal LM (gpt2 by default) as a LoRA adapter within `budget_s`; held-out base vs LoRA. Offline
+    without the checkpoint, a message says what to download."""
+    if not isinstance(model_name, str) or not model_name.strip():
+        raise PlaygroundError(f"Name the model to fine-tune with LoRA, e.g. {LORA_MODEL}.")
+    budget = _number(budget_s, "The time budget (s)", 5, MAX_LORA_BUDGET_S)
+    settings = assistant.sft.SftSettings(epochs=_number(epochs, "Epochs", 1, MAX_SFT_EPOCHS, integer=True),
+                                         learning_rate=_learning_rate(learning_rate),
+                                         seed=_number(seed, "The seed", 0, MAX_SEED, integer=True))
+    name = model_name.strip()
+    try:
+        loaded = ctx.model(name, "text-generation")
+    except ModelUnavailable as exc:
+        raise PlaygroundError(
+            f"LoRA fine-tuning needs {name} on this machine, and it cannot be loaded here ({exc}). Download it once "
+            f"with `python -m playground download {name}` (gpt2: about 550 MB), then start the app with the default "
+            "models (`python app.py`); the lab's SFT above needs no download.") from None
+    split = instruction_split()
+    folder = Path(ctx.lab_dir) / "lora"
+    with ctx.lab_jobs.turn(owner, WAIT_S) as ticket:
+        _prune(folder)
+        result = assistant.lora.run_lora_sft(loaded.model, loaded.tokenizer, loaded.name, split.train, split.heldout,
+                                             budget, folder / secrets.token_hex(8), settings, ticket.stop,
+                                             _progress(progress))
+    notices = ("Stopped before the budget: the adapter holds what it learned so far.",) if ticket.stop.is_set() else ()
+    return replace(result, notices=notices)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest KEEP_ADAPTERS - 1 adapters (a new one is about to be written)."""
+    if not folder.is_dir():
+        return
+    adapters = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime_ns)
+    for old in adapters[: max(0, len(adapters) - KEEP_ADAPTERS + 1)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def report_card(ctx: AppContext, owner: str) -> ReportCard:
     """This session's run end to end, as Markdown and JSON (empty until a stage has run)."""
     results = ctx.assistant_sessions.get(owner).results
     stages = {stage: asdict(result) for stage, result in results.items()}
-    return ReportCard(markdown=report_markdown(stages), stages=stages)
+    if stages:
+        return ReportCard(markdown=report_markdown(stages), stages=stages)
+    shipped = read_manifest()
+    if shipped is None:
+        return ReportCard(markdown=report_markdown({}), stages={})
+    heading = "*The shipped run (`python -m playground assistant`); run the stages above for this session's own.*"
+    return ReportCard(markdown=report_markdown(shipped["report"]) + "\n\n" + heading, stages=shipped["report"])
 
 
 def stop_stage(ctx: AppContext, owner: str) -> str:
@@ -176,5 +251,5 @@ def stop_stage(ctx: AppContext, owner: str) -> str:
     return "Nothing to stop: this session has no run."
 
 
-__all__ = ["MAX_USER_PAIRS", "comparison_pair", "report_card", "run_dpo_stage", "run_reward_stage", "run_sft_stage",
-           "stop_stage"]
+__all__ = ["MAX_USER_PAIRS", "comparison_pair", "report_card", "run_dpo_stage", "run_lora_stage", "run_reward_stage",
+           "run_sft_stage", "stop_stage"]

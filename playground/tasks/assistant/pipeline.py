@@ -5,9 +5,11 @@ come from questions in frames training never uses; nothing is tuned on them.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
-from typing import Any, Callable, Sequence
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 import torch
 
@@ -18,6 +20,26 @@ from playground.tasks.assistant.results import (BestOfN, ComparisonPair, DpoResu
 
 Progress = Callable[[float, str], None]
 SIDE_BY_SIDE = 12  # rows shown: a spread over the held-out kinds
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """One intra-op thread while a stage runs (as the lab's training): models this small gain little from more and
+    lose a lot when the cores are shared; restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def single_threaded(function: Callable) -> Callable:
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with one_thread():
+            return function(*args, **kwargs)
+    return run
 
 
 def _pick_rows(items: Sequence[Instruction]) -> list[int]:
@@ -37,6 +59,7 @@ def _reporter(progress: Progress | None, label: str) -> Callable[[int, int, floa
     return lambda step, total, loss: progress(step / max(1, total), f"{label}: step {step}/{total}, loss {loss:.3f}")
 
 
+@single_threaded
 def run_sft(base: Any, tokenizer: Any, model_name: str, train: Sequence[Instruction], heldout: Sequence[Instruction],
             your_pairs: int, settings: sft.SftSettings, stop: threading.Event | None = None,
             progress: Progress | None = None) -> tuple[Any, SftResult]:
@@ -60,6 +83,7 @@ def run_sft(base: Any, tokenizer: Any, model_name: str, train: Sequence[Instruct
     return model, result
 
 
+@single_threaded
 def run_reward(masked_lm: Any, tokenizer: Any, model_name: str, train: Sequence[Instruction],
                heldout: Sequence[Instruction], settings: reward.RewardSettings, policy: Any = None,
                policy_tokenizer: Any = None, best_of: int = 4, stop: threading.Event | None = None,
@@ -83,6 +107,7 @@ def run_reward(masked_lm: Any, tokenizer: Any, model_name: str, train: Sequence[
     return model, result
 
 
+@single_threaded
 def sample_pair(policy: Any, tokenizer: Any, item: Instruction, seed: int) -> ComparisonPair:
     """Two sampled answers (temperature 1) to one question: the user picks the better one."""
     generator = torch.Generator().manual_seed(seed)
@@ -107,6 +132,7 @@ def _outcome(seed: int, policy: Any, sft_model: Any, tokenizer: Any, judge: rewa
     return outcome, answers
 
 
+@single_threaded
 def run_dpo(sft_model: Any, tokenizer: Any, judge: reward.RewardModel, train: Sequence[Instruction],
             heldout: Sequence[Instruction], yours: Sequence[PreferencePair], settings: dpo.DpoSettings, seeds: int,
             stop: threading.Event | None = None, progress: Progress | None = None) -> tuple[Any, DpoResult]:

@@ -174,3 +174,23 @@ def report_markdown(stages: dict) -> str:
     lines += ["", f"Total time: {total:.0f} s (this machine, as measured while the run shared its CPU).",
               "Win rates count ties as ½; held-out questions use frames training never saw."]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class LoraResult:
+    """SFT of a real checkpoint as a LoRA adapter within a time budget (held-out numbers as for the lab's SFT)."""
+
+    model_name: str
+    rank: int
+    trainable_parameters: int
+    total_parameters: int
+    steps: int
+    losses: tuple[float, ...]
+    budget_s: float
+    base_exact: float
+    lora_exact: float
+    base_f1: float
+    lora_f1: float
+    saved_to: str  # the adapter's folder (peft's save_pretrained)
+    seconds: float
+    notices: tuple[str, ...] = ()

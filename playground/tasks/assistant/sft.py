@@ -48,10 +48,20 @@ class AnswerScore:
     f1: float
 
 
-def encode(tokenizer: Any, prompt: str, completion: str) -> tuple[list[int], list[int]]:
-    """(input ids, labels) of prompt + completion + end of text; the prompt's labels are IGNORE."""
+def position_limit(model: Any) -> int:
+    """How many tokens the model reads at most (its position embeddings)."""
+    config = model.config
+    return int(getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None) or 1024)
+
+
+def encode(tokenizer: Any, prompt: str, completion: str, max_length: int | None = None) -> tuple[list[int], list[int]]:
+    """(input ids, labels) of prompt + completion + end of text; the prompt's labels are IGNORE. Over `max_length`,
+    the prompt loses its first tokens (then the completion its last)."""
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     completion_ids = tokenizer(completion, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    if max_length is not None and len(prompt_ids) + len(completion_ids) > max_length:
+        completion_ids = completion_ids[:max_length - 1]
+        prompt_ids = prompt_ids[len(prompt_ids) + len(completion_ids) - max_length:]
     return prompt_ids + completion_ids, [IGNORE] * len(prompt_ids) + completion_ids
 
 
@@ -97,18 +107,21 @@ def sequence_logps(model: Any, batch: dict[str, torch.Tensor]) -> torch.Tensor:
 
 def train_sft(model: Any, tokenizer: Any, items: Sequence[Instruction], settings: SftSettings,
               stop: threading.Event | None = None,
-              on_step: Callable[[int, int, float], None] | None = None) -> list[float]:
-    """Fine-tune `model` in place on the pairs; returns the loss of every step. Stops early when `stop` is set."""
-    rows = [encode(tokenizer, i.prompt, i.completion) for i in items]
+              on_step: Callable[[int, int, float], None] | None = None,
+              deadline: float | None = None) -> list[float]:
+    """Fine-tune `model` in place on the pairs; returns the loss of every step. Stops early when `stop` is set or
+    the `deadline` (a `time.monotonic()` value) has passed."""
+    rows = [encode(tokenizer, i.prompt, i.completion, position_limit(model)) for i in items]
     generator = torch.Generator().manual_seed(settings.seed)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate, weight_decay=0.0)
+    trainable = [p for p in model.parameters() if p.requires_grad]  # with LoRA: the adapters only
+    optimiser = torch.optim.AdamW(trainable, lr=settings.learning_rate, weight_decay=0.0)
     steps_per_epoch = math.ceil(len(rows) / settings.batch_size)
     total, losses = settings.epochs * steps_per_epoch, []
     model.train()
     for _epoch in range(settings.epochs):
         order = torch.randperm(len(rows), generator=generator).tolist()
         for start in range(0, len(rows), settings.batch_size):
-            if stop is not None and stop.is_set():
+            if (stop is not None and stop.is_set()) or (deadline is not None and time.monotonic() > deadline):
                 model.eval()
                 return losses
             batch = collate([rows[i] for i in order[start:start + settings.batch_size]], tokenizer.eos_token_id)
@@ -130,7 +143,8 @@ def generate(model: Any, tokenizer: Any, prompts: Sequence[str], max_new_tokens:
     of text or a new line."""
     model.eval()
     eos = tokenizer.eos_token_id
-    encoded = [tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    keep = max(1, position_limit(model) - max_new_tokens)  # the prompt's last tokens, leaving room for the answer
+    encoded = [tokenizer(p, add_special_tokens=False)["input_ids"][-keep:] for p in prompts]
     width = max(len(e) for e in encoded)
     ids = torch.full((len(encoded), width), eos, dtype=torch.long)
     attention = torch.zeros_like(ids)

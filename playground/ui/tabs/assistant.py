@@ -12,11 +12,11 @@ import gradio as gr
 
 from playground.tasks.assistant.data import MAX_CHOICES, MAX_USER_PAIRS, PAIR_SEPARATOR, choice_line
 from playground.tasks.assistant.handlers import (BEST_OF, DPO_BETA, DPO_EPOCHS, DPO_LR, DPO_NLL, DPO_SEEDS,
-                                                 MAX_BEST_OF, MAX_BETA, MAX_DPO_EPOCHS, MAX_NLL, MAX_REWARD_EPOCHS,
+                                                 LORA_BUDGET_S, LORA_MODEL, MAX_BEST_OF, MAX_LORA_BUDGET_S, MAX_BETA, MAX_DPO_EPOCHS, MAX_NLL, MAX_REWARD_EPOCHS,
                                                  MAX_SEEDS, MAX_SFT_EPOCHS, REWARD_EPOCHS, REWARD_LR, SFT_EPOCHS,
                                                  SFT_LR, comparison_pair, report_card, run_dpo_stage, run_reward_stage,
-                                                 run_sft_stage, stop_stage)
-from playground.tasks.assistant.results import DpoResult, ReportCard, RewardResult, SftResult
+                                                 run_lora_stage, run_sft_stage, stop_stage)
+from playground.tasks.assistant.results import DpoResult, LoraResult, ReportCard, RewardResult, SftResult
 from playground.tasks.context import AppContext
 from playground.ui.exports import ExportFile, json_file, write_exports
 from playground.ui.figures.assistant import loss_figure, margin_figure
@@ -100,6 +100,15 @@ def seed_rows(result: DpoResult) -> list[list[Any]]:
              f"{o.heldout_margin:.3f}"] for o in result.seeds]
 
 
+def lora_summary(result: LoraResult) -> str:
+    text = (f"**{result.model_name}** + LoRA rank {result.rank}: {result.trainable_parameters:,} trainable of "
+            f"{result.total_parameters:,} parameters; {result.steps} steps in {result.seconds:.0f} s (budget "
+            f"{result.budget_s:.0f} s).\n\n| held-out | exact match | token F1 |\n| --- | --- | --- |\n"
+            f"| base | {result.base_exact:.0%} | {result.base_f1:.2f} |\n"
+            f"| LoRA SFT | {result.lora_exact:.0%} | {result.lora_f1:.2f} |\n\nAdapter saved in `{result.saved_to}`.")
+    return text + ("\n\n" + notices_markdown(result.notices) if result.notices else "")
+
+
 def report_files(card: ReportCard) -> list[str]:
     return write_exports([ExportFile("assistant-report.md", card.markdown.encode("utf-8")),
                           json_file("assistant-report", card.stages)])
@@ -151,6 +160,11 @@ def _dpo_event(ctx: AppContext, beta: float, learning_rate: float, epochs: int, 
                            "\n".join(choices or []), 0, progress)
     return (dpo_summary(result), margin_figure(result.curve), seed_rows(result), side_rows(result.side_by_side),
             to_json(result))
+
+
+def _lora_event(ctx: AppContext, model_name: str, budget_s: float, request: gr.Request, progress=gr.Progress()):
+    result = run_lora_stage(ctx, owner_of(request), model_name, budget_s, progress=progress)
+    return lora_summary(result), to_json(result)
 
 
 def _report_event(ctx: AppContext, request: gr.Request):
@@ -248,6 +262,20 @@ def _layout_dpo() -> SimpleNamespace:
                            outputs=[summary, plot, seeds_table, table, result], message=summary)
 
 
+def _layout_lora() -> SimpleNamespace:
+    with gr.Accordion("5. A real checkpoint: the same SFT as a LoRA adapter (peft)", open=False):
+        gr.Markdown("The base weights stay frozen; rank-8 matrices beside GPT-2's attention and MLP layers learn the "
+                    "instructions within the time budget. Needs the checkpoint downloaded "
+                    f"(`python -m playground download {LORA_MODEL}`).")
+        with gr.Row():
+            model_name = gr.Textbox(value=LORA_MODEL, label="Causal LM")
+            budget = gr.Number(value=LORA_BUDGET_S, minimum=5, maximum=MAX_LORA_BUDGET_S, label="Time budget (s)")
+            run = gr.Button("Fine-tune with LoRA")
+        summary = gr.Markdown(elem_id="assistant-lora-summary")
+        result = gr.JSON(visible=False)
+    return SimpleNamespace(inputs=[model_name, budget], run=run, outputs=[summary, result], message=summary)
+
+
 def _layout_report() -> SimpleNamespace:
     gr.Markdown("### Report card")
     show = gr.Button("Show the report card")
@@ -258,7 +286,7 @@ def _layout_report() -> SimpleNamespace:
 
 def _wire(ctx: AppContext, sft: SimpleNamespace, rm: SimpleNamespace, you: SimpleNamespace, dpo: SimpleNamespace,
           report: SimpleNamespace) -> None:
-    for stage, event in ((sft, _sft_event), (rm, _reward_event), (dpo, _dpo_event)):
+    for stage, event in ((sft, _sft_event), (rm, _reward_event), (dpo, _dpo_event), (report.lora, _lora_event)):
         inputs = stage.inputs + ([you.choices] if stage is dpo else [])
         stage.run.click(inline_errors(MethodType(event, ctx), stage.outputs, stage.message), inputs, stage.outputs,
                         api_visibility="private")
@@ -269,8 +297,9 @@ def _wire(ctx: AppContext, sft: SimpleNamespace, rm: SimpleNamespace, you: Simpl
                    [you.seed], pair_outputs, api_visibility="private")
     for button, choose in ((you.pick_first, choose_first), (you.pick_second, choose_second)):
         button.click(choose, [you.pair, you.choices], [you.choices, you.count], api_visibility="private")
-    report.show.click(inline_errors(MethodType(_report_event, ctx), [report.markdown, report.files], report.markdown),
-                      None, [report.markdown, report.files], api_visibility="private")
+    show_report = inline_errors(MethodType(_report_event, ctx), [report.markdown, report.files], report.markdown)
+    report.show.click(show_report, None, [report.markdown, report.files], api_visibility="private")
+    gr.context.Context.root_block.load(show_report, None, [report.markdown, report.files], api_visibility="private")
 
 
 def _publish_api(ctx: AppContext) -> None:
@@ -295,18 +324,26 @@ def _publish_api(ctx: AppContext) -> None:
         return to_json(run_dpo_stage(ctx, owner_of(request), beta, learning_rate, epochs, nll_weight, seeds,
                                      your_choices, seed))
 
+    def assistant_lora(model_name: str = LORA_MODEL, budget_s: float = LORA_BUDGET_S, epochs: int = SFT_EPOCHS,
+                       learning_rate: float = SFT_LR, seed: int = 0, request: gr.Request = None) -> dict:
+        """SFT of a downloaded causal LM (gpt2) as a LoRA adapter within a time budget; held-out base vs LoRA."""
+        return to_json(run_lora_stage(ctx, owner_of(request), model_name, budget_s, epochs, learning_rate, seed))
+
     def assistant_report(request: gr.Request = None) -> dict:
         """This session's report card (Markdown and the stages' JSON)."""
         return to_json(report_card(ctx, owner_of(request)))
 
     for endpoint, serves in ((assistant_sft, run_sft_stage), (assistant_reward, run_reward_stage),
                              (assistant_pair, comparison_pair), (assistant_dpo, run_dpo_stage),
-                             (assistant_report, report_card)):
+                             (assistant_lora, run_lora_stage), (assistant_report, report_card)):
         publish_endpoint(endpoint, endpoint.__name__, serves=serves)
 
 
 def build_assistant_tab(ctx: AppContext) -> None:
     gr.Markdown(INTRO)
-    sft, rm, you, dpo, report = _layout_sft(), _layout_reward(), _layout_choices(), _layout_dpo(), _layout_report()
+    sft, rm, you, dpo = _layout_sft(), _layout_reward(), _layout_choices(), _layout_dpo()
+    lora = _layout_lora()
+    report = _layout_report()
+    report.lora = lora
     _wire(ctx, sft, rm, you, dpo, report)
     _publish_api(ctx)
