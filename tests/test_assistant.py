@@ -5,6 +5,7 @@ grows, win rates with their spread), bad input, and two sessions that never see 
 from __future__ import annotations
 
 import math
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -19,10 +20,10 @@ from playground.models.cards import load_catalog
 from playground.models.construction import constructing
 from playground.models.loader import ModelStore
 from playground.models.profiles import lab_profile
-from playground.tasks.assistant import dpo, handlers, sft
+from playground.tasks.assistant import dpo, handlers, sft, shipped
 from playground.tasks.assistant.data import (MAX_USER_PAIRS, PreferencePair, exact_match, instruction_split,
                                              parse_choices, parse_user_pairs, token_f1)
-from playground.tasks.context import AppContext
+from playground.tasks.context import AppContext, AppOptions, make_context
 from playground.tasks.lab import runs
 
 
@@ -254,3 +255,27 @@ def test_lora_sft_on_the_tiny_gpt2_trains_only_the_adapter_and_saves_it(ctx):
     assert 0 < result.trainable_parameters < result.total_parameters
     assert (Path(result.saved_to) / "adapter_config.json").is_file()
     assert ctx.model("tiny-gpt2", "text-generation").model.training is False  # the served model is untouched
+
+
+# ---- the shipped checkpoints --------------------------------------------------------------------------------
+
+def test_shipped_checkpoints_are_small_hashed_and_served_where_lab_gpt_is(tmp_path):
+    manifest = shipped.read_manifest()
+    assert manifest is not None and set(manifest["report"]) == {"sft", "reward", "dpo"}
+    for name in (*shipped.SERVED, shipped.LAB_REWARD):
+        folder = shipped.ASSISTANT_DIR / name
+        assert sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) <= shipped.MAX_CHECKPOINT_BYTES
+    app = make_context(AppOptions(models="lab", lab_dir=tmp_path / "lab"))
+    choices = app.profile.choices("text-generation")
+    assert choices[:3] == ["lab-gpt", "lab-gpt-sft", "lab-gpt-dpo"]
+    sft_model = app.model("lab-gpt-sft", "text-generation")
+    item = instruction_split().heldout[0]  # "Name the animal that barked at the mailman." — a frame never trained on
+    assert exact_match(sft.generate(sft_model.model, sft_model.tokenizer, [item.prompt])[0], item.answer)
+    # a changed byte: the checkpoints are not served (nor offered)
+    copy = tmp_path / "assistant"
+    shutil.copytree(shipped.ASSISTANT_DIR, copy)
+    weights = copy / shipped.LAB_GPT_DPO / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1
+    weights.write_bytes(bytes(data))
+    assert shipped.assistant_models(copy) == {} and shipped.assistant_models() != {}
