@@ -108,10 +108,13 @@ def run_reward(masked_lm: Any, tokenizer: Any, model_name: str, train: Sequence[
 
 
 @single_threaded
-def sample_pair(policy: Any, tokenizer: Any, item: Instruction, seed: int) -> ComparisonPair:
-    """Two sampled answers (temperature 1) to one question: the user picks the better one."""
+def sample_pair(policy: Any, tokenizer: Any, item: Instruction, seed: int, draws: int = 6) -> ComparisonPair:
+    """Two sampled answers (temperature 1) to one question: the user picks the better one. A confident model often
+    samples the same answer twice, so `draws` are sampled and the first two different ones shown (if any)."""
     generator = torch.Generator().manual_seed(seed)
-    first, second = sft.generate(policy, tokenizer, [item.prompt] * 2, temperature=1.0, generator=generator)
+    answers = sft.generate(policy, tokenizer, [item.prompt] * draws, temperature=1.0, generator=generator)
+    different = list(dict.fromkeys(answers))
+    first, second = (different[0], different[1]) if len(different) > 1 else (answers[0], answers[1])
     return ComparisonPair(item.question, item.prompt, first, second)
 
 
