@@ -228,8 +228,9 @@ def test_a_stopped_run_keeps_the_sessions_models(lab_ctx):
     stop_now = lambda fraction, desc: handlers.stop_stage(lab_ctx, owner)  # noqa: E731
     result = handlers.run_sft_stage(lab_ctx, owner, progress=stop_now)
     assert result.stopped and len(result.losses) == 1 and "Stopped" in result.notices[-1]
-    assert lab_ctx.assistant_sessions.get(owner).sft is None
-    assert handlers.report_card(lab_ctx, owner).stages == {}
+    assert lab_ctx.assistant_sessions.get(owner).sft is None and lab_ctx.assistant_sessions.get(owner).results == {}
+    card = handlers.report_card(lab_ctx, owner)  # still the shipped run's, not the stopped one's
+    assert card.stages == shipped.read_manifest()["report"] and "shipped run" in card.markdown
 
 
 def test_without_shipped_checkpoints_a_fresh_session_is_told_to_run_sft_first(lab_ctx, monkeypatch):
