@@ -177,7 +177,7 @@ def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     assert result.sft_exact > result.base_exact + 0.3 and result.sft_f1 > result.base_f1 + 0.3
     assert result.side_by_side and all(r.after_right == exact_match(r.after, r.answer) for r in result.side_by_side)
     rm = handlers.run_reward_stage(lab_ctx, owner, seed=0, best_of=3)
-    assert rm.heldout_accuracy > rm.chance + 0.1
+    assert rm.heldout_accuracy > rm.chance + 0.05  # seed 0: 68 %; over 5 seeds 64 % ± 6 (min 53 %), docs/assistant.md
     assert len(rm.best_of_n.answers) == 3 and rm.best_of_n.scores[rm.best_of_n.pick] == max(rm.best_of_n.scores)
     pair = handlers.comparison_pair(lab_ctx, owner, seed=1)
     choice = f"{pair.question} => {pair.first} | {pair.second}"
