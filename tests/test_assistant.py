@@ -176,6 +176,11 @@ def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     assert result.your_pairs == 1 and result.train_pairs >= 300
     assert result.sft_exact > result.base_exact + 0.3 and result.sft_f1 > result.base_f1 + 0.3
     assert result.side_by_side and all(r.after_right == exact_match(r.after, r.answer) for r in result.side_by_side)
+    # this session's SFT model is served to every tab under its own name, and answers like the tab said
+    served = lab_ctx.model(result.served_as, "text-generation")
+    assert result.served_as.startswith("lab-gpt-sft@")
+    row = result.side_by_side[0]
+    assert sft.generate(served.model, served.tokenizer, [f"Question: {row.question}\nAnswer:"]) == [row.after]
     rm = handlers.run_reward_stage(lab_ctx, owner, seed=0, best_of=3)
     assert rm.heldout_accuracy > rm.chance + 0.05  # seed 0: 68 %; over 5 seeds 64 % ± 6 (min 53 %), docs/assistant.md
     assert len(rm.best_of_n.answers) == 3 and rm.best_of_n.scores[rm.best_of_n.pick] == max(rm.best_of_n.scores)
@@ -183,6 +188,7 @@ def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     choice = f"{pair.question} => {pair.first} | {pair.second}"
     out = handlers.run_dpo_stage(lab_ctx, owner, seeds=3, epochs=1, your_choices=choice)
     assert out.your_choices == 1 and len(out.seeds) == 3
+    assert out.served_as.startswith("lab-gpt-dpo@") and lab_ctx.model(out.served_as, "text-generation")
     # DPO pushes the chosen-minus-rejected log-ratio up on held-out pairs (0 at the start: policy = reference)
     assert all(o.heldout_margin > 0 for o in out.seeds)
     held = [p.heldout_margin for p in out.curve if p.seed == out.seeds[0].seed and p.heldout_margin is not None]
@@ -198,6 +204,10 @@ def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     mine = lab_ctx.assistant_sessions.get(owner)
     assert models.sft is not mine.sft and models.reward is not mine.reward and models.dpo is not mine.dpo
     assert handlers.report_card(lab_ctx, other).stages != card.stages
+    # a new SFT run replaces the served SFT model and drops the DPO model trained from the old one
+    again = handlers.run_sft_stage(lab_ctx, owner, seed=1, epochs=1)
+    assert again.served_as == result.served_as and out.served_as not in lab_ctx.store.local_models
+    assert lab_ctx.assistant_sessions.get(owner).dpo is None
 
 
 def test_bad_input_gets_a_clear_message_before_any_training(lab_ctx):

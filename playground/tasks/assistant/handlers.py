@@ -23,9 +23,9 @@ from playground.tasks.assistant.results import (ComparisonPair, DpoResult, LoraR
                                                 SftResult,
                                                 report_markdown)
 from playground.tasks.assistant.sessions import AssistantModels
-from playground.tasks.assistant.shipped import read_manifest
+from playground.tasks.assistant.shipped import LAB_GPT_DPO, LAB_GPT_SFT, read_manifest
 from playground.tasks.context import AppContext
-from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
+from playground.tasks.lab.runs import LAB_BERT, LAB_GPT, SESSION_SEPARATOR
 
 WAIT_S = 900.0  # the longest a stage waits for the lab's queue
 Progress = Callable[[float, str], None]
@@ -44,6 +44,7 @@ DPO_SEEDS, MAX_SEEDS = 3, 5
 MAX_LR = 1e-2
 LORA_MODEL, LORA_BUDGET_S, MAX_LORA_BUDGET_S = "gpt2", 180.0, 900.0
 KEEP_ADAPTERS = 8  # LoRA adapters kept in the lab folder (the oldest go first)
+SESSION_FOLDER = "assistant-sessions"  # the sessions' SFT / DPO models, served as lab-gpt-sft@… / lab-gpt-dpo@…
 MAX_SEED = 2**31 - 1
 
 
@@ -93,8 +94,37 @@ def run_sft_stage(ctx: AppContext, owner: str, your_pairs: str = "", epochs: int
                                                    _progress(progress))
     if result.stopped:
         return _stopped(result)
-    ctx.assistant_sessions.update(owner, "sft", result, gpt_name=gpt.name, tokenizer=gpt.tokenizer, sft=model)
+    result, served = _serve(ctx, owner, LAB_GPT_SFT, model, gpt.tokenizer, result)
+    ctx.assistant_sessions.update(owner, "sft", result, drop=lambda names: _unserve(ctx, names), gpt_name=gpt.name,
+                                  tokenizer=gpt.tokenizer, sft=model, **served)
     return result
+
+
+def _serve(ctx: AppContext, owner: str, kind: str, model: Any, tokenizer: Any, result: Any) -> tuple[Any, dict]:
+    """Save this session's new model and serve it to every tab as `<kind>@<token>` (its previous one replaced in one
+    step: the store forgets the old weights when the name points at the new folder). Returns the result with the
+    name, and the session's new `token` / `served` fields."""
+    current = ctx.assistant_sessions.get(owner)
+    token = current.token or secrets.token_hex(8)
+    name = f"{kind}{SESSION_SEPARATOR}{token}"
+    folder = Path(ctx.lab_dir) / SESSION_FOLDER / token / f"{kind}-{secrets.token_hex(4)}"
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    old = current.served.get(name)
+    ctx.store.set_local(name, folder)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    served = {n: f for n, f in current.served.items() if n != name} | {name: folder}
+    if kind == LAB_GPT_SFT:  # a new SFT model: the session's DPO model (trained from the old one) is dropped
+        _unserve(ctx, {n: f for n, f in served.items() if n.startswith(LAB_GPT_DPO + SESSION_SEPARATOR)})
+        served = {n: f for n, f in served.items() if not n.startswith(LAB_GPT_DPO + SESSION_SEPARATOR)}
+    return replace(result, served_as=name), {"token": token, "served": served}
+
+
+def _unserve(ctx: AppContext, names: dict) -> None:
+    for name, folder in names.items():
+        ctx.store.remove_local(name)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _stopped(result: Any) -> Any:
@@ -189,7 +219,8 @@ def run_dpo_stage(ctx: AppContext, owner: str, beta: float = DPO_BETA, learning_
     result = replace(result, notices=(*notices, *result.notices))
     if result.stopped:
         return _stopped(result)
-    ctx.assistant_sessions.update(owner, "dpo", result, dpo=model)
+    result, served = _serve(ctx, owner, LAB_GPT_DPO, model, models.tokenizer, result)
+    ctx.assistant_sessions.update(owner, "dpo", result, drop=lambda names: _unserve(ctx, names), dpo=model, **served)
     return result
 
 

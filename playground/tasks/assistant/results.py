@@ -41,6 +41,7 @@ class SftResult:
     seconds: float
     stopped: bool = False
     notices: tuple[str, ...] = ()
+    served_as: str = ""  # the name every tab's model field accepts for this session's SFT model (lab-gpt-sft@…)
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class DpoResult:
     seconds: float
     stopped: bool = False
     notices: tuple[str, ...] = ()
+    served_as: str = ""  # the name every tab's model field accepts for this session's DPO model (lab-gpt-dpo@…)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Callable
 
 KEEP_SESSIONS = 8
 
@@ -23,6 +23,8 @@ class AssistantModels:
     reward: Any = None
     dpo: Any = None
     results: dict = field(default_factory=dict)  # stage ("sft" | "reward" | "dpo") → its result
+    token: str = ""  # this session's served names end in @<token> (lab-gpt-sft@…, lab-gpt-dpo@…)
+    served: dict = field(default_factory=dict)  # served name → its folder on disk
 
 
 class AssistantSessions:
@@ -35,9 +37,11 @@ class AssistantSessions:
         with self._lock:
             return self._by_owner.get(owner) or AssistantModels()
 
-    def update(self, owner: str, stage: str, result: Any, **models: Any) -> AssistantModels:
+    def update(self, owner: str, stage: str, result: Any, drop: Callable[[dict], None] | None = None,
+               **models: Any) -> AssistantModels:
         """Replace this owner's models named in `models` and its `stage` result, atomically. A new SFT model makes
-        the older DPO model and its result stale, so they go with it."""
+        the older DPO model and its result stale, so they go with it. `drop` is called with the served names
+        (name → folder) of every session pushed out by the bound."""
         with self._lock:
             current = self._by_owner.pop(owner, None) or AssistantModels()
             results = dict(current.results)
@@ -48,7 +52,9 @@ class AssistantSessions:
             updated = replace(current, results=results, **models)
             self._by_owner[owner] = updated
             while len(self._by_owner) > self._limit:
-                self._by_owner.popitem(last=False)
+                _, dropped = self._by_owner.popitem(last=False)
+                if drop is not None and dropped.served:
+                    drop(dropped.served)
             return updated
 
     def __len__(self) -> int:
