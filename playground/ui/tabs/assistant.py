@@ -60,7 +60,8 @@ def sft_summary(result: SftResult) -> str:
             f"| base {result.model_name} | {result.base_exact:.0%} | {result.base_f1:.2f} |\n"
             f"| after SFT | {result.sft_exact:.0%} | {result.sft_f1:.2f} |\n\n"
             f"Loss mask of one example: {counted} of {len(result.mask_strip)} tokens counted (the answer and the end "
-            "of text); the question's tokens have label −100 and add nothing to the loss or its gradients.")
+            "of text); the question's tokens have label −100 and add nothing to the loss or its gradients."
+            + (f" This session's SFT model is served as **{result.served_as}**." if result.served_as else ""))
     return text + ("\n\n" + notices_markdown(result.notices) if result.notices else "")
 
 
@@ -91,7 +92,8 @@ def dpo_summary(result: DpoResult) -> str:
             f"| KL(DPO ‖ SFT) on DPO's answers (nats) | {_spread(result.kl_from_sft)} |\n"
             f"| exact match (SFT: {result.sft_exact:.0%}) | {_spread(result.dpo_exact)} |\n\n"
             "Ties count ½. A larger β keeps the model closer to SFT; a high learning rate or many epochs "
-            "over-optimise: the margin keeps growing while the answers drift (watch the KL and the side-by-side).")
+            "over-optimise: the margin keeps growing while the answers drift (watch the KL and the side-by-side)."
+            + (f" This session's DPO model is served as **{result.served_as}**." if result.served_as else ""))
     return text + ("\n\n" + notices_markdown(result.notices) if result.notices else "")
 
 
