@@ -1,6 +1,7 @@
 """Command line: `python -m playground download [names…]`, `python -m playground tiny` and
-`python -m playground pretrain [options]` (the Pretraining lab, from the terminal) and `python -m playground road`
-(regenerate the "RNN → Transformer" tab's shipped results)."""
+`python -m playground pretrain [options]` (the Pretraining lab, from the terminal), `python -m playground road`
+(regenerate the "RNN → Transformer" tab's shipped results) and `python -m playground assistant`
+(GPT → Assistant's shipped checkpoints)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from playground.tasks.lab import pretrain as lab
 from playground.tasks.lab.corpus import choose_corpus
 from playground.tasks.lab.networks import DEFAULT_PRESET, PRESETS
 from playground.tasks.road.handlers import regenerate_shipped
+from playground.tasks import assistant as assistant_tasks  # its training modules are imported on first use
+from playground.tasks.assistant.shipped import ASSISTANT_DIR
 
 
 def _download_epilog() -> str:
@@ -44,7 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     add_pretrain_parser(commands)
     commands.add_parser("road", help="rerun the RNN → Transformer tab's four default measurements (5 seeds each, "
                                      "a few minutes per measurement on 2 cores) and rewrite its shipped results")
+    shipped = commands.add_parser("assistant", help="run GPT → Assistant's default SFT → reward model → DPO on the "
+                                                    "lab models and save lab-gpt-sft, lab-gpt-dpo and lab-reward")
+    shipped.add_argument("--out", default=None, help="the folder to write (default: the shipped one, "
+                                                     "playground/models/lab_pretrained/assistant)")
     args = parser.parse_args(argv)
+    if args.command == "assistant":
+        target = args.out or ASSISTANT_DIR
+        assistant_tasks.checkpoints.ship_default_run(target)
+        return 0
     if args.command == "pretrain":
         return pretrain_command(args)
     if args.command == "road":

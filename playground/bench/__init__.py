@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m playground.bench` (see __main__.py)."""

@@ -3,6 +3,7 @@ targets as ratios measured side by side in one run.
 
     python -m playground.bench [--repeats 10] [--new-tokens 50] [--skip-heads] [--skip-inside] [--skip-lab] [--agreement]
     python -m playground.bench --class-only     # 16 clients at once on the default path (classroom.py)
+    python -m playground.bench --assistant-only # GPT → Assistant: full run breakdown, TRL vs plain loop
 
 Models are bert-base-uncased and gpt2 *shapes* (configs with the published hyper-parameters) with
 random weights — the compute is the same as the real checkpoints', and nothing is downloaded.
@@ -30,6 +31,7 @@ from transformers import pipeline
 from playground.bench import heads as bench_heads
 from playground.bench.agreement import Agreement, measure, report_agreement
 from playground.bench.classroom import bench_class
+from playground.bench import assistant as bench_assistant
 from playground.bench.compare import bench_click, bench_warm_start
 from playground.bench.inside import bench_inside, real_size_readers
 from playground.bench.lab import bench_lab_training
@@ -192,7 +194,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--before", default=None, metavar="DIR",
                         help="also time the Compare click in DIR, a checkout of older code (with playground/bench/"
                              "click.py, shapes.py and timing.py copied in), for before → after ratios")
+    parser.add_argument("--skip-assistant", action="store_true", help="skip GPT → Assistant (full run, TRL vs plain)")
+    parser.add_argument("--assistant-only", action="store_true",
+                        help="only GPT → Assistant: the default full run's breakdown and TRL vs a plain loop")
     args = parser.parse_args(argv)
+    if args.assistant_only:
+        bench_assistant.run(print)
+        return
 
     if args.class_only:
         bench_class(print)
@@ -228,6 +236,8 @@ def main(argv: list[str] | None = None) -> None:
         bench_inside(real_size_readers(), max(3, args.repeats // 2), print)
     if not args.skip_lab:
         bench_lab_training(print)
+    if not args.skip_assistant:
+        bench_assistant.run(print)
     if not args.skip_class:
         bench_class(print)
 

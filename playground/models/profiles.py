@@ -64,3 +64,22 @@ def with_lab_models(profile: Profile, available: bool) -> Profile:
     models = {task: names + ((LAB_TASKS[task],) if task in LAB_TASKS and LAB_TASKS[task] not in names else ())
               for task, names in profile.models.items()}
     return Profile(name=profile.name, models=models, banner=profile.banner)
+
+
+# GPT → Assistant's shipped checkpoints (`playground/tasks/assistant/shipped.py`): lab-gpt after SFT and after DPO,
+# offered after lab-gpt wherever it is (the causal-LM task).
+ASSISTANT_GPTS = ("lab-gpt-sft", "lab-gpt-dpo")
+
+
+def with_assistant_models(profile: Profile, available: bool) -> Profile:
+    """The profile with lab-gpt-sft / lab-gpt-dpo offered right after lab-gpt (or last), if they are shipped."""
+    if not available:
+        return profile
+    models = {}
+    for task, names in profile.models.items():
+        if task == "text-generation":
+            rest = [n for n in names if n not in ASSISTANT_GPTS]
+            at = rest.index(LAB_GPT) + 1 if LAB_GPT in rest else len(rest)
+            names = (*rest[:at], *ASSISTANT_GPTS, *rest[at:])
+        models[task] = tuple(names)
+    return Profile(name=profile.name, models=models, banner=profile.banner)

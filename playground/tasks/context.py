@@ -12,9 +12,12 @@ from playground.core.jobs import JobGate
 from playground.core.types import LoadedModel
 from playground.models.cards import CardCatalog, load_catalog
 from playground.models.loader import DEFAULT_MEMORY_BUDGET_GB, ModelStore, hub_offline_forced
-from playground.models.profiles import Profile, default_profile, lab_profile, tiny_profile, with_lab_models
+from playground.models.profiles import (Profile, default_profile, lab_profile, tiny_profile, with_assistant_models,
+                                        with_lab_models)
 from playground.models.tiny import build_tiny_models, default_tiny_dir, tiny_paths
 from playground.models.warm import Step, WarmStart
+from playground.tasks.assistant.sessions import AssistantSessions
+from playground.tasks.assistant.shipped import assistant_models
 from playground.tasks.lab.runs import default_lab_dir, lab_models
 from playground.tasks.lab.sessions import SessionRuns
 
@@ -53,6 +56,7 @@ class AppContext:
     lab_runs_become_default: bool = False  # the operator's local opt-in (never on a Space); see AppOptions
     fast: bool = False  # the default of every fast-mode switch
     warm: WarmStart | None = None  # the background preload, when the app does one
+    assistant_sessions: AssistantSessions = field(default_factory=AssistantSessions)  # GPT → Assistant, per session
 
     def model(self, name: str, task: str, variant: str = "fp32") -> LoadedModel:
         return self.store.get(name, task, variant)
@@ -78,6 +82,8 @@ def make_context(options: AppOptions) -> AppContext:
     prepare = lambda: build_tiny_models(tiny_dir)  # noqa: E731 — built on first use, not at start-up
     lab_dir = options.lab_dir or default_lab_dir()
     lab = lab_models(lab_dir)  # the user's last finished run, else the pair shipped with the project
+    aligned = assistant_models() if lab else {}  # GPT → Assistant's shipped lab-gpt-sft / lab-gpt-dpo
+    lab = {**lab, **aligned}
     if options.models == "tiny":
         local, profile = {**tiny, **lab}, tiny_profile()
     elif options.models == "lab":
@@ -90,6 +96,7 @@ def make_context(options: AppOptions) -> AppContext:
         raise ValueError(f"--models must be 'default', 'tiny' or 'lab', got {options.models!r}")
     store = ModelStore(catalog, memory_budget_bytes=int(options.memory_budget_gb * 2**30),
                        allow_unlisted=options.allow_any_model, local_models=local, prepare_local=prepare)
-    return AppContext(store=store, profile=with_lab_models(profile, bool(lab)), catalog=catalog, lab_dir=lab_dir,
+    profile = with_assistant_models(with_lab_models(profile, bool(lab)), bool(aligned))
+    return AppContext(store=store, profile=profile, catalog=catalog, lab_dir=lab_dir,
                       fast=options.fast, warm=WarmStart() if options.preload else None,
                       lab_runs_become_default=options.lab_runs_become_default and not on_space())

@@ -15,6 +15,7 @@ from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
 from playground.ui import tour
 from playground.ui.links import LinkOpener, wire_runs
 from playground.ui.serving import DELETE_CACHE
+from playground.ui.tabs.assistant import build_assistant_tab
 from playground.ui.tabs.compare import EXAMPLES, build_compare_tab
 from playground.ui.tabs.inside import build_inside_tab
 from playground.ui.tabs.lab import build_lab_tab
@@ -186,6 +187,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
                 build_lab_tab(ctx)
             with gr.Tab("RNN → Transformer", id="road"):
                 build_road_tab(ctx)
+            with gr.Tab("GPT → Assistant", id="assistant"):
+                build_assistant_tab(ctx)
             with gr.Tab("Sentiment", id="sentiment"):
                 views.append(build_sentiment_tab(ctx))
             with gr.Tab("Question answering", id="question-answering"):

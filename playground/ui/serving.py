@@ -46,7 +46,9 @@ LIGHT_HANDLERS = frozenset({"models", "list_models", "show_table", "show_card", 
                             "stop_measuring", "_stop_event",  # a Stop must not wait behind model work
                             # share links and the tour: they fill inputs; the runs they start are model events
                             "open_link_view", "share_link", "start_tour", "tour_step", "end_tour",
-                            "road_results", "_road_stop_event"})  # the road's shipped results; its Stop
+                            "road_results", "_road_stop_event",  # the road's shipped results; its Stop
+                            # GPT → Assistant: recording a choice, the report card, Stop (no model work)
+                            "choose_first", "choose_second", "_report_event", "assistant_report", "_stop_assistant"})
 # Handlers that build and time models (`tasks/measure.py`).
 MEASURE_HANDLERS = frozenset({"measure", "choose_variant", "show_choice", "show_measurement"})
 # The lab's training and fine-tuning (`core/jobs.py` queues them, one at a time per app): in the model group a run
@@ -54,7 +56,10 @@ MEASURE_HANDLERS = frozenset({"measure", "choose_variant", "show_choice", "show_
 LAB_HANDLERS = frozenset({"_pretrain_event", "pretrain", "_finetune_event", "finetune",
                           # the RNN → Transformer tab's training runs (the same job queue)
                           "_road_lm_event", "road_lm", "_road_long_range_event", "road_long_range",
-                          "_road_gradients_event", "road_gradients", "_road_seq2seq_event", "road_seq2seq"})
+                          "_road_gradients_event", "road_gradients", "_road_seq2seq_event", "road_seq2seq",
+                          # GPT → Assistant's training stages (`tasks/assistant/handlers.py`)
+                          "_sft_event", "assistant_sft", "_reward_event", "assistant_reward", "_dpo_event",
+                          "assistant_dpo", "_lora_event", "assistant_lora"})
 # The events that take a pasted corpus (up to MAX_CORPUS_BYTES of text, not 4,000 characters): their requests may
 # be larger. JSON can write a character as \uXXXX (a 2-byte UTF-8 character as 6 bytes), so a 1 MB corpus
 # fits in 3 MB; the rest is room for the other inputs.
