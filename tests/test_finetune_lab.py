@@ -113,7 +113,7 @@ def test_encoding_cuts_per_call_and_leaves_the_shared_tokenizer_as_it_was(bert):
     tokenizer the model store shares with every other request (a concurrent Compare would read with it)."""
     import threading
 
-    from playground.tasks.lab.finetune import _encode
+    from playground.tasks.lab.transfer import encode as _encode
 
     tokenizer = bert.tokenizer
     backend = tokenizer.backend_tokenizer

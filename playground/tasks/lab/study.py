@@ -1,0 +1,107 @@
+"""The measured study behind the fine-tuning lab's defaults, and the results the tab shows at once.
+
+    python -m playground.tasks.lab.study              # both phases; writes playground/tasks/lab/finetune_study.json
+
+1. **Validation** (the labelled examples from two training frames, accuracy on the third): every recipe at its
+   candidate learning rates, the three poolings, the ULMFiT stage-2 learning rate; 5 seeded repeats, 8 and 32
+   examples, the shipped lab-bert / lab-gpt / lab-lstm pre-trained and from scratch. The choice: the condition
+   with the best mean pre-trained accuracy over the models and sizes.
+2. **Test** (training frames → the held-out frames, never used for a choice): each recipe at its chosen
+   learning rate and pooling, 8/16/32/64 examples, 5 repeats; the default recipe also with ULMFiT's curve.
+   The default recipe's result is what the tab draws before any run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from playground.tasks.lab.finetune import (DEFAULT_LM_STEPS, DEFAULT_SIZES, DEFAULT_STEPS, INITS, POOLINGS, ULMFIT,
+                                           FinetuneResult, finetune_curve, validation_split)
+from playground.tasks.lab.runs import LAB_BERT, LAB_GPT, LAB_LSTM, SHIPPED_DIR
+
+RESULTS_PATH = Path(__file__).with_name("finetune_study.json")
+MODELS = (LAB_BERT, LAB_GPT, LAB_LSTM)
+REPEATS = 5
+VALIDATION_SIZES = (8, 32)
+# (recipe, learning rate, pooling): the pooling is the same for every model in a condition
+CANDIDATES = ([("full", 1e-3, p) for p in POOLINGS] + [("full", 1e-4, "mean")]
+              + [("frozen", 1e-2, p) for p in POOLINGS] + [("gradual", 1e-3, "mean"), ("gradual", 3e-3, "mean")])
+LM_LEARNING_RATES = (1e-4, 1e-3)
+
+
+def _rows(result: FinetuneResult, **condition: Any) -> list[dict]:
+    return [{**condition, "model": p.model_name, "init": p.init, "examples": p.examples, "mean": p.accuracy,
+             "sd": p.sd, "accuracies": list(p.accuracies)} for p in result.points]
+
+
+def _score(rows: list[dict], **condition: Any) -> float:
+    """Mean pre-trained accuracy over models and sizes for one condition."""
+    picked = [r["mean"] for r in rows if r["init"] != "from scratch"
+              and all(r.get(k) == v for k, v in condition.items())]
+    return statistics.fmean(picked)
+
+
+def validation(log=print) -> dict:
+    split = validation_split()
+    rows: list[dict] = []
+    for recipe, lr, pooling in CANDIDATES:
+        result = finetune_curve(SHIPPED_DIR, sizes=VALIDATION_SIZES, models=MODELS, steps=DEFAULT_STEPS,
+                                repeats=REPEATS, learning_rate=lr, recipe=recipe, pooling=pooling, split=split)
+        rows += _rows(result, recipe=recipe, learning_rate=lr, pooling=pooling)
+        log(f"validation {recipe} lr={lr:g} pooling={pooling}: {_score(rows, recipe=recipe, learning_rate=lr, pooling=pooling):.3f}")
+    best = {recipe: max(((lr, p) for r, lr, p in CANDIDATES if r == recipe),
+                        key=lambda c: _score(rows, recipe=recipe, learning_rate=c[0], pooling=c[1]))
+            for recipe in dict.fromkeys(r for r, _, _ in CANDIDATES)}
+    default = max(best, key=lambda r: _score(rows, recipe=r, learning_rate=best[r][0], pooling=best[r][1]))
+    lm_rows: list[dict] = []
+    for lm_lr in LM_LEARNING_RATES:  # ULMFiT's stage 2; stage 3 is gradual unfreezing at its chosen rate
+        result = finetune_curve(SHIPPED_DIR, sizes=VALIDATION_SIZES, models=MODELS, repeats=REPEATS,
+                                learning_rate=best["gradual"][0], recipe="gradual", pooling=best["gradual"][1],
+                                ulmfit=True, lm_learning_rate=lm_lr, split=split, inits=(ULMFIT,))
+        lm_rows += [r for r in _rows(result, lm_learning_rate=lm_lr) if r["init"] == ULMFIT]
+        log(f"validation ULMFiT lm lr={lm_lr:g}: {_score(lm_rows, lm_learning_rate=lm_lr):.3f}")
+    lm_lr = max(LM_LEARNING_RATES, key=lambda x: _score(lm_rows, lm_learning_rate=x))
+    return {"rows": rows, "ulmfit_rows": lm_rows, "train_pool": len(split[0]), "held_out": len(split[1]),
+            "choice": {"recipe": default, "learning_rates": {r: c[0] for r, c in best.items()},
+                       "poolings": {r: c[1] for r, c in best.items()}, "lm_learning_rate": lm_lr}}
+
+
+def test(choice: dict, log=print) -> dict:
+    out: dict[str, Any] = {}
+    for recipe, lr in choice["learning_rates"].items():
+        default = recipe == choice["recipe"]
+        result = finetune_curve(SHIPPED_DIR, sizes=DEFAULT_SIZES, models=MODELS, repeats=REPEATS, learning_rate=lr,
+                                recipe=recipe, pooling=choice["poolings"][recipe], ulmfit=default,
+                                lm_steps=DEFAULT_LM_STEPS, lm_learning_rate=choice["lm_learning_rate"])
+        out[recipe] = dataclasses.asdict(result)
+        log(f"test {recipe}: {result.seconds:.0f} s")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m playground.tasks.lab.study", description=__doc__.split("\n")[0])
+    parser.add_argument("--phase", choices=("all", "validation", "test"), default="all")
+    parser.add_argument("--out", type=Path, default=RESULTS_PATH)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    study = json.loads(args.out.read_text()) if args.out.exists() and args.phase == "test" else {}
+    if args.phase in ("all", "validation"):
+        study["validation"] = validation(lambda line: print(line, flush=True))
+    if args.phase in ("all", "test"):
+        study["test"] = test(study["validation"]["choice"], lambda line: print(line, flush=True))
+    study["seconds"] = study.get("seconds", 0) + time.perf_counter() - started
+    study["repeats"], study["inits"] = REPEATS, list(INITS) + [ULMFIT]
+    args.out.write_text(json.dumps(study, indent=1) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
