@@ -34,7 +34,8 @@ VALIDATION_SIZES = (8, 32)
 # (recipe, learning rate, pooling): the pooling is the same for every model in a condition
 # (a larger grid — every pooling for every recipe, three models — did not fit the 2 shared cores in time)
 CANDIDATES = ([("frozen", 1e-2, p) for p in POOLINGS] + [("full", 1e-3, "mean"), ("full", 1e-4, "mean"),
-                                                         ("gradual", 1e-3, "mean")])
+                                                         ("gradual", 1e-3, "mean")]
+              + [("full", 1e-3, "first"), ("full", 1e-3, "last")])
 VALIDATION_MODELS = (LAB_BERT, LAB_GPT)
 LM_LEARNING_RATES = (1e-4,)  # ULMFiT's stage 2: one rate, not tuned
 
@@ -51,22 +52,34 @@ def _score(rows: list[dict], **condition: Any) -> float:
     return statistics.fmean(picked)
 
 
-def validation(log=print) -> dict:
+def validation_rows(candidates=CANDIDATES, log=print) -> list[dict]:
     split = validation_split()
     rows: list[dict] = []
-    for recipe, lr, pooling in CANDIDATES:
+    for recipe, lr, pooling in candidates:
         result = finetune_curve(SHIPPED_DIR, sizes=VALIDATION_SIZES, models=VALIDATION_MODELS, steps=DEFAULT_STEPS,
                                 repeats=REPEATS, learning_rate=lr, recipe=recipe, pooling=pooling, split=split)
         rows += _rows(result, recipe=recipe, learning_rate=lr, pooling=pooling)
-        log(f"validation {recipe} lr={lr:g} pooling={pooling}: {_score(rows, recipe=recipe, learning_rate=lr, pooling=pooling):.3f}")
-    best = {recipe: max(((lr, p) for r, lr, p in CANDIDATES if r == recipe),
+        log(f"validation {recipe} lr={lr:g} pooling={pooling}: "
+            f"{_score(rows, recipe=recipe, learning_rate=lr, pooling=pooling):.3f}")
+    return rows
+
+
+def choose(rows: list[dict]) -> dict:
+    """Per recipe the (learning rate, pooling) with the best mean pre-trained validation accuracy; the default
+    recipe is the best of those."""
+    conditions = list(dict.fromkeys((r["recipe"], r["learning_rate"], r["pooling"]) for r in rows))
+    best = {recipe: max(((lr, p) for r, lr, p in conditions if r == recipe),
                         key=lambda c: _score(rows, recipe=recipe, learning_rate=c[0], pooling=c[1]))
-            for recipe in dict.fromkeys(r for r, _, _ in CANDIDATES)}
+            for recipe in dict.fromkeys(r for r, _, _ in conditions)}
     default = max(best, key=lambda r: _score(rows, recipe=r, learning_rate=best[r][0], pooling=best[r][1]))
-    lm_lr = LM_LEARNING_RATES[0]
-    return {"rows": rows, "train_pool": len(split[0]), "held_out": len(split[1]),
-            "choice": {"recipe": default, "learning_rates": {r: c[0] for r, c in best.items()},
-                       "poolings": {r: c[1] for r, c in best.items()}, "lm_learning_rate": lm_lr}}
+    return {"recipe": default, "learning_rates": {r: c[0] for r, c in best.items()},
+            "poolings": {r: c[1] for r, c in best.items()}, "lm_learning_rate": LM_LEARNING_RATES[0]}
+
+
+def validation(log=print) -> dict:
+    split = validation_split()
+    rows = validation_rows(CANDIDATES, log)
+    return {"rows": rows, "train_pool": len(split[0]), "held_out": len(split[1]), "choice": choose(rows)}
 
 
 def test(choice: dict, log=print) -> dict:
