@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import random
 import statistics
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from playground.tasks.lab.runs import LAB_BERT, LAB_GPT, LAB_LSTM
 DEFAULT_SIZES = (8, 16, 32, 64)
 MAX_EXAMPLES = 256
 DEFAULT_STEPS = 40
-DEFAULT_REPEATS = 3
+DEFAULT_REPEATS = 5
 # The recipes (`transfer.py` trains them) and their learning rates: measured on the validation split.
 RECIPES = {"full": "full fine-tuning", "frozen": "frozen encoder + linear head",
            "gradual": "gradual unfreezing with discriminative learning rates (ULMFiT)"}
@@ -282,6 +283,7 @@ def finetune_curve(run_dir: Path, sizes: object = DEFAULT_SIZES, models: Sequenc
                    ulmfit: object = False, lm_steps: object = DEFAULT_LM_STEPS,
                    split: tuple[list[LabelledSentence], list[LabelledSentence]] | None = None,
                    lm_learning_rate: float = LM_LEARNING_RATE, inits: Sequence[str] | None = None,
+                   stop: threading.Event | None = None,
                    progress: Callable[[float, str], None] | None = None) -> FinetuneResult:
     """Accuracy against the number of labelled examples, pre-trained vs from scratch (and ULMFiT's three stages
     if `ulmfit`), for each lab model, trained with `recipe`; on the built-in reviews or on the user's labelled
@@ -323,12 +325,17 @@ def finetune_curve(run_dir: Path, sizes: object = DEFAULT_SIZES, models: Sequenc
     total = len(contenders) * len(sizes) * repeats
     done = 0
     for name, init in contenders:
+        if stop is not None and stop.is_set():
+            notices.append(f"Stopped after {done} of {total} runs: the curves measured in full are shown.")
+            break
         is_checkpoint = checkpoint is not None and name == checkpoint.name
         deadline = time.perf_counter() + budget if is_checkpoint else None
         for size in sizes:
             scores = []
             try:
                 for repeat in range(repeats):
+                    if stop is not None and stop.is_set():
+                        raise lab.transfer.BudgetReached
                     examples = draw_examples(pool, size, seed + 1000 * repeat + size)
                     body, tokenizer, hidden = _body(run_dir, name, init, seed + repeat, checkpoint, adapted,
                                                     unlabelled, lm_steps, lm_learning_rate)
@@ -340,6 +347,8 @@ def finetune_curve(run_dir: Path, sizes: object = DEFAULT_SIZES, models: Sequenc
                     if progress:
                         progress(done / total, f"{name}, {init}, {size} examples")
             except lab.transfer.BudgetReached:
+                if stop is not None and stop.is_set():
+                    break
                 reached = [p.examples for p in points if p.model_name == name]
                 notices.append(f"{name}: its time budget ({budget:.0f} s) ran out at {size} examples"
                                + (f"; measured up to {max(reached)}." if reached else "; nothing measured.")

@@ -156,9 +156,9 @@ def run_finetune(ctx: AppContext, sizes: str, repeats: int, steps: int, seed: in
     loaded, why_not = load_checkpoint(ctx, checkpoint) if checkpoint else (None, "")
     notices = ([why_not] if why_not else []) + (
         [f"lab-bert / lab-gpt here are this session's own run ({own.bert}, {own.gpt})."] if own else [])
-    with ctx.lab_jobs.turn(owner, FINETUNE_WAIT_S):  # a training job like the others: one at a time
+    with ctx.lab_jobs.turn(owner, FINETUNE_WAIT_S) as ticket:  # a training job like the others: one at a time
         return finetune_curve(run_dir, sizes=sizes, repeats=repeats, steps=steps, seed=seed,
                               labelled_lines=labelled_lines, checkpoint=loaded,
                               checkpoint_budget_s=checkpoint_budget_s, notices=notices, recipe=recipe,
-                              pooling=pooling, ulmfit=ulmfit, learning_rate=learning_rate,
+                              pooling=pooling, ulmfit=ulmfit, learning_rate=learning_rate, stop=ticket.stop,
                               progress=(lambda f, d: progress(f, desc=d)) if progress else None)

@@ -308,8 +308,11 @@ def _layout_finetune(ctx: AppContext) -> SimpleNamespace:
         checkpoint_budget = gr.Number(value=DEFAULT_CHECKPOINT_BUDGET_S, minimum=1, maximum=MAX_CHECKPOINT_BUDGET_S,
                                       label="Checkpoint time budget (s)")
         run = gr.Button("Fine-tune")
-    return _layout_finetune_results([sizes, repeats, ft_steps, ft_seed, labelled_lines, with_checkpoint,
+        stop = gr.Button("Stop", variant="stop", elem_id="lab-ft-stop")
+    view = _layout_finetune_results([sizes, repeats, ft_steps, ft_seed, labelled_lines, with_checkpoint,
                                      checkpoint_budget] + recipe_inputs, run)
+    view.stop = stop
+    return view
 
 
 def _layout_finetune_results(inputs: list, run) -> SimpleNamespace:
@@ -359,6 +362,8 @@ def _wire_finetune(ctx: AppContext, f: SimpleNamespace) -> None:
                 outputs + [f.figure], api_visibility="private")
     f.export.button.click(user_errors(export_event(figure_and_json("lab-finetune"))), [f.figure, f.json],
                           f.export.files, api_visibility="private")
+    f.stop.click(inline_errors(MethodType(_stop_event, ctx), [f.note], f.note), None, f.note,
+                 api_visibility="private", concurrency_limit=None)  # this session's fine-tuning only
 
 # ---- the JSON API: Gradio hands each call its session by the `gr.Request` hint; the handlers take an owner
 
