@@ -51,6 +51,7 @@ def test_study_file_round_trips_into_the_tab(tmp_path):
     assert view.validation_rows == [["full fine-tuning", "0.001", "mean", "lab-gpt", "pre-trained", "0.900 ± 0.050"]]
     assert view.probe_rows == [["lab-bert", "left cue", "0.500 ± 0.040", 96, "0.845", "0.830"]]
     assert "python -m playground.tasks.lab.study" in study_note(view) and "lab-bert" in study_note(view)
+    assert "lab-bert left cue 50%" in view.evidence and view.evidence in study_note(view)
     assert finetune_rows(result)[0] == ["lab-gpt", "pre-trained", "97% ± 3%", "100% ± 1%"]
     assert load_study(tmp_path / "missing.json") is None
 

@@ -1,6 +1,7 @@
 """The measured study behind the fine-tuning lab's defaults, and the results the tab shows at once.
 
     python -m playground.tasks.lab.study              # both phases; writes playground/tasks/lab/finetune_study.json
+    python -m playground.tasks.lab.study --markdown   # prints the saved study as docs/lab.md's tables
 
 1. **Validation** (the labelled examples from two training frames, accuracy on the third): every recipe at its
    candidate learning rates, the three poolings, the ULMFiT stage-2 learning rate; 5 seeded repeats, 8 and 32
@@ -26,7 +27,7 @@ from playground.tasks.lab.finetune import (DEFAULT_LM_STEPS, DEFAULT_SIZES, DEFA
                                            FinetuneResult, finetune_curve, validation_split)
 from playground.tasks.lab.runs import LAB_BERT, LAB_GPT, LAB_LSTM, SHIPPED_DIR
 from playground.tasks.lab.slots import embedding_geometry, slot_polarity
-from playground.tasks.lab.study_results import RESULTS_PATH
+from playground.tasks.lab.study_results import RESULTS_PATH, markdown_tables
 
 MODELS = (LAB_BERT, LAB_GPT, LAB_LSTM)
 REPEATS = 5
@@ -100,7 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m playground.tasks.lab.study", description=__doc__.split("\n")[0])
     parser.add_argument("--phase", choices=("all", "validation", "test"), default="all")
     parser.add_argument("--out", type=Path, default=RESULTS_PATH)
+    parser.add_argument("--markdown", action="store_true", help="only print the saved study as Markdown tables")
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown_tables(json.loads(args.out.read_text())))
+        return 0
     started = time.perf_counter()
     study = json.loads(args.out.read_text()) if args.out.exists() and args.phase == "test" else {}
     if args.phase in ("all", "validation"):

@@ -24,6 +24,7 @@ class StudyView:
     validation_sizes: tuple[int, ...]
     probe_rows: list[list[Any]]
     headline: str
+    evidence: str  # the slot-polarity probe in one sentence
 
 
 def result_from_json(data: dict) -> FinetuneResult:
@@ -54,6 +55,18 @@ def probe_rows(study: dict) -> list[list[Any]]:
         rows.append([s["model_name"], s["context"], mean_sd(s["agreement"], s["sd"]), s["contexts"],
                      f"{g.get('within', float('nan')):.3f}", f"{g.get('across', float('nan')):.3f}"])
     return rows
+
+
+def evidence(study: dict) -> str:
+    """Where a review's sentiment is given away by another word, how much of each model's probability on the
+    review adjectives goes to the right polarity (0.5: antonyms interchangeable in that slot)."""
+    rows = study.get("diagnosis", {}).get("slot_polarity", [])
+    if not rows:
+        return ""
+    parts = [f"{r['model_name']} {r['context'].split(':')[0]} {r['agreement']:.0%}" for r in rows]
+    return ("Why, probed: where another word gives the sentiment away, the share of each pre-trained model's "
+            "probability on the 20 review adjectives that goes to the right polarity (50 % = antonyms "
+            "interchangeable in that slot): " + ", ".join(parts) + ".")
 
 
 def _curve(result: FinetuneResult, name: str, init: str) -> list[FinetunePoint]:
@@ -89,5 +102,30 @@ def load_study(path: Path = RESULTS_PATH) -> StudyView | None:
         return None
     sizes = tuple(sorted({r["examples"] for r in study["validation"]["rows"]}))
     return StudyView(result=result, validation_rows=validation_rows(study), validation_sizes=sizes,
-                     probe_rows=probe_rows(study),
+                     probe_rows=probe_rows(study), evidence=evidence(study),
                      headline=headline(result))
+
+
+def markdown_tables(study: dict) -> str:
+    """The study as the Markdown tables of docs/lab.md (`python -m playground.tasks.lab.study --markdown`)."""
+    out = ["Validation (train: 2 training frames, measure: the 3rd; mean ± sd of "
+           f"{study.get('repeats', '?')} repeats):", "",
+           "| recipe | learning rate | pooling | model | init | " + " | ".join(
+               f"{n} examples" for n in sorted({r['examples'] for r in study['validation']['rows']})) + " |",
+           "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in {r['examples'] for r in study['validation']['rows']}) + " |"]
+    out += ["| " + " | ".join(map(str, row)) + " |" for row in validation_rows(study)]
+    choice = study["validation"]["choice"]
+    result = result_from_json(study["test"][choice["recipe"]])
+    out += ["", f"Test (held-out frames; {RECIPES.get(result.recipe, result.recipe)}, learning rate "
+                f"{result.learning_rate:g}, pooling {result.pooling}, {result.steps} steps; mean ± sd of "
+                f"{result.repeats} repeats):", "",
+            "| model | init | " + " | ".join(f"{n} examples" for n in result.sizes) + " |",
+            "| --- | --- | " + " | ".join("---" for _ in result.sizes) + " |"]
+    for name, init in dict.fromkeys((p.model_name, p.init) for p in result.points):
+        cells = {p.examples: mean_sd(p.accuracy, p.sd) for p in _curve(result, name, init)}
+        out.append(f"| {name} | {init} | " + " | ".join(cells.get(n, "–") for n in result.sizes) + " |")
+    out += ["", "Slot polarity and embedding geometry (pre-trained models):", "",
+            "| model | slot | share on the cue's polarity (mean ± sd) | contexts | cosine within | cosine across |",
+            "| --- | --- | --- | --- | --- | --- |"]
+    out += ["| " + " | ".join(map(str, row)) + " |" for row in probe_rows(study)]
+    return "\n".join(out)

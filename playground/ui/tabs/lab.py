@@ -125,7 +125,7 @@ def study_note(study: StudyView) -> str:
     return (f"**Measured** (shipped with the app; `{REGENERATE}` regenerates it): {RECIPES.get(r.recipe, r.recipe)} "
             f"at learning rate {r.learning_rate:g}, pooling {r.pooling}, {r.steps} steps; accuracy on {r.test_size} "
             f"held-out sentences in frames never used for training or for choosing these settings; mean ± sd of "
-            f"{r.repeats} seeded repeats.\n\n{study.headline}")
+            f"{r.repeats} seeded repeats.\n\n{study.headline}\n\n{study.evidence}")
 
 
 # ---- UI events ----------------------------------------------------------------------------------------------
