@@ -283,7 +283,7 @@ def finetune_curve(run_dir: Path, sizes: object = DEFAULT_SIZES, models: Sequenc
                    ulmfit: object = False, lm_steps: object = DEFAULT_LM_STEPS,
                    split: tuple[list[LabelledSentence], list[LabelledSentence]] | None = None,
                    lm_learning_rate: float = LM_LEARNING_RATE, inits: Sequence[str] | None = None,
-                   stop: threading.Event | None = None,
+                   stop: threading.Event | None = None, ulmfit_learning_rate: float | None = None,
                    progress: Callable[[float, str], None] | None = None) -> FinetuneResult:
     """Accuracy against the number of labelled examples, pre-trained vs from scratch (and ULMFiT's three stages
     if `ulmfit`), for each lab model, trained with `recipe`; on the built-in reviews or on the user's labelled
@@ -296,6 +296,7 @@ def finetune_curve(run_dir: Path, sizes: object = DEFAULT_SIZES, models: Sequenc
     pooling = check_pooling(pooling)
     learning_rate = check_float(learning_rate, "Learning rate (0 = the recipe's default)", 0, 1e-1) \
         or LEARNING_RATES[recipe]
+    ulmfit_learning_rate = ulmfit_learning_rate or LEARNING_RATES["gradual"]  # stage 3: gradual unfreezing's rate
     seed = check_int(seed, "Seed", 0, 2**31 - 1)
     budget = check_float(checkpoint_budget_s, "Checkpoint time budget (s)", 1, MAX_CHECKPOINT_BUDGET_S)
     lm_steps = check_int(lm_steps, "Language-model fine-tuning steps", 1, MAX_LM_STEPS)
@@ -341,7 +342,8 @@ def finetune_curve(run_dir: Path, sizes: object = DEFAULT_SIZES, models: Sequenc
                                                     unlabelled, lm_steps, lm_learning_rate)
                     scores.append(lab.transfer.train_and_score(
                         body, tokenizer, hidden, _pooling(pooling, name, is_checkpoint), examples, test, steps,
-                        learning_rate, seed + repeat, recipe="gradual" if init == ULMFIT else recipe,
+                        ulmfit_learning_rate if init == ULMFIT else learning_rate, seed + repeat,
+                        recipe="gradual" if init == ULMFIT else recipe,
                         deadline=deadline, release=is_checkpoint))
                     done += 1
                     if progress:
