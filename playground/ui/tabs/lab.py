@@ -19,7 +19,7 @@ from playground.tasks.lab.direction import DirectionTestResult
 from playground.tasks.lab.finetune import (AUTO, DEFAULT_CHECKPOINT_BUDGET_S, DEFAULT_RECIPE, DEFAULT_REPEATS,
                                            DEFAULT_SIZES, DEFAULT_STEPS as FINETUNE_STEPS, LEARNING_RATES, LINE_FORMAT,
                                            MAX_CHECKPOINT_BUDGET_S, MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL,
-                                           POOLINGS, RECIPES, FinetuneResult)
+                                           POOLING, POOLINGS, RECIPES, FinetuneResult)
 from playground.tasks.lab.study_results import REGENERATE, StudyView, load_study
 from playground.tasks.lab.handlers import (check_chosen_file, checkpoint_choice, run_direction, run_finetune,
                                            run_pretraining, stop_pretraining)
@@ -257,7 +257,8 @@ def _layout_recipe() -> list:
                              info="default: the best on a validation frame (see the study below)")
         learning_rate = gr.Number(value=0, minimum=0, maximum=0.1, label="Learning rate (0 = the recipe's default)",
                                   info=", ".join(f"{k} {v:g}" for k, v in LEARNING_RATES.items()))
-        pooling = gr.Dropdown([(f"{AUTO} (BERT mean, GPT/LSTM last token)", AUTO), ("first token ([CLS])", "first")]
+        auto = ", ".join(f"{name} {how}" for name, how in POOLING.items())
+        pooling = gr.Dropdown([(f"{AUTO} ({auto})", AUTO), ("first token ([CLS])", "first")]
                               + [(p, p) for p in POOLINGS[1:]], value=AUTO, label="Pooling", elem_id="lab-ft-pooling")
         ulmfit = gr.Checkbox(value=False, label="Add ULMFiT's three stages as a curve", elem_id="lab-ft-ulmfit",
                              info="pre-training → unsupervised (language-model) fine-tuning on the unlabelled "
