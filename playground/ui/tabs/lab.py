@@ -122,10 +122,13 @@ def finetune_headers(result: FinetuneResult) -> list[str]:
 def study_note(study: StudyView) -> str:
     """The shipped study's headline, computed from its numbers, and how it was made."""
     r = study.result
+    pooling = (f"{AUTO}: " + ", ".join(f"{name} {how}" for name, how in POOLING.items())) if r.pooling == AUTO \
+        else r.pooling
     return (f"**Measured** (shipped with the app; `{REGENERATE}` regenerates it): {RECIPES.get(r.recipe, r.recipe)} "
-            f"at learning rate {r.learning_rate:g}, pooling {r.pooling}, {r.steps} steps; accuracy on {r.test_size} "
+            f"at learning rate {r.learning_rate:g}, pooling {pooling}, {r.steps} steps; accuracy on {r.test_size} "
             f"held-out sentences in frames never used for training or for choosing these settings; mean ± sd of "
-            f"{r.repeats} seeded repeats.\n\n{study.headline}\n\n{study.evidence}")
+            f"{r.repeats} seeded repeats.\n\n{study.headline}\n\n{study.evidence} Every recipe, learning rate and "
+            f"pooling tried is in the validation table below.")
 
 
 # ---- UI events ----------------------------------------------------------------------------------------------
