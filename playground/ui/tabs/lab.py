@@ -159,9 +159,10 @@ def _direction_event(ctx: AppContext, bert_model: str, gpt_model: str, request: 
 
 
 def finetune_note(result: FinetuneResult) -> str:
-    head = (f"{result.seconds:.0f} s; {result.data}: {RECIPES.get(result.recipe, result.recipe)} (learning rate "
-            f"{result.learning_rate:g}, pooling {result.pooling}); accuracy on {result.test_size} held-out "
-            f"sentences, training examples drawn from {result.train_pool}, mean ± sd of {result.repeats}.")
+    head = (f"{result.seconds:.0f} s; {result.data}: accuracy on {result.test_size} held-out sentences, training "
+            f"examples drawn from {result.train_pool}, mean ± sd of {result.repeats}; "
+            f"{RECIPES.get(result.recipe, result.recipe)} at learning rate {result.learning_rate:g}, pooling "
+            f"{result.pooling}.")
     return head + ("\n\n" + notices_markdown(result.notices) if result.notices else "")
 
 
@@ -312,7 +313,7 @@ def _layout_finetune(ctx: AppContext) -> SimpleNamespace:
         checkpoint_budget = gr.Number(value=DEFAULT_CHECKPOINT_BUDGET_S, minimum=1, maximum=MAX_CHECKPOINT_BUDGET_S,
                                       label="Checkpoint time budget (s)")
         run = gr.Button("Fine-tune")
-        stop = gr.Button("Stop", variant="stop", elem_id="lab-ft-stop")
+        stop = gr.Button("Stop fine-tuning", variant="stop", elem_id="lab-ft-stop")
     view = _layout_finetune_results([sizes, repeats, ft_steps, ft_seed, labelled_lines, with_checkpoint,
                                      checkpoint_budget] + recipe_inputs, run)
     view.stop = stop
