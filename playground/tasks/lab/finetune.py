@@ -4,7 +4,11 @@ next to the same architecture trained from scratch on the same few labelled sent
 For each model, each number of labelled examples (8, 16, 32, 64 by default) and each repeat, both contenders
 get the same examples (balanced, drawn with the seed), the same steps and the same learning rate; accuracy
 is measured on held-out review sentences written in other frames than the training examples. The curve
-is the mean over repeats. Nothing is assumed about who wins.
+is the mean over repeats, its spread their sample standard deviation. Nothing is assumed about who wins.
+
+How the classifier is trained — the recipe (full fine-tuning, a frozen encoder + linear head, gradual unfreezing
+with discriminative learning rates), the pooling, and ULMFiT's three stages as one more curve — is `transfer.py`;
+the defaults here were chosen on a validation split by `study.py` (docs/lab.md has the tables).
 
 Two options: the user's own labelled lines (`positive: I loved it`, one a line) instead of the built-in
 reviews, split into training examples and a held-out set; and a real small checkpoint (e.g. DistilBERT,
