@@ -266,7 +266,7 @@ def _layout_recipe() -> list:
                               + [(p, p) for p in POOLINGS[1:]], value=AUTO, label="Pooling", elem_id="lab-ft-pooling")
         ulmfit = gr.Checkbox(value=False, label="Add ULMFiT's three stages as a curve", elem_id="lab-ft-ulmfit",
                              info="pre-training → unsupervised (language-model) fine-tuning on the unlabelled "
-                                  "reviews → supervised fine-tuning with gradual unfreezing (about 1.5× the time)")
+                                  "reviews → supervised fine-tuning with gradual unfreezing (about 2.5× the time)")
     return [recipe, pooling, ulmfit, learning_rate]
 
 
