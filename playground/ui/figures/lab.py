@@ -37,7 +37,7 @@ def finetune_figure(result):
     deviation of the same repeats (`FinetunePoint.sd`), the dots the repeats themselves."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8, 4.4), dpi=100, layout="constrained")
+    fig = Figure(figsize=(10, 4.4), dpi=100, layout="constrained")
     ax = fig.subplots()
     for name in dict.fromkeys(p.model_name for p in result.points):
         for init, style in INIT_STYLES.items():
@@ -58,7 +58,7 @@ def finetune_figure(result):
     ax.set_xlabel("labelled examples")
     ax.set_ylabel(f"accuracy on {result.test_size} held-out sentences")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), handlelength=3)  # beside: bands stay visible
     ax.set_title(f"Sentiment, {getattr(result, 'recipe', 'full')} fine-tuning: mean of {result.repeats} "
                  f"repeats, band ± 1 sd", fontsize=10)
     return fig
