@@ -3,6 +3,8 @@
     python -m playground.tasks.lab.study              # both phases; writes playground/tasks/lab/finetune_study.json
     python -m playground.tasks.lab.study --markdown   # prints the saved study as docs/lab.md's tables
 
+About 700 fine-tuning runs of ~1.75 s on one quiet core (~20 minutes; one thread, seeded: the same numbers).
+
 1. **Validation** (the labelled examples from two training frames, accuracy on the third): every recipe at its
    candidate learning rates, the three poolings, the ULMFiT stage-2 learning rate; 5 seeded repeats, 8 and 32
    examples, the shipped lab-bert / lab-gpt / lab-lstm pre-trained and from scratch. The choice: the condition
