@@ -8,7 +8,7 @@ import pytest
 
 from playground.core.errors import PlaygroundError
 from playground.tasks.lab.finetune import finetune_curve
-from playground.tasks.lab.labelled import (MAX_LABELLED_CHARS, MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL,
+from playground.tasks.lab.finetune import (MAX_LABELLED_CHARS, MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL,
                                            USER_DATA, fit_sizes, parse_labelled_lines, split_user_examples)
 from playground.tasks.lab.runs import SHIPPED_DIR
 
@@ -113,7 +113,7 @@ def test_encoding_cuts_per_call_and_leaves_the_shared_tokenizer_as_it_was(bert):
     tokenizer the model store shares with every other request (a concurrent Compare would read with it)."""
     import threading
 
-    from playground.tasks.lab.finetune import _encode
+    from playground.tasks.lab.transfer import encode as _encode
 
     tokenizer = bert.tokenizer
     backend = tokenizer.backend_tokenizer
@@ -136,3 +136,13 @@ def test_encoding_cuts_per_call_and_leaves_the_shared_tokenizer_as_it_was(bert):
     for enc in results:
         assert enc["input_ids"].tolist() == expected["input_ids"].tolist()
         assert enc["attention_mask"].tolist() == expected["attention_mask"].tolist()
+
+
+def test_stop_keeps_the_curves_measured_in_full():
+    import threading
+
+    stop = threading.Event()
+    result = finetune_curve(SHIPPED_DIR, sizes="4", models=("lab-gpt",), steps=2, repeats=1, recipe="frozen",
+                            stop=stop, progress=lambda fraction, _: fraction >= 0.5 and stop.set())
+    assert [(p.model_name, p.init) for p in result.points] == [("lab-gpt", "pre-trained")]
+    assert any("Stopped after 1 of 2 runs" in n for n in result.notices)

@@ -33,6 +33,9 @@ class SparseMaskedLM(nn.Module):
         return SparseOutput(loss=nn.functional.cross_entropy(logits, targets), logits=logits, targets=targets)
 
 
+POOLINGS = ("first", "mean", "last")
+
+
 @dataclass
 class ClassifierOutput:
     logits: torch.Tensor
@@ -43,15 +46,16 @@ class PooledClassifier(nn.Module):
     """A small classification head on a language model's body: one vector per text → linear → labels.
 
     `pooling="last"` reads the last real token — the one place where a left-to-right model has seen the
-    whole text; `pooling="mean"` averages every token — for the lab's BERT, pre-trained by masked LM only,
-    so its [CLS] vector was never trained for anything (BERT's NSP trains it for that one binary task, and
-    even then it is not a sentence summary without fine-tuning: Devlin et al. 2018, Section 3.1).
+    whole text; `pooling="mean"` averages every token; `pooling="first"` reads the first token — BERT's
+    [CLS], which a masked-LM-only pre-training never trains to be a summary (no next-sentence objective
+    here; BERT's NSP trains it for that one binary task, and even then it is not a sentence summary without
+    fine-tuning: Devlin et al. 2018, Section 3.1), and for a left-to-right model a token that has seen nothing but itself (a control).
     """
 
     def __init__(self, body: nn.Module, hidden_size: int, pooling: str, num_labels: int = 2) -> None:
         super().__init__()
-        if pooling not in ("mean", "last"):
-            raise ValueError(f"pooling must be 'mean' or 'last', not {pooling!r}")
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, not {pooling!r}")
         self.body = body
         self.pooling = pooling
         self.head = nn.Linear(hidden_size, num_labels)
@@ -61,6 +65,8 @@ class PooledClassifier(nn.Module):
         hidden = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         if self.pooling == "last":  # right padding: the last real token of each row
             pooled = hidden[torch.arange(len(hidden)), attention_mask.sum(1) - 1]
+        elif self.pooling == "first":
+            pooled = hidden[:, 0]
         else:
             weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)

@@ -7,7 +7,10 @@ Light (no torch; the page imports them when it is built):
     sessions.py   which session trained which run (served to it alone as lab-bert@<run id> / lab-gpt@<run id>)
     settings.py   size presets, the run's bounds, defaults and validated settings, the progress it streams
     scoring.py    the direction test's result, tallied from each model's top-1 words
-    labelled.py   the fine-tuning curve's bounds and defaults, the user's labelled lines, its result
+    finetune.py   the fine-tuning curve: pre-trained vs from scratch (and ULMFiT's three stages, a real checkpoint);
+                  its bounds, the user's labelled lines, the result — the training itself is `transfer.py`
+    slots.py      the hypothesis probe: do antonyms fill the same masked slots?
+    study_results.py  the shipped study behind the fine-tuning defaults, read back for the tab
     handlers.py   what the tab and the JSON API call: a run per session, Stop, the direction test, fine-tuning
 
 Heavy (torch at their top; `handlers.py` reaches them at call time as `lab.pretrain`, `lab.networks`, …):
@@ -15,11 +18,12 @@ Heavy (torch at their top; `handlers.py` reaches them at call time as `lab.pretr
     lstm.py       the LSTM language model
     pretrain.py   the training run: the one-at-a-time queue, saving, the command line's report
     direction.py  the direction test: left- vs right-decided gaps, predicted by the models
-    finetune.py   the fine-tuning curve: pre-trained vs from scratch (and a real checkpoint)
+    transfer.py   the fine-tuning recipes: full, frozen encoder, gradual unfreezing; LM fine-tuning
+    study.py      the measured study behind the lab's defaults (`python -m playground.tasks.lab.study`)
 
 The training loop itself is model-facing and lives in `playground/lm/training.py` (`lm/objectives.py`).
 """
 
 from playground.core.lazy import lazy_submodules
 
-__getattr__, __dir__ = lazy_submodules(__name__, {"direction", "finetune", "lstm", "networks", "pretrain"})
+__getattr__, __dir__ = lazy_submodules(__name__, {"direction", "lstm", "networks", "pretrain", "slots", "transfer"})

@@ -23,8 +23,8 @@ from playground.models.registry import TINY_STAND_INS, card_for
 from playground.tasks.context import AppContext
 from playground.tasks import lab
 from playground.tasks.lab.corpus import MAX_CORPUS_BYTES, choose_corpus
-from playground.tasks.lab.labelled import (CHECKPOINT_TASKS, DEFAULT_CHECKPOINT, DEFAULT_CHECKPOINT_BUDGET_S,
-                                           FinetuneResult)
+from playground.tasks.lab.finetune import (AUTO, CHECKPOINT_TASKS, DEFAULT_CHECKPOINT, DEFAULT_CHECKPOINT_BUDGET_S,
+                                           DEFAULT_RECIPE, FinetuneResult, finetune_curve)
 from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
 from playground.tasks.lab.scoring import DirectionTestResult
 from playground.tasks.lab.settings import PretrainProgress, check_settings
@@ -150,14 +150,17 @@ def load_checkpoint(ctx: AppContext, name: str) -> tuple[LoadedModel | None, str
 
 def run_finetune(ctx: AppContext, sizes: str, repeats: int, steps: int, seed: int, owner: str,
                  labelled_lines: str = "", checkpoint: str = "",
-                 checkpoint_budget_s: float = DEFAULT_CHECKPOINT_BUDGET_S, progress=None) -> FinetuneResult:
+                 checkpoint_budget_s: float = DEFAULT_CHECKPOINT_BUDGET_S, recipe: str = DEFAULT_RECIPE,
+                 pooling: str = AUTO, ulmfit: bool = False, learning_rate: float = 0,
+                 progress=None) -> FinetuneResult:
     run_dir = _lab_run_dir(ctx, owner)  # this session's own run when it trained one
     own = ctx.lab_sessions.get(owner)
     loaded, why_not = load_checkpoint(ctx, checkpoint) if checkpoint else (None, "")
     notices = ([why_not] if why_not else []) + (
         [f"lab-bert / lab-gpt here are this session's own run ({own.bert}, {own.gpt})."] if own else [])
-    with ctx.lab_jobs.turn(owner, FINETUNE_WAIT_S):  # a training job like the others: one at a time
-        return lab.finetune.finetune_curve(run_dir, sizes=sizes, repeats=repeats, steps=steps, seed=seed,
+    with ctx.lab_jobs.turn(owner, FINETUNE_WAIT_S) as ticket:  # a training job like the others: one at a time
+        return finetune_curve(run_dir, sizes=sizes, repeats=repeats, steps=steps, seed=seed,
                               labelled_lines=labelled_lines, checkpoint=loaded,
-                              checkpoint_budget_s=checkpoint_budget_s, notices=notices,
+                              checkpoint_budget_s=checkpoint_budget_s, notices=notices, recipe=recipe,
+                              pooling=pooling, ulmfit=ulmfit, learning_rate=learning_rate, stop=ticket.stop,
                               progress=(lambda f, d: progress(f, desc=d)) if progress else None)

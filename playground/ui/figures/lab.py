@@ -47,17 +47,27 @@ def loss_curves_figure(curves: dict, title: str = ""):
     return fig
 
 
+INIT_STYLES = {"pre-trained": "-", "from scratch": "--", "pre-trained + LM fine-tuned": "-."}
+
+
 def finetune_figure(result):
-    """Accuracy against the number of labelled examples: pre-trained (solid) vs from scratch (dashed)."""
-    fig = figures.canvas.Figure(figsize=(8, 4), dpi=100, layout="constrained")
+    """Accuracy against the number of labelled examples: pre-trained (solid), from scratch (dashed), ULMFiT's
+    three stages (dash-dot); each curve is the mean of the repeats shown, its band ± one sample standard
+    deviation of the same repeats (`FinetunePoint.sd`), the dots the repeats themselves."""
+    fig = figures.canvas.Figure(figsize=(10, 4.4), dpi=100, layout="constrained")
     ax = fig.subplots()
     for name in dict.fromkeys(p.model_name for p in result.points):
-        for init, style in (("pre-trained", "-"), ("from scratch", "--")):
+        for init, style in INIT_STYLES.items():
             points = [p for p in result.points if p.model_name == name and p.init == init]
             if not points:  # a real checkpoint is fine-tuned from its pre-trained weights only
                 continue
-            ax.plot([p.examples for p in points], [p.accuracy for p in points], ls=style, marker="o",
-                    color=COLOURS.get(name, CHECKPOINT_COLOUR), label=f"{name}, {init}")
+            colour = COLOURS.get(name, CHECKPOINT_COLOUR)
+            xs, means = [p.examples for p in points], [p.accuracy for p in points]
+            ax.fill_between(xs, [p.accuracy - p.sd for p in points], [p.accuracy + p.sd for p in points],
+                            color=colour, alpha=0.12, lw=0)
+            ax.plot(xs, means, ls=style, marker="o", color=colour, label=f"{name}, {init}")
+            for p in points:
+                ax.scatter([p.examples] * len(p.accuracies), p.accuracies, s=6, color=colour, alpha=0.35)
     ax.axhline(result.chance, color="#9ca3af", lw=1, ls=":", label="chance")
     ax.set_xscale("log", base=2)
     ax.set_xticks(list(result.sizes), [str(n) for n in result.sizes])
@@ -65,7 +75,7 @@ def finetune_figure(result):
     ax.set_xlabel("labelled examples")
     ax.set_ylabel(f"accuracy on {result.test_size} held-out sentences")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    ax.set_title(f"Sentiment: fine-tuned after pre-training vs trained from scratch (mean of {result.repeats})",
-                 fontsize=10)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), handlelength=3)  # beside: bands stay visible
+    ax.set_title(f"Sentiment, {getattr(result, 'recipe', 'full')} fine-tuning: mean of {result.repeats} "
+                 f"repeats, band ± 1 sd", fontsize=10)
     return fig

@@ -15,11 +15,13 @@ import gradio as gr
 
 from playground.tasks.context import AppContext
 from playground.tasks.lab.corpus import MAX_CORPUS_BYTES
+from playground.tasks.lab.finetune import (AUTO, DEFAULT_CHECKPOINT_BUDGET_S, DEFAULT_RECIPE, DEFAULT_REPEATS,
+                                           DEFAULT_SIZES, DEFAULT_STEPS as FINETUNE_STEPS, LEARNING_RATES, LINE_FORMAT,
+                                           MAX_CHECKPOINT_BUDGET_S, MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL,
+                                           POOLING, POOLINGS, RECIPES, FinetuneResult)
+from playground.tasks.lab.study_results import REGENERATE, StudyView, load_study
 from playground.tasks.lab.handlers import (check_chosen_file, checkpoint_choice, run_direction, run_finetune,
                                            run_pretraining, stop_pretraining)
-from playground.tasks.lab.labelled import (DEFAULT_CHECKPOINT_BUDGET_S, DEFAULT_REPEATS, DEFAULT_SIZES,
-                                           DEFAULT_STEPS as FINETUNE_STEPS, LINE_FORMAT, MAX_CHECKPOINT_BUDGET_S,
-                                           MAX_LABELLED_LINES, MAX_LINE_CHARS, MIN_PER_LABEL, FinetuneResult)
 from playground.tasks.lab.runs import LAB_BERT, LAB_GPT
 from playground.tasks.lab.scoring import DirectionTestResult
 from playground.tasks.lab.settings import (DEFAULT_LEARNING_RATE, DEFAULT_PRESET, DEFAULT_SEED, DEFAULT_SEQ_LEN,
@@ -33,6 +35,12 @@ METRIC_HEADERS = ["model", "objective", "parameters", "train loss", "held-out lo
                   "masked-token accuracy", "tokens/s"]
 DIRECTION_HEADERS = ["model", "reads", "left-decided gaps", "right-decided gaps"]
 GAP_HEADERS = ["sentence", "answer", "decided by"]
+PROBE_HEADERS = ["model", "slot (its sentiment given away by another word)", "share on the cue's polarity",
+                 "contexts", "cosine within a polarity", "cosine across"]
+PROBE_TEXT = ("The issue's hypothesis, *antonyms fill the same slots*, probed on the pre-trained models: where "
+              "another word gives the sentiment away, how much of the model's probability on the 20 review "
+              "adjectives goes to the right polarity (0.5 = antonyms interchangeable; mean ± sd over contexts), "
+              "and how close the adjectives' input vectors are within a polarity and across.")
 INTRO = (
     "Train three language models **side by side on the same text with the same budget**: a small **BERT** "
     "(masked LM: 15 % of the tokens, 80/10/10), a small **GPT** (next token, causal attention) and a small "
@@ -94,13 +102,36 @@ def gap_rows(result: DirectionTestResult) -> tuple[list[str], list[list[Any]]]:
     return GAP_HEADERS + names, rows
 
 
+def _cell(point) -> str:
+    """Mean accuracy, ± the sample sd of the repeats when there are several; '–' for a size not reached."""
+    if point is None:
+        return "–"
+    return f"{point.accuracy:.0%}" + (f" ± {point.sd:.0%}" if len(point.accuracies) > 1 else "")
+
+
 def finetune_rows(result: FinetuneResult) -> list[list[Any]]:
     """One row per (model, init) measured; a size its time budget did not reach shows '–'."""
     rows = []
     for name, init in dict.fromkeys((p.model_name, p.init) for p in result.points):
-        accuracy = {p.examples: p.accuracy for p in result.points if p.model_name == name and p.init == init}
-        rows.append([name, init] + [_fmt(accuracy.get(n), ".0%") for n in result.sizes])
+        points = {p.examples: p for p in result.points if p.model_name == name and p.init == init}
+        rows.append([name, init] + [_cell(points.get(n)) for n in result.sizes])
     return rows
+
+
+def finetune_headers(result: FinetuneResult) -> list[str]:
+    return ["model", "init"] + [f"{n} examples" for n in result.sizes]
+
+
+def study_note(study: StudyView) -> str:
+    """The shipped study's headline, computed from its numbers, and how it was made."""
+    r = study.result
+    pooling = (f"{AUTO}: " + ", ".join(f"{name} {how}" for name, how in POOLING.items())) if r.pooling == AUTO \
+        else r.pooling
+    return (f"**Measured** (shipped with the app; `{REGENERATE}` regenerates it): {RECIPES.get(r.recipe, r.recipe)} "
+            f"at learning rate {r.learning_rate:g}, pooling {pooling}, {r.steps} steps; accuracy on {r.test_size} "
+            f"held-out sentences in frames never used for training or for choosing these settings; mean ± sd of "
+            f"{r.repeats} seeded repeats.\n\n{study.headline}\n\n{study.evidence} Every recipe, learning rate and "
+            f"pooling tried is in the validation table below.")
 
 
 # ---- UI events ----------------------------------------------------------------------------------------------
@@ -132,16 +163,19 @@ def _direction_event(ctx: AppContext, bert_model: str, gpt_model: str, request: 
 
 def finetune_note(result: FinetuneResult) -> str:
     head = (f"{result.seconds:.0f} s; {result.data}: accuracy on {result.test_size} held-out sentences, training "
-            f"examples drawn from {result.train_pool}, mean of {result.repeats}.")
+            f"examples drawn from {result.train_pool}, mean ± sd of {result.repeats}; "
+            f"{RECIPES.get(result.recipe, result.recipe)} at learning rate {result.learning_rate:g}, pooling "
+            f"{result.pooling}.")
     return head + ("\n\n" + notices_markdown(result.notices) if result.notices else "")
 
 
 def _finetune_event(ctx: AppContext, sizes: str, repeats: int, steps: int, seed: int, labelled_lines: str,
-                    with_checkpoint: bool, checkpoint_budget_s: float, request: gr.Request, progress=gr.Progress()):
+                    with_checkpoint: bool, checkpoint_budget_s: float, recipe: str, pooling: str, ulmfit: bool,
+                    learning_rate: float, request: gr.Request, progress=gr.Progress()):
     result = run_finetune(ctx, sizes, repeats, steps, seed, owner_of(request), labelled_lines,
-                          checkpoint_choice(ctx) if with_checkpoint else "", checkpoint_budget_s, progress=progress)
-    headers = ["model", "init"] + [f"{n} examples" for n in result.sizes]
-    return (finetune_figure(result), gr.Dataframe(value=finetune_rows(result), headers=headers),
+                          checkpoint_choice(ctx) if with_checkpoint else "", checkpoint_budget_s, recipe, pooling,
+                          bool(ulmfit), learning_rate, progress=progress)
+    return (finetune_figure(result), gr.Dataframe(value=finetune_rows(result), headers=finetune_headers(result)),
             finetune_note(result), to_json(result))
 
 
@@ -222,16 +256,51 @@ def _layout_direction(ctx: AppContext) -> SimpleNamespace:
                            json=result_json)
 
 
+def _layout_recipe() -> list:
+    """How the classifier is trained: the recipe, its learning rate, the pooling, ULMFiT's curve."""
+    with gr.Row():
+        recipe = gr.Dropdown([(label, key) for key, label in RECIPES.items()], value=DEFAULT_RECIPE,
+                             label="Recipe", elem_id="lab-ft-recipe",
+                             info="default: the best on a validation frame (see the study below)")
+        learning_rate = gr.Number(value=0, minimum=0, maximum=0.1, label="Learning rate (0 = the recipe's default)",
+                                  info=", ".join(f"{k} {v:g}" for k, v in LEARNING_RATES.items()))
+        auto = ", ".join(f"{name} {how}" for name, how in POOLING.items())
+        pooling = gr.Dropdown([(f"{AUTO} ({auto})", AUTO), ("first token ([CLS])", "first")]
+                              + [(p, p) for p in POOLINGS[1:]], value=AUTO, label="Pooling", elem_id="lab-ft-pooling")
+        ulmfit = gr.Checkbox(value=False, label="Add ULMFiT's three stages as a curve", elem_id="lab-ft-ulmfit",
+                             info="pre-training → unsupervised (language-model) fine-tuning on the unlabelled "
+                                  "reviews → supervised fine-tuning with gradual unfreezing (about 2.5× the time)")
+    return [recipe, pooling, ulmfit, learning_rate]
+
+
+def _layout_study(study: StudyView | None) -> None:
+    """Why the defaults are what they are: the validation table and the slot-polarity probe (shipped)."""
+    if study is None:
+        return
+    with gr.Accordion("How the defaults were chosen, and why BERT transfers less here (the measurements)",
+                      open=False):
+        gr.Markdown("Validation: trained on two of the training frames, measured on the third (never on the "
+                    "held-out test frames); 5 seeded repeats, mean ± sd.")
+        gr.Dataframe(value=study.validation_rows, interactive=False, elem_id="lab-ft-validation",
+                     headers=["recipe", "learning rate", "pooling", "model", "init"]
+                     + [f"{n} examples" for n in study.validation_sizes])
+        gr.Markdown(PROBE_TEXT)
+        gr.Dataframe(value=study.probe_rows, interactive=False, elem_id="lab-ft-probe", headers=PROBE_HEADERS)
+
+
 def _layout_finetune(ctx: AppContext) -> SimpleNamespace:
-    gr.Markdown("### Fine-tuning: does pre-training help with few labels?\n**Supervised fine-tuning**: a small "
-                "classification head on the pre-trained lab-bert / lab-gpt, trained together with the whole "
-                "body (not a frozen one), vs the same architecture from scratch, on the same few labelled "
-                "review sentences; accuracy on held-out sentences.")
+    gr.Markdown("### Fine-tuning: does pre-training help with few labels?\nThe stages, as the lecture names them: "
+                "**pre-training** (the run above), **unsupervised (language-model) fine-tuning** on the target "
+                "domain's unlabelled text, **supervised fine-tuning** on a few labelled review sentences — here a "
+                "small classification head on lab-bert / lab-gpt / the same architecture from scratch; accuracy on "
+                "held-out sentences. (The assistant's alignment continues the same line: SFT → reward model → "
+                "preference tuning, RLHF/DPO.)")
     with gr.Row():
         sizes = gr.Textbox(value=", ".join(map(str, DEFAULT_SIZES)), label="Labelled examples", elem_id="lab-sizes")
-        repeats = gr.Slider(1, 5, value=DEFAULT_REPEATS, step=1, label="Repeats (averaged)", elem_id="lab-repeats")
+        repeats = gr.Slider(1, 10, value=DEFAULT_REPEATS, step=1, label="Repeats (mean ± sd)", elem_id="lab-repeats")
         ft_steps = gr.Slider(5, 200, value=FINETUNE_STEPS, step=1, label="Fine-tuning steps", elem_id="lab-ft-steps")
         ft_seed = gr.Number(value=0, precision=0, label="Seed")
+    recipe_inputs = _layout_recipe()
     labelled_lines = gr.Textbox(
         label=f"Your labelled lines (optional; empty = the built-in reviews). One `label: text` a line, label "
               f"positive or negative; at least {MIN_PER_LABEL} of each (a quarter is held out to measure), "
@@ -247,15 +316,29 @@ def _layout_finetune(ctx: AppContext) -> SimpleNamespace:
         checkpoint_budget = gr.Number(value=DEFAULT_CHECKPOINT_BUDGET_S, minimum=1, maximum=MAX_CHECKPOINT_BUDGET_S,
                                       label="Checkpoint time budget (s)")
         run = gr.Button("Fine-tune")
-    plot = gr.Plot(label="Accuracy vs labelled examples", elem_id="lab-finetune")
+        stop = gr.Button("Stop fine-tuning", variant="stop", elem_id="lab-ft-stop")
+    view = _layout_finetune_results([sizes, repeats, ft_steps, ft_seed, labelled_lines, with_checkpoint,
+                                     checkpoint_budget] + recipe_inputs, run)
+    view.stop = stop
+    return view
+
+
+def _layout_finetune_results(inputs: list, run) -> SimpleNamespace:
+    """The figure, table and note — showing the shipped study until the first run."""
+    study = load_study()
+    shown = study.result if study else None
+    plot = gr.Plot(value=finetune_figure(shown) if shown else None, label="Accuracy vs labelled examples",
+                   elem_id="lab-finetune")
     export = export_controls("lab-finetune")
     figure = gr.State(None, time_to_live=3600)
-    table = gr.Dataframe(interactive=False, elem_id="lab-finetune-table")
-    note = gr.Markdown(elem_id="lab-finetune-note")
+    table = gr.Dataframe(value=finetune_rows(shown) if shown else None,
+                         headers=finetune_headers(shown) if shown else None, interactive=False,
+                         elem_id="lab-finetune-table")
+    note = gr.Markdown(study_note(study) if study else "", elem_id="lab-finetune-note")
     result_json = gr.JSON(visible=False)
-    return SimpleNamespace(inputs=[sizes, repeats, ft_steps, ft_seed, labelled_lines, with_checkpoint,
-                                   checkpoint_budget], run=run, plot=plot, export=export, figure=figure,
-                           table=table, note=note, json=result_json)
+    _layout_study(study)
+    return SimpleNamespace(inputs=inputs, run=run, plot=plot, export=export, figure=figure, table=table, note=note,
+                           json=result_json)
 
 
 # Each event's failure stays in its own part of the tab (`inline_errors`), in its status or notes line; the
@@ -287,6 +370,8 @@ def _wire_finetune(ctx: AppContext, f: SimpleNamespace) -> None:
                 outputs + [f.figure], api_visibility="private")
     f.export.button.click(user_errors(export_event(figure_and_json("lab-finetune"))), [f.figure, f.json],
                           f.export.files, api_visibility="private")
+    f.stop.click(inline_errors(MethodType(_stop_event, ctx), [f.note], f.note), None, f.note,
+                 api_visibility="private", concurrency_limit=None)  # this session's fine-tuning only
 
 # ---- the JSON API: Gradio hands each call its session by the `gr.Request` hint; the handlers take an owner
 
@@ -314,11 +399,14 @@ def _publish_api(ctx: AppContext) -> None:
 
     def finetune(sizes: str = ", ".join(map(str, DEFAULT_SIZES)), repeats: int = DEFAULT_REPEATS,
                  steps: int = FINETUNE_STEPS, seed: int = 0, labelled_lines: str = "", checkpoint: str = "",
-                 checkpoint_budget_s: float = DEFAULT_CHECKPOINT_BUDGET_S, request: gr.Request = None) -> dict:
+                 checkpoint_budget_s: float = DEFAULT_CHECKPOINT_BUDGET_S, recipe: str = DEFAULT_RECIPE,
+                 pooling: str = AUTO, ulmfit: bool = False, learning_rate: float = 0,
+                 request: gr.Request = None) -> dict:
         """Sentiment accuracy vs labelled examples: lab-bert / lab-gpt pre-trained vs the same from scratch, on the
-        built-in reviews or your `positive: …` / `negative: …` lines; optionally a real checkpoint too."""
+        built-in reviews or your `positive: …` / `negative: …` lines; optionally a real checkpoint too; trained
+        with a recipe (full / frozen / gradual), a pooling, optionally with ULMFiT's three stages as one more curve."""
         return to_json(run_finetune(ctx, sizes, repeats, steps, seed, owner_of(request), labelled_lines, checkpoint,
-                                    checkpoint_budget_s))
+                                    checkpoint_budget_s, recipe, pooling, ulmfit, learning_rate))
 
     publish_endpoint(pretrain, "pretrain", serves=run_pretraining)
     publish_endpoint(direction_test, "direction_test", serves=run_direction)
