@@ -208,3 +208,18 @@ def test_stop_between_models_names_the_rest_as_not_measured(fresh_cache):
 def test_bad_input_gives_a_clear_error(ctx, handler, args, message):
     with pytest.raises(PlaygroundError, match=message):
         handler(ctx, *args)
+
+
+def test_the_measurement_says_how_long_it_will_take_before_it_runs(ctx, fresh_cache, waiting_measure, monkeypatch):
+    monkeypatch.setattr(measure, "machine_speed", lambda: (1e10, 1e8))
+    started, _ = waiting_measure
+    events = show_measurement(ctx, ["gpt2", "bert-base-uncased"], "generation", None, 32, 5,
+                              _Request("session-c"), progress=None)
+    first = next(events)
+    assert first.notes.startswith("⏳ Measuring 2 model(s): about **") and "on this machine" in first.notes
+    assert first.json == gr.skip() and first.rows == gr.skip()  # nothing else changes yet
+    assert started.wait(10)
+    assert next(events).notes == gr.skip()  # said once; the notes keep it while the run goes on
+    stop_measuring(_Request("session-c"))
+    final = [v for v in events][-1]
+    assert "estimated beforehand: about" in final.notes and final.notes.count("Took ") == 1

@@ -13,6 +13,7 @@ import functools
 import html
 import re
 import threading
+import time
 from dataclasses import dataclass
 from types import MethodType, SimpleNamespace
 from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
@@ -26,8 +27,8 @@ from playground.tasks.context import AppContext
 from playground.tasks.fact_sheet import TIMELINE, TOPICS, FactRow, TimelineEvent, fact_sheet
 from playground.tasks.measure import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MAX_INPUT_TOKENS, MAX_MODELS_PER_REQUEST,
                                       MAX_REPEATS, MeasureReport, StopFn)
-from playground.tasks.model_overview import (KINDS, TradeoffResult, card_kind, cards_of_kind, list_models,
-                                             measurable_models, measure_api, run_measure)
+from playground.tasks.model_overview import (KINDS, TradeoffResult, card_kind, cards_of_kind, estimate_measure,
+                                             list_models, measurable_models, measure_api, run_measure)
 from playground.ui.card_view import card_markdown
 from playground.ui.exports import ExportFile, export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.models import timeline_figure, tradeoff_figure
@@ -267,6 +268,19 @@ _MEASURE_STOPS: dict[str, threading.Event] = {}  # browser session → the stop 
 _MEASURE_STOPS_LOCK = threading.Lock()
 
 
+def duration(seconds: float) -> str:
+    """12 s, 2 min 5 s."""
+    seconds = max(1, round(seconds))
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
+
+
+def estimate_note(seconds: float, models: int) -> str:
+    """What the notes say while a measurement runs: how long it should take here."""
+    return (f"⏳ Measuring {models} model(s): about **{duration(seconds)}** on this machine (estimated from its speed "
+            "just now; other programs sharing the CPU can make it longer). The bar shows each model as it goes; "
+            "**Stop** keeps what was measured.")
+
+
 def show_measurement(ctx: AppContext, hub_ids: list[str], task_key: str, metric: str | None, tokens: float,
                      repeats: float, request: gr.Request | None = None,
                      progress=gr.Progress()) -> Iterator[MeasureView]:
@@ -278,9 +292,19 @@ def show_measurement(ctx: AppContext, hub_ids: list[str], task_key: str, metric:
         with _MEASURE_STOPS_LOCK:
             _MEASURE_STOPS[session] = stop
     work = functools.partial(run_measure, ctx, hub_ids, task_key, metric, tokens, repeats, progress)
+    estimate, started = estimate_measure(ctx, hub_ids or [], task_key, tokens, repeats), time.perf_counter()
+    waiting = MeasureView(*[gr.skip()] * len(MeasureView._fields))
+    told = not estimate  # the first wait says how long it will take
     try:
         for result in until_closed(lambda is_stopped: work(stop=is_stopped), MEASURE_POLL_S, stop):
-            yield MeasureView(*[gr.skip()] * len(MeasureView._fields)) if result is None else measure_view(result)
+            if result is None:
+                models = min(len(set(hub_ids)), MAX_MODELS_PER_REQUEST)
+                yield waiting if told else waiting._replace(notes=estimate_note(estimate, models))
+                told = True
+                continue
+            view = measure_view(result)
+            took = f"Took {duration(time.perf_counter() - started)} (estimated beforehand: about {duration(estimate)})."
+            yield view._replace(notes=f"{view.notes}\n\n{took}" if estimate else view.notes)
     finally:
         stop.set()  # closed here (the page is gone) before `until_closed` itself is: stop at once
         if session:
