@@ -26,6 +26,8 @@ import weakref
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+import numpy as np
+
 from playground.models.architectures import (auto_class_name, build_model, config_for, count_parameters, spec_for,
                                              supports_head)
 from playground.core.errors import PlaygroundError
@@ -303,7 +305,7 @@ def work(hub_id: str, head: str | None, input_tokens: int, repeats: int, tiny: b
 # The estimate given before a run: build (random init of every weight: about INIT_DRAWS random draws' time per
 # parameter, measured), a warm-up pass, the timed passes (capped by the time budget), and the memory-tracking pass
 # (a Python hook on every operator: about TRACKING_FACTOR passes).
-INIT_DRAWS = 4.0
+INIT_DRAWS = 2.0
 TRACKING_FACTOR = 1.5
 PER_MODEL_S = 1.0  # config, meta-device construction, clean-up
 
@@ -311,20 +313,17 @@ PER_MODEL_S = 1.0  # config, meta-device construction, clean-up
 def machine_speed() -> tuple[float, float]:
     """This machine's speed right now, from two quick probes (about 0.1 s, under whatever load it has): matrix-
     product FLOP/s and random values drawn per second (what building a model with random weights costs)."""
-    import torch
-
-    a = torch.randn(512, 512, generator=torch.Generator().manual_seed(0))
-    values = torch.empty(1_000_000)
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((512, 512), dtype=np.float32)
     matmul, draw = [], []
-    with torch.inference_mode():
-        for _ in range(3):
-            t0 = time.perf_counter()
-            a @ a
-            matmul.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            values.normal_()
-            draw.append(time.perf_counter() - t0)
-    return 2 * 512**3 / statistics.median(matmul), values.numel() / statistics.median(draw)
+    for _ in range(3):
+        t0 = time.perf_counter()
+        a @ a
+        matmul.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        rng.standard_normal(1_000_000, dtype=np.float32)
+        draw.append(time.perf_counter() - t0)
+    return 2 * 512**3 / statistics.median(matmul), 1_000_000 / statistics.median(draw)
 
 
 def pass_flops(config, tokens: int) -> float:
