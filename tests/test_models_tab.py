@@ -17,7 +17,7 @@ from playground.ui.tabs.models import (BENCHMARK_HEADERS, TABLE_HEADERS, breakab
                                        tab_js, table_rows, timeline_markdown)
 from playground.ui.widgets import to_json
 from playground.ui.tabs import models as models_tab
-from playground.ui.tabs.models import show_measurement, stop_measuring
+from playground.ui.tabs.models import params_millions, show_measurement, stop_measuring
 import gradio as gr
 
 
@@ -223,3 +223,8 @@ def test_the_measurement_says_how_long_it_will_take_before_it_runs(ctx, fresh_ca
     stop_measuring(_Request("session-c"))
     final = [v for v in events][-1]
     assert "estimated beforehand: about" in final.notes and final.notes.count("Took ") == 1
+
+
+def test_parameter_counts_are_short_enough_not_to_wrap_mid_number():
+    assert params_millions(109_514_298) == 109.5 and params_millions(52_000) == 0.05
+    assert len(str(params_millions(570_000_000))) <= 6  # Pegasus large fits its narrow column

@@ -50,7 +50,7 @@ RANKED_HEADERS = ["Rank", "Model", "Hub id", "Params (M)", "fp32 size (MB)", "Pu
                   "Ready to use", "Fits", "Why not"]
 RANKED_WIDTHS = ["6%", "15%", "18%", "7%", "7%", "9%", "9%", "8%", "5%", "15%"]
 RANKED_TYPES = ["number", "str", "html", "number", "number", "number", "number", "str", "str", "str"]
-MEASURE_HEADERS = ["Model", "Class built", "Params", "Weights (MB)", "Activation peak (MB)", "Peak memory (MB)",
+MEASURE_HEADERS = ["Model", "Class built", "Params (M)", "Weights (MB)", "Activation peak (MB)", "Peak memory (MB)",
                    "Latency median (ms)", "min–max (ms)", "Tokens", "Build (s)"]
 MEASURE_WIDTHS = ["18%", "18%", "7%", "8%", "10%", "8%", "8%", "9%", "7%", "6%"]
 MEASURE_TYPES = ["html", "html", "number", "number", "number", "number", "number", "str", "number", "number"]
@@ -193,8 +193,15 @@ def choose_view(result: ChooserResult, measurable: Sequence[str]) -> ChooseView:
                       gr.update(value=suggested[:MAX_MODELS_PER_REQUEST]), to_json(result))
 
 
+def params_millions(parameters: int) -> float:
+    """109514298 → 109.5; a tiny twin's 52,000 → 0.05."""
+    return round(parameters / 1e6, 1 if parameters >= 1e7 else 2)
+
+
 def measure_rows(report: MeasureReport) -> list[list[Any]]:
-    return [[breakable(m.hub_id), breakable(m.model_class, camel=True), m.parameters, round(m.weights_mb, 1), round(m.activation_peak_mb, 2),
+    # Parameters in millions: a 9-digit count in its narrow column wrapped mid-number.
+    return [[breakable(m.hub_id), breakable(m.model_class, camel=True), params_millions(m.parameters),
+             round(m.weights_mb, 1), round(m.activation_peak_mb, 2),
              round(m.peak_memory_mb, 1), round(m.latency_ms, 2), f"{m.latency_min_ms:.2f} – {m.latency_max_ms:.2f}",
              m.input_tokens + m.decoder_tokens, round(m.build_seconds, 2)] for m in report.measurements]
 
