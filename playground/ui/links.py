@@ -215,6 +215,9 @@ class LinkedView:
     choices: dict[str, Sequence[Any]] = dataclasses.field(default_factory=dict)  # choice lists wider than shown
     # Component updates for filling inputs, where a plain value is not enough (e.g. a dropdown's choices).
     fill: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # A check across inputs that each field's own choices cannot make (e.g. a metric that belongs to another
+    # task): the link's values → (corrected values, Markdown notices of what was ignored).
+    check: Callable[[dict[str, Any]], tuple[dict[str, Any], list[str]]] | None = None
     state: Any = None  # gr.State the page sets to run the view (made by `wire_runs`)
 
     @property
@@ -328,6 +331,14 @@ class LinkOpener:
     def fields(self) -> dict[str, tuple[Field, ...]]:
         return {place: view.fields for place, view in self.views.items()}
 
+    def checked(self, request: LinkRequest | None) -> LinkRequest | None:
+        """`request` after its view's check across inputs (a link's values disagreeing with each other)."""
+        view = self.views.get(request.place) if request is not None and request.place else None
+        if view is None or view.check is None:
+            return request
+        values, notices = view.check(dict(request.values))
+        return dataclasses.replace(request, values=values, notices=(*request.notices, *notices)[:MAX_NOTICES])
+
     def inputs(self) -> list[Any]:
         return [c for view in self.views.values() for c in view.inputs.values()]
 
@@ -389,7 +400,7 @@ class LinkOpener:
 
         def open_link_view(request: gr.Request):
             params = dict(request.query_params) if request is not None else {}
-            return self.values(parse_link(params, places, fields))
+            return self.values(self.checked(parse_link(params, places, fields)))
 
         self.after_open(demo.load(open_link_view, None, self.outputs(), api_visibility="private",
                                   show_progress="hidden"))

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import gradio as gr
 
+from playground.core.text_input import markdown_literal, shown
 from playground.tasks.cards import METRICS, ModelCardInfo, pick_card
 from playground.tasks.chooser import (CHOOSER_TASKS, PREFERENCES, ChooserResult, Constraints, choose,
                                       choose_variant_api)
@@ -164,6 +165,20 @@ def metric_dropdown(task_key: str, current: str | None = None) -> gr.Dropdown:
     keys = [key for _, key in choices]
     value = current if current in keys else keys[0] if keys else None
     return gr.Dropdown(choices=choices, value=value, interactive=bool(choices))
+
+
+def check_metric(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A share link's metric must belong to its task: another task's is replaced by the task's first."""
+    keys = [key for _, key in metric_choices(values.get("task"))]
+    metric = values.get("metric")
+    if not metric or metric in keys:
+        return values, []
+    default = keys[0] if keys else None
+    task = CHOOSER_TASKS[values["task"]].label if values.get("task") in CHOOSER_TASKS else values.get("task")
+    notice = (f"ignored `metric`: {markdown_literal(shown(metric))} is not a benchmark of the task "
+              f"{markdown_literal(shown(task))}; " + (f"used its {markdown_literal(METRICS[default].label)}."
+                                                      if default else "it has none."))
+    return {**values, "metric": default}, [notice]
 
 
 def ranked_rows(result: ChooserResult) -> list[list[Any]]:
@@ -482,5 +497,5 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
 
     every_metric = list(dict.fromkeys(key for task in CHOOSER_TASKS for _, key in metric_choices(task)))
     return LinkedView("models", choose_inputs, show, choose_outputs, anchor="chooser-explanation",
-                      choices={"metric": every_metric},
+                      choices={"metric": every_metric}, check=check_metric,
                       fill=lambda v: {"metric": metric_dropdown(v["task"], v["metric"])})
