@@ -34,7 +34,8 @@ from playground.ui.card_view import card_markdown
 from playground.ui.exports import ExportFile, export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.models import timeline_figure, tradeoff_figure
 from playground.ui.links import LinkedView
-from playground.ui.widgets import inline_errors, notices_markdown, publish_endpoint, to_json, user_errors
+from playground.ui.widgets import (duration, inline_errors, notices_markdown, publish_endpoint,
+                                   stop_only_while_running, to_json, user_errors)
 
 # Benchmark columns of the overview table (metric keys from cards.METRICS).
 TABLE_METRICS = ("glue-test", "glue-test-avg", "glue-dev", "squad-v1.1-f1-dev", "squad-v2.0-f1-dev", "sst2-dev", "lambada-zero-shot")
@@ -290,12 +291,6 @@ _MEASURE_STOPS: dict[str, threading.Event] = {}  # browser session → the stop 
 _MEASURE_STOPS_LOCK = threading.Lock()
 
 
-def duration(seconds: float) -> str:
-    """12 s, 2 min 5 s."""
-    seconds = max(1, round(seconds))
-    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
-
-
 def estimate_note(seconds: float, models: int) -> str:
     """What the notes say while a measurement runs: how long it should take here."""
     return (f"⏳ Measuring {models} model(s): about **{duration(seconds)}** on this machine (estimated from its speed "
@@ -424,7 +419,7 @@ def _layout_measure(ctx: AppContext) -> SimpleNamespace:
         repeats = gr.Slider(1, MAX_REPEATS, value=DEFAULT_REPEATS, step=1, label="Timed repeats")
     with gr.Row():
         run = gr.Button("Measure on this machine", elem_id="measure-run", scale=3)
-        stop = gr.Button("Stop", variant="stop", elem_id="measure-stop", scale=1)
+        stop = gr.Button("Stop", variant="stop", elem_id="measure-stop", scale=1, interactive=False)
     notes = gr.Markdown(elem_id="measure-notes")
     table = gr.Dataframe(headers=MEASURE_HEADERS, interactive=False, label="Measurements", elem_id="measure-table",
                          wrap=True, column_widths=MEASURE_WIDTHS, datatype=MEASURE_TYPES)
@@ -446,7 +441,6 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
     _layout_fact_sheet(ctx, links, tab)
     chooser = _layout_chooser()
     measure = _layout_measure(ctx)
-
     private = dict(api_visibility="private")
     cards.kind.change(user_errors(functools.partial(show_table, ctx)), [cards.kind], [cards.table, cards.benchmarks],
                       **private)
@@ -463,9 +457,10 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
     chooser.run.click(show, list(choose_inputs.values()), choose_outputs, **private)
     measure_event = MethodType(show_measurement, ctx)  # a bound method: Gradio reads its gr.Request hint
     measure_outputs = [measure.notes, measure.table, measure.plot, measure.json]  # MeasureView
-    measure.run.click(keeping(inline_errors(measure_event, measure_outputs, measure.notes), 2),
-                      [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
-                      measure_outputs + [measure.figure], **private)  # then the figure kept for Export
+    measuring = measure.run.click(keeping(inline_errors(measure_event, measure_outputs, measure.notes), 2),
+                                  [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
+                                  measure_outputs + [measure.figure], **private)  # then the figure kept for Export
+    stop_only_while_running(measure.run, measuring, measure.stop)
     measure.export.button.click(user_errors(export_event(figure_and_json("tradeoff"))),
                                 [measure.figure, measure.json], measure.export.files, **private)
     measure.stop.click(stop_measuring, None, None, **private)  # the measurement then shows what it has
