@@ -291,12 +291,18 @@ COPY_JS = """(url) => {
 MAX_PAGE_URL_CHARS = 2000
 
 
+# A warning toast belongs to the tab whose run failed (its message also stays in that tab's panel): leaving the tab
+# dismisses it, so it does not sit over another tab.
+DISMISS_TOASTS_JS = "document.querySelectorAll('[data-testid=\"toast-close\"]').forEach((b) => b.click());"
+
+
 def select_js(place: str, top: str | None = None) -> str:
     """A tab's select event, client-side only: the place Copy link should describe. A top tab with sub-tabs
     stands for the sub-tab last selected in it (else itself: its first sub-tab opens)."""
     if top is not None:  # a sub-tab
-        return f"() => {{ (window.playgroundSubtabs ||= {{}})[{top!r}] = {place!r}; return {place!r}; }}"
-    return f"() => (window.playgroundSubtabs || {{}})[{place!r}] || {place!r}"
+        return (f"() => {{ {DISMISS_TOASTS_JS} (window.playgroundSubtabs ||= {{}})[{top!r}] = {place!r}; "
+                f"return {place!r}; }}")
+    return f"() => {{ {DISMISS_TOASTS_JS} return (window.playgroundSubtabs || {{}})[{place!r}] || {place!r}; }}"
 
 
 def page_link(page_url: str, query: str) -> str:
