@@ -62,7 +62,8 @@ def _layout_inputs(ctx: AppContext) -> Components:
             gr.Examples(examples, inputs=[text], label="Examples")
         with gr.Column(scale=2):
             top_k = gr.Slider(1, 20, value=5, step=1, label="Top-k predictions")
-            word = gr.Textbox(label="Score a word in the slot (optional)", placeholder="e.g. electric")
+            word = gr.Textbox(label="Score a word in the slot (optional)",
+                              placeholder="e.g. dog" if world_examples.lab_world(ctx) else "e.g. electric")
             influence = gr.Radio(INFLUENCE_CHOICES, value=GRADIENT, label="Word influence",
                                  info="How the influence panel scores each word: a fast estimate, or measured by "
                                       "hiding each word in turn", elem_id="influence-method")
