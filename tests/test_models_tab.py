@@ -228,3 +228,14 @@ def test_the_measurement_says_how_long_it_will_take_before_it_runs(ctx, fresh_ca
 def test_parameter_counts_are_short_enough_not_to_wrap_mid_number():
     assert params_millions(109_514_298) == 109.5 and params_millions(52_000) == 0.05
     assert len(str(params_millions(570_000_000))) <= 6  # Pegasus large fits its narrow column
+
+
+def test_each_measurements_row_has_its_median_within_its_own_range(ctx, fresh_cache):
+    """The row's median and min–max come from the same timed passes (issue 23 saw 1.79 against 4.73–29.66)."""
+    views = list(show_measurement(ctx, ["gpt2", "bert-base-uncased", "albert-base-v2"], "generation", None, 16, 4,
+                                  None, progress=None))
+    rows = views[-1].rows
+    assert len(rows) == 3
+    for row in rows:
+        low, high = (float(x) for x in row[7].split(" – "))
+        assert low <= row[6] <= high
