@@ -26,4 +26,7 @@ def test_stop_starts_disabled_and_its_run_switches_it(tiny_demo, elem_id):
     assert disable.trigger_after is not None and not disable.trigger_only_on_success
     run = tiny_demo.fns[disable.trigger_after]
     assert run.targets[0][0] == enable.targets[0][0]  # the same button starts the run and enables Stop
+    # ...and Stop's listener comes first: the page would run one after a streaming run only once the run ends.
+    index = {id(fn): key for key, fn in tiny_demo.fns.items()}
+    assert index[id(enable)] < disable.trigger_after
     assert stop_enabled().interactive is True and stop_disabled().interactive is False

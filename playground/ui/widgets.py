@@ -323,9 +323,14 @@ def stop_disabled() -> gr.Button:
     return gr.Button(interactive=False)
 
 
-def stop_only_while_running(run_button: gr.Button, run_event: Any, stop: gr.Button) -> None:
+def stop_only_while_running(run_button: gr.Button, stop: gr.Button, register_run: Callable[[], Any]) -> Any:
     """A Stop button (created with interactive=False) is enabled as its run starts and disabled once the run ends,
-    finished, failed or stopped: a Stop with nothing to stop is not offered."""
+    finished, failed or stopped: a Stop with nothing to stop is not offered. `register_run()` wires the run's own
+    click and returns its event (returned here)."""
     quick = dict(api_visibility="private", queue=False, show_progress="hidden")
+    # Registered before the run: the page handles a click's listeners in order, and one after a streaming run
+    # would wait for the run to end.
     run_button.click(stop_enabled, None, stop, **quick)
+    run_event = register_run()
     run_event.then(stop_disabled, None, stop, **quick)
+    return run_event

@@ -261,10 +261,10 @@ def _layout_finetune(ctx: AppContext) -> SimpleNamespace:
 def _wire_training(ctx: AppContext, t: SimpleNamespace) -> None:
     outputs = [t.status, t.table, t.curves, t.progress_json]
     chosen_file = gr.Textbox(visible=False)  # filled by CHOSEN_FILE_JS when Train is clicked
-    training = t.train.click(keeping(inline_errors(MethodType(_pretrain_event, ctx), outputs, t.status), 2),
-                             t.inputs + [chosen_file], outputs + [t.curves_figure], js=CHOSEN_FILE_JS,
-                             api_visibility="private", concurrency_limit=4, concurrency_id="lab")
-    stop_only_while_running(t.train, training, t.stop)
+    stop_only_while_running(t.train, t.stop, lambda: t.train.click(
+        keeping(inline_errors(MethodType(_pretrain_event, ctx), outputs, t.status), 2), t.inputs + [chosen_file],
+        outputs + [t.curves_figure], js=CHOSEN_FILE_JS, api_visibility="private", concurrency_limit=4,
+        concurrency_id="lab"))
     t.corpus_file.clear(None, None, None, js=FORGET_FILE_JS, api_visibility="private")
     gr.context.Context.root_block.load(None, None, None, js=WATCH_FILES_JS, api_visibility="private")
     t.curves_export.button.click(user_errors(export_event(figure_and_json("lab-loss-curves"))),

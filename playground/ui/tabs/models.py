@@ -457,10 +457,10 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
     chooser.run.click(show, list(choose_inputs.values()), choose_outputs, **private)
     measure_event = MethodType(show_measurement, ctx)  # a bound method: Gradio reads its gr.Request hint
     measure_outputs = [measure.notes, measure.table, measure.plot, measure.json]  # MeasureView
-    measuring = measure.run.click(keeping(inline_errors(measure_event, measure_outputs, measure.notes), 2),
-                                  [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
-                                  measure_outputs + [measure.figure], **private)  # then the figure kept for Export
-    stop_only_while_running(measure.run, measuring, measure.stop)
+    stop_only_while_running(measure.run, measure.stop, lambda: measure.run.click(
+        keeping(inline_errors(measure_event, measure_outputs, measure.notes), 2),
+        [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
+        measure_outputs + [measure.figure], **private))  # then the figure kept for Export
     measure.export.button.click(user_errors(export_event(figure_and_json("tradeoff"))),
                                 [measure.figure, measure.json], measure.export.files, **private)
     measure.stop.click(stop_measuring, None, None, **private)  # the measurement then shows what it has
