@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 
 EXAMPLES = """\
 examples:
@@ -114,6 +115,17 @@ def lab_runs_become_default(args: argparse.Namespace, environ: dict[str, str] | 
     return True
 
 
+def announce_ready(warm, url: str, out=None) -> None:
+    """Say in the terminal when the app is ready (the page's status line says it too): once the warm start has
+    loaded and warmed up the Compare models, or at once when there is none."""
+    if warm is not None:
+        warm.wait()
+        line = warm.status() or "ready"
+    else:
+        line = "ready (models load on first use)"
+    print(f"{line} — open {url}", file=out or sys.stdout, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.models == "lab":
@@ -140,10 +152,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {host}:{port} is busy or cannot be bound ({type(exc).__name__}). Is another playground "
               f"running? Choose another port: python app.py --port {port + 1}", file=sys.stderr)
         return 2
-    start_preload(ctx, demo)  # after the page is served: the status line on the page follows it
+    preloading = start_preload(ctx, demo)  # after the page is served: the status line on the page follows it
     print(f"BERT vs GPT Playground: {local_url}")
     print(f"Public link: {share_url}" if share_url else
           "Local only. For a public link: python app.py --share    Stop: Ctrl+C")
+    threading.Thread(target=announce_ready, args=(ctx.warm if preloading else None, local_url), daemon=True,
+                     name="announce-ready").start()
     demo.block_thread()
     return 0
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest

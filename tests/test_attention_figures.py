@@ -1,11 +1,15 @@
 """The Compare tab's attention figures: drawn to PNG with Pillow from result data, titled as the tests and the
 image's alt text read them."""
 
+import io
+
+from PIL import Image
+
 from playground.lm.attention import AttentionMap
 from playground.lm.influence import attention_mask_pattern
 from playground.tasks.compare import AttentionMask
-from playground.ui.figures.attention import (MAX_LABELS, _labelled, attention_heatmaps_figure,
-                                             attention_masks_figure, row_runs, span_text)
+from playground.ui.figures.attention import (MAX_LABELS, _font, _labelled, attention_heatmaps_figure,
+                                             attention_masks_figure, attention_masks_svg, row_runs, span_text)
 
 
 def _mask(n: int, direction: str, rows: tuple[int, ...], word: str = "w") -> AttentionMask:
@@ -43,3 +47,16 @@ def test_heatmaps_are_titled_with_layer_and_head_and_long_inputs_label_every_kth
     shown = [label for label in _labelled(amap.tokens) if label]
     assert MAX_LABELS // 2 <= len(shown) <= MAX_LABELS and shown[0] == "tok0"
     assert _labelled(("a" * 40,)) == ["a" * 15 + "…"]  # long pieces are cut, not overlapping
+
+
+def test_the_y_axis_title_is_whole_on_a_short_sentence():
+    """Three tokens make a grid shorter than "query: token doing the looking": the title runs past the grid,
+    not cut at its edges."""
+    picture = attention_masks_figure([_mask(3, "causal", (1,))])
+    image = Image.open(io.BytesIO(picture.png)).convert("L")
+    strip = image.crop((2, 0, 18, image.height))  # the rotated y-axis title's column
+    dark = [y for y in range(strip.height) if min(strip.getpixel((x, y)) for x in range(strip.width)) < 128]
+    needed = _font(11).getlength("query: token doing the looking")
+    assert dark and dark[-1] - dark[0] >= 0.9 * needed
+    svg = attention_masks_svg([_mask(3, "causal", (1,))])
+    assert "query: token doing the looking" in svg

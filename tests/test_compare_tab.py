@@ -172,3 +172,18 @@ def test_the_tab_is_layout_wiring_and_views_only():
     handlers = [node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
                 and node.args.args and node.args.args[0].arg == "ctx" and node.name.startswith(("run_", "redraw_"))]
     assert handlers == []
+
+
+def test_bert_panels_say_why_they_are_empty_without_a_mask(ctx):
+    view = compare_view(run_compare(ctx, "Tesla is an American company", 3, "", 1, 1, *MODELS))
+    assert "No prediction:" in view.bert_roles and "[MASK]" in view.bert_roles
+
+
+def test_a_long_text_cut_for_bert_is_announced_with_or_without_a_mask(ctx):
+    """20,000 characters: the text is cut to the app's limit, then to each model's token limit; BERT's cut is
+    announced like GPT-2's even when there is no gap for it to fill."""
+    long_text = "The dog barked at the mailman and the cat purred on the sofa. " * 330
+    assert len(long_text) > 20_000
+    for text in (long_text, "The [MASK] barked. " + long_text):
+        view = compare_view(run_compare(ctx, text, 3, "", 1, 1, *MODELS))
+        assert "tiny-bert reads at most" in view.notices and "tiny-gpt2 reads at most" in view.notices

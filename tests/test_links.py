@@ -12,6 +12,7 @@ import pytest
 from playground.core.text_input import MAX_CHARS
 from playground.ui import links, serving, tour
 from playground.ui.links import Field, LinkedView, component_field, field_value, link_query, page_link, parse_link
+from playground.ui.tabs.models import metric_choices
 
 TOP_K = Field("top_k", "Top-k predictions", "int", 5, 1, 20)
 FIELDS = (Field("text", "Sentence", "text", "The [MASK] barked."), TOP_K,
@@ -265,3 +266,18 @@ def test_link_events_are_light_and_runs_share_their_tabs_budget(tiny_demo):
         assert groups[name] == {serving.LIGHT_GROUP}, name
     assert groups["show_choice"] == {serving.MEASURE_GROUP}  # the chooser, from its button or from a link
     assert groups["show_run_compare_stages"] == {serving.MODEL_GROUP}  # Compare's streamed click
+
+
+def test_a_links_metric_of_another_task_is_caught_when_the_link_is_read(opener):
+    """Each field's choices allow any task's metric; the link's metric must be its own task's."""
+    request = opener.checked(parse_link({"tab": "models", "task": "sentiment", "metric": "squad-v1.1-f1-dev"},
+                                        list(opener.parents), opener.fields()))
+    sentiment_metrics = [key for _, key in metric_choices("sentiment")]
+    assert request.values["metric"] == sentiment_metrics[0] != "squad-v1.1-f1-dev"
+    assert any("ignored `metric`" in n and "squad" in n for n in request.notices)
+    models = opener.views["models"]
+    by_component = dict(zip(map(id, opener.outputs()), opener.values(request)))
+    assert by_component[id(models.state)]["values"]["metric"] == sentiment_metrics[0]  # what the run reads
+    fine = opener.checked(parse_link({"tab": "models", "task": "question-answering", "metric": "squad-v1.1-f1-dev"},
+                                     list(opener.parents), opener.fields()))
+    assert fine.values["metric"] == "squad-v1.1-f1-dev" and not fine.notices

@@ -138,3 +138,32 @@ def test_stop_ends_the_request_cleanly_and_keeps_what_was_measured():
     assert cut.stopped and cut.repeats == 1 and cut.repeats_requested == 10
     measure_models(["albert-base-v2"], tiny=True, repeats=5, stop=lambda: True)  # stopped before any model…
     assert measure.cached("albert-base-v2", None, tiny=True) is None  # …so nothing half-measured is remembered
+
+
+# ---- the estimate said before a run ----------------------------------------------------------------
+
+def test_a_pass_costs_what_the_layers_compute_not_what_they_store():
+    """ALBERT shares one layer's weights across 12 layers: 9x fewer parameters, the same FLOPs as BERT-base."""
+    bert, albert = measure.config_for("bert-base-uncased"), measure.config_for("albert-base-v2")
+    assert measure.pass_flops(albert, 128) == measure.pass_flops(bert, 128)
+    assert 2 * 85e6 * 128 < measure.pass_flops(bert, 128) < 2 * 110e6 * 128 * 1.2  # ~2 x non-embedding params
+    assert measure.pass_flops(bert, 256) > 2 * measure.pass_flops(bert, 128)  # attention grows with length squared
+    gpt2 = measure.config_for("gpt2")
+    assert measure.pass_flops(gpt2, 64) > 0 and measure.pass_flops(measure.config_for("google/pegasus-xsum"), 64) > 0
+
+
+def test_the_estimate_grows_with_the_work_and_the_machines_slowness(monkeypatch):
+    monkeypatch.setattr(measure, "machine_speed", lambda: (1e10, 1e8))  # 10 GFLOP/s, 10^8 draws/s
+    one = measure.estimate_seconds(["bert-base-uncased"], input_tokens=128, repeats=5)
+    # build: 0.5 draws x ~110M parameters / 1e8 = 0.55 s; + 1 s; warm-up and tracking: 2.5 passes of ~23 GFLOP
+    # = 5.7 s; timed: 5 passes of 2.3 s capped by the 4 s budget (at least 3 passes: 6.9 s)
+    assert 12 < one < 17
+    assert measure.estimate_seconds(["bert-base-uncased", "gpt2"], input_tokens=128, repeats=5) > one + 5
+    assert measure.estimate_seconds(["bert-base-uncased"], input_tokens=16, repeats=1) < one / 2
+    monkeypatch.setattr(measure, "machine_speed", lambda: (5e9, 5e7))  # half as fast now
+    assert measure.estimate_seconds(["bert-base-uncased"], input_tokens=128, repeats=5) > 1.5 * one
+
+
+def test_machine_speed_is_probed_quickly():
+    flops, draws = measure.machine_speed()
+    assert flops > 1e7 and draws > 1e5

@@ -17,7 +17,7 @@ from playground.ui.tabs.models import (BENCHMARK_HEADERS, TABLE_HEADERS, breakab
                                        tab_js, table_rows, timeline_markdown)
 from playground.ui.widgets import to_json
 from playground.ui.tabs import models as models_tab
-from playground.ui.tabs.models import show_measurement, stop_measuring
+from playground.ui.tabs.models import params_millions, show_measurement, stop_measuring
 import gradio as gr
 
 
@@ -208,3 +208,34 @@ def test_stop_between_models_names_the_rest_as_not_measured(fresh_cache):
 def test_bad_input_gives_a_clear_error(ctx, handler, args, message):
     with pytest.raises(PlaygroundError, match=message):
         handler(ctx, *args)
+
+
+def test_the_measurement_says_how_long_it_will_take_before_it_runs(ctx, fresh_cache, waiting_measure, monkeypatch):
+    monkeypatch.setattr(measure, "machine_speed", lambda: (1e10, 1e8))
+    started, _ = waiting_measure
+    events = show_measurement(ctx, ["gpt2", "bert-base-uncased"], "generation", None, 32, 5,
+                              _Request("session-c"), progress=None)
+    first = next(events)
+    assert first.notes.startswith("⏳ Measuring 2 model(s): about **") and "on this machine" in first.notes
+    assert first.json == gr.skip() and first.rows == gr.skip()  # nothing else changes yet
+    assert started.wait(10)
+    assert next(events).notes == gr.skip()  # said once; the notes keep it while the run goes on
+    stop_measuring(_Request("session-c"))
+    final = [v for v in events][-1]
+    assert "estimated beforehand: about" in final.notes and final.notes.count("Took ") == 1
+
+
+def test_parameter_counts_are_short_enough_not_to_wrap_mid_number():
+    assert params_millions(109_514_298) == 109.5 and params_millions(52_000) == 0.05
+    assert len(str(params_millions(570_000_000))) <= 6  # Pegasus large fits its narrow column
+
+
+def test_each_measurements_row_has_its_median_within_its_own_range(ctx, fresh_cache):
+    """The row's median and min–max come from the same timed passes (issue 23 saw 1.79 against 4.73–29.66)."""
+    views = list(show_measurement(ctx, ["gpt2", "bert-base-uncased", "albert-base-v2"], "generation", None, 16, 4,
+                                  None, progress=None))
+    rows = views[-1].rows
+    assert len(rows) == 3
+    for row in rows:
+        low, high = (float(x) for x in row[7].split(" – "))
+        assert low <= row[6] <= high

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import app
+from playground.models.warm import WarmStart
 from playground.tasks.context import AppOptions, make_context
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,3 +81,15 @@ def test_a_busy_port_gives_one_line_naming_the_port_flag(tmp_path):
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert f"--port {port + 1}" in run.stderr and "launch(" not in run.stderr
+
+
+def test_the_terminal_says_when_the_app_is_ready(capsys):
+    """The page's status line is not the only place: the terminal says ready, with the address, once warm."""
+    warm = WarmStart()
+    warm.start([("loading lab-bert", lambda: None)], ready="lab-bert and lab-gpt loaded and warmed up — ready")
+    app.announce_ready(warm, "http://127.0.0.1:7860/")
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("✅ lab-bert and lab-gpt loaded and warmed up — ready") and line.endswith(
+        "open http://127.0.0.1:7860/")
+    app.announce_ready(None, "http://127.0.0.1:7860/")
+    assert "ready (models load on first use) — open http://127.0.0.1:7860/" in capsys.readouterr().out

@@ -18,7 +18,7 @@ from playground.lm.passes import ForwardPass, forward_pass
 
 NO_MASK_HELP = (
     "BERT predicts hidden words, so the sentence needs a gap: write [MASK] (or ___) where a word is "
-    "missing, e.g. 'Tesla is an American [MASK] company.'"
+    "missing, e.g. 'The [MASK] barked at the mailman.'"
 )
 
 

@@ -32,6 +32,8 @@ import torch
 from torch.utils._pytree import tree_leaves
 from torch.utils._python_dispatch import TorchDispatchMode
 
+import numpy as np
+
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import check_int
 from playground.core.types import position_limit
@@ -212,6 +214,61 @@ def work(hub_id: str, head: str | None, input_tokens: int, repeats: int, tiny: b
     model_head = head if head is not None and supports_head(hub_id, head) else None
     tokens = min(input_tokens, max_input_tokens(config))
     return float(count_parameters(hub_id, head=model_head, tiny=tiny, config=config)) * tokens * (repeats + 2)
+
+
+# The estimate given before a run: build (random init of every weight: about INIT_DRAWS random draws' time per
+# parameter, measured), a warm-up pass, the timed passes (capped by the time budget), and the memory-tracking pass
+# (a Python hook on every operator: about TRACKING_FACTOR passes).
+INIT_DRAWS = 0.5  # numpy draws (the probe) run ~4x slower than torch.nn.init
+TRACKING_FACTOR = 1.5
+PER_MODEL_S = 1.0  # config, meta-device construction, clean-up
+
+
+def machine_speed() -> tuple[float, float]:
+    """This machine's speed right now, from two quick probes (about 0.1 s, under whatever load it has): matrix-
+    product FLOP/s and random values drawn per second (what building a model with random weights costs)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((512, 512), dtype=np.float32)
+    matmul, draw = [], []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        a @ a
+        matmul.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        rng.standard_normal(1_000_000, dtype=np.float32)
+        draw.append(time.perf_counter() - t0)
+    return 2 * 512**3 / statistics.median(matmul), 1_000_000 / statistics.median(draw)
+
+
+def pass_flops(config, tokens: int) -> float:
+    """About the FLOPs of one forward pass over `tokens`, from the config: per layer and token the projections
+    (4 h² for attention, 2 h × ffn for the MLP) and the attention scores (2 × tokens × h), × 2 for multiply-add.
+    Shared layers (ALBERT) cost as much as separate ones; an encoder–decoder's one decoder step is left out."""
+    def first(*names: str, default: int = 0) -> int:
+        return next((int(getattr(config, n)) for n in names if getattr(config, n, None)), default)
+
+    hidden = first("hidden_size", "n_embd", "d_model")
+    layers = first("num_hidden_layers", "n_layer", "encoder_layers")
+    ffn = first("intermediate_size", "n_inner", "encoder_ffn_dim", default=4 * hidden)
+    return 2.0 * tokens * layers * (4 * hidden**2 + 2 * hidden * ffn + 2 * tokens * hidden)
+
+
+def estimate_seconds(hub_ids: Sequence[str], *, head: str | None = None, input_tokens: int = DEFAULT_INPUT_TOKENS,
+                     repeats: int = DEFAULT_REPEATS, tiny: bool = False,
+                     time_budget_s: float = DEFAULT_TIME_BUDGET_S) -> float:
+    """About how long `measure_models` will take here for these models (the first MAX_MODELS_PER_REQUEST): each
+    one's size and input length against this machine's speed now (`machine_speed`): a forward pass costs about
+    `pass_flops`; building one costs about INIT_DRAWS random draws per parameter."""
+    flops, draws = machine_speed()
+    total = 0.0
+    for name in list(dict.fromkeys(hub_ids))[:MAX_MODELS_PER_REQUEST]:
+        config = config_for(name, tiny=tiny)
+        model_head = head if head is not None and supports_head(name, head) else None
+        parameters = count_parameters(name, head=model_head, tiny=tiny, config=config)
+        one_pass = pass_flops(config, min(input_tokens, max_input_tokens(config))) / flops
+        timed = min(repeats * one_pass, max(time_budget_s, MIN_REPEATS * one_pass))
+        total += PER_MODEL_S + INIT_DRAWS * parameters / draws + one_pass * (1 + TRACKING_FACTOR) + timed
+    return total
 
 
 def within_work_budget(hub_ids: Sequence[str], head: str | None, input_tokens: int, repeats: int,

@@ -16,7 +16,9 @@ from playground import tasks
 from playground.tasks.chooser import CHOOSER_TASKS, resolve_task
 from playground.tasks.context import AppContext
 from playground.tasks.fact_sheet import short_name
-from playground.tasks.measurements import DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MeasureReport, ProgressFn, StopFn
+from playground.core.text_input import check_int
+from playground.tasks.measurements import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MAX_INPUT_TOKENS, MAX_REPEATS,
+                                           MeasureReport, ProgressFn, StopFn)
 
 KINDS = ("all", "runnable", "history")
 
@@ -118,6 +120,17 @@ def measure_tradeoff(catalog: CardCatalog, hub_ids: Sequence[str], task_key: str
                                     bench.value if bench else None))
     return TradeoffResult(report=report, head=head, metric=metric or None,
                           metric_label=METRICS[metric].label if metric else None, points=tuple(points), tiny=tiny)
+
+
+def estimate_measure(ctx: AppContext, hub_ids: Sequence[str], task_key: str | None,
+                     input_tokens: int = DEFAULT_INPUT_TOKENS, repeats: int = DEFAULT_REPEATS) -> float:
+    """About how many seconds `run_measure` will take on this machine now (said before a run starts)."""
+    hub_ids = [h for h in dict.fromkeys(hub_ids or []) if h in SPECS]
+    if not hub_ids:
+        return 0.0
+    return tasks.measure.estimate_seconds(hub_ids, head=common_head(ctx.catalog, hub_ids, task_key),
+                            input_tokens=check_int(input_tokens, "Input length (tokens)", 8, MAX_INPUT_TOKENS),
+                            repeats=check_int(repeats, "Repeats", 1, MAX_REPEATS), tiny=ctx.profile.is_tiny)
 
 
 # ---- the handlers: what the Models tab and /models, /measure run ---------------------------------

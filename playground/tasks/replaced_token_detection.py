@@ -17,13 +17,14 @@ The user's own sentence can also be judged as typed; then nobody knows which tok
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import clean_text
 from playground.core.tokens import TokenizedText, display_piece, tokenize
 from playground.core.types import LoadedModel
 from playground.lm.masked_lm import lm_logits
+from playground.models.vocabularies import sharing_vocabulary
 from playground.tasks.context import AppContext
 from playground.tasks.mlm_simulator import (FILL_TASK, MASKABLE_KINDS, check_mask_rate, check_seed, plan_masking,
                                             rate_from_percent)
@@ -85,13 +86,28 @@ class Corruption:
     sampled_probabilities: tuple[float, ...]  # per slot: the generator's probability of what it sampled
 
 
-def check_same_vocabulary(generator: LoadedModel, discriminator: LoadedModel) -> None:
-    """The generator writes token ids the discriminator reads, so both must spell tokens the same way."""
+def check_same_vocabulary(generator: LoadedModel, discriminator: LoadedModel, offered: Sequence[str] = ()) -> None:
+    """The generator writes token ids the discriminator reads, so both must spell tokens the same way. `offered`:
+    the generators this mode offers that share the discriminator's vocabulary (the only ones the error suggests)."""
     if generator.tokenizer.get_vocab() != discriminator.tokenizer.get_vocab():
+        fits = [name for name in offered if name != generator.name]
+        advice = (f"Pick a generator with {discriminator.name}'s vocabulary: {' or '.join(fits)}." if fits else
+                  f"None of the masked LMs offered here shares {discriminator.name}'s vocabulary; untick "
+                  "\"Let BERT corrupt it first\" to judge the sentence as typed.")
         raise PlaygroundError(
             f"{generator.name} and {discriminator.name} have different vocabularies, so {generator.name}'s "
-            "tokens cannot be handed to the discriminator. Pick a generator with the discriminator's WordPiece "
-            "vocabulary (for ELECTRA small: bert-base-uncased, bert-large-uncased or distilbert-base-uncased).")
+            f"tokens cannot be handed to the discriminator. {advice}")
+
+
+def generator_choices(ctx: AppContext, discriminator: str) -> list[str]:
+    """The masked LMs this mode offers that can be `discriminator`'s generator: those with its vocabulary."""
+    return sharing_vocabulary(ctx.catalog, ctx.store.local_models, discriminator, ctx.profile.choices(FILL_TASK))
+
+
+def default_generator(ctx: AppContext, discriminator: str | None = None) -> str:
+    """The generator a tab and the API start with: the first offered masked LM that fits the discriminator."""
+    fits = generator_choices(ctx, discriminator or ctx.profile.default(RTD_TASK))
+    return fits[0] if fits else ctx.profile.default(FILL_TASK)
 
 
 def corrupt(generator: LoadedModel, tokens: TokenizedText, rate: float, seed: int) -> Corruption:
@@ -143,7 +159,8 @@ def replaced_probabilities(discriminator: LoadedModel, input_ids: tuple[int, ...
 
 
 def detect_replaced_tokens(discriminator: LoadedModel, text: str, generator: LoadedModel | None = None, *,
-                           mask_rate: float = DEFAULT_MASK_RATE, seed: int = 0) -> DetectionResult:
+                           mask_rate: float = DEFAULT_MASK_RATE, seed: int = 0,
+                           offered: Sequence[str] = ()) -> DetectionResult:
     """Judge every token of `text` with ELECTRA's discriminator; with a `generator`, corrupt the sentence first."""
     cleaned = clean_text(text)
     tokens = tokenize(discriminator, cleaned.text)
@@ -153,7 +170,7 @@ def detect_replaced_tokens(discriminator: LoadedModel, text: str, generator: Loa
                        "because the generator has filled every mask before the discriminator reads the sentence.")
     corruption = None
     if generator is not None:
-        check_same_vocabulary(generator, discriminator)
+        check_same_vocabulary(generator, discriminator, offered)
         corruption = corrupt(generator, tokens, check_mask_rate(mask_rate), check_seed(seed))
     ids = corruption.input_ids if corruption else tuple(tokens.input_ids)
     probabilities = replaced_probabilities(discriminator, ids)
@@ -189,7 +206,8 @@ def replaced_tokens_api(ctx: AppContext, text: str, corrupt: bool = True, mask_r
     the generator (BERT) first masks mask_rate of the tokens and refills each with a token sampled from its
     prediction (seeded), so the result also says which tokens really were replaced."""
     loaded = ctx.models((model, RTD_TASK), *([(generator, FILL_TASK)] if corrupt else []))  # names every missing one
-    return detect_replaced_tokens(loaded[0], text, loaded[1] if corrupt else None, mask_rate=mask_rate, seed=seed)
+    return detect_replaced_tokens(loaded[0], text, loaded[1] if corrupt else None, mask_rate=mask_rate, seed=seed,
+                                  offered=generator_choices(ctx, model))
 
 
 def replaced_tokens_percent(ctx: AppContext, text: str, corrupt: bool, rate_percent: Any, seed: Any, model: str,

@@ -19,6 +19,7 @@ from playground.core.errors import ModelUnavailable, PlaygroundError, unavailabl
 from playground.core.types import LoadedModel
 from playground.core.text_input import clean_text
 from playground.core.tokens import WORD, WORD_PATTERN, Token, tokenize
+from playground.models.vocabularies import tokenizer_scheme
 from playground.tasks.context import AppContext
 from playground.tasks.multilingual import WHOLE
 
@@ -307,6 +308,14 @@ def compare_tokenizers(models: Sequence[LoadedModel], text: str, *, notices: Seq
     removed = "; only what the notes above name was removed or cut" if cleaned.notices else "; nothing was changed"
     return TokenizerComparison(text=cleaned.text, views=views,
                                notices=(*cleaned.notices, AS_TYPED.format(removed=removed), *notices))
+
+
+def scheme_choices(ctx: AppContext, task: str, scheme: str) -> list[str]:
+    """The models of `task` this mode offers whose tokenizer is `scheme` (each column shows one scheme: no
+    SentencePiece model in the WordPiece column); all of them when none is known to be."""
+    choices = ctx.profile.choices(task)
+    fits = [name for name in choices if tokenizer_scheme(ctx.catalog, ctx.store.local_models, name) == scheme]
+    return fits or choices
 
 
 def compare_tokenizers_api(ctx: AppContext, text: str, wordpiece_model: str = "bert-base-uncased",

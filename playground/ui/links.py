@@ -215,6 +215,9 @@ class LinkedView:
     choices: dict[str, Sequence[Any]] = dataclasses.field(default_factory=dict)  # choice lists wider than shown
     # Component updates for filling inputs, where a plain value is not enough (e.g. a dropdown's choices).
     fill: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # A check across inputs that each field's own choices cannot make (e.g. a metric that belongs to another
+    # task): the link's values → (corrected values, Markdown notices of what was ignored).
+    check: Callable[[dict[str, Any]], tuple[dict[str, Any], list[str]]] | None = None
     state: Any = None  # gr.State the page sets to run the view (made by `wire_runs`)
 
     @property
@@ -288,12 +291,18 @@ COPY_JS = """(url) => {
 MAX_PAGE_URL_CHARS = 2000
 
 
+# A warning toast belongs to the tab whose run failed (its message also stays in that tab's panel): leaving the tab
+# dismisses it, so it does not sit over another tab.
+DISMISS_TOASTS_JS = "document.querySelectorAll('[data-testid=\"toast-close\"]').forEach((b) => b.click());"
+
+
 def select_js(place: str, top: str | None = None) -> str:
     """A tab's select event, client-side only: the place Copy link should describe. A top tab with sub-tabs
     stands for the sub-tab last selected in it (else itself: its first sub-tab opens)."""
     if top is not None:  # a sub-tab
-        return f"() => {{ (window.playgroundSubtabs ||= {{}})[{top!r}] = {place!r}; return {place!r}; }}"
-    return f"() => (window.playgroundSubtabs || {{}})[{place!r}] || {place!r}"
+        return (f"() => {{ {DISMISS_TOASTS_JS} (window.playgroundSubtabs ||= {{}})[{top!r}] = {place!r}; "
+                f"return {place!r}; }}")
+    return f"() => {{ {DISMISS_TOASTS_JS} return (window.playgroundSubtabs || {{}})[{place!r}] || {place!r}; }}"
 
 
 def page_link(page_url: str, query: str) -> str:
@@ -327,6 +336,14 @@ class LinkOpener:
 
     def fields(self) -> dict[str, tuple[Field, ...]]:
         return {place: view.fields for place, view in self.views.items()}
+
+    def checked(self, request: LinkRequest | None) -> LinkRequest | None:
+        """`request` after its view's check across inputs (a link's values disagreeing with each other)."""
+        view = self.views.get(request.place) if request is not None and request.place else None
+        if view is None or view.check is None:
+            return request
+        values, notices = view.check(dict(request.values))
+        return dataclasses.replace(request, values=values, notices=(*request.notices, *notices)[:MAX_NOTICES])
 
     def inputs(self) -> list[Any]:
         return [c for view in self.views.values() for c in view.inputs.values()]
@@ -389,7 +406,7 @@ class LinkOpener:
 
         def open_link_view(request: gr.Request):
             params = dict(request.query_params) if request is not None else {}
-            return self.values(parse_link(params, places, fields))
+            return self.values(self.checked(parse_link(params, places, fields)))
 
         self.after_open(demo.load(open_link_view, None, self.outputs(), api_visibility="private",
                                   show_progress="hidden"))

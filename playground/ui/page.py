@@ -16,7 +16,7 @@ from playground.ui import tour
 from playground.ui.links import LinkOpener, wire_runs
 from playground.ui.serving import DELETE_CACHE
 from playground.ui.tabs.assistant import build_assistant_tab
-from playground.ui.tabs.compare import EXAMPLES, build_compare_tab
+from playground.ui.tabs.compare import build_compare_tab, compare_examples
 from playground.ui.tabs.inside import build_inside_tab
 from playground.ui.tabs.lab import build_lab_tab
 from playground.ui.tabs.models import TabLink, build_models_tab
@@ -128,7 +128,7 @@ def preload_steps(ctx: AppContext, demo: gr.Blocks) -> list[Step]:
         steps.append(("making the int8 copies", lambda: (ctx.model(bert, FILL_TASK, "int8"),
                                                          ctx.model(gpt, GEN_TASK, "int8"))))
     click = next(fn for fn in demo.fns.values() if fn.api_name == "compare_view")
-    inputs = [EXAMPLES[0], 5, "", 1, 1, bert, gpt, ctx.fast, GRADIENT]
+    inputs = [compare_examples(ctx)[0], 5, "", 1, 1, bert, gpt, ctx.fast, GRADIENT]
     steps.append(("warming up", lambda: all(True for _ in event_sends(click, inputs))))
     return steps
 

@@ -44,6 +44,7 @@ MODEL_GROUP, MEASURE_GROUP, LIGHT_GROUP, LAB_GROUP = "model", "measure", "light"
 LIGHT_HANDLERS = frozenset({"models", "list_models", "show_table", "show_card", "metric_dropdown", "show_head_card",
                             "timeline_plot", "candidates_view", "load_example",
                             "stop_measuring", "_stop_event",  # a Stop must not wait behind model work
+                            "stop_enabled", "stop_disabled",  # a Stop button offered only while its run runs
                             # share links and the tour: they fill inputs; the runs they start are model events
                             "open_link_view", "share_link", "start_tour", "tour_step", "end_tour",
                             "road_results", "_road_stop_event",  # the road's shipped results; its Stop

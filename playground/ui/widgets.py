@@ -305,3 +305,32 @@ def notices_markdown(*groups) -> str:
 def model_dropdown(ctx: AppContext, task: str, label: str) -> gr.Dropdown:
     choices = ctx.profile.choices(task)
     return gr.Dropdown(choices=choices, value=choices[0], label=label, allow_custom_value=ctx.store.allow_unlisted)
+
+
+def duration(seconds: float) -> str:
+    """12 s, 2 min 5 s."""
+    seconds = max(1, round(seconds))
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60} s"
+
+
+# ---- Stop buttons: clickable only while their run runs ----------------------------------------------
+
+def stop_enabled() -> gr.Button:
+    return gr.Button(interactive=True)
+
+
+def stop_disabled() -> gr.Button:
+    return gr.Button(interactive=False)
+
+
+def stop_only_while_running(run_button: gr.Button, stop: gr.Button, register_run: Callable[[], Any]) -> Any:
+    """A Stop button (created with interactive=False) is enabled as its run starts and disabled once the run ends,
+    finished, failed or stopped: a Stop with nothing to stop is not offered. `register_run()` wires the run's own
+    click and returns its event (returned here)."""
+    quick = dict(api_visibility="private", queue=False, show_progress="hidden")
+    # Registered before the run: the page handles a click's listeners in order, and one after a streaming run
+    # would wait for the run to end.
+    run_button.click(stop_enabled, None, stop, **quick)
+    run_event = register_run()
+    run_event.then(stop_disabled, None, stop, **quick)
+    return run_event

@@ -14,7 +14,7 @@ from playground import lm
 from playground.core.errors import PlaygroundError
 from playground.core.predictions import check_top_k
 from playground.core.text_input import check_int, clean_text
-from playground.lm.causal_lm import left_context, left_context_notice
+from playground.lm.causal_lm import left_context
 from playground.lm.influence import GRADIENT, METHODS, OCCLUSION, InfluenceResult, read_influence
 from playground.lm.inside_results import CacheResult, Completeness, EmbeddingResult, LensResult, ProbeResult
 from playground.lm.readers import CausalReader, MaskedReader

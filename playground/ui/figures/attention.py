@@ -93,7 +93,10 @@ def _panel(values, colours: str, labels: Sequence[str], title: str, x_title: str
     lines = title.count("\n") + 1
     top, left, bar = 10 + 17 * lines, depth + 22, 58 if colour_bar else 0
     width = max(left + side + bar + 10, int(_font(12).getlength(max(title.split("\n"), key=len))) + 20)
-    image = Image.new("RGB", (width, top + side + depth + 24), "white")
+    # The y-axis title runs along the grid, and past it when the grid is shorter than the title (a short sentence).
+    y_length = max(side, int(_font(11).getlength(y_title)) + 8)
+    y_start = max(2, top + (side - y_length) // 2)
+    image = Image.new("RGB", (width, max(top + side + depth + 24, y_start + y_length + 2)), "white")
     indices = (np.clip(np.asarray(values, dtype="float32").reshape(n, n), 0, 1) * 255).round().astype("uint8")
     grid = Image.fromarray(_colours(colours)[indices]).resize((side, side), Image.NEAREST)
     image.paste(grid, (left, top))
@@ -107,9 +110,9 @@ def _panel(values, colours: str, labels: Sequence[str], title: str, x_title: str
                        outline=QUERY_OUTLINE, width=2)
     draw.multiline_text((width / 2, 6), title, fill="black", font=_font(12), anchor="ma", align="center")
     draw.text((left + side / 2, top + side + depth + 6), x_title, fill="black", font=_font(11), anchor="ma")
-    y_label = Image.new("L", (side, 16), 0)
-    ImageDraw.Draw(y_label).text((side / 2, 1), y_title, fill=255, font=_font(11), anchor="ma")
-    image.paste((0, 0, 0), (2, top), y_label.rotate(90, expand=True))
+    y_label = Image.new("L", (y_length, 16), 0)
+    ImageDraw.Draw(y_label).text((y_length / 2, 1), y_title, fill=255, font=_font(11), anchor="ma")
+    image.paste((0, 0, 0), (2, y_start), y_label.rotate(90, expand=True))
     if colour_bar:
         _colour_bar(image, draw, colours, left + side + 12, top, side)
     return image
@@ -221,7 +224,9 @@ def _svg_panel(values, colours: str, labels: Sequence[str], title: str, x_title:
     lines = title.split("\n")
     top, left, bar = 12 + 17 * len(lines), depth + 22, 58 if colour_bar else 0
     width = max(left + side + bar + 10, int(_font(12).getlength(max(lines, key=len))) + 20)
-    height = top + side + depth + 24
+    y_half = (int(_font(11).getlength(y_title)) + 8) / 2  # the y-axis title may be longer than the grid
+    y_mid = max(top + side / 2, y_half + 2)
+    height = max(top + side + depth + 24, int(y_mid + y_half) + 2)
     lut = _colours(colours)
     grid = np.asarray(values, dtype="float32").reshape(n, n)
     indices = (np.clip(grid, 0, 1) * 255).round().astype("uint8")
@@ -243,7 +248,6 @@ def _svg_panel(values, colours: str, labels: Sequence[str], title: str, x_title:
             x, y = left + middle, top + side + 4
             out.append(_svg_text(x, y, label, "label", anchor="end", transform=f"rotate(-90 {x:g} {y:g})"))
     out.append(_svg_text(left + side / 2, top + side + depth + 12, x_title, "axis"))
-    y_mid = top + side / 2
     out.append(_svg_text(10, y_mid, y_title, "axis", transform=f"rotate(-90 10 {y_mid:g})"))
     if colour_bar:
         x = left + side + 12

@@ -29,7 +29,8 @@ from playground.tasks.lab.settings import (DEFAULT_LEARNING_RATE, DEFAULT_PRESET
                                            MAX_TIME_BUDGET_S, PRESETS, PretrainProgress)
 from playground.ui.exports import export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.lab import finetune_figure, loss_curves_figure
-from playground.ui.widgets import inline_errors, notices_markdown, publish_endpoint, to_json, user_errors
+from playground.ui.widgets import (inline_errors, notices_markdown, publish_endpoint, stop_only_while_running,
+                                   to_json, user_errors)
 
 METRIC_HEADERS = ["model", "objective", "parameters", "train loss", "held-out loss", "held-out perplexity",
                   "masked-token accuracy", "tokens/s"]
@@ -223,7 +224,7 @@ def _layout_training() -> SimpleNamespace:
                 seed = gr.Number(value=DEFAULT_SEED, precision=0, label="Seed")
     with gr.Row():
         train = gr.Button("Train", variant="primary")
-        stop = gr.Button("Stop", variant="stop")
+        stop = gr.Button("Stop", variant="stop", interactive=False, elem_id="lab-stop")
     status = gr.Markdown(elem_id="lab-status")
     table = gr.Dataframe(headers=METRIC_HEADERS, interactive=False, elem_id="lab-metrics")
     curves = gr.Plot(label="Loss curves", elem_id="lab-curves")
@@ -347,9 +348,10 @@ def _layout_finetune_results(inputs: list, run) -> SimpleNamespace:
 def _wire_training(ctx: AppContext, t: SimpleNamespace) -> None:
     outputs = [t.status, t.table, t.curves, t.progress_json]
     chosen_file = gr.Textbox(visible=False)  # filled by CHOSEN_FILE_JS when Train is clicked
-    t.train.click(keeping(inline_errors(MethodType(_pretrain_event, ctx), outputs, t.status), 2),
-                  t.inputs + [chosen_file], outputs + [t.curves_figure], js=CHOSEN_FILE_JS,
-                  api_visibility="private", concurrency_limit=4, concurrency_id="lab")
+    stop_only_while_running(t.train, t.stop, lambda: t.train.click(
+        keeping(inline_errors(MethodType(_pretrain_event, ctx), outputs, t.status), 2), t.inputs + [chosen_file],
+        outputs + [t.curves_figure], js=CHOSEN_FILE_JS, api_visibility="private", concurrency_limit=4,
+        concurrency_id="lab"))
     t.corpus_file.clear(None, None, None, js=FORGET_FILE_JS, api_visibility="private")
     gr.context.Context.root_block.load(None, None, None, js=WATCH_FILES_JS, api_visibility="private")
     t.curves_export.button.click(user_errors(export_event(figure_and_json("lab-loss-curves"))),

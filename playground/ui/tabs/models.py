@@ -13,12 +13,14 @@ import functools
 import html
 import re
 import threading
+import time
 from dataclasses import dataclass
 from types import MethodType, SimpleNamespace
 from typing import Any, Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import gradio as gr
 
+from playground.core.text_input import markdown_literal, shown
 from playground.tasks.cards import METRICS, ModelCardInfo, pick_card
 from playground.tasks.chooser import (CHOOSER_TASKS, PREFERENCES, ChooserResult, Constraints, choose,
                                       choose_variant_api)
@@ -26,13 +28,14 @@ from playground.tasks.context import AppContext
 from playground.tasks.fact_sheet import TIMELINE, TOPICS, FactRow, TimelineEvent, fact_sheet
 from playground.tasks.measurements import (DEFAULT_INPUT_TOKENS, DEFAULT_REPEATS, MAX_INPUT_TOKENS,
                                            MAX_MODELS_PER_REQUEST, MAX_REPEATS, MeasureReport, StopFn)
-from playground.tasks.model_overview import (KINDS, TradeoffResult, card_kind, cards_of_kind, list_models,
-                                             measurable_models, measure_api, run_measure)
+from playground.tasks.model_overview import (KINDS, TradeoffResult, card_kind, cards_of_kind, estimate_measure,
+                                             list_models, measurable_models, measure_api, run_measure)
 from playground.ui.card_view import card_markdown
 from playground.ui.exports import ExportFile, export_controls, export_event, figure_and_json, json_download, keeping
 from playground.ui.figures.models import timeline_figure, tradeoff_figure
 from playground.ui.links import LinkedView
-from playground.ui.widgets import inline_errors, notices_markdown, publish_endpoint, to_json, user_errors
+from playground.ui.widgets import (duration, inline_errors, notices_markdown, publish_endpoint,
+                                   stop_only_while_running, to_json, user_errors)
 
 # Benchmark columns of the overview table (metric keys from cards.METRICS).
 TABLE_METRICS = ("glue-test", "glue-test-avg", "glue-dev", "squad-v1.1-f1-dev", "squad-v2.0-f1-dev", "sst2-dev", "lambada-zero-shot")
@@ -49,7 +52,7 @@ RANKED_HEADERS = ["Rank", "Model", "Hub id", "Params (M)", "fp32 size (MB)", "Pu
                   "Ready to use", "Fits", "Why not"]
 RANKED_WIDTHS = ["6%", "15%", "18%", "7%", "7%", "9%", "9%", "8%", "5%", "15%"]
 RANKED_TYPES = ["number", "str", "html", "number", "number", "number", "number", "str", "str", "str"]
-MEASURE_HEADERS = ["Model", "Class built", "Params", "Weights (MB)", "Activation peak (MB)", "Peak memory (MB)",
+MEASURE_HEADERS = ["Model", "Class built", "Params (M)", "Weights (MB)", "Activation peak (MB)", "Peak memory (MB)",
                    "Latency median (ms)", "min–max (ms)", "Tokens", "Build (s)"]
 MEASURE_WIDTHS = ["18%", "18%", "7%", "8%", "10%", "8%", "8%", "9%", "7%", "6%"]
 MEASURE_TYPES = ["html", "html", "number", "number", "number", "number", "number", "str", "number", "number"]
@@ -165,6 +168,20 @@ def metric_dropdown(task_key: str, current: str | None = None) -> gr.Dropdown:
     return gr.Dropdown(choices=choices, value=value, interactive=bool(choices))
 
 
+def check_metric(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A share link's metric must belong to its task: another task's is replaced by the task's first."""
+    keys = [key for _, key in metric_choices(values.get("task"))]
+    metric = values.get("metric")
+    if not metric or metric in keys:
+        return values, []
+    default = keys[0] if keys else None
+    task = CHOOSER_TASKS[values["task"]].label if values.get("task") in CHOOSER_TASKS else values.get("task")
+    notice = (f"ignored `metric`: {markdown_literal(shown(metric))} is not a benchmark of the task "
+              f"{markdown_literal(shown(task))}; " + (f"used its {markdown_literal(METRICS[default].label)}."
+                                                      if default else "it has none."))
+    return {**values, "metric": default}, [notice]
+
+
 def ranked_rows(result: ChooserResult) -> list[list[Any]]:
     def row(rank: int | None, c, fits: str, why: str) -> list[Any]:
         return [rank, c.display_name, breakable(c.hub_id), _millions(c.parameters), round(c.size_mb), c.score,
@@ -192,8 +209,15 @@ def choose_view(result: ChooserResult, measurable: Sequence[str]) -> ChooseView:
                       gr.update(value=suggested[:MAX_MODELS_PER_REQUEST]), to_json(result))
 
 
+def params_millions(parameters: int) -> float:
+    """109514298 → 109.5; a tiny twin's 52,000 → 0.05."""
+    return round(parameters / 1e6, 1 if parameters >= 1e7 else 2)
+
+
 def measure_rows(report: MeasureReport) -> list[list[Any]]:
-    return [[breakable(m.hub_id), breakable(m.model_class, camel=True), m.parameters, round(m.weights_mb, 1), round(m.activation_peak_mb, 2),
+    # Parameters in millions: a 9-digit count in its narrow column wrapped mid-number.
+    return [[breakable(m.hub_id), breakable(m.model_class, camel=True), params_millions(m.parameters),
+             round(m.weights_mb, 1), round(m.activation_peak_mb, 2),
              round(m.peak_memory_mb, 1), round(m.latency_ms, 2), f"{m.latency_min_ms:.2f} – {m.latency_max_ms:.2f}",
              m.input_tokens + m.decoder_tokens, round(m.build_seconds, 2)] for m in report.measurements]
 
@@ -267,6 +291,13 @@ _MEASURE_STOPS: dict[str, threading.Event] = {}  # browser session → the stop 
 _MEASURE_STOPS_LOCK = threading.Lock()
 
 
+def estimate_note(seconds: float, models: int) -> str:
+    """What the notes say while a measurement runs: how long it should take here."""
+    return (f"⏳ Measuring {models} model(s): about **{duration(seconds)}** on this machine (estimated from its speed "
+            "just now; other programs sharing the CPU can make it longer). The bar shows each model as it goes; "
+            "**Stop** keeps what was measured.")
+
+
 def show_measurement(ctx: AppContext, hub_ids: list[str], task_key: str, metric: str | None, tokens: float,
                      repeats: float, request: gr.Request | None = None,
                      progress=gr.Progress()) -> Iterator[MeasureView]:
@@ -278,9 +309,19 @@ def show_measurement(ctx: AppContext, hub_ids: list[str], task_key: str, metric:
         with _MEASURE_STOPS_LOCK:
             _MEASURE_STOPS[session] = stop
     work = functools.partial(run_measure, ctx, hub_ids, task_key, metric, tokens, repeats, progress)
+    estimate, started = estimate_measure(ctx, hub_ids or [], task_key, tokens, repeats), time.perf_counter()
+    waiting = MeasureView(*[gr.skip()] * len(MeasureView._fields))
+    told = not estimate  # the first wait says how long it will take
     try:
         for result in until_closed(lambda is_stopped: work(stop=is_stopped), MEASURE_POLL_S, stop):
-            yield MeasureView(*[gr.skip()] * len(MeasureView._fields)) if result is None else measure_view(result)
+            if result is None:
+                models = min(len(set(hub_ids)), MAX_MODELS_PER_REQUEST)
+                yield waiting if told else waiting._replace(notes=estimate_note(estimate, models))
+                told = True
+                continue
+            view = measure_view(result)
+            took = f"Took {duration(time.perf_counter() - started)} (estimated beforehand: about {duration(estimate)})."
+            yield view._replace(notes=f"{view.notes}\n\n{took}" if estimate else view.notes)
     finally:
         stop.set()  # closed here (the page is gone) before `until_closed` itself is: stop at once
         if session:
@@ -378,7 +419,7 @@ def _layout_measure(ctx: AppContext) -> SimpleNamespace:
         repeats = gr.Slider(1, MAX_REPEATS, value=DEFAULT_REPEATS, step=1, label="Timed repeats")
     with gr.Row():
         run = gr.Button("Measure on this machine", elem_id="measure-run", scale=3)
-        stop = gr.Button("Stop", variant="stop", elem_id="measure-stop", scale=1)
+        stop = gr.Button("Stop", variant="stop", elem_id="measure-stop", scale=1, interactive=False)
     notes = gr.Markdown(elem_id="measure-notes")
     table = gr.Dataframe(headers=MEASURE_HEADERS, interactive=False, label="Measurements", elem_id="measure-table",
                          wrap=True, column_widths=MEASURE_WIDTHS, datatype=MEASURE_TYPES)
@@ -400,7 +441,6 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
     _layout_fact_sheet(ctx, links, tab)
     chooser = _layout_chooser()
     measure = _layout_measure(ctx)
-
     private = dict(api_visibility="private")
     cards.kind.change(user_errors(functools.partial(show_table, ctx)), [cards.kind], [cards.table, cards.benchmarks],
                       **private)
@@ -417,9 +457,10 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
     chooser.run.click(show, list(choose_inputs.values()), choose_outputs, **private)
     measure_event = MethodType(show_measurement, ctx)  # a bound method: Gradio reads its gr.Request hint
     measure_outputs = [measure.notes, measure.table, measure.plot, measure.json]  # MeasureView
-    measure.run.click(keeping(inline_errors(measure_event, measure_outputs, measure.notes), 2),
-                      [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
-                      measure_outputs + [measure.figure], **private)  # then the figure kept for Export
+    stop_only_while_running(measure.run, measure.stop, lambda: measure.run.click(
+        keeping(inline_errors(measure_event, measure_outputs, measure.notes), 2),
+        [measure.models, chooser.task, chooser.metric, measure.tokens, measure.repeats],
+        measure_outputs + [measure.figure], **private))  # then the figure kept for Export
     measure.export.button.click(user_errors(export_event(figure_and_json("tradeoff"))),
                                 [measure.figure, measure.json], measure.export.files, **private)
     measure.stop.click(stop_measuring, None, None, **private)  # the measurement then shows what it has
@@ -451,5 +492,5 @@ def build_models_tab(ctx: AppContext, links: Mapping[str, TabLink], tab: gr.Tab 
 
     every_metric = list(dict.fromkeys(key for task in CHOOSER_TASKS for _, key in metric_choices(task)))
     return LinkedView("models", choose_inputs, show, choose_outputs, anchor="chooser-explanation",
-                      choices={"metric": every_metric},
+                      choices={"metric": every_metric}, check=check_metric,
                       fill=lambda v: {"metric": metric_dropdown(v["task"], v["metric"])})

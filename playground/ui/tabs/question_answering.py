@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
+from playground.tasks import world_examples
 from playground.tasks.context import AppContext
 from playground.tasks.question_answering import (DEFAULT_MAX_ANSWER_TOKENS, DEFAULT_STRIDE, MAX_ANSWER_TOKENS,
                                                  MAX_STRIDE, MAX_TOP_N, TASK, AnswerSpan, QAResult,
@@ -145,8 +146,10 @@ def build_qa_tab(ctx: AppContext) -> LinkedView:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=3):
-            context = gr.Textbox(value=TESLA, label="Context", lines=7, max_lines=20)
-            question = gr.Textbox(value=EXAMPLES[0][1], label="Question", lines=1)
+            examples = ([list(e) for e in world_examples.QUESTION_ANSWERING] if world_examples.lab_world(ctx) else
+                        EXAMPLES)
+            context = gr.Textbox(value=examples[0][0], label="Context", lines=7, max_lines=20)
+            question = gr.Textbox(value=examples[0][1], label="Question", lines=1)
         with gr.Column(scale=2):
             model = model_dropdown(ctx, TASK, "Question-answering model")
             top_n = gr.Slider(1, MAX_TOP_N, value=3, step=1, label="Top-n candidate spans")
@@ -154,7 +157,7 @@ def build_qa_tab(ctx: AppContext) -> LinkedView:
                                    label="Max answer length (tokens)")
             stride = gr.Slider(0, MAX_STRIDE, value=DEFAULT_STRIDE, step=1,
                                label="Stride: tokens shared by neighbouring windows (long contexts)")
-    gr.Examples(EXAMPLES, inputs=[context, question], label="Examples (the last one is not answered by the text)")
+    gr.Examples(examples, inputs=[context, question], label="Examples (the last one is not answered by the text)")
     run = gr.Button("Answer", variant="primary")
     notices = gr.Markdown()
     decision = gr.Markdown(elem_id="qa-decision")

@@ -7,7 +7,7 @@ the work is in `playground/tasks/road/`.
 
 from __future__ import annotations
 
-from types import MethodType, SimpleNamespace
+from types import MethodType
 from typing import Any, Sequence
 
 import gradio as gr

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import gradio as gr
 
 from playground.core.text_input import check_int
+from playground.tasks import world_examples
 from playground.tasks.context import AppContext
 from playground.tasks.sentiment import MAX_LINES, TASK, SentimentBatch, SentimentResult, run_sentiment
 from playground.ui.exports import json_download
@@ -126,13 +127,14 @@ def build_sentiment_tab(ctx: AppContext) -> LinkedView:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=3):
-            text = gr.Textbox(value=EXAMPLES[0][0], label="Text", lines=4, max_lines=20)
+            examples = [list(e) for e in world_examples.SENTIMENT] if world_examples.lab_world(ctx) else EXAMPLES
+            text = gr.Textbox(value=examples[0][0], label="Text", lines=4, max_lines=20)
         with gr.Column(scale=2):
             one_per_line = gr.Checkbox(value=False, label=f"One result per line (up to {MAX_LINES} lines)")
             explain_line = gr.Number(value=1, precision=0, minimum=1, maximum=MAX_LINES,
                                      label="Line to explain (tokens and attribution)")
             model = model_dropdown(ctx, TASK, "Sentiment model")
-    gr.Examples(EXAMPLES, inputs=[text, one_per_line], label="Examples")
+    gr.Examples(examples, inputs=[text, one_per_line], label="Examples")
     run = gr.Button("Classify", variant="primary")
     notices = gr.Markdown(elem_id="sentiment-notices")
     with gr.Row(equal_height=False):

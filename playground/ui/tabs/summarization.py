@@ -12,6 +12,7 @@ from typing import Any, Iterator, NamedTuple
 
 import gradio as gr
 
+from playground.tasks import world_examples
 from playground.tasks.context import AppContext
 from playground.tasks.summarization import (LENGTH_PENALTY_RANGE, MAX_BEAMS, MAX_NEW_TOKENS, TASK, SummaryResult,
                                             run_summarize, summary_with_progress)
@@ -96,7 +97,8 @@ def build_summarization_tab(ctx: AppContext) -> LinkedView:
     gr.Markdown(INTRO)
     with gr.Row():
         with gr.Column(scale=3):
-            text = gr.Textbox(value=ARTICLE, label="Text to summarize", lines=8, max_lines=24)
+            examples = [[t] for t in world_examples.SUMMARIZATION] if world_examples.lab_world(ctx) else EXAMPLES
+            text = gr.Textbox(value=examples[0][0], label="Text to summarize", lines=8, max_lines=24)
         with gr.Column(scale=2):
             model = model_dropdown(ctx, TASK, "Summarization model")
             max_new = gr.Slider(1, MAX_NEW_TOKENS, value=60, step=1, label="Max new tokens")
@@ -104,7 +106,7 @@ def build_summarization_tab(ctx: AppContext) -> LinkedView:
             beams = gr.Slider(1, MAX_BEAMS, value=1, step=1, label="Beams (1 = greedy, streamed)")
             length_penalty = gr.Slider(*LENGTH_PENALTY_RANGE, value=1.0, step=0.1,
                                        label="Length penalty (beam search; > 1 favours longer summaries)")
-    gr.Examples(EXAMPLES, inputs=[text], label="Examples")
+    gr.Examples(examples, inputs=[text], label="Examples")
     run = gr.Button("Summarize", variant="primary")
     notices = gr.Markdown()
     status = gr.Markdown(elem_id="summary-status")

@@ -21,6 +21,7 @@ from playground.tasks.compare import (FAST_MODE_LABEL, FILL_TASK, GEN_TASK, GRAD
                                       attention_to_export, fast_mode_note, fill_mask_api, next_token_api,
                                       redraw_attention, run_attention, run_compare, run_compare_stages, run_generate,
                                       tokenize_api)
+from playground.tasks import world_examples
 from playground.tasks.context import AppContext
 from playground.ui.exports import ExportFile, export_controls, export_event, json_download
 from playground.ui.figures.attention import Picture
@@ -41,6 +42,11 @@ EXAMPLES = [
 ]
 
 
+def compare_examples(ctx: AppContext) -> list[str]:
+    """The Compare sentences of this mode: the lab world's with the lab models, else the real world's."""
+    return [g.text for g in world_examples.COMPARE] if world_examples.lab_world(ctx) else EXAMPLES
+
+
 # ---- layout ------------------------------------------------------------------------------------------
 
 Components = dict[str, Any]  # component name → gradio component
@@ -51,11 +57,13 @@ def _layout_inputs(ctx: AppContext) -> Components:
                 "**both sides**; **GPT-2** can only use the words **to its left**.")
     with gr.Row():
         with gr.Column(scale=3):
-            text = gr.Textbox(value=EXAMPLES[0], label="Sentence", lines=2, max_lines=8)
-            gr.Examples(EXAMPLES, inputs=[text], label="Examples")
+            examples = compare_examples(ctx)
+            text = gr.Textbox(value=examples[0], label="Sentence", lines=2, max_lines=8)
+            gr.Examples(examples, inputs=[text], label="Examples")
         with gr.Column(scale=2):
             top_k = gr.Slider(1, 20, value=5, step=1, label="Top-k predictions")
-            word = gr.Textbox(label="Score a word in the slot (optional)", placeholder="e.g. electric")
+            word = gr.Textbox(label="Score a word in the slot (optional)",
+                              placeholder="e.g. dog" if world_examples.lab_world(ctx) else "e.g. electric")
             influence = gr.Radio(INFLUENCE_CHOICES, value=GRADIENT, label="Word influence",
                                  info="How the influence panel scores each word: a fast estimate, or measured by "
                                       "hiding each word in turn", elem_id="influence-method")

@@ -137,8 +137,10 @@ def influence_summary(result: InfluenceResult | None, method: str = GRADIENT) ->
 # A view in parts, so a streamed stage computes (and sends) only what it changed.
 
 def _notices_part(result: CompareResult) -> dict[str, Any]:
+    # Without a gap BERT predicts nothing, but it still reads the text: a cut of it is announced like GPT-2's.
+    bert_notes = result.bert.notices if result.bert else result.bert_tokens.notes if result.bert_tokens else ()
     return dict(notices=notices_markdown(
-        result.notices, result.bert.notices if result.bert else (),
+        result.notices, bert_notes,
         [result.bert_message] if result.bert_message else (), result.gpt.notices if result.gpt else (),
         result.gpt_influence.notices if result.gpt_influence else ()))
 
@@ -148,7 +150,9 @@ def _bert_part(result: CompareResult) -> dict[str, Any]:
     return dict(
         bert_tokens=highlighted_tokens(result.bert_tokens),
         bert_table=token_table(result.bert_tokens),
-        bert_roles=special_roles(result.bert_tokens),
+        # No gap: BERT's prediction panels stay empty, so they say why.
+        bert_roles=special_roles(result.bert_tokens) + (f"\n\n⚠️ **No prediction:** {result.bert_message}"
+                                                        if result.bert_message else ""),
         bert_label=label_value(masks[0].predictions) if masks else {},
         bert_masks=[[m.mask_number, p.token, percent(p.probability)] for m in masks for p in m.predictions],
     )

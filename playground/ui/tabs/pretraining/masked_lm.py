@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
+from playground.tasks import world_examples
 from playground.tasks.context import AppContext
 from playground.tasks.mlm_simulator import (ACTIONS, FILL_TASK, GEN_TASK, PRESET, MaskSimResult, mask_sim_api,
                                             mask_sim_percent)
@@ -128,8 +129,9 @@ def _layout(ctx: AppContext) -> SimpleNamespace:
     gr.Markdown(MLM_INTRO)
     with gr.Row():
         with gr.Column(scale=3):
-            text = gr.Textbox(value=PRESET, label="Text to mask", lines=2, max_lines=8)
-            gr.Examples(MLM_EXAMPLES, inputs=[text], label="Presets")
+            presets = list(world_examples.MASKED_LM) if world_examples.lab_world(ctx) else MLM_EXAMPLES
+            text = gr.Textbox(value=presets[0], label="Text to mask", lines=2, max_lines=8)
+            gr.Examples(presets, inputs=[text], label="Presets")
         with gr.Column(scale=2):
             rate = gr.Slider(1, 100, value=15, step=1, label="Mask rate (% of maskable tokens)")
             with gr.Row():

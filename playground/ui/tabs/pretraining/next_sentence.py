@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
+from playground.tasks import world_examples
 from playground.tasks.context import AppContext
 from playground.tasks.nsp import NSP_TASK, PRESETS, NSPResult, nsp_api
 from playground.ui.exports import json_download
@@ -59,12 +60,13 @@ def nsp_markdown(result: NSPResult) -> str:
 
 def _layout(ctx: AppContext) -> SimpleNamespace:
     gr.Markdown(NSP_INTRO)
-    first_a, first_b = PRESETS["true continuation"]
+    presets = world_examples.NEXT_SENTENCE if world_examples.lab_world(ctx) else PRESETS
+    first_a, first_b = presets["true continuation"]
     with gr.Row():
         a = gr.Textbox(value=first_a, label="Sentence A", lines=2)
         b = gr.Textbox(value=first_b, label="Sentence B", lines=2)
-    gr.Examples([list(pair) for pair in PRESETS.values()], inputs=[a, b],
-                example_labels=[name.capitalize() for name in PRESETS], label="Presets")
+    gr.Examples([list(pair) for pair in presets.values()], inputs=[a, b],
+                example_labels=[name.capitalize() for name in presets], label="Presets")
     with gr.Row():
         model = model_dropdown(ctx, NSP_TASK, "BERT with its pre-training heads")
         run = gr.Button("Predict IsNext / NotNext", variant="primary", elem_id="nsp-run")

@@ -10,9 +10,11 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
+from playground.tasks import world_examples
 from playground.tasks.context import AppContext
 from playground.tasks.replaced_token_detection import (EXAMPLE, FILL_TASK, RTD_TASK, DetectionResult,
-                                                       replaced_tokens_api, replaced_tokens_percent)
+                                                       default_generator, generator_choices, replaced_tokens_api,
+                                                       replaced_tokens_percent)
 from playground.ui.exports import json_download
 from playground.ui.tabs.pretraining.wiring import wire
 from playground.ui.widgets import model_dropdown, notices_markdown, percent, publish_endpoint, shown, to_json
@@ -88,7 +90,8 @@ def _layout(ctx: AppContext) -> SimpleNamespace:
     gr.Markdown(RTD_INTRO)
     with gr.Row():
         with gr.Column(scale=3):
-            text = gr.Textbox(value=EXAMPLE, label="Sentence", lines=2, max_lines=6)
+            example = world_examples.REPLACED_TOKENS if world_examples.lab_world(ctx) else EXAMPLE
+            text = gr.Textbox(value=example, label="Sentence", lines=2, max_lines=6)
             corrupt = gr.Checkbox(value=True, label="Let BERT corrupt it first (off: judge the sentence as typed)")
         with gr.Column(scale=2):
             with gr.Row():
@@ -96,7 +99,7 @@ def _layout(ctx: AppContext) -> SimpleNamespace:
                 seed = gr.Number(value=0, precision=0, label="Seed")
             with gr.Row():
                 model = model_dropdown(ctx, RTD_TASK, "Discriminator (ELECTRA)")
-                generator = model_dropdown(ctx, FILL_TASK, "Generator (BERT, same vocabulary)")
+                generator = _generator_dropdown(ctx, model.value)
     run = gr.Button("Corrupt and detect", variant="primary", elem_id="rtd-run")
     ui = SimpleNamespace(inputs=[text, corrupt, rate, seed, model, generator], run=run, notices=gr.Markdown())
     ui.summary = gr.Markdown(elem_id="rtd-summary")
@@ -112,8 +115,18 @@ def _layout(ctx: AppContext) -> SimpleNamespace:
     return ui
 
 
+def _generator_dropdown(ctx: AppContext, discriminator: str) -> gr.Dropdown:
+    """Only the masked LMs whose vocabulary is the discriminator's: its tokens are handed over as ids."""
+    fits = generator_choices(ctx, discriminator) or ctx.profile.choices(FILL_TASK)
+    return gr.Dropdown(choices=fits, value=default_generator(ctx, discriminator), label="Generator (BERT, same vocabulary)",
+                       allow_custom_value=ctx.store.allow_unlisted)
+
+
 def build(ctx: AppContext) -> None:
     ui = _layout(ctx)
+    model, generator = ui.inputs[4], ui.inputs[5]
+    model.change(lambda name: _generator_dropdown(ctx, name), model, generator, api_visibility="private",
+                 queue=False, show_progress="hidden")
     wire(ui.run.click, shown(ctx, replaced_tokens_percent, detection_view), ui, DetectionView)
 
 
@@ -121,7 +134,7 @@ def publish(ctx: AppContext) -> None:
     """The JSON endpoint `replaced_tokens`."""
     def replaced_tokens(text: str, corrupt: bool = True, mask_rate: float = 0.15, seed: int = 0,
                         model: str = ctx.profile.default(RTD_TASK),
-                        generator: str = ctx.profile.default(FILL_TASK)) -> dict:
+                        generator: str = default_generator(ctx)) -> dict:
         """ELECTRA's discriminator: for every token of `text`, the probability that it was replaced. With corrupt,
         the generator (BERT) first masks mask_rate of the tokens and refills each with a token sampled from its
         prediction (seeded), so the result also says which tokens really were replaced.

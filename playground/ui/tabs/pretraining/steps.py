@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 import gradio as gr
 
+from playground.tasks import world_examples
 from playground.tasks.context import AppContext
 from playground.tasks.step_by_step import (GEN_TASK, MAX_CANDIDATES, MAX_NEW_TOKENS, StepByStepResult,
                                            continue_from_pick, generate_from_controls, generate_step_api)
@@ -98,8 +99,9 @@ def _layout_controls(ctx: AppContext) -> list[gr.components.Component]:
     """Prompt, model and decoding settings, in the order `generate_from_controls` takes them."""
     with gr.Row():
         with gr.Column(scale=3):
-            prompt = gr.Textbox(value=STEP_EXAMPLES[0], label="Prompt", lines=2, max_lines=6)
-            gr.Examples(STEP_EXAMPLES, inputs=[prompt], label="Prompts")
+            prompts = list(world_examples.STEP_PROMPTS) if world_examples.lab_world(ctx) else STEP_EXAMPLES
+            prompt = gr.Textbox(value=prompts[0], label="Prompt", lines=2, max_lines=6)
+            gr.Examples(prompts, inputs=[prompt], label="Prompts")
         with gr.Column(scale=2):
             model = model_dropdown(ctx, GEN_TASK, "Decoder (GPT-2)")
             with gr.Row():

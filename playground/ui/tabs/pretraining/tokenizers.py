@@ -12,16 +12,16 @@ from typing import Any, NamedTuple, Sequence
 
 import gradio as gr
 
+from playground.tasks import world_examples
 from playground.tasks.context import AppContext
 from playground.tasks.multilingual import multilingual_choice
 from playground.core.text_input import markdown_literal
 from playground.tasks.tokenizer_compare import (EXAMPLES, TOPICS, TokenizerComparison, TokenizerView,
-                                                compare_tokenizers_api)
+                                                compare_tokenizers_api, scheme_choices)
 from playground.ui.exports import json_download
 from playground.ui.links import LinkedView
 from playground.ui.tabs.pretraining.wiring import wire
-from playground.ui.widgets import (TOKEN_COLORS, model_dropdown, notices_markdown, publish_endpoint, to_json,
-                                   view_outputs)
+from playground.ui.widgets import TOKEN_COLORS, notices_markdown, publish_endpoint, to_json, view_outputs
 
 KIND_COLORS = {kind: TOKEN_COLORS[kind] for kind in ("special", "mask", "unknown", "word", "continuation")}
 # Byte-level BPE (GPT-2) has no mask token and no unknown piece: its legend leaves them out.
@@ -31,6 +31,7 @@ TOKENIZER_TASKS = (("fill-mask", "WordPiece (BERT)"), ("text-generation", "byte-
 # A fourth column for other scripts: a fill-mask model, by default the multilingual one (XLM-R).
 TOKENIZER_COLUMNS = TOKENIZER_TASKS + (("fill-mask", "SentencePiece unigram, 100 languages (XLM-R)"),)
 TOKENIZER_SLUGS = ("wordpiece", "bpe", "sentencepiece", "multilingual")  # one per column, in TOKENIZER_COLUMNS order
+COLUMN_SCHEMES = ("WordPiece", "byte-level BPE", "SentencePiece", "SentencePiece")  # what each column may offer
 TOKENIZER_SUMMARY_HEADERS = ["tokenizer", "scheme", "tokens", "special tokens added", "unknown", "tokens per word",
                              "lossless"]
 TOKEN_ID_HEADERS = ["tokenizer", "position", "piece", "id", "kind"]
@@ -109,13 +110,17 @@ def token_id_rows(result: TokenizerComparison) -> list[list[Any]]:
 
 def _layout(ctx: AppContext) -> SimpleNamespace:
     gr.Markdown(TOKENIZERS_INTRO)
-    text = gr.Textbox(value=EXAMPLES[0], label="Text to tokenize", lines=2, max_lines=8)
-    gr.Examples(list(EXAMPLES), inputs=[text], label="Examples")
+    # Lab mode: the lab world's sentences first (every word in lab-bert's vocabulary), then the real-world ones.
+    examples = list(world_examples.TOKENIZERS if world_examples.lab_world(ctx) else ()) + list(EXAMPLES)
+    text = gr.Textbox(value=examples[0], label="Text to tokenize", lines=2, max_lines=8)
+    gr.Examples(examples, inputs=[text], label="Examples")
     with gr.Row():
-        models = [model_dropdown(ctx, task, label) for task, label in TOKENIZER_TASKS]
-        task, label = TOKENIZER_COLUMNS[-1]
-        models.append(gr.Dropdown(choices=ctx.profile.choices(task), value=multilingual_choice(ctx), label=label,
-                                  allow_custom_value=ctx.store.allow_unlisted))
+        models = []
+        for (task, label), scheme in zip(TOKENIZER_COLUMNS, COLUMN_SCHEMES):
+            choices = scheme_choices(ctx, task, scheme)
+            first = multilingual_choice(ctx) if len(models) == 3 else choices[0]
+            models.append(gr.Dropdown(choices=choices, value=first if first in choices else choices[0], label=label,
+                                      allow_custom_value=ctx.store.allow_unlisted))
     run = gr.Button("Compare tokenizers", variant="primary", elem_id="tok-run")
     ui = SimpleNamespace(inputs=[text, *models], run=run, notices=gr.Markdown())
     ui.summary = gr.Dataframe(headers=TOKENIZER_SUMMARY_HEADERS, interactive=False, elem_id="tok-summary")

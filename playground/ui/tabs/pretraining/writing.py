@@ -11,6 +11,7 @@ import gradio as gr
 
 from playground.tasks.bert_writing import (DEFAULT_LENGTH, DEFAULT_ROUNDS, EXAMPLES, FILL_TASK, GEN_TASK, MAX_ROUNDS,
                                            MAX_WRITE_TOKENS, BertWritingResult, Writing, bert_write_api)
+from playground.tasks import world_examples
 from playground.tasks.context import AppContext
 from playground.ui.exports import json_download
 from playground.ui.tabs.pretraining.wiring import wire
@@ -74,8 +75,9 @@ def _layout(ctx: AppContext) -> SimpleNamespace:
     gr.Markdown(WRITE_INTRO)
     with gr.Row():
         with gr.Column(scale=3):
-            prompt = gr.Textbox(value=EXAMPLES[0], label="Prompt", lines=2, max_lines=4)
-            gr.Examples(list(EXAMPLES), inputs=[prompt], label="Prompts")
+            prompts = list(world_examples.WRITING_PROMPTS if world_examples.lab_world(ctx) else EXAMPLES)
+            prompt = gr.Textbox(value=prompts[0], label="Prompt", lines=2, max_lines=4)
+            gr.Examples(prompts, inputs=[prompt], label="Prompts")
         with gr.Column(scale=2):
             with gr.Row():
                 length = gr.Slider(1, MAX_WRITE_TOKENS, value=DEFAULT_LENGTH, step=1, label="Tokens to write")
