@@ -10,6 +10,13 @@ direction test and the fine-tuning curve on the result.
     direction.py  the direction test: left- vs right-decided gaps
     finetune.py   the fine-tuning curve: pre-trained vs from scratch (and a real checkpoint)
     handlers.py   what the tab and the JSON API call: a run per session, Stop, the direction test, fine-tuning
+    paragraphs.py short paragraphs of the lab world and next-sentence pairs drawn from them
+    heads.py      the lab heads (sentiment, next sentence, ELECTRA's discriminator): lab-bert taught one more
+                  thing, scored on held-out data and added to a run (torch at import: reached as `lab.heads`)
 
 The training loop itself is model-facing and lives in `playground/lm/training.py` (`lm/objectives.py`).
 """
+
+from playground.core.lazy import lazy_submodules
+
+__getattr__, __dir__ = lazy_submodules(__name__, {"heads"})
