@@ -101,7 +101,7 @@ def test_nsp_head_beats_chance_on_held_out_pairs(lab_ctx):
     loaded = lab_ctx.model("lab-nsp", "nsp")
     test = nsp_pairs(600, heldout=True)
     assert not {(p.first, p.second) for p in test} & {(p.first, p.second) for p in nsp_pairs(NSP_TRAIN_PAIRS)}
-    assert 0.4 < sum(p.is_next for p in test) / len(test) < 0.6  # chance is about one half
+    assert sum(p.is_next for p in test) == len(test) // 2  # balanced: chance (and any one-label answer) is 50 %
     assert heads.nsp_accuracy(loaded.model, loaded.tokenizer, test) >= 0.8
     follows = nsp_api(lab_ctx, "The dog barked at the mailman.", "Later the same dog chewed a bone.", "lab-nsp")
     unrelated = nsp_api(lab_ctx, "The dog barked at the mailman.", "Paris is the capital of France.", "lab-nsp")

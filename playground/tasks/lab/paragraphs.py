@@ -94,11 +94,20 @@ def _pairs(count: int, seed: int) -> list[SentencePair]:
 
 
 def nsp_pairs(count: int, heldout: bool = False) -> list[SentencePair]:
-    """Next-sentence pairs (about half IsNext); the held-out ones never repeat a training pair."""
+    """Next-sentence pairs (about half IsNext). The held-out ones never repeat a training pair and are exactly
+    half IsNext (true continuations repeat more often, so filtering alone would leave fewer of them), so
+    chance — and always answering one label — is 50 %."""
     if not heldout:
         return _pairs(count, NSP_TRAIN_SEED)
     seen = {(p.first, p.second) for p in _pairs(NSP_TRAIN_PAIRS, NSP_TRAIN_SEED)}
-    return [p for p in _pairs(count * 3, NSP_HELDOUT_SEED) if (p.first, p.second) not in seen][:count]
+    fresh = [p for p in dict.fromkeys(_pairs(count * 8, NSP_HELDOUT_SEED)) if (p.first, p.second) not in seen]
+    is_next, not_next = [p for p in fresh if p.is_next], [p for p in fresh if not p.is_next]
+    half = count // 2
+    if len(is_next) < half or len(not_next) < count - half:
+        raise ValueError(f"not enough fresh held-out pairs for {count}")
+    mixed = is_next[:half] + not_next[:count - half]
+    random.Random(NSP_HELDOUT_SEED).shuffle(mixed)
+    return mixed
 
 
 NSP_TRAIN_PAIRS = 6000
