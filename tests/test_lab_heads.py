@@ -14,8 +14,10 @@ import pytest
 from playground.tasks.lab import heads, runs
 from playground.tasks.lab.finetune import split_examples
 from playground.tasks.lab.paragraphs import NSP_TRAIN_PAIRS, nsp_pairs
+from playground.tasks.lab.qa_data import qa_examples
 
-HEAD_TASKS = {"lab-sentiment": "sentiment", "lab-nsp": "nsp", "lab-electra": "replaced-token-detection"}
+HEAD_TASKS = {"lab-sentiment": "sentiment", "lab-nsp": "nsp", "lab-electra": "replaced-token-detection",
+              "lab-qa": "question-answering"}
 MAX_HEAD_BYTES = 1.2e6
 MAX_SHIPPED_BYTES = 10e6
 
@@ -70,7 +72,7 @@ def test_a_run_without_heads_offers_none(tmp_path):
     from playground.models.profiles import lab_profile
 
     bare = tmp_path / "run"
-    shutil.copytree(runs.SHIPPED_DIR, bare, ignore=shutil.ignore_patterns("lab-sentiment", "lab-nsp", "lab-electra"))
+    shutil.copytree(runs.SHIPPED_DIR, bare, ignore=shutil.ignore_patterns(*HEAD_TASKS))
     manifest = json.loads((bare / runs.MANIFEST).read_text())
     manifest.pop("heads")
     (bare / runs.MANIFEST).write_text(json.dumps(manifest))
@@ -124,6 +126,22 @@ def test_electra_head_spots_lab_berts_replacements_on_held_out_sentences(lab_ctx
     result = replaced_tokens_api(lab_ctx, "The dog barked at the mailman and wagged its tail.", model="lab-electra",
                                  generator="lab-bert")
     assert result.discriminator == "lab-electra" and any("ROC AUC" in n for n in result.notices)
+
+
+def test_qa_head_answers_held_out_question_frames_and_knows_when_it_cannot(lab_ctx):
+    from playground.tasks.question_answering import run_answer
+
+    loaded = lab_ctx.model("lab-qa", "question-answering")
+    test = qa_examples(heads.QA_HELDOUT_EXAMPLES, heldout=True)
+    assert not {e.question for e in test} & {e.question for e in qa_examples(heads.QA_TRAIN_EXAMPLES)}
+    numbers = heads.qa_scores(loaded, test)
+    assert numbers["exact_match"] >= 0.7
+    assert numbers["unanswerable_exact_match"] >= 0.7 and numbers["answerable_exact_match"] >= 0.6
+    assert numbers["exact_match"] == pytest.approx(_shipped_heads()["lab-qa"]["score"]["value"])
+    context = "On Monday, Anna went to the park. There Anna bought some bread. Paris is the capital of France."
+    found = run_answer(lab_ctx, context, "To which place did Anna go?", model_name="lab-qa")
+    assert found.answer is not None and found.answer.text.lower() == "park" and found.squad_version == "2"
+    assert run_answer(lab_ctx, context, "Which city is the capital of Japan?", model_name="lab-qa").answer is None
 
 
 def test_the_card_shows_the_lab_heads_score_next_to_the_real_checkpoints_numbers(lab_ctx):

@@ -65,6 +65,7 @@ LAB_STAND_INS = {
     "lab-sentiment": "distilbert-base-uncased-finetuned-sst-2-english",
     "lab-nsp": "bert-base-uncased",
     "lab-electra": "google/electra-small-discriminator",
+    "lab-qa": "deepset/roberta-base-squad2",  # SQuAD 2.0: it also says "no answer"
 }
 
 

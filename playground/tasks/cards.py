@@ -24,6 +24,7 @@ LAB_HEAD_WHAT = {
     "lab-sentiment": "lab-bert fine-tuned on the lab's labelled reviews",
     "lab-nsp": "lab-bert with its next-sentence head trained on sentence pairs from lab paragraphs",
     "lab-electra": "an ELECTRA discriminator with lab-bert's vocabulary, trained on sentences lab-bert corrupted",
+    "lab-qa": "lab-bert with a span head trained on questions about lab paragraphs, a third of them unanswerable",
 }
 
 
@@ -54,6 +55,8 @@ def lab_head_score(ctx: AppContext, name: str) -> dict[str, Any] | None:
 
 
 def _score_text(score: dict[str, Any]) -> str:
+    if score["metric"] == "exact match":  # chance: always saying "no answer"
+        return f"{score['metric']} {score['value']:.1%} (always \"no answer\": {score['chance']:.0%})"
     if score["metric"] == "accuracy":
         return f"{score['metric']} {score['value']:.1%} (chance {score['chance']:.0%})"
     return f"{score['metric']} {score['value']:.2f} (chance {score['chance']:.2f})"
@@ -67,7 +70,7 @@ def lab_head_note(ctx: AppContext, name: str) -> str:
     score = info["score"]
     extra = score.get("extra") or {}
     detail = "".join(f", {key.replace('_', ' ')} {value:.2f}" for key, value in extra.items()
-                     if key in ("precision", "recall"))
+                     if key in ("precision", "recall", "answerable_exact_match", "unanswerable_exact_match"))
     return (f"{name} is {LAB_HEAD_WHAT[name]}, trained on this machine's lab world, not downloaded. Held-out "
             f"{_score_text(score)}{detail} on {score['heldout']:,} {score['measured_on']}. It does the job of "
             f"{LAB_STAND_INS[name]}, whose published numbers (on real text, a far harder world) its card gives.")

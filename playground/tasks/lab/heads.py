@@ -4,6 +4,8 @@
                    lab's split (training frames) and learning rate; measured on the reviews in the other frames
     lab-nsp        BertForPreTraining: lab-bert with its next-sentence head trained on pairs from lab paragraphs
                    (`paragraphs.py`); measured on held-out pairs
+    lab-qa         BertForQuestionAnswering: lab-bert with start/end logits trained on questions about lab
+                   paragraphs, a third unanswerable (`qa_data.py`); measured on held-out question frames
     lab-electra    ElectraForPreTraining: a discriminator with lab-bert's vocabulary (and, to start, its body),
                    trained on corpus sentences that lab-bert, the generator, corrupted; measured on the held-out
                    sentences
@@ -30,13 +32,16 @@ import transformers as tf
 
 from playground.core.errors import PlaygroundError
 from playground.core.tokens import padded_batch
+from playground.core.types import LoadedModel
 from playground.lm.training import TrainSettings
 from playground.models.construction import constructing
 from playground.tasks.lab.corpus import (DAYS, NAMES, PLACES, LabelledSentence, builtin_corpus, builtin_heldout,
                                          corpus_reviews)
 from playground.tasks.lab.finetune import DEFAULT_LEARNING_RATE, split_examples
 from playground.tasks.lab.paragraphs import NSP_TRAIN_PAIRS, nsp_pairs
-from playground.tasks.lab.runs import LAB_BERT, LAB_ELECTRA, LAB_HEADS, LAB_NSP, LAB_SENTIMENT, add_heads
+from playground.tasks.lab.qa_data import QAExample, qa_examples
+from playground.tasks.lab.runs import LAB_BERT, LAB_ELECTRA, LAB_HEADS, LAB_NSP, LAB_QA, LAB_SENTIMENT, add_heads
+from playground.tasks.question_answering import answer_question
 
 BATCH_SIZE = 32
 SENTIMENT_STEPS = 200
@@ -50,6 +55,10 @@ ELECTRA_LEARNING_RATE = 2e-3
 ELECTRA_REPLACED_WEIGHT = 6.0
 ELECTRA_MASK_RATE = 0.15
 ELECTRA_HELDOUT_SENTENCES = 400
+QA_TRAIN_EXAMPLES = 4000
+QA_HELDOUT_EXAMPLES = 300
+QA_STEPS = 600
+QA_LEARNING_RATE = 1e-3
 SENTIMENT_LABELS = {0: "NEGATIVE", 1: "POSITIVE"}
 
 
@@ -341,10 +350,62 @@ def train_electra(bert_dir: Path, seed: int = 0, steps: int = ELECTRA_STEPS) -> 
     return TrainedHead(LAB_ELECTRA, model, tokenizer, score, time.perf_counter() - started, steps, seed)
 
 
+# ---- extractive question answering (SQuAD 2.0 style) ------------------------------------------------------------
+
+def _qa_batch(tokenizer, examples: Sequence[QAExample]) -> dict[str, torch.Tensor]:
+    """Question + context pairs with the answer's first and last token (both 0, [CLS], when unanswerable)."""
+    enc = tokenizer([e.question for e in examples], [e.context for e in examples], return_offsets_mapping=True)
+    starts, ends = [], []
+    for i, e in enumerate(examples):
+        first, last = e.answer_start, e.answer_start + len(e.answer)
+        inside = [j for j, (seq, (a, b)) in enumerate(zip(enc.sequence_ids(i), enc["offset_mapping"][i]))
+                  if seq == 1 and a < last and b > first] if e.answer else []
+        starts.append(inside[0] if inside else 0)
+        ends.append(inside[-1] if inside else 0)
+    ids, mask = padded_batch(enc["input_ids"], tokenizer.pad_token_id)
+    types, _ = padded_batch(enc["token_type_ids"], 0)
+    return {"input_ids": ids, "attention_mask": mask, "token_type_ids": types,
+            "start_positions": torch.tensor(starts), "end_positions": torch.tensor(ends)}
+
+
+def qa_scores(loaded: LoadedModel, examples: Sequence[QAExample]) -> dict[str, float]:
+    """Exact match through the QA tab's own span selection (SQuAD 2.0: the null score can win), overall and on
+    the answerable and the unanswerable questions apart."""
+    right = {"answerable": [], "unanswerable": []}
+    for e in examples:
+        answer = answer_question(loaded, e.question, e.context, version="2").answer
+        said = answer.text.strip().lower() if answer else ""
+        right["answerable" if e.answer else "unanswerable"].append(said == e.answer.lower())
+    every = right["answerable"] + right["unanswerable"]
+    return {"exact_match": sum(every) / len(every),
+            **{f"{k}_exact_match": sum(v) / max(1, len(v)) for k, v in right.items()},
+            "unanswerable_share": len(right["unanswerable"]) / len(every)}
+
+
+def train_qa(bert_dir: Path, seed: int = 0, steps: int = QA_STEPS) -> TrainedHead:
+    """lab-bert + start/end logits, trained on questions in the training frames about lab paragraphs."""
+    started = time.perf_counter()
+    tokenizer = _tokenizer(bert_dir)
+    with constructing():
+        torch.manual_seed(seed)  # the new span head
+        model = tf.BertForQuestionAnswering.from_pretrained(bert_dir)
+    train, test = qa_examples(QA_TRAIN_EXAMPLES), qa_examples(QA_HELDOUT_EXAMPLES, heldout=True)
+
+    def loss_of(generator: torch.Generator) -> torch.Tensor:
+        return model(**_qa_batch(tokenizer, [train[i] for i in _draw(len(train), generator)])).loss
+
+    _fit(model, loss_of, steps, QA_LEARNING_RATE, seed)
+    numbers = qa_scores(LoadedModel(LAB_QA, "question-answering", tokenizer, model, 0, str(bert_dir)), test)
+    score = HeadScore("exact match", numbers["exact_match"], numbers["unanswerable_share"], len(test), len(train),
+                      "questions in held-out frames about lab paragraphs of another seed, a third unanswerable",
+                      extra={k: v for k, v in numbers.items() if k != "exact_match"})
+    return TrainedHead(LAB_QA, model, tokenizer, score, time.perf_counter() - started, steps, seed)
+
+
 # ---- all of them, into a run folder ---------------------------------------------------------------------------
 
 TRAINERS: dict[str, Callable[..., TrainedHead]] = {LAB_SENTIMENT: train_sentiment, LAB_NSP: train_nsp,
-                                                   LAB_ELECTRA: train_electra}
+                                                   LAB_ELECTRA: train_electra, LAB_QA: train_qa}
 
 
 def train_heads(run_dir: Path, names: Sequence[str] = LAB_HEADS, seed: int = 0,

@@ -6,7 +6,7 @@ Folder layout (`default_lab_dir()`, or `$PLAYGROUND_LAB_DIR`):
     runs/<run id>/lab-bert/   BertForMaskedLM + WordPiece tokenizer     (save_pretrained: config, safetensors, tokenizer)
     runs/<run id>/lab-gpt/    GPT2LMHeadModel + byte-level BPE tokenizer
     runs/<run id>/lab-lstm/   LstmLanguageModel + the same BPE tokenizer
-    runs/<run id>/lab-sentiment/, lab-nsp/, lab-electra/   the lab heads, when trained (`heads.py`,
+    runs/<run id>/lab-sentiment/, lab-nsp/, lab-electra/, lab-qa/   the lab heads, when trained (`heads.py`,
                               `python -m playground pretrain --heads`): lab-bert fine-tuned, each with lab-bert's tokenizer
     runs/<run id>/manifest.json   settings, seed, final numbers (`heads`: each head's held-out score), and every file
                               with its size and sha256
@@ -41,7 +41,7 @@ from typing import Any
 
 from playground.core.errors import PlaygroundError
 from playground.models.profiles import (LAB_BERT, LAB_ELECTRA, LAB_GPT, LAB_HEADS, LAB_NSP,  # named there: the
-                                        LAB_SENTIMENT)  # profiles offer them to every tab
+                                        LAB_QA, LAB_SENTIMENT)  # profiles offer them to every tab
 
 LAB_VERSION = 1
 LAB_LSTM = "lab-lstm"  # the lab's own: not a transformers model, the ModelStore does not serve it
