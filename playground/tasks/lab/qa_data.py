@@ -1,8 +1,9 @@
 """Extractive questions about lab paragraphs, SQuAD 2.0 style: a short paragraph of lab facts, a question, and
 the answer's characters in the paragraph — or none, when the paragraph does not say (a third of them).
 
-Every kind of fact has training question frames and held-out ones ("Where did Anna go?" is trained on,
-"To which place did Anna go?" is only asked in the test), and the held-out paragraphs come from another seed.
+Every kind of fact has training question frames and held-out ones ("Which place did Anna go to?" is trained
+on, "To which place did Anna go?" and "Tell me where Anna went." are only asked in the test: new sentences
+around the words that say what is asked), and the held-out paragraphs come from another seed.
 An unanswerable question asks the paragraph's own kind of question about someone or something it never
 mentions, so the words of the question alone cannot tell.
 
@@ -18,20 +19,30 @@ from playground.tasks.lab.corpus import ANIMALS, CAPITALS, DAYS, DRINKS, FOODS, 
 
 QA_TRAIN_SEED = 21
 QA_HELDOUT_SEED = 22
-UNANSWERABLE_SHARE = 1 / 3
+UNANSWERABLE_SHARE = 1 / 3  # of the held-out questions
+TRAIN_UNANSWERABLE_SHARE = 0.4  # more of them in training: with a third, the head said "no answer" too rarely
 
 # kind -> (training frames, held-out frames); {N} name, {P} place, {K} country, {A} what an animal/worker did
 QUESTION_FRAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "place": (("Where did {N} go?", "Where did {N} go on that day?"), ("To which place did {N} go?",)),
-    "day": (("When did {N} go to the {P}?", "What day did {N} go to the {P}?"),
-            ("On which day did {N} visit the {P}?",)),
-    "food": (("What did {N} buy?", "What did {N} buy at the {P}?"), ("Which food did {N} get at the {P}?",)),
-    "drink": (("What did {N} drink?", "What did {N} drink afterwards?"), ("Which drink did {N} have?",)),
-    "capital": (("What is the capital of {K}?", "What is the capital city of {K}?"),
-                ("Which city is the capital of {K}?",)),
-    "animal": (("Which animal {A}?", "What animal {A}?"), ("Name the animal that {A}.",)),
-    "job": (("Who {A}?", "Which worker {A}?"), ("Name the worker who {A}.",)),
+    "place": (("Where did {N} go?", "Which place did {N} go to?", "Where did {N} go on that day?",
+               "Name the place {N} went to.", "{N} went where?"),
+              ("Tell me where {N} went.", "To which place did {N} go?")),
+    "day": (("When did {N} go to the {P}?", "Which day did {N} go to the {P}?", "Name the day {N} went to the {P}.",
+             "{N} went to the {P} on which day?"),
+            ("On which day did {N} go to the {P}?", "Tell me when {N} went to the {P}.")),
+    "food": (("What did {N} buy?", "Which food did {N} buy?", "Name the food {N} bought.", "{N} bought what?"), ("What food did {N} buy at the {P}?",
+                                                                "Tell me what {N} bought.")),
+    "drink": (("What did {N} drink?", "Which drink did {N} have?", "Name the drink {N} had.", "{N} drank what?"), ("What drink did {N} have?",
+                                                                     "Tell me what {N} drank.")),
+    "capital": (("What is the capital of {K}?", "Which city is the capital of {K}?", "Name the capital of {K}.",
+                 "The capital of {K} is which city?"),
+                ("Tell me the capital of {K}.", "What city is the capital of {K}?")),
+    "animal": (("Which animal {A}?", "What animal {A}?", "Say which animal {A}.", "The animal that {A} is which one?"), ("Tell me which animal {A}.", "Name the animal that {A}.")),
+    "job": (("Who {A}?", "Which worker {A}?", "Say who {A}.", "The worker who {A} is which one?"), ("Tell me who {A}.", "Name the worker who {A}.")),
 }
+# Training questions sometimes start with one of these, so that the head learns to look past a preamble for the
+# words that matter (the held-out frames have preambles of their own: "Tell me …", "Name the …").
+OPENINGS = ("Quick question:", "Please answer:", "I wonder,", "One more thing:", "Say,")
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,9 @@ def qa_example(rng: random.Random, heldout: bool) -> QAExample:
     kind = rng.choice(tuple(questions))
     fields, answer = questions[kind]
     frame = rng.choice(QUESTION_FRAMES[kind][1 if heldout else 0])
-    if rng.random() < UNANSWERABLE_SHARE:
+    if not heldout and rng.random() < 0.5:
+        frame = f"{rng.choice(OPENINGS)} {frame[0].lower()}{frame[1:]}"
+    if rng.random() < (UNANSWERABLE_SHARE if heldout else TRAIN_UNANSWERABLE_SHARE):
         absent = _absent_fields(kind, fields, context, rng)
         if absent is not None:
             return QAExample(context, frame.format(**absent), "", -1, kind)
