@@ -24,7 +24,7 @@ LAB_HEAD_WHAT = {
     "lab-sentiment": "lab-bert fine-tuned on the lab's labelled reviews",
     "lab-nsp": "lab-bert with its next-sentence head trained on sentence pairs from lab paragraphs",
     "lab-electra": "an ELECTRA discriminator with lab-bert's vocabulary, trained on sentences lab-bert corrupted",
-    "lab-qa": "lab-bert with a span head trained on questions about lab paragraphs, a third of them unanswerable",
+    "lab-qa": "lab-bert with a span head trained on questions about lab paragraphs, some of them unanswerable",
 }
 
 
@@ -70,7 +70,9 @@ def lab_head_note(ctx: AppContext, name: str) -> str:
     score = info["score"]
     extra = score.get("extra") or {}
     detail = "".join(f", {key.replace('_', ' ')} {value:.2f}" for key, value in extra.items()
-                     if key in ("precision", "recall", "answerable_exact_match", "unanswerable_exact_match"))
-    return (f"{name} is {LAB_HEAD_WHAT[name]}, trained on this machine's lab world, not downloaded. Held-out "
+                     if key in ("precision", "recall"))
+    detail += "".join(f", {value:.0%} of the {key.split('_')[0]} questions right" for key, value in extra.items()
+                      if key in ("answerable_exact_match", "unanswerable_exact_match"))
+    return (f"{name} is {LAB_HEAD_WHAT[name]}: trained here on the lab world, not downloaded. Held-out "
             f"{_score_text(score)}{detail} on {score['heldout']:,} {score['measured_on']}. It does the job of "
             f"{LAB_STAND_INS[name]}, whose published numbers (on real text, a far harder world) its card gives.")
