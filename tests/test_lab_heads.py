@@ -179,3 +179,12 @@ def test_sentiment_recipe_generalises_with_another_seed():
 def test_nsp_recipe_beats_chance_with_another_seed():
     head = heads.train_nsp(runs.SHIPPED_DIR / "lab-bert", seed=1)
     assert head.score.value >= 0.8
+
+
+def test_pretrain_heads_command_refuses_what_it_cannot_do(tmp_path, capsys):
+    from playground.__main__ import main
+
+    assert main(["pretrain", "--run", str(tmp_path)]) == 2  # --run is only for --heads
+    assert "--run is for --heads" in capsys.readouterr().err
+    assert main(["pretrain", "--heads", "--run", str(tmp_path)]) == 2  # nothing to train on: said, not a traceback
+    assert "no lab-bert" in capsys.readouterr().err
