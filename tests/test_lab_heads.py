@@ -68,6 +68,25 @@ def test_lab_mode_serves_each_head_first_in_its_tab(lab_ctx):
         assert lab_ctx.store.local_models[name] == runs.SHIPPED_DIR / name
 
 
+def test_a_run_without_heads_is_served_the_shipped_heads_that_fit_it(tmp_path):
+    lab_dir = tmp_path / "lab"
+    run = lab_dir / "runs" / "r1"
+    shutil.copytree(runs.SHIPPED_DIR, run, ignore=shutil.ignore_patterns(*HEAD_TASKS))
+    manifest = json.loads((run / runs.MANIFEST).read_text())
+    manifest.pop("heads")
+    manifest["files"] = {f: v for f, v in manifest["files"].items() if f.split("/")[0] not in HEAD_TASKS}
+    (run / runs.MANIFEST).write_text(json.dumps(manifest))
+    (lab_dir / "CURRENT").write_text("r1")
+    assert runs.lab_run(lab_dir) == run
+    served = runs.lab_models(lab_dir)
+    assert served["lab-bert"] == run / "lab-bert" and served["lab-sentiment"] == runs.SHIPPED_DIR / "lab-sentiment"
+    assert served["lab-electra"] == runs.SHIPPED_DIR / "lab-electra"  # same vocabulary file as this lab-bert
+    # a lab-bert with another vocabulary: ELECTRA's discriminator cannot read its tokens, so it is not offered
+    manifest["files"]["lab-bert/tokenizer.json"]["sha256"] = "0" * 64
+    (run / runs.MANIFEST).write_text(json.dumps(manifest))
+    assert set(runs._fitting_shipped_heads(run)) == set(HEAD_TASKS) - {"lab-electra"}
+
+
 def test_a_run_without_heads_offers_none(tmp_path):
     from playground.models.profiles import lab_profile
 

@@ -220,13 +220,25 @@ def lab_run(lab_dir: Path | None = None) -> Path | None:
 
 
 def lab_models(lab_dir: Path | None = None) -> dict[str, Path]:
-    """{lab-bert, lab-gpt and the run's lab heads: directory} for the ModelStore's local models (empty when there
-    is no lab run). A run trained without heads serves none: the tabs keep their tiny models there."""
+    """{lab-bert, lab-gpt and the lab heads: directory} for the ModelStore's local models (empty when there is no
+    lab run). The run's own heads, else the shipped ones that fit its lab-bert."""
     run = lab_run(lab_dir)
     if run is None:
         return {}
-    heads = [name for name in head_scores(run) if name in LAB_HEADS]
-    return {name: run / name for name in (*SERVED_NAMES, *heads)}
+    served = {name: run / name for name in SERVED_NAMES}
+    served.update({name: run / name for name in head_scores(run) if name in LAB_HEADS})
+    if run != SHIPPED_DIR and check_run(SHIPPED_DIR).ok:  # a run trained without heads: the shipped ones serve
+        served.update({name: SHIPPED_DIR / name for name in _fitting_shipped_heads(run) if name not in served})
+    return served
+
+
+def _fitting_shipped_heads(run: Path) -> list[str]:
+    """The shipped heads that can serve next to `run`'s lab-bert: each reads its own tokenizer, except ELECTRA's
+    discriminator, which reads the generator's tokens, so it serves only when the vocabularies are the same file."""
+    files = _manifest(SHIPPED_DIR).get("files", {})
+    bert_tokenizer = _manifest(run).get("files", {}).get(f"{LAB_BERT}/tokenizer.json", {}).get("sha256")
+    return [name for name in head_scores(SHIPPED_DIR) if name in LAB_HEADS and
+            (name != LAB_ELECTRA or files.get(f"{name}/tokenizer.json", {}).get("sha256") == bert_tokenizer)]
 
 
 # ---- the lab heads: added to a finished run ------------------------------------------------------------------
