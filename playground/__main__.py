@@ -103,8 +103,9 @@ def add_pretrain_parser(commands) -> None:
     p.add_argument("--report", action="store_true", help="afterwards, run the direction test and the fine-tuning "
                                                          "curve on the new models and print them")
     p.add_argument("--heads", action="store_true",
-                   help="afterwards, train the lab heads (lab-sentiment, lab-nsp, lab-electra, lab-qa: lab-bert fine-tuned on "
-                        "the lab world, 0.5–2.5 min each) and add them to the run with their held-out scores")
+                   help="afterwards, train the lab heads (lab-sentiment, lab-nsp, lab-electra, lab-qa: lab-bert "
+                        "fine-tuned on the lab world, 0.5–2.5 min each) and add them to the run with their held-out "
+                        "scores")
     p.add_argument("--run", default=None,
                    help="with --heads: skip pre-training and add the heads to this finished run folder instead "
                         "(e.g. playground/models/lab_pretrained to refresh the shipped heads)")

@@ -27,18 +27,20 @@ QUESTION_FRAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "place": (("Where did {N} go?", "Which place did {N} go to?", "Where did {N} go on that day?",
                "Name the place {N} went to.", "{N} went where?"),
               ("Tell me where {N} went.", "To which place did {N} go?")),
-    "day": (("When did {N} go to the {P}?", "Which day did {N} go to the {P}?", "Name the day {N} went to the {P}.",
-             "{N} went to the {P} on which day?"),
+    "day": (("When did {N} go to the {P}?", "Which day did {N} go to the {P}?",
+             "Name the day {N} went to the {P}.", "{N} went to the {P} on which day?"),
             ("On which day did {N} go to the {P}?", "Tell me when {N} went to the {P}.")),
-    "food": (("What did {N} buy?", "Which food did {N} buy?", "Name the food {N} bought.", "{N} bought what?"), ("What food did {N} buy at the {P}?",
-                                                                "Tell me what {N} bought.")),
-    "drink": (("What did {N} drink?", "Which drink did {N} have?", "Name the drink {N} had.", "{N} drank what?"), ("What drink did {N} have?",
-                                                                     "Tell me what {N} drank.")),
+    "food": (("What did {N} buy?", "Which food did {N} buy?", "Name the food {N} bought.", "{N} bought what?"),
+             ("What food did {N} buy at the {P}?", "Tell me what {N} bought.")),
+    "drink": (("What did {N} drink?", "Which drink did {N} have?", "Name the drink {N} had.", "{N} drank what?"),
+              ("What drink did {N} have?", "Tell me what {N} drank.")),
     "capital": (("What is the capital of {K}?", "Which city is the capital of {K}?", "Name the capital of {K}.",
                  "The capital of {K} is which city?"),
                 ("Tell me the capital of {K}.", "What city is the capital of {K}?")),
-    "animal": (("Which animal {A}?", "What animal {A}?", "Say which animal {A}.", "The animal that {A} is which one?"), ("Tell me which animal {A}.", "Name the animal that {A}.")),
-    "job": (("Who {A}?", "Which worker {A}?", "Say who {A}.", "The worker who {A} is which one?"), ("Tell me who {A}.", "Name the worker who {A}.")),
+    "animal": (("Which animal {A}?", "What animal {A}?", "Say which animal {A}.", "The animal that {A} is which one?"),
+               ("Tell me which animal {A}.", "Name the animal that {A}.")),
+    "job": (("Who {A}?", "Which worker {A}?", "Say who {A}.", "The worker who {A} is which one?"),
+            ("Tell me who {A}.", "Name the worker who {A}.")),
 }
 # Training questions sometimes start with one of these, so that the head learns to look past a preamble for the
 # words that matter (the held-out frames have preambles of their own: "Tell me …", "Name the …").
@@ -65,7 +67,8 @@ def _outing(rng: random.Random) -> tuple[str, dict[str, tuple[dict[str, str], st
 
 def _capital(rng: random.Random) -> tuple[str, dict[str, tuple[dict[str, str], str]], str]:
     country = rng.choice(tuple(CAPITALS))
-    return f"{CAPITALS[country]} is the capital of {country}.", {"capital": ({"K": country}, CAPITALS[country])}, country
+    city = CAPITALS[country]
+    return f"{city} is the capital of {country}.", {"capital": ({"K": country}, city)}, country
 
 
 def _doer(rng: random.Random, table: dict[str, tuple[str, ...]], kind: str):

@@ -7,7 +7,7 @@ Folder layout (`default_lab_dir()`, or `$PLAYGROUND_LAB_DIR`):
     runs/<run id>/lab-gpt/    GPT2LMHeadModel + byte-level BPE tokenizer
     runs/<run id>/lab-lstm/   LstmLanguageModel + the same BPE tokenizer
     runs/<run id>/lab-sentiment/, lab-nsp/, lab-electra/, lab-qa/   the lab heads, when trained (`heads.py`,
-                              `python -m playground pretrain --heads`): lab-bert fine-tuned, each with lab-bert's tokenizer
+                              `pretrain --heads`): lab-bert fine-tuned, each with lab-bert's tokenizer
     runs/<run id>/manifest.json   settings, seed, final numbers (`heads`: each head's held-out score), and every file
                               with its size and sha256
     CURRENT                   the run id in use, replaced atomically (os.replace) after a run is complete
