@@ -145,6 +145,7 @@ def test_electra_head_spots_lab_berts_replacements_on_held_out_sentences(lab_ctx
     result = replaced_tokens_api(lab_ctx, "The dog barked at the mailman and wagged its tail.", model="lab-electra",
                                  generator="lab-bert")
     assert result.discriminator == "lab-electra" and any("ROC AUC" in n for n in result.notices)
+    assert not any(t.flagged for t in result.tokens if t.kind == "special")  # [CLS] / [SEP] are never replaced
 
 
 def test_qa_head_answers_held_out_question_frames_and_knows_when_it_cannot(lab_ctx):

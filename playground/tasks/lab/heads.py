@@ -247,7 +247,7 @@ def corrupt_batch(generator_model, tokenizer, texts: Sequence[str], rng: torch.G
     corrupted = ids.clone()
     corrupted[chosen] = sampled
     return {"input_ids": corrupted, "attention_mask": mask, "labels": (corrupted != ids).long(),
-            "judged": ~special}
+            "judged": ~special, "read": mask == 1}
 
 
 def roc_auc(scores: torch.Tensor, labels: torch.Tensor) -> float:
@@ -337,7 +337,7 @@ def train_electra(bert_dir: Path, seed: int = 0, steps: int = ELECTRA_STEPS) -> 
     def loss_of(rng: torch.Generator) -> torch.Tensor:
         batch = corrupt_batch(generator_model, tokenizer, [sentences[i] for i in _draw(len(sentences), rng)], rng)
         logits = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits
-        judged = batch["judged"]
+        judged = batch["read"]  # every token it reads, [CLS] and [SEP] too (never replaced: it learns to say so)
         return torch.nn.functional.binary_cross_entropy_with_logits(
             logits[judged], batch["labels"][judged].float(), pos_weight=torch.tensor(ELECTRA_REPLACED_WEIGHT))
 
