@@ -94,6 +94,7 @@ class TrainedHead:
 def _tokenizer(bert_dir: Path):
     """A private copy of lab-bert's tokenizer (saved unchanged with the head: padding is done here, never set on
     the tokenizer, so its tokenizer.json stays lab-bert's)."""
+    tf.logging.set_verbosity_error()  # the load report lists the new head's weights as missing: expected here
     with constructing():
         return tf.AutoTokenizer.from_pretrained(bert_dir)
 
