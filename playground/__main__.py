@@ -19,6 +19,7 @@ from playground.tasks.lab.networks import DEFAULT_PRESET, PRESETS
 from playground.tasks.road.handlers import regenerate_shipped
 from playground.tasks import assistant as assistant_tasks  # its training modules are imported on first use
 from playground.tasks.assistant.shipped import ASSISTANT_DIR
+from playground.tasks import lab as lab_package  # its heavy modules load on first use (core/lazy.py)
 
 
 def _download_epilog() -> str:
@@ -117,9 +118,37 @@ def add_pretrain_parser(commands) -> None:
                                                "playground/models/lab_pretrained); the lab folder is untouched")
     p.add_argument("--report", action="store_true", help="afterwards, run the direction test and the fine-tuning "
                                                          "curve on the new models and print them")
+    p.add_argument("--heads", action="store_true",
+                   help="afterwards, train the lab heads (lab-sentiment, lab-nsp, lab-electra, lab-qa: lab-bert "
+                        "fine-tuned on the lab world, 0.5–2.5 min each) and add them to the run with their held-out "
+                        "scores")
+    p.add_argument("--run", default=None,
+                   help="with --heads: skip pre-training and add the heads to this finished run folder instead "
+                        "(e.g. playground/models/lab_pretrained to refresh the shipped heads)")
+
+
+def heads_command(run_dir, seed: int) -> int:
+    """Train the lab heads on `run_dir`'s lab-bert and add them to that run (one line per head)."""
+    def report(head) -> None:
+        s = head.score
+        print(f"{head.name}: held-out {s.metric} {s.value:.3f} (chance {s.chance:.2f}) on {s.heldout} {s.measured_on}; "
+              f"{head.steps} steps, {head.seconds:.0f} s", flush=True)
+
+    try:
+        saved = lab_package.heads.train_heads(run_dir, seed=seed, report=report)
+    except (PlaygroundError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Saved the lab heads in {saved}.")
+    return 0
 
 
 def pretrain_command(args) -> int:
+    if args.run is not None:
+        if not args.heads:
+            print("error: --run is for --heads (add the lab heads to a finished run).", file=sys.stderr)
+            return 2
+        return heads_command(Path(args.run), args.seed)
     try:
         settings = lab.check_settings(args.preset, args.steps, args.time_budget, args.seq_len, args.lr, args.seed)
         corpus = choose_corpus(upload=Path(args.corpus).read_bytes() if args.corpus else None,
@@ -142,6 +171,8 @@ def pretrain_command(args) -> int:
     if args.report:
         for line in lab.report_lines(Path(final.saved_to)):
             print(line, flush=True)
+    if args.heads:
+        return heads_command(Path(final.saved_to), args.seed)
     return 0
 
 

@@ -4,6 +4,7 @@ models trained here (offline, and they know something)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from playground.models.cards import CardCatalog
 from playground.models.registry import TASKS
@@ -12,11 +13,17 @@ from playground.models.tiny import TINY_LABEL
 # The Pretraining lab's models (`playground/tasks/lab/`), served by the ModelStore from the lab's run in use (or the
 # pair shipped in `lab_pretrained/`).
 LAB_BERT, LAB_GPT = "lab-bert", "lab-gpt"
+# The lab heads (`playground/tasks/lab/heads.py`): lab-bert fine-tuned on the lab world, served where a run has them.
+LAB_SENTIMENT, LAB_NSP, LAB_ELECTRA, LAB_QA = "lab-sentiment", "lab-nsp", "lab-electra", "lab-qa"
+LAB_HEADS = (LAB_SENTIMENT, LAB_NSP, LAB_ELECTRA, LAB_QA)
 LAB_LABEL = ("lab models — a small BERT and GPT trained on the playground's built-in corpus (they know its "
              "small world, not the internet's); tabs without a lab model use tiny untrained models")
 # The lab models in every task that can use them: lab-bert is a masked LM only (no next-sentence head, so
 # not offered for nsp), lab-gpt a causal LM; tasks without a lab model keep the tiny ones.
 LAB_TASKS = {"fill-mask": LAB_BERT, "text-generation": LAB_GPT}
+# …and the lab heads, for the tasks they were trained for (offered only when the run in use holds them).
+LAB_HEAD_TASKS = {"sentiment": LAB_SENTIMENT, "nsp": LAB_NSP, "replaced-token-detection": LAB_ELECTRA,
+                  "question-answering": LAB_QA}
 
 
 @dataclass(frozen=True)
@@ -51,17 +58,27 @@ def tiny_profile() -> Profile:
     return Profile(name="tiny", models=models, banner=TINY_LABEL)
 
 
-def lab_profile() -> Profile:
-    models = {task: ((LAB_TASKS[task],) if task in LAB_TASKS else ()) + names
-              for task, names in tiny_profile().models.items()}
+def lab_task_models(served: Iterable[str] | None = None) -> dict[str, str]:
+    """{task: lab model} for the lab models in `served` (None: lab-bert / lab-gpt and every lab head)."""
+    both = {**LAB_TASKS, **LAB_HEAD_TASKS}
+    return both if served is None else {task: name for task, name in both.items() if name in set(served)}
+
+
+def lab_profile(served: Iterable[str] | None = None) -> Profile:
+    """The lab models first wherever one serves (`served`: the lab models that exist), then the tiny ones."""
+    lab = lab_task_models(served)
+    models = {task: ((lab[task],) if task in lab else ()) + names for task, names in tiny_profile().models.items()}
     return Profile(name="lab", models=models, banner=LAB_LABEL)
 
 
-def with_lab_models(profile: Profile, available: bool) -> Profile:
-    """The profile with lab-bert / lab-gpt offered (after the default) where they can serve, if they exist."""
+def with_lab_models(profile: Profile, available: bool | Iterable[str]) -> Profile:
+    """The profile with the lab models offered (after the default) where they can serve, if they exist
+    (`available`: the lab models that exist, or True for lab-bert / lab-gpt)."""
     if not available or profile.name == "lab":
         return profile
-    models = {task: names + ((LAB_TASKS[task],) if task in LAB_TASKS and LAB_TASKS[task] not in names else ())
+    lab = lab_task_models(None if available is True else available)
+    lab = {task: name for task, name in lab.items() if available is not True or task in LAB_TASKS}
+    models = {task: names + ((lab[task],) if task in lab and lab[task] not in names else ())
               for task, names in profile.models.items()}
     return Profile(name=profile.name, models=models, banner=profile.banner)
 

@@ -59,6 +59,16 @@ TINY_STAND_INS = {
 }
 
 
+# Each lab head (trained here on the lab world, `playground/tasks/lab/heads.py`) -> the real checkpoint whose job
+# it does: the tab shows that checkpoint's card numbers next to the lab head's own held-out score.
+LAB_STAND_INS = {
+    "lab-sentiment": "distilbert-base-uncased-finetuned-sst-2-english",
+    "lab-nsp": "bert-base-uncased",
+    "lab-electra": "google/electra-small-discriminator",
+    "lab-qa": "deepset/roberta-base-squad2",  # SQuAD 2.0: it also says "no answer"
+}
+
+
 def card_for(catalog: CardCatalog, name: str) -> ModelCardInfo | None:
-    """The card of `name`, or of the checkpoint a tiny model stands in for; None for unlisted models."""
-    return catalog.by_hub_id(TINY_STAND_INS.get(name, name))
+    """The card of `name`, or of the checkpoint a tiny model or a lab head stands in for; None for unlisted models."""
+    return catalog.by_hub_id(TINY_STAND_INS.get(name, LAB_STAND_INS.get(name, name)))

@@ -89,14 +89,14 @@ def make_context(options: AppOptions) -> AppContext:
     elif options.models == "lab":
         if not lab:
             raise ValueError("--models lab needs lab models; train them first: python -m playground pretrain")
-        local, profile = {**tiny, **lab}, lab_profile()
+        local, profile = {**tiny, **lab}, lab_profile(served=lab)
     elif options.models == "default":
         local, profile, prepare = dict(lab), default_profile(catalog), None
     else:
         raise ValueError(f"--models must be 'default', 'tiny' or 'lab', got {options.models!r}")
     store = ModelStore(catalog, memory_budget_bytes=int(options.memory_budget_gb * 2**30),
                        allow_unlisted=options.allow_any_model, local_models=local, prepare_local=prepare)
-    profile = with_assistant_models(with_lab_models(profile, bool(lab)), bool(aligned))
+    profile = with_assistant_models(with_lab_models(profile, list(lab)), bool(aligned))
     return AppContext(store=store, profile=profile, catalog=catalog, lab_dir=lab_dir,
                       fast=options.fast, warm=WarmStart() if options.preload else None,
                       lab_runs_become_default=options.lab_runs_become_default and not on_space())

@@ -11,12 +11,15 @@ evidence: it helped in BERT's own ablation, and RoBERTa matched or beat it witho
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 
 from playground.core.errors import PlaygroundError
 from playground.core.types import LoadedModel
 from playground.core.text_input import clean_text
 from playground.core.tokens import display_piece, encode_pair, longest_first, pair_rows, token_kind, tokenizer_scheme
+from playground.tasks.cards import lab_head_note
 from playground.tasks.context import AppContext
 
 # Lazy imports: torch is imported inside the functions that run a model, so importing this module (and
@@ -148,4 +151,6 @@ def next_sentence(lm: LoadedModel, a: str, b: str) -> NSPResult:
 
 def nsp_api(ctx: AppContext, sentence_a: str, sentence_b: str, model: str = "bert-base-uncased") -> NSPResult:
     """IsNext / NotNext probabilities from BERT's next-sentence head for [CLS] A [SEP] B [SEP]."""
-    return next_sentence(ctx.model(model, NSP_TASK), sentence_a, sentence_b)
+    result = next_sentence(ctx.model(model, NSP_TASK), sentence_a, sentence_b)
+    note = lab_head_note(ctx, model)  # a lab head: what it is and its held-out accuracy
+    return dataclasses.replace(result, notices=(*result.notices, note)) if note else result

@@ -16,6 +16,8 @@ The user's own sentence can also be judged as typed; then nobody knows which tok
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -25,6 +27,7 @@ from playground.core.tokens import TokenizedText, display_piece, tokenize
 from playground.core.types import LoadedModel
 from playground.lm.masked_lm import lm_logits
 from playground.models.vocabularies import sharing_vocabulary
+from playground.tasks.cards import lab_head_note
 from playground.tasks.context import AppContext
 from playground.tasks.mlm_simulator import (FILL_TASK, MASKABLE_KINDS, check_mask_rate, check_seed, plan_masking,
                                             rate_from_percent)
@@ -206,8 +209,10 @@ def replaced_tokens_api(ctx: AppContext, text: str, corrupt: bool = True, mask_r
     the generator (BERT) first masks mask_rate of the tokens and refills each with a token sampled from its
     prediction (seeded), so the result also says which tokens really were replaced."""
     loaded = ctx.models((model, RTD_TASK), *([(generator, FILL_TASK)] if corrupt else []))  # names every missing one
-    return detect_replaced_tokens(loaded[0], text, loaded[1] if corrupt else None, mask_rate=mask_rate, seed=seed,
-                                  offered=generator_choices(ctx, model))
+    result = detect_replaced_tokens(loaded[0], text, loaded[1] if corrupt else None, mask_rate=mask_rate, seed=seed,
+                                    offered=generator_choices(ctx, model))
+    note = lab_head_note(ctx, model)  # a lab head: what it is and its held-out score
+    return dataclasses.replace(result, notices=(*result.notices, note)) if note else result
 
 
 def replaced_tokens_percent(ctx: AppContext, text: str, corrupt: bool, rate_percent: Any, seed: Any, model: str,

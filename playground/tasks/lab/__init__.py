@@ -12,6 +12,9 @@ Light (no torch; the page imports them when it is built):
     slots.py      the hypothesis probe: do antonyms fill the same masked slots?
     study_results.py  the shipped study behind the fine-tuning defaults, read back for the tab
     handlers.py   what the tab and the JSON API call: a run per session, Stop, the direction test, fine-tuning
+    paragraphs.py short paragraphs of the lab world and next-sentence pairs drawn from them
+    heads.py      the lab heads (sentiment, next sentence, ELECTRA's discriminator): lab-bert taught one more
+                  thing, scored on held-out data and added to a run (torch at import: reached as `lab.heads`)
 
 Heavy (torch at their top; `handlers.py` reaches them at call time as `lab.pretrain`, `lab.networks`, …):
     networks.py   the three networks built with tokenizers trained on the corpus; a run loaded back
@@ -26,4 +29,4 @@ The training loop itself is model-facing and lives in `playground/lm/training.py
 
 from playground.core.lazy import lazy_submodules
 
-__getattr__, __dir__ = lazy_submodules(__name__, {"direction", "lstm", "networks", "pretrain", "slots", "transfer"})
+__getattr__, __dir__ = lazy_submodules(__name__, {"direction", "heads", "lstm", "networks", "pretrain", "slots", "transfer"})

@@ -176,6 +176,11 @@ def _everyday_sentence(rng: random.Random) -> str:
 
 
 def _review_sentence(rng: random.Random) -> str:
+    return _labelled_review(rng).text
+
+
+def _labelled_review(rng: random.Random) -> LabelledSentence:
+    """One corpus review and its label (the label is the adjective's; verb and reaction agree with it)."""
     name = rng.choice(NAMES)
     thing = rng.choice(THINGS)
     positive = rng.random() < 0.5
@@ -188,7 +193,20 @@ def _review_sentence(rng: random.Random) -> str:
         f"{name} said the {thing} was {adjective} and {reaction}.",
         f"It was {_article(adjective)} {adjective} {thing}, so {name} {reaction}.",
     )
-    return rng.choice(templates)
+    return LabelledSentence(rng.choice(templates), int(positive))
+
+
+def corpus_reviews(count: int = 600, seed: int = CORPUS_SEED + 2) -> list[LabelledSentence]:
+    """Distinct review sentences written like the corpus's, labelled: the sentiment head's extra training data
+    (its held-out test stays the SENTIMENT_FRAMES that no training sentence uses)."""
+    rng = random.Random(seed)
+    seen: dict[str, LabelledSentence] = {}
+    for _ in range(count * 4):
+        review = _labelled_review(rng)
+        seen.setdefault(review.text, review)
+        if len(seen) == count:
+            break
+    return list(seen.values())
 
 
 def _sentences(count: int, seed: int) -> list[str]:

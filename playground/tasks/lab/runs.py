@@ -6,7 +6,10 @@ Folder layout (`default_lab_dir()`, or `$PLAYGROUND_LAB_DIR`):
     runs/<run id>/lab-bert/   BertForMaskedLM + WordPiece tokenizer     (save_pretrained: config, safetensors, tokenizer)
     runs/<run id>/lab-gpt/    GPT2LMHeadModel + byte-level BPE tokenizer
     runs/<run id>/lab-lstm/   LstmLanguageModel + the same BPE tokenizer
-    runs/<run id>/manifest.json   settings, seed, final numbers, and every file with its size and sha256
+    runs/<run id>/lab-sentiment/, lab-nsp/, lab-electra/, lab-qa/   the lab heads, when trained (`heads.py`,
+                              `pretrain --heads`): lab-bert fine-tuned, each with lab-bert's tokenizer
+    runs/<run id>/manifest.json   settings, seed, final numbers (`heads`: each head's held-out score), and every file
+                              with its size and sha256
     CURRENT                   the run id in use, replaced atomically (os.replace) after a run is complete
     sessions/<run id>/        a run started from the app's UI or API: same layout, owned by one session
 
@@ -37,7 +40,9 @@ from pathlib import Path
 from typing import Any
 
 from playground.core.errors import PlaygroundError
-from playground.models.profiles import LAB_BERT, LAB_GPT  # named there: the profiles offer them to every tab
+# Named in profiles (which offers them to every tab); re-exported for the lab's own modules.
+from playground.models.profiles import (LAB_BERT, LAB_ELECTRA, LAB_GPT, LAB_HEADS, LAB_NSP, LAB_QA,  # noqa: F401
+                                        LAB_SENTIMENT)
 
 LAB_VERSION = 1
 LAB_LSTM = "lab-lstm"  # the lab's own: not a transformers model, the ModelStore does not serve it
@@ -216,8 +221,67 @@ def lab_run(lab_dir: Path | None = None) -> Path | None:
 
 
 def lab_models(lab_dir: Path | None = None) -> dict[str, Path]:
-    """{lab-bert, lab-gpt: directory} for the ModelStore's local models (empty when there is no lab run)."""
+    """{lab-bert, lab-gpt and the lab heads: directory} for the ModelStore's local models (empty when there is no
+    lab run). The run's own heads, else the shipped ones that fit its lab-bert."""
     run = lab_run(lab_dir)
-    return {name: run / name for name in SERVED_NAMES} if run else {}
+    if run is None:
+        return {}
+    served = {name: run / name for name in SERVED_NAMES}
+    served.update({name: run / name for name in head_scores(run) if name in LAB_HEADS})
+    if run != SHIPPED_DIR and check_run(SHIPPED_DIR).ok:  # a run trained without heads: the shipped ones serve
+        served.update({name: SHIPPED_DIR / name for name in _fitting_shipped_heads(run) if name not in served})
+    return served
+
+
+def _fitting_shipped_heads(run: Path) -> list[str]:
+    """The shipped heads that can serve next to `run`'s lab-bert: each reads its own tokenizer, except ELECTRA's
+    discriminator, which reads the generator's tokens, so it serves only when the vocabularies are the same file."""
+    files = _manifest(SHIPPED_DIR).get("files", {})
+    bert_tokenizer = _manifest(run).get("files", {}).get(f"{LAB_BERT}/tokenizer.json", {}).get("sha256")
+    return [name for name in head_scores(SHIPPED_DIR) if name in LAB_HEADS and
+            (name != LAB_ELECTRA or files.get(f"{name}/tokenizer.json", {}).get("sha256") == bert_tokenizer)]
+
+
+# ---- the lab heads: added to a finished run ------------------------------------------------------------------
+
+def _manifest(run_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((Path(run_dir) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def head_scores(run_dir: Path | None) -> dict[str, dict[str, Any]]:
+    """{head name: its manifest entry (held-out score, seconds, steps, seed)} of the heads the run holds whole."""
+    if run_dir is None:
+        return {}
+    manifest = _manifest(run_dir)
+    files = manifest.get("files", {})
+    return {name: info for name, info in manifest.get("heads", {}).items()
+            if any(f.startswith(f"{name}/model.safetensors") for f in files)}
+
+
+def add_heads(run_dir: Path, models: dict[str, Any], tokenizers: dict[str, Any], infos: dict[str, Any]) -> Path:
+    """Add (or replace) lab heads in a finished run: each head is staged and renamed into place, then the
+    manifest — every file with its size and sha256, and `heads` — is replaced atomically."""
+    run_dir = Path(run_dir)
+    manifest = _manifest(run_dir)
+    if "files" not in manifest:
+        raise PlaygroundError(f"{run_dir} is not a finished lab run (no readable {MANIFEST}).")
+    for name, model in models.items():
+        staging = Path(tempfile.mkdtemp(prefix=f".staging-{name}-", dir=run_dir))
+        try:
+            model.save_pretrained(staging)
+            tokenizers[name].save_pretrained(staging)
+            shutil.rmtree(run_dir / name, ignore_errors=True)
+            staging.rename(run_dir / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    manifest["heads"] = {**manifest.get("heads", {}), **infos}
+    manifest["files"] = _file_list(run_dir)
+    pointer = run_dir / f".{MANIFEST}.new"
+    pointer.write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    os.replace(pointer, run_dir / MANIFEST)
+    return run_dir
 
 
