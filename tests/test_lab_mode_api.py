@@ -42,6 +42,11 @@ REQUIRED = {
     "/models": (),
     "/choose_variant": ("question-answering",),
     "/measure": (["bert-base-uncased", "gpt2"],),  # the Measure tab's default selection
+    # Inside, RNN → Transformer and GPT → Assistant: every input has a default.
+    **{name: () for name in ("/inside_lens", "/inside_embeddings", "/inside_cache", "/inside_attribution",
+                             "/inside_probes", "/road_results", "/road_lm", "/road_long_range", "/road_gradients",
+                             "/road_seq2seq", "/assistant_sft", "/assistant_reward", "/assistant_pair",
+                             "/assistant_dpo", "/assistant_lora", "/assistant_report")},
 }
 # The lab's training runs and Measure are minutes long at their defaults; the walk runs them short (their
 # defaults' length is the Measure estimate's and the lab's own tests' business).
@@ -49,6 +54,16 @@ SHORTENED = {
     "/pretrain": dict(steps=20, time_budget_s=30),
     "/finetune": dict(sizes="8", repeats=1, steps=5),
     "/measure": dict(input_tokens=16, repeats=1),
+    "/inside_probes": dict(repeats=2),
+    "/road_lm": dict(seeds=1, steps=10, time_budget_s=2),
+    "/road_long_range": dict(distances="2", seeds=1, steps=10),
+    "/road_gradients": dict(seeds=1),
+    "/road_seq2seq": dict(max_length=3, seeds=1, steps=20),
+    "/assistant_sft": dict(epochs=1),
+    "/assistant_reward": dict(epochs=1, best_of=2),
+    "/assistant_dpo": dict(epochs=1, seeds=1),
+    # offline, the default (gpt2) is not on this machine: that message is tests/test_assistant_api.py's business
+    "/assistant_lora": dict(model_name="lab-gpt", budget_s=5, epochs=1),
 }
 
 
