@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "assistant":
         target = args.out or ASSISTANT_DIR
-        assistant_tasks.checkpoints.ship_default_run(target)
+        assistant_tasks.ship.ship_default_run(target)
         return 0
     if args.command == "pretrain":
         return pretrain_command(args)

@@ -54,9 +54,12 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
     """The package modules that `module` imports anywhere in its file."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+    tree = ast.parse(path.read_text(), filename=str(path))
+    bound: dict[str, str] = {}  # local name → our module it names (`from playground import lm` binds "lm")
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
+            bound.update({alias.asname: alias.name for alias in node.names if alias.asname})
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:  # relative import
@@ -65,11 +68,19 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
             # `from pkg import submodule` imports the submodule; `from module import name` the module.
             submodules = [f"{base}.{alias.name}" for alias in node.names]
             names = [n for n in submodules if _resolve(n, modules) == n] or [base]
+            bound.update({alias.asname or alias.name: f"{base}.{alias.name}" for alias in node.names
+                          if f"{base}.{alias.name}" in modules})
         else:
             continue
         for name in names:
             target = _resolve(name, modules)
             if target and target != module and target != PACKAGE:
+                found.add(target)
+    # A lazy submodule (`core/lazy.py`) is an import too: `lm.masked_lm` where `lm` names our package.
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound:
+            target = f"{bound[node.value.id]}.{node.attr}"
+            if target in modules and target != module:
                 found.add(target)
     return found
 
@@ -163,6 +174,15 @@ def test_the_checker_sees_lazy_and_upward_imports(tmp_path):
     assert upward_arrows({"playground.models.x": found}) == [
         "playground.models.x -> playground.tasks.nsp", "playground.models.x -> playground.ui.page"]
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_checker_sees_a_lazy_submodule_reached_through_its_package(tmp_path):
+    """`from playground import tasks` then `tasks.nsp.run()` (core/lazy.py) depends on tasks.nsp."""
+    modules = {"playground.models.x": tmp_path / "x.py", "playground.tasks": tmp_path / "__init__.py",
+               "playground.tasks.nsp": tmp_path / "nsp.py"}
+    modules["playground.models.x"].write_text("from playground import tasks\n\ndef f():\n    return tasks.nsp.run()\n")
+    assert imports_of("playground.models.x", modules["playground.models.x"], modules) == {
+        "playground.tasks", "playground.tasks.nsp"}
 
 
 # ---- rooms per feature: the UI lays out and wires; features live in tasks --------------------------------------

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 from playground.core.errors import PlaygroundError
 from playground.models import registry
-from playground.models.tiny import TINY_SIZES
+from playground.models.tiny_specs import TINY_SIZES
 
 # Tiny twins (tests, the app's tiny mode, where measuring full-size models would be pointless): the real
 # config with tiny.TINY_SIZES and a small vocabulary of random ids, in which GPT-2's start/end id must fit.

@@ -13,7 +13,7 @@ import torch
 import transformers as tf
 
 from playground.models.construction import constructs
-from playground.models.tiny import CORPUS, MAX_POSITIONS, MULTILINGUAL_CORPUS, TINY_SIZES
+from playground.models.tiny_specs import CORPUS, MAX_POSITIONS, MULTILINGUAL_CORPUS, TINY_SIZES
 from playground.models.tokenizer_training import (byte_level_bpe_tokenizer, pegasus_sentencepiece,
                                                   wordpiece_tokenizer, xlm_roberta_sentencepiece)
 

@@ -14,8 +14,8 @@ import torch
 from playground.core.errors import PlaygroundError
 from playground.core.tokens import display_piece, padded_batch
 from playground.core.types import LoadedModel
-from playground.tasks.question_answering import (SQUAD_VERSIONS, AnswerSpan, ProgressFn, QAEncoding, QASettings,
-                                                 QAToken, QAWindow, SpanSelection)
+from playground.tasks.qa_results import (SQUAD_VERSIONS, AnswerSpan, ProgressFn, QAEncoding, QASettings,
+                                         QAToken, QAWindow, SpanSelection)
 
 
 # ---- span selection (pure, works on any logits) ---------------------------------------------------
