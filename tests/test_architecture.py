@@ -11,6 +11,7 @@ still a dependency. Run this file directly to print the import-arrow count:
 from __future__ import annotations
 
 import ast
+import importlib
 import sys
 from pathlib import Path
 
@@ -249,6 +250,18 @@ def test_every_function_local_import_says_what_it_defers():
         if "# deferred:" not in lines[n] and not (n > 0 and lines[n - 1].strip().startswith("# deferred:")):
             silent.append(f"{at}: {lines[n].strip()}")
     assert silent == [], "function-local imports without a `# deferred:` comment:\n" + "\n".join(silent)
+
+def test_every_module_imports():
+    """A heavy module reached lazily is not imported when the page is built, so a broken import in it would
+    only show on first use: import every module here."""
+    broken = {}
+    for module in module_files():
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # noqa: BLE001 — every failure is reported, whatever its kind
+            broken[module] = repr(error)
+    assert broken == {}
+
 
 if __name__ == "__main__":
     graph = import_graph()
