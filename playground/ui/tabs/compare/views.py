@@ -10,9 +10,9 @@ from playground.core.tokens import SPECIAL_TOKEN_ROLES, TokenizedText
 from playground.tasks.compare import (GRADIENT, OCCLUSION,
                                       AttentionComparison, AttentionMask, AttentionSource, CompareResult,
                                       CompareStage, GenerationResult, InfluenceResult, WordProbability)
-from playground.ui.exports import ExportFile, json_file, picture_files
-from playground.ui.figures.attention import (attention_heatmaps_figure, attention_heatmaps_svg,
-                                             attention_masks_figure, attention_masks_svg, span_text)
+from playground.ui.exports import ExportFile, json_file
+from playground.ui.figures.attention import attention_heatmaps_figure, attention_masks_figure, span_text
+from playground.ui.figures.inside import standalone_html
 from playground.ui.widgets import (TOKEN_COLORS, highlighted_scores, highlighted_tokens, label_value,
                                    notices_markdown, percent, to_json, token_table)
 
@@ -189,7 +189,8 @@ def _analysis_part(result: CompareResult) -> dict[str, Any]:
         gpt_influence_note=influence_summary(result.gpt_influence, result.influence_method),
         query_word=query_word_line(result.bert_mask, result.gpt_mask),
         masks_plot=attention_masks_figure([result.bert_mask, result.gpt_mask]),
-        heat_plot=attention_heatmaps_figure([result.bert_attention, result.gpt_attention]),
+        heat_plot=attention_heatmaps_figure([result.bert_attention, result.gpt_attention],
+                                            [result.bert_mask.rows, result.gpt_mask.rows]),
     )
 
 
@@ -249,7 +250,8 @@ def query_word_line(bert_mask: AttentionMask, gpt_mask: AttentionMask) -> str:
 def attention_view(result: AttentionComparison) -> AttentionView:
     return AttentionView(query_word=query_word_line(result.bert_mask, result.gpt_mask),
                          masks_plot=attention_masks_figure([result.bert_mask, result.gpt_mask]),
-                         heat_plot=attention_heatmaps_figure([result.bert, result.gpt]))
+                         heat_plot=attention_heatmaps_figure([result.bert, result.gpt],
+                                                             [result.bert_mask.rows, result.gpt_mask.rows]))
 
 
 def cleared_generation() -> GenerationView:
@@ -266,13 +268,14 @@ def generation_view(result: GenerationResult) -> GenerationView:
 
 
 def export_files(attention: AttentionComparison | None, result: Any = None) -> list[ExportFile]:
-    """What the Export button writes for the attention shown: both figures (PNG and SVG), their data and the
-    click's result as JSON. Empty before a click."""
+    """What the Export button writes for the attention shown: both figures in one standalone interactive HTML
+    file (opens offline; PNG from its modebar), their data and the click's result as JSON. Empty before a
+    click."""
     if attention is None:
         return []
-    masks, maps = [attention.bert_mask, attention.gpt_mask], [attention.bert, attention.gpt]
-    files = (picture_files("compare-attention-masks", attention_masks_figure(masks).png, attention_masks_svg(masks))
-             + picture_files("compare-attention-weights", attention_heatmaps_figure(maps).png,
-                             attention_heatmaps_svg(maps))
-             + [json_file("compare-attention", to_json(attention))])
+    figures = [attention_masks_figure([attention.bert_mask, attention.gpt_mask]),
+               attention_heatmaps_figure([attention.bert, attention.gpt],
+                                         [attention.bert_mask.rows, attention.gpt_mask.rows])]
+    files = [ExportFile("compare-attention.html", standalone_html(figures, "Compare: attention").encode("utf-8")),
+             json_file("compare-attention", to_json(attention))]
     return files + ([json_file("compare-result", result)] if result else [])
