@@ -5,6 +5,7 @@ import dataclasses
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import plotly.graph_objects as go
 import pytest
 import torch
 
@@ -16,7 +17,6 @@ from playground.tasks.compare import (CONTINUATION_TOKENS, STAGES, AttentionSour
                                       attention_source, attention_to_export, compare, compare_attention,
                                       redraw_attention, run_attention, run_compare, run_compare_stages,
                                       stream_compare)
-from playground.ui.figures.attention import Picture
 from playground.ui.tabs.compare import _stage_values
 from playground.ui.tabs.compare.views import CompareView, attention_view, compare_view, stage_view
 from playground.ui.widgets import shown as ui_event
@@ -158,7 +158,7 @@ def test_attention_controls_redraw_from_the_click_without_a_model_call(ctx, bert
         counter.close()
     assert redrawn == [run_attention(ctx, TESLA, layer, head, query, *MODELS)
                        for layer, head, query in ((2, 1, 3), (1, 2, 0), (9, 9, 500))]
-    assert all(isinstance(v.masks_plot, Picture) for v in views)
+    assert all(isinstance(v.masks_plot, go.Figure) for v in views)
     # Another sentence (or another model) than the click's is read again.
     other = redraw_attention(ctx, source, "The [MASK] barked.", 1, 1, 0, *MODELS)
     assert other == run_attention(ctx, "The [MASK] barked.", 1, 1, 0, *MODELS)
