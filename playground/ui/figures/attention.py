@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 
 from playground.tasks.compare import AttentionMap, AttentionMask
 
-MAX_LABELS = 48  # beyond this, every k-th token is labelled on the axes (hover still names every token)
+MAX_LABELS = 32  # beyond this, every k-th token is labelled on the axes (hover still names every token)
 DIRECTION_TITLES = {
     "bidirectional": "bidirectional (every token sees all)",
     "causal": "causal (token t sees ≤ t)",
