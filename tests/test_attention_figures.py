@@ -8,9 +8,9 @@ import plotly.graph_objects as go
 
 from playground.lm.attention import AttentionMap
 from playground.lm.influence import attention_mask_pattern
-from playground.tasks.compare import AttentionMask
+from playground.tasks.compare import AttentionMask, HeadSummary
 from playground.ui.figures.attention import (LONG_INPUT, MASK_X_TITLE, MASK_Y_TITLE, MAX_LABELS, _labelled,
-                                             attention_heatmaps_figure, attention_masks_figure, categories,
+                                             attention_heatmaps_figure, attention_masks_figure, categories, head_summary_figure,
                                              panel_titles, row_runs, span_text)
 
 
@@ -92,3 +92,15 @@ def test_long_inputs_show_the_picked_row_and_a_per_key_mean_instead_of_the_grid_
     means = [t for t in fig.data if isinstance(t, go.Bar)]
     assert len(means) == 2 and np.isclose(means[0].y[0], np.mean([1 / (i + 1) for i in range(n)]), rtol=1e-4)
     assert elapsed < 2.0  # about 0.06 s on a loaded 2-core machine; the Pillow picture of the grid took 0.13 s
+
+
+def test_head_summary_figure_is_a_layer_by_head_map_with_the_entropy_on_hover():
+    summaries = [HeadSummary("bert", 512, ((1.0, 9.0), (2.0, 3.0), (4.0, 5.0))),
+                 HeadSummary("gpt", 300, ((0.5,),))]
+    fig = head_summary_figure(summaries)
+    assert panel_titles(fig) == ["bert: mean attention entropy per head\n512 tokens; all keys alike = 9.00 bits",
+                                 "gpt: mean attention entropy per head\n300 tokens; all keys alike = 8.23 bits"]
+    bert, gpt = _heatmaps(fig)
+    assert np.asarray(bert.z).shape == (3, 2) and list(bert.x) == [1, 2] and list(bert.y) == [1, 2, 3]
+    assert bert.zmax == gpt.zmax == 9.0  # one colour scale for both models
+    assert "layer %{y}, head %{x}: mean entropy %{z:.3f} bits" in bert.hovertemplate

@@ -75,14 +75,15 @@ def test_keeping_sends_the_figure_to_the_state_too():
 
 
 def test_compare_export_draws_what_the_session_holds_without_a_model_call(bert, gpt):
-    source = attention_source(bert, gpt, "Tesla is an American [MASK] company.")
+    source = attention_source(bert, gpt, "Tesla is an American [MASK] company.").kept()
     assert export_compare(None, None) == []  # before a click: nothing (the button says so)
     files = {f.name: f.data for f in export_compare(None, source, 2, 1, 3, {"text": "x"})}
     assert set(files) == {"compare-attention.html", "compare-attention.json", "compare-result.json"}
     # One standalone page: plotly.js inlined once (opens offline), both figures, each heatmap with every token.
     html = files["compare-attention.html"].decode()
-    assert html.count("Plotly.newPlot") == 2 and len(html) > 1_000_000 and "<script src=" not in html
-    for token in ("0: [CLS]", "tiny-bert: bidirectional", "tiny-gpt2: causal", "tiny-bert: layer 2"):
+    assert html.count("Plotly.newPlot") == 3 and len(html) > 1_000_000 and "<script src=" not in html
+    for token in ("0: [CLS]", "tiny-bert: bidirectional", "tiny-gpt2: causal", "tiny-bert: layer 2",
+                  "tiny-gpt2: mean attention entropy per head"):
         assert token in html
     shown = json.loads(files["compare-attention.json"])
     assert shown["bert"]["layer"] == 2 and shown["bert_mask"]["word"] == "American"

@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from playground.tasks.compare import AttentionMap, AttentionMask
+from playground.tasks.compare import AttentionMap, AttentionMask, HeadSummary
 
 MAX_LABELS = 32  # beyond this, every k-th token is labelled on the axes (hover still names every token)
 DIRECTION_TITLES = {
@@ -186,3 +186,22 @@ def long_input_figure(maps: Sequence[AttentionMap], rows: Sequence[Sequence[int]
 def _row_title(amap: AttentionMap, picked: Sequence[int]) -> str:
     rows = [r for r in picked if 0 <= r < len(amap.tokens)]
     return f"query row: {span_text(rows)} (pick a word above)" if rows else "the picked word has no tokens here"
+
+
+def head_summary_figure(summaries: Sequence[HeadSummary]) -> go.Figure:
+    """Per model, a layer × head map of how spread out each head's attention is (mean entropy over the queries,
+    bits): one number per head, readable at any input length, so the user can pick a head worth looking at."""
+    fig = _grid([f"{s.model_name}: mean attention entropy per head\n{s.tokens} tokens; all keys alike = "
+                 f"{np.log2(max(s.tokens, 1)):.2f} bits" for s in summaries], height=200 + 28 * max(
+                     (len(s.entropy) for s in summaries), default=1))
+    top = max((np.log2(max(s.tokens, 1)) for s in summaries), default=1.0)
+    for col, summary in enumerate(summaries, start=1):
+        entropy = np.asarray(summary.entropy, dtype=np.float32)
+        fig.add_heatmap(z=entropy, x=list(range(1, entropy.shape[1] + 1)), y=list(range(1, entropy.shape[0] + 1)),
+                        zmin=0, zmax=top, colorscale="Cividis", name=summary.model_name, row=1, col=col,
+                        showscale=col == len(summaries), colorbar=dict(title="bits"),
+                        hovertemplate="layer %{y}, head %{x}: mean entropy %{z:.3f} bits<extra>%{fullData.name}"
+                                      "</extra>")
+        fig.update_xaxes(title="head", dtick=1, row=1, col=col)
+        fig.update_yaxes(title="layer", dtick=1, autorange="reversed", row=1, col=col)
+    return fig

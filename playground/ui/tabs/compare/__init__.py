@@ -130,6 +130,8 @@ def _layout_attention() -> Components:
     return dict(query=query, layer=layer, head=head, query_word=query_word,
                 masks_plot=gr.Plot(label="Attention masks", elem_id="attention-masks"),
                 heat_plot=gr.Plot(label="Attention weights", elem_id="attention-weights"),
+                heads_plot=gr.Plot(label="Every head at a glance: how spread out its attention is (pick one above)",
+                                   elem_id="attention-heads"),
                 # Both figures as one interactive HTML file, their data and the result as JSON: written on click.
                 export=export_controls("compare", "HTML · JSON"))
 
@@ -191,7 +193,8 @@ def export_compare(ctx: AppContext, source: AttentionSource | None, layer: int =
                    result: Any = None) -> list[ExportFile]:
     """The Export button: the session's attention (`attention_to_export`; the Compare click itself writes
     nothing) as files (`export_files`). Empty before a click."""
-    return export_files(attention_to_export(ctx, source, layer, head, query), result)
+    return export_files(attention_to_export(ctx, source, layer, head, query), result,
+                        source.summaries if source is not None else ())
 
 
 def _wire_compare(ctx: AppContext, c: Components) -> LinkedView:
