@@ -25,7 +25,7 @@ def test_compare_tab_renders_tokens_predictions_influence_and_plots(page):
     expect(page.get_by_text("Words right of the slot carry 0.0% of the total estimated influence").first).to_be_visible(
         timeout=TIMEOUT)
     # Both attention figures are interactive Plotly figures, one panel per model, titled with what they show.
-    for plot in ("#attention-masks", "#attention-weights"):
+    for plot in ("#attention-masks", "#attention-weights", "#attention-heads"):
         expect(page.locator(f"{plot} .js-plotly-plot")).to_have_count(1, timeout=TIMEOUT)
     expect(page.locator("#attention-masks .js-plotly-plot")).to_contain_text("causal (token t sees ≤ t)")
     expect(page.locator("#attention-weights .js-plotly-plot")).to_contain_text("tiny-gpt2: layer 1/")

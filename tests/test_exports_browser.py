@@ -52,7 +52,7 @@ def test_compare_then_export_downloads_a_standalone_html_page_and_json(page, tmp
     offline.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:") else
                   route.continue_())
     offline.goto((tmp_path / "compare-attention.html").as_uri())
-    expect(offline.locator(".js-plotly-plot")).to_have_count(2, timeout=30_000)
+    expect(offline.locator(".js-plotly-plot")).to_have_count(3, timeout=30_000)  # masks, weights, every head
     expect(offline.locator(".js-plotly-plot").first).to_contain_text("tiny-bert: bidirectional")
     heat = offline.evaluate("() => document.querySelectorAll('.js-plotly-plot')[1].data.map(t => t.x.length)")
     assert heat == [len(shown["bert"]["tokens"]), len(shown["gpt"]["tokens"])] and html.startswith(b"<!doctype html>")
