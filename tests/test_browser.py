@@ -24,9 +24,15 @@ def test_compare_tab_renders_tokens_predictions_influence_and_plots(page):
     expect(page.locator("#gpt-influence")).to_contain_text("Texas", timeout=TIMEOUT)
     expect(page.get_by_text("Words right of the slot carry 0.0% of the total estimated influence").first).to_be_visible(
         timeout=TIMEOUT)
-    # Both attention figures are drawn as images.
-    for plot in ("#attention-masks", "#attention-weights"):
-        expect(page.locator(f"{plot} img[src^='data:image']")).to_have_count(1, timeout=TIMEOUT)
+    # Both attention figures are interactive Plotly figures, one panel per model, titled with what they show.
+    for plot in ("#attention-masks", "#attention-weights", "#attention-heads"):
+        expect(page.locator(f"{plot} .js-plotly-plot")).to_have_count(1, timeout=TIMEOUT)
+    expect(page.locator("#attention-masks .js-plotly-plot")).to_contain_text("causal (token t sees ≤ t)")
+    expect(page.locator("#attention-weights .js-plotly-plot")).to_contain_text("tiny-gpt2: layer 1/")
+    # Hovering a cell names the query and the key token and the exact weight.
+    page.locator("#attention-weights .nsewdrag").first.hover(position={"x": 8, "y": 8})
+    expect(page.locator("#attention-weights .hovertext")).to_contain_text("query 0: [CLS] → key 0: [CLS]: weight",
+                                                                          timeout=TIMEOUT)
     expect(page.get_by_text("tiny untrained models").first).to_be_visible()
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from playground.core.errors import PlaygroundError
 from playground.tasks.compare import run_attention, run_compare, run_generate
+from playground.ui.figures.attention import panel_titles
 from playground.ui.tabs.compare import _values, build_compare_tab
 from playground.ui.tabs.compare.views import (NO_MASK_FOR_WORD, AttentionView, CompareView, GenerationView, SliderRange,
                                               attention_view, compare_view, generation_view)
@@ -64,19 +65,19 @@ def test_compare_view_sets_the_sliders_from_the_result(tesla, bert, gpt, tesla_v
 
 
 def test_compare_view_draws_both_masks_from_the_gap(tesla, tesla_view):
-    bert_ax, gpt_ax = tesla_view.masks_plot.panels
+    bert_title, gpt_title = panel_titles(tesla_view.masks_plot)
     n_bert, n_gpt = len(tesla.bert_tokens.tokens), len(tesla.gpt_tokens.tokens)
     mask_position = next(t.position for t in tesla.bert_tokens.tokens if t.kind == "mask")
-    assert bert_ax.title.endswith(f"'[MASK]' (token {mask_position}) sees {n_bert} of {n_bert} tokens")
-    assert "bidirectional" in bert_ax.title and "causal" in gpt_ax.title
+    assert bert_title.endswith(f"'[MASK]' (token {mask_position}) sees {n_bert} of {n_bert} tokens")
+    assert "bidirectional" in bert_title and "causal" in gpt_title
     # GPT-2 reads the gap as BERT's guess: the same word is its tokens from the slot on, each seeing itself and
     # everything to its left.
     rows = tesla.gpt_mask.rows
-    assert rows[0] == tesla.gpt_slot_position and "'[MASK]' (token" in gpt_ax.title
+    assert rows[0] == tesla.gpt_slot_position and "'[MASK]' (token" in gpt_title
     seen = f"{rows[0] + 1}" if len(rows) == 1 else f"{rows[0] + 1}–{rows[-1] + 1}"
-    assert gpt_ax.title.endswith(f"sees {seen} of {n_gpt} tokens")
+    assert gpt_title.endswith(f"sees {seen} of {n_gpt} tokens")
     assert tesla_view.query_word.startswith("Word 4: **`[MASK]`** → tiny-bert token ")
-    assert tesla_view.heat_plot.panels[0].title.startswith("tiny-bert: layer 1/")
+    assert panel_titles(tesla_view.heat_plot)[0].startswith("tiny-bert: layer 1/")
 
 
 def test_compare_without_a_mask_explains_bert_and_a_scored_word(ctx):
@@ -96,11 +97,11 @@ def test_attention_handler_clamps_and_the_view_draws_the_chosen_word(ctx):
     assert result.bert_mask.word == result.gpt_mask.word == "American"
     assert set(to_json(result)) >= {"bert", "gpt", "words"}
     view = attention_view(result)
-    bert_ax, gpt_ax = view.masks_plot.panels
+    bert_title, gpt_title = panel_titles(view.masks_plot)
     first, last = result.gpt_mask.rows[0], result.gpt_mask.rows[-1]  # causal: token t sees t + 1 tokens
     seen = f"{first + 1}" if first == last else f"{first + 1}–{last + 1}"
-    assert gpt_ax.title.endswith(f"sees {seen} of {len(result.gpt.tokens)} tokens")
-    assert bert_ax.title.endswith(f"sees {len(result.bert.tokens)} of {len(result.bert.tokens)} tokens")
+    assert gpt_title.endswith(f"sees {seen} of {len(result.gpt.tokens)} tokens")
+    assert bert_title.endswith(f"sees {len(result.bert.tokens)} of {len(result.bert.tokens)} tokens")
     assert view.query_word.startswith("Word 3: **`American`** → tiny-bert token")
     far = run_attention(ctx, TESLA, 1, 1, 500, *MODELS)  # past the end: the last word, "." in both
     assert far.bert_mask.word == far.gpt_mask.word == "."

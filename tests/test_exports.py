@@ -1,4 +1,5 @@
-"""Exports: figures as PNG and SVG, results as JSON, written into bounded per-request folders."""
+"""Exports: matplotlib figures as PNG and SVG, the Compare attention as standalone HTML, results as JSON, written
+into bounded per-request folders."""
 
 from __future__ import annotations
 
@@ -11,52 +12,14 @@ import pytest
 
 from playground.core.errors import PlaygroundError
 from playground.lm.attention import AttentionMap
-from playground.lm.influence import attention_mask_pattern
-from playground.tasks.compare import AttentionMask, attention_source
+from playground.tasks.compare import attention_source
 from playground.ui import exports
 from playground.ui.exports import (ExportFile, export_event, figure_and_json, figure_files, json_file, keeping,
                                    write_exports)
-from playground.ui.figures.attention import attention_heatmaps_svg, attention_masks_svg
 from playground.ui.tabs.compare import export_compare
 from playground.ui.widgets import to_json
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def _classed(root: ET.Element, tag: str, cls: str) -> list[ET.Element]:
-    return [e for e in root.iter(f"{SVG}{tag}") if e.get("class") == cls]
-
-
-def _mask(n: int, direction: str, rows: tuple[int, ...]) -> AttentionMask:
-    return AttentionMask(model_name="m", direction=direction, tokens=tuple(f"t{i}" for i in range(n)), query=1,
-                         word="w", rows=rows, pattern=tuple(map(tuple, attention_mask_pattern(direction, n))))
-
-
-def test_mask_svg_is_vector_cells_labels_and_titles():
-    svg = attention_masks_svg([_mask(5, "bidirectional", (1,)), _mask(7, "causal", (2, 3))])
-    root = ET.fromstring(svg.encode())
-    assert root.tag == f"{SVG}svg" and not list(root.iter(f"{SVG}image"))  # drawn, not a PNG wrapped in SVG
-    assert len(_classed(root, "g", "panel")) == 2
-    assert len(_classed(root, "rect", "cell")) == 5 * 5 + 7 * 7
-    assert len(_classed(root, "text", "label")) == 2 * 5 + 2 * 7  # every token on both axes
-    titles = " ".join(t.text for t in _classed(root, "text", "title"))
-    assert "m: causal (token t sees ≤ t)" in titles and "'w' (tokens 2–3) sees 3–4 of 7 tokens" in titles
-    assert len(_classed(root, "rect", "query")) == 2  # one outline per panel (rows 2–3 are one run)
-    # A cell says what it is on hover: its two tokens and whether the mask lets one see the other.
-    hover = [c.find(f"{SVG}title").text for c in _classed(root, "rect", "cell")]
-    assert "t2 → t5: masked out" in hover and "t5 → t2: may attend" in hover
-
-
-def test_heatmap_svg_cells_are_coloured_by_weight_with_exact_values_and_a_colour_bar():
-    weights = ((1.0, 0.0), (0.25, 0.75))
-    amap = AttentionMap(model_name="gpt", layer=2, head=1, num_layers=2, num_heads=2, tokens=("a", "<b&c>"),
-                        weights=weights)
-    root = ET.fromstring(attention_heatmaps_svg([amap]).encode())
-    cells = _classed(root, "rect", "cell")
-    assert len(cells) == 4 and len({c.get("fill") for c in cells}) == 4  # four weights, four colours
-    assert [c.find(f"{SVG}title").text for c in cells][2] == "<b&c> → a: 0.2500"  # escaped, parsed back
-    assert len(_classed(root, "rect", "colour-bar")) == 1
-    assert [t.text for t in _classed(root, "text", "title")] == ["gpt: layer 2/2, head 1/2"]
 
 
 def test_matplotlib_figure_exports_as_png_and_svg():
@@ -112,16 +75,16 @@ def test_keeping_sends_the_figure_to_the_state_too():
 
 
 def test_compare_export_draws_what_the_session_holds_without_a_model_call(bert, gpt):
-    source = attention_source(bert, gpt, "Tesla is an American [MASK] company.")
+    source = attention_source(bert, gpt, "Tesla is an American [MASK] company.").kept()
     assert export_compare(None, None) == []  # before a click: nothing (the button says so)
     files = {f.name: f.data for f in export_compare(None, source, 2, 1, 3, {"text": "x"})}
-    assert set(files) == {"compare-attention-masks.png", "compare-attention-masks.svg",
-                          "compare-attention-weights.png", "compare-attention-weights.svg",
-                          "compare-attention.json", "compare-result.json"}
-    assert all(files[n].startswith(b"\x89PNG") for n in files if n.endswith(".png"))
-    masks = ET.fromstring(files["compare-attention-masks.svg"])
-    n_bert, n_gpt = len(source.bert_tokens.tokens), len(source.gpt_tokens.tokens)
-    assert len(_classed(masks, "rect", "cell")) == n_bert ** 2 + n_gpt ** 2
+    assert set(files) == {"compare-attention.html", "compare-attention.json", "compare-result.json"}
+    # One standalone page: plotly.js inlined once (opens offline), both figures, each heatmap with every token.
+    html = files["compare-attention.html"].decode()
+    assert html.count("Plotly.newPlot") == 3 and len(html) > 1_000_000 and "<script src=" not in html
+    for token in ("0: [CLS]", "tiny-bert: bidirectional", "tiny-gpt2: causal", "tiny-bert: layer 2",
+                  "tiny-gpt2: mean attention entropy per head"):
+        assert token in html
     shown = json.loads(files["compare-attention.json"])
     assert shown["bert"]["layer"] == 2 and shown["bert_mask"]["word"] == "American"
     assert json.loads(files["compare-result.json"]) == {"text": "x"}

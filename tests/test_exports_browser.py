@@ -1,4 +1,4 @@
-"""A real browser downloads the exports: Compare's figures (PNG, SVG) and result (JSON), and a matplotlib figure
+"""A real browser downloads the exports: Compare's figures (one standalone HTML page) and result (JSON), and a matplotlib figure
 of another tab (the Models timeline), through the live app's own file routes."""
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ def _download(page, files, name: str, tmp_path: Path) -> bytes:
     return path.read_bytes()
 
 
-def test_compare_then_export_downloads_valid_png_svg_and_json(page, tmp_path):
+def test_compare_then_export_downloads_a_standalone_html_page_and_json(page, tmp_path):
     page.locator("#fast-mode").get_by_role("checkbox").wait_for(timeout=30_000)
     page.get_by_role("button", name="Compare", exact=True).click()
-    expect(page.locator("#attention-masks img")).to_have_count(1, timeout=60_000)
+    expect(page.locator("#attention-masks .js-plotly-plot")).to_have_count(1, timeout=60_000)
     expect(page.locator("#attention-query-word")).to_contain_text("Word 4:", timeout=30_000)
     result = page.locator("#gpt-predictions")
     expect(result).to_be_visible()
@@ -43,17 +43,20 @@ def test_compare_then_export_downloads_valid_png_svg_and_json(page, tmp_path):
     expect(page.get_by_label("Greedy continuation from the slot")).not_to_have_value("", timeout=60_000)
     page.locator("#compare-export").click()
     files = page.locator("#compare-files")
-    png = _download(page, files, "compare-attention-masks.png", tmp_path)
-    assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    svg = ET.fromstring(_download(page, files, "compare-attention-masks.svg", tmp_path))
-    assert svg.tag == f"{SVG}svg"
-    cells = [e for e in svg.iter(f"{SVG}rect") if e.get("class") == "cell"]
-    titles = " ".join(e.text for e in svg.iter(f"{SVG}text") if e.get("class") == "title")
-    assert cells and "'[MASK]'" in titles and "tiny-bert" in titles and "tiny-gpt2" in titles
+    html = _download(page, files, "compare-attention.html", tmp_path)
     data = json.loads(_download(page, files, "compare-result.json", tmp_path))
     assert data["text"].startswith("Tesla is an American [MASK]") and data["continuation"]["finished"]
     shown = json.loads(_download(page, files, "compare-attention.json", tmp_path))
-    assert len(cells) == len(shown["bert"]["tokens"]) ** 2 + len(shown["gpt"]["tokens"]) ** 2
+    # The page opens offline (plotly.js inlined, nothing fetched) and draws both figures, hover and all.
+    offline = page.context.new_page()
+    offline.route("**/*", lambda route: route.abort() if not route.request.url.startswith("file:") else
+                  route.continue_())
+    offline.goto((tmp_path / "compare-attention.html").as_uri())
+    expect(offline.locator(".js-plotly-plot")).to_have_count(3, timeout=30_000)  # masks, weights, every head
+    expect(offline.locator(".js-plotly-plot").first).to_contain_text("tiny-bert: bidirectional")
+    heat = offline.evaluate("() => document.querySelectorAll('.js-plotly-plot')[1].data.map(t => t.x.length)")
+    assert heat == [len(shown["bert"]["tokens"]), len(shown["gpt"]["tokens"])] and html.startswith(b"<!doctype html>")
+    offline.close()
     # A result without a figure is saved by the browser itself, from the JSON shown (no server file).
     page.get_by_text("Full result (JSON)").click()
     with page.expect_download(timeout=30_000) as info:

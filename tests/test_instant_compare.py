@@ -2,21 +2,24 @@
 what the click computed; attention maps never change another request's attention setting."""
 
 import dataclasses
+import math
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+import plotly.graph_objects as go
 import pytest
 import torch
 
 import playground.tasks.compare.attention as attention_task
 from playground.core import text_input, tokens as tokens_module
 from playground.lm.generation import GenerationSettings, final, generate
+from playground.lm.attention import AttentionStack
 from playground.lm.passes import attention_reader
 from playground.tasks.compare import (CONTINUATION_TOKENS, STAGES, AttentionSource, attention_from,
                                       attention_source, attention_to_export, compare, compare_attention,
                                       redraw_attention, run_attention, run_compare, run_compare_stages,
-                                      stream_compare)
-from playground.ui.figures.attention import Picture
+                                      head_summary, stream_compare)
+from playground.ui.figures.attention import panel_titles
 from playground.ui.tabs.compare import _stage_values
 from playground.ui.tabs.compare.views import CompareView, attention_view, compare_view, stage_view
 from playground.ui.widgets import shown as ui_event
@@ -134,7 +137,10 @@ def test_the_tabs_staged_outputs_add_up_to_the_unstaged_view(ctx):
     unstaged = compare_view(run_compare(ctx, TESLA, 5, "electric", 2, 1, *MODELS))
     assert set(shown) == set(fields)
     for name in fields:
-        assert shown[name] == getattr(unstaged, name), name
+        if name != "heads_plot":  # drawn from every head's attention, which only the stream keeps
+            assert shown[name] == getattr(unstaged, name), name
+    assert unstaged.heads_plot is None and [t.split("\n")[0] for t in panel_titles(shown["heads_plot"])] == [
+        "tiny-bert: mean attention entropy per head", "tiny-gpt2: mean attention entropy per head"]
     # The UI event sends one value per component plus the session's attention, skipping what a stage keeps.
     show = ui_event(ctx, run_compare_stages, stage_view, _stage_values)
     sent = list(show(TESLA, 5, "electric", 2, 1, *MODELS))
@@ -158,7 +164,7 @@ def test_attention_controls_redraw_from_the_click_without_a_model_call(ctx, bert
         counter.close()
     assert redrawn == [run_attention(ctx, TESLA, layer, head, query, *MODELS)
                        for layer, head, query in ((2, 1, 3), (1, 2, 0), (9, 9, 500))]
-    assert all(isinstance(v.masks_plot, Picture) for v in views)
+    assert all(isinstance(v.masks_plot, go.Figure) for v in views)
     # Another sentence (or another model) than the click's is read again.
     other = redraw_attention(ctx, source, "The [MASK] barked.", 1, 1, 0, *MODELS)
     assert other == run_attention(ctx, "The [MASK] barked.", 1, 1, 0, *MODELS)
@@ -172,6 +178,24 @@ def test_the_kept_attention_is_bounded(bert, gpt, monkeypatch):
     monkeypatch.setattr(attention_task, "MAX_KEPT_ATTENTION_BYTES", source.bert.nbytes - 1)
     kept = source.kept()
     assert kept.bert is None and not kept.serves(TESLA, *MODELS)  # too big to keep: the controls read again
+    # Every head's summary is kept all the same (a few numbers per head), as made from the full attention.
+    assert [s.model_name for s in kept.summaries] == list(MODELS)
+    assert kept.summaries[0] == head_summary(source.bert)
+    assert len(kept.summaries[0].entropy) == source.bert.num_layers
+
+
+def test_head_summary_is_the_mean_entropy_of_each_heads_attention_in_bits():
+    n = 8
+    uniform, one_hot = torch.full((n, n), 1 / n), torch.eye(n)
+    causal = torch.tril(torch.ones(n, n)) / torch.arange(1, n + 1)[:, None]
+    stack = AttentionStack(model_name="m", tokens=tuple("abcdefgh"),
+                           weights=torch.stack([torch.stack([uniform, one_hot]), torch.stack([causal, causal])]))
+    summary = head_summary(stack)
+    assert summary.tokens == n and len(summary.entropy) == 2 and len(summary.entropy[0]) == 2
+    assert summary.entropy[0][0] == pytest.approx(3.0)  # all 8 keys alike: log2 8 bits
+    assert summary.entropy[0][1] == pytest.approx(0.0)  # one key: no spread (0 · log 0 counts as 0)
+    expected = sum(math.log2(i) for i in range(1, n + 1)) / n  # query i spreads evenly over i keys
+    assert summary.entropy[1][0] == pytest.approx(expected, rel=1e-5)
 
 
 def test_the_export_draws_the_kept_attention_or_reads_again(ctx, bert, gpt, monkeypatch):
@@ -262,7 +286,9 @@ def test_occlusion_stages_add_up_to_the_unstaged_result_and_view(ctx, bert, gpt)
     for stage in run_compare_stages(ctx, TESLA, 5, "", 1, 1, *MODELS, False, "occlusion"):
         shown.update(stage_view(stage).changes)
     unstaged = compare_view(run_compare(ctx, TESLA, 5, "", 1, 1, *MODELS, influence="occlusion"))
-    assert shown == {f.name: getattr(unstaged, f.name) for f in dataclasses.fields(CompareView)}
+    assert shown.pop("heads_plot") is not None and unstaged.heads_plot is None  # only the stream keeps every head
+    assert shown == {f.name: getattr(unstaged, f.name) for f in dataclasses.fields(CompareView)
+                     if f.name != "heads_plot"}
 
 
 def test_the_tab_measures_gpt2s_right_context_as_exactly_zero_and_berts_as_not(ctx):

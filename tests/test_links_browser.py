@@ -84,8 +84,8 @@ def test_the_tour_steps_through_every_stop(page):
         assert selected_top_tab(page) == top
         selector, shown = STOP_RESULTS[index]
         expect(page.locator(selector)).to_contain_text(shown, timeout=RUN_S)
-        if index == 2:  # scrolled to the attention masks, their picture drawn
-            expect(page.locator("#attention-masks img")).to_have_count(1, timeout=RUN_S)
+        if index == 2:  # scrolled to the attention masks, their figure drawn
+            expect(page.locator("#attention-masks .js-plotly-plot")).to_have_count(1, timeout=RUN_S)
             expect(page.locator("#attention-masks")).to_be_in_viewport()
     expect(page.locator("#tour-next")).to_be_disabled()  # the last stop
 

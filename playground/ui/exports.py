@@ -49,11 +49,6 @@ def figure_files(stem: str, figure: Any) -> list[ExportFile]:
     return out
 
 
-def picture_files(stem: str, png: bytes, svg: str) -> list[ExportFile]:
-    """A figure drawn as PNG bytes and SVG text (the Compare tab's attention figures)."""
-    return [ExportFile(f"{stem}.png", png), ExportFile(f"{stem}.svg", svg.encode("utf-8"))]
-
-
 def json_file(stem: str, value: Any) -> ExportFile:
     """A result (already JSON-able, e.g. `widgets.to_json` or a gr.JSON component's value) as a JSON file."""
     if isinstance(value, str):  # a gr.JSON component may hand its value back as text

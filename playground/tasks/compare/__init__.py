@@ -17,8 +17,8 @@ from playground.lm.generation import MAX_NEW_TOKENS, GenerationResult
 from playground.lm.influence import GRADIENT, OCCLUSION, InfluenceResult
 from playground.lm.masked_lm import FillMaskResult, WordProbability
 from playground.models.fast_mode import FAST_MODE_LABEL, fast_mode_note
-from playground.tasks.compare.attention import (AttentionComparison, AttentionMask, AttentionSource,
-                                                attention_from, attention_mask, word_masks)
+from playground.tasks.compare.attention import (AttentionComparison, AttentionMask, AttentionSource, HeadSummary,
+                                                attention_from, attention_mask, head_summary, word_masks)
 from playground.tasks.compare.handlers import (FILL_TASK, GEN_TASK, attention_to_export, fill_mask_api,
                                                next_token_api, redraw_attention, run_attention, run_compare,
                                                run_compare_stages, run_generate, tokenize_api)
@@ -29,9 +29,9 @@ from playground.tasks.compare.words import SentenceWord, first_gap, sentence_wor
 __all__ = [
     "AttentionComparison", "AttentionMap", "AttentionMask", "AttentionSource", "CONTINUATION_TOKENS",
     "CompareResult", "CompareStage", "FAST_MODE_LABEL", "FAST_NOTICE", "FILL_TASK", "FillMaskResult", "GEN_TASK",
-    "GRADIENT", "GenerationResult", "InfluenceResult", "MAX_NEW_TOKENS",
+    "GRADIENT", "GenerationResult", "HeadSummary", "InfluenceResult", "MAX_NEW_TOKENS",
     "NextTokenResult", "OCCLUSION", "STAGES", "SentenceWord", "WordProbability", "attention_from",
     "attention_mask", "attention_source", "attention_to_export", "compare", "compare_attention", "fast_mode_note",
-    "fill_mask_api", "first_gap", "next_token_api", "redraw_attention", "run_attention", "run_compare",
+    "fill_mask_api", "first_gap", "head_summary", "next_token_api", "redraw_attention", "run_attention", "run_compare",
     "run_compare_stages", "run_generate", "sentence_words", "stream_compare", "tokenize_api", "word_masks",
 ]

@@ -59,6 +59,25 @@ class AttentionComparison:
     words: tuple[SentenceWord, ...]  # the words `query` counts in
 
 
+@dataclass(frozen=True)
+class HeadSummary:
+    """How spread out each head's attention is: per layer × head, the entropy (bits) of a query's attention over
+    the keys, averaged over every query. Low: the head looks at a few tokens; near log2(tokens): everywhere.
+    A few numbers per head, so it is kept for inputs whose full attention is too large to keep (512 tokens)."""
+
+    model_name: str
+    tokens: int
+    entropy: tuple[tuple[float, ...], ...]  # entropy[layer - 1][head - 1], bits
+
+
+def head_summary(stack: AttentionStack) -> HeadSummary:
+    """The stack's mean attention entropy per layer and head (tensor methods only: no torch import here)."""
+    weights = stack.weights
+    bits = -weights.xlogy(weights).sum(-1).mean(-1) / 0.6931471805599453  # 0 · log 0 = 0 (masked keys)
+    return HeadSummary(model_name=stack.model_name, tokens=len(stack.tokens),
+                       entropy=tuple(tuple(row) for row in bits.tolist()))
+
+
 @dataclass(frozen=True, eq=False)
 class AttentionSource:
     """Both models' attention on one sentence, every layer and head: what the attention controls redraw from.
@@ -72,6 +91,7 @@ class AttentionSource:
     bert: AttentionStack | None
     gpt: AttentionStack | None
     words: tuple[SentenceWord, ...] = ()
+    summaries: tuple[HeadSummary, ...] = ()  # BERT's and GPT-2's, when `kept` made them
 
     def serves(self, text: str, bert_model: str, gpt_model: str) -> bool:
         """Whether it holds the attention these inputs ask for (same sentence and models, nothing dropped)."""
@@ -83,10 +103,12 @@ class AttentionSource:
             return False
 
     def kept(self) -> "AttentionSource":
-        """This source with any stack over the size limit dropped (what a session keeps)."""
+        """This source with any stack over the size limit dropped (what a session keeps), and each model's
+        `HeadSummary`, made before the drop."""
         def small(stack: AttentionStack | None) -> AttentionStack | None:
             return stack if stack is not None and stack.nbytes <= MAX_KEPT_ATTENTION_BYTES else None
-        return dataclasses.replace(self, bert=small(self.bert), gpt=small(self.gpt))
+        summaries = tuple(head_summary(s) for s in (self.bert, self.gpt) if s is not None)
+        return dataclasses.replace(self, bert=small(self.bert), gpt=small(self.gpt), summaries=summaries)
 
 
 def clamped(stack: AttentionStack, layer: int, head: int) -> AttentionMap:

@@ -3,6 +3,7 @@ saves a PNG, and `standalone_html` writes a file that opens offline (plotly.js i
 
 from __future__ import annotations
 
+from html import escape
 from typing import Sequence
 
 import plotly.graph_objects as go
@@ -95,8 +96,8 @@ def probe_figure(result: ProbeComparison) -> go.Figure:
     return _layout(fig, f"Probes: {result.description}")
 
 
-def standalone_html(figures: Sequence[go.Figure]) -> str:
+def standalone_html(figures: Sequence[go.Figure], title: str = "Inside") -> str:
     """One HTML page holding the figures, plotly.js inlined: it opens offline, interactive."""
     parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), config=CONFIG) for i, fig in enumerate(figures)]
-    return "<!doctype html><html><head><meta charset='utf-8'><title>Inside</title></head><body>" + \
+    return f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title></head><body>" + \
         "".join(parts) + "</body></html>"

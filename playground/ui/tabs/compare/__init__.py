@@ -24,7 +24,6 @@ from playground.tasks.compare import (FAST_MODE_LABEL, FILL_TASK, GEN_TASK, GRAD
 from playground.tasks import world_examples
 from playground.tasks.context import AppContext
 from playground.ui.exports import ExportFile, export_controls, export_event, json_download
-from playground.ui.figures.attention import Picture
 from playground.ui.links import LinkedView
 from playground.ui.tabs.compare.views import (BERT_TOKEN_COLORS, GPT_TOKEN_COLORS, INFLUENCE_CHOICES, SESSION_TTL_S,
                                               TOKEN_TABLE_HEADERS, AttentionView, CompareView, GenerationView, Labelled,
@@ -134,14 +133,15 @@ def _layout_attention() -> Components:
         layer = gr.Slider(1, 24, value=1, step=1, label="Layer")
         head = gr.Slider(1, 16, value=1, step=1, label="Head")
     query_word = gr.Markdown(elem_id="attention-query-word")
-    # Figures are drawn to PNG on the server (ui/figures/attention.py) and shown inline.
+    # Plotly figures (ui/figures/attention.py): hover gives each value with its query and key tokens, the
+    # modebar's camera a PNG; past figures.attention.LONG_INPUT tokens the weights show the word's row instead.
     return dict(query=query, layer=layer, head=head, query_word=query_word,
-                masks_plot=gr.HTML(label="Attention masks", show_label=True, container=True, js_on_load=None,
-                                   elem_id="attention-masks"),
-                heat_plot=gr.HTML(label="Attention weights", show_label=True, container=True, js_on_load=None,
-                                  elem_id="attention-weights"),
-                # Both figures as PNG and SVG, their data and the result as JSON: written on click, not per Compare.
-                export=export_controls("compare"))
+                masks_plot=gr.Plot(label="Attention masks", elem_id="attention-masks"),
+                heat_plot=gr.Plot(label="Attention weights", elem_id="attention-weights"),
+                heads_plot=gr.Plot(label="Every head at a glance: how spread out its attention is (pick one above)",
+                                   elem_id="attention-heads"),
+                # Both figures as one interactive HTML file, their data and the result as JSON: written on click.
+                export=export_controls("compare", "HTML · JSON"))
 
 
 def _layout_generation() -> Components:
@@ -167,11 +167,9 @@ def _layout_generation() -> Components:
 # ---- wiring ------------------------------------------------------------------------------------------
 
 def _component_value(value: Any) -> Any:
-    """What a component is sent for a view value: slider ranges become slider updates, pictures inline images."""
+    """What a component is sent for a view value: slider ranges become slider updates."""
     if isinstance(value, SliderRange):
         return gr.Slider(**{k: v for k, v in dataclasses.asdict(value).items() if v is not None})
-    if isinstance(value, Picture):
-        return value.html()
     if isinstance(value, Labelled):
         return gr.update(value=value.value, label=value.label)
     return value
@@ -203,7 +201,8 @@ def export_compare(ctx: AppContext, source: AttentionSource | None, layer: int =
                    result: Any = None) -> list[ExportFile]:
     """The Export button: the session's attention (`attention_to_export`; the Compare click itself writes
     nothing) as files (`export_files`). Empty before a click."""
-    return export_files(attention_to_export(ctx, source, layer, head, query), result)
+    return export_files(attention_to_export(ctx, source, layer, head, query), result,
+                        source.summaries if source is not None else ())
 
 
 def _wire_compare(ctx: AppContext, c: Components) -> LinkedView:
@@ -221,10 +220,10 @@ def _wire_compare(ctx: AppContext, c: Components) -> LinkedView:
 
 
 def _wire_attention(ctx: AppContext, c: Components) -> None:
-    """The layer/head/word sliders redraw from the session's attention; a failure shows in the pictures."""
+    """The layer/head/word sliders redraw from the session's attention; a failure shows above the figures."""
     attention_outputs = view_outputs(c, AttentionView)
     show_attention = inline_errors(shown(ctx, redraw_attention, attention_view, _values), attention_outputs,
-                                   c["masks_plot"])
+                                   c["query_word"])
     for slider in (c["query"], c["layer"], c["head"]):
         slider.release(show_attention, [c[n] for n in ATTENTION_INPUTS], attention_outputs,
                        api_name="attention_view", api_visibility="private")
@@ -247,7 +246,7 @@ def _wire_generation(ctx: AppContext, c: Components) -> None:
 
 def _wire(ctx: AppContext, c: Components) -> LinkedView:
     """Each event's failure stays in its panel (`inline_errors`): the notices under the Compare button, the
-    attention pictures, the generation's notices."""
+    line above the attention figures, the generation's notices."""
     view = _wire_compare(ctx, c)
     _wire_attention(ctx, c)
     _wire_export(ctx, c)

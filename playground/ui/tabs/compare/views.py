@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 
 from playground.core.tokens import SPECIAL_TOKEN_ROLES, TokenizedText
 from playground.tasks.compare import (GRADIENT, OCCLUSION,
                                       AttentionComparison, AttentionMask, AttentionSource, CompareResult,
-                                      CompareStage, GenerationResult, InfluenceResult, WordProbability)
-from playground.ui.exports import ExportFile, json_file, picture_files
-from playground.ui.figures.attention import (attention_heatmaps_figure, attention_heatmaps_svg,
-                                             attention_masks_figure, attention_masks_svg, span_text)
+                                      CompareStage, GenerationResult, HeadSummary, InfluenceResult,
+                                      WordProbability)
+from playground.ui.exports import ExportFile, json_file
+from playground.ui.figures.attention import (attention_heatmaps_figure, attention_masks_figure, head_summary_figure,
+                                             span_text)
+from playground.ui.figures.inside import standalone_html
 from playground.ui.widgets import (TOKEN_COLORS, highlighted_scores, highlighted_tokens, label_value,
                                    notices_markdown, percent, to_json, token_table)
 
@@ -76,6 +78,7 @@ class CompareView:
     query_word: str
     masks_plot: Any
     heat_plot: Any
+    heads_plot: Any
     result_json: Any
 
 
@@ -180,7 +183,7 @@ def _controls_part(result: CompareResult) -> dict[str, Any]:
 def _analysis_part(result: CompareResult) -> dict[str, Any]:
     if result.bert_attention is None:  # not computed yet: empty, so nothing from the last click stays shown
         return dict(bert_word="", gpt_word="", bert_influence=[], bert_influence_note="", gpt_influence=[],
-                    gpt_influence_note="", query_word="", masks_plot=None, heat_plot=None)
+                    gpt_influence_note="", query_word="", masks_plot=None, heat_plot=None, heads_plot=None)
     return dict(
         # A word was scored (GPT-2 always can) but BERT had no gap to score it in.
         bert_word=word_line(result.bert_word) or (NO_MASK_FOR_WORD if result.gpt_word else ""),
@@ -193,7 +196,9 @@ def _analysis_part(result: CompareResult) -> dict[str, Any]:
         gpt_influence_note=influence_summary(result.gpt_influence, result.influence_method),
         query_word=query_word_line(result.bert_mask, result.gpt_mask),
         masks_plot=attention_masks_figure([result.bert_mask, result.gpt_mask]),
-        heat_plot=attention_heatmaps_figure([result.bert_attention, result.gpt_attention]),
+        heat_plot=attention_heatmaps_figure([result.bert_attention, result.gpt_attention],
+                                            [result.bert_mask.rows, result.gpt_mask.rows]),
+        heads_plot=None,  # drawn from the click's kept attention (`stage_view`): the result has one head only
     )
 
 
@@ -233,6 +238,8 @@ class StageView:
 
 def stage_view(stage: CompareStage) -> StageView:
     changes = {name: value for part in STAGE_PARTS[stage.name] for name, value in part(stage.result).items()}
+    if stage.name == "analysis" and stage.attention is not None and stage.attention.summaries:  # every head
+        changes["heads_plot"] = head_summary_figure(stage.attention.summaries)
     return StageView(changes=changes, attention=stage.attention)
 
 
@@ -253,7 +260,8 @@ def query_word_line(bert_mask: AttentionMask, gpt_mask: AttentionMask) -> str:
 def attention_view(result: AttentionComparison) -> AttentionView:
     return AttentionView(query_word=query_word_line(result.bert_mask, result.gpt_mask),
                          masks_plot=attention_masks_figure([result.bert_mask, result.gpt_mask]),
-                         heat_plot=attention_heatmaps_figure([result.bert, result.gpt]))
+                         heat_plot=attention_heatmaps_figure([result.bert, result.gpt],
+                                                             [result.bert_mask.rows, result.gpt_mask.rows]))
 
 
 def cleared_generation() -> GenerationView:
@@ -269,14 +277,17 @@ def generation_view(result: GenerationResult) -> GenerationView:
                           gen_json=to_json(result))
 
 
-def export_files(attention: AttentionComparison | None, result: Any = None) -> list[ExportFile]:
-    """What the Export button writes for the attention shown: both figures (PNG and SVG), their data and the
-    click's result as JSON. Empty before a click."""
+def export_files(attention: AttentionComparison | None, result: Any = None,
+                 summaries: Sequence[HeadSummary] = ()) -> list[ExportFile]:
+    """What the Export button writes for the attention shown: its figures in one standalone interactive HTML
+    file (opens offline; PNG from its modebar), their data and the click's result as JSON. Empty before a
+    click."""
     if attention is None:
         return []
-    masks, maps = [attention.bert_mask, attention.gpt_mask], [attention.bert, attention.gpt]
-    files = (picture_files("compare-attention-masks", attention_masks_figure(masks).png, attention_masks_svg(masks))
-             + picture_files("compare-attention-weights", attention_heatmaps_figure(maps).png,
-                             attention_heatmaps_svg(maps))
-             + [json_file("compare-attention", to_json(attention))])
+    figures = [attention_masks_figure([attention.bert_mask, attention.gpt_mask]),
+               attention_heatmaps_figure([attention.bert, attention.gpt],
+                                         [attention.bert_mask.rows, attention.gpt_mask.rows])]
+    figures += [head_summary_figure(summaries)] if summaries else []
+    files = [ExportFile("compare-attention.html", standalone_html(figures, "Compare: attention").encode("utf-8")),
+             json_file("compare-attention", to_json(attention))]
     return files + ([json_file("compare-result", result)] if result else [])
