@@ -62,7 +62,8 @@ def test_the_shipped_study_loads_and_is_small():
     assert view is not None, f"{RESULTS_PATH} is missing or unreadable: run python -m playground.tasks.lab.study"
     assert RESULTS_PATH.stat().st_size < 200_000
     assert view.result.repeats >= 5 and all(len(p.accuracies) == view.result.repeats for p in view.result.points)
-    assert {p.init for p in view.result.points} >= {"pre-trained", "from scratch", ULMFIT}
+    assert {p.init for p in view.result.points} >= {"pre-trained", "from scratch", ULMFIT, REMEDY}
+    assert view.remedy_rows and all(len(row) == 2 + len(view.validation_sizes) for row in view.remedy_rows)
 
 
 def test_the_transfer_anyway_curve_joins_the_figure_and_its_validation_table_the_tab(tmp_path):

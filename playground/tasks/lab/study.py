@@ -12,6 +12,8 @@ About 700 fine-tuning runs of ~1.75 s on one quiet core (~20 minutes; one thread
 2. **Test** (training frames → the held-out frames, never used for a choice): each recipe at its chosen
    learning rate and pooling, 8/16/32/64 examples, 5 repeats; the default recipe also with ULMFiT's curve.
    The default recipe's result is what the tab draws before any run.
+3. **Transfer anyway** (`--phase remedy`, ~15 minutes under load): lab-bert's masked-LM pre-training continued
+   on cued reviews, its step count chosen on the validation split, then its test curve (one more curve).
 """
 
 from __future__ import annotations
