@@ -137,7 +137,6 @@ def markdown_tables(study: dict) -> str:
                f"{n} examples" for n in sorted({r['examples'] for r in study['validation']['rows']})) + " |",
            "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in {r['examples'] for r in study['validation']['rows']}) + " |"]
     out += ["| " + " | ".join(map(str, row)) + " |" for row in validation_rows(study)]
-    choice = study["validation"]["choice"]
     result = study_result(study)
     out += ["", f"Test (held-out frames; {RECIPES.get(result.recipe, result.recipe)}, learning rate "
                 f"{result.learning_rate:g}, pooling {result.pooling}, {result.steps} steps; mean ± sd of "
