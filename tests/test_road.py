@@ -70,6 +70,33 @@ def test_every_kind_is_sized_to_the_same_budget(kind):
         assert abs(nets.count_parameters(model) - budget) / budget < 0.12
 
 
+def test_the_lstm_forget_gate_bias_starts_at_one_as_documented():
+    """torch.nn.LSTM's gates are (i, f, g, o) and its two biases add up: f's total is 1, every other gate keeps
+    PyTorch's own start (the same draw as with `forget_bias=None`), and so does every other kind."""
+    lstm = nets.build_sequence_model("lstm", 30, 12, 8, 11, seed=4).core
+    torch_default = nets.build_sequence_model("lstm", 30, 12, 8, 11, seed=4, forget_bias=None).core
+    h = lstm.hidden_size
+    total = lstm.bias_ih_l0 + lstm.bias_hh_l0
+    assert torch.equal(total[h:2 * h], torch.ones(h))
+    assert nets.FORGET_BIAS == 1.0
+    for gate in (0, 2, 3):  # input, cell candidate, output: untouched
+        rows = slice(gate * h, (gate + 1) * h)
+        assert torch.equal(lstm.bias_ih_l0[rows], torch_default.bias_ih_l0[rows])
+        assert torch.equal(lstm.bias_hh_l0[rows], torch_default.bias_hh_l0[rows])
+    assert torch.equal(lstm.weight_hh_l0, torch_default.weight_hh_l0)
+    assert not torch.equal((torch_default.bias_ih_l0 + torch_default.bias_hh_l0)[h:2 * h], torch.ones(h))
+    # at a zero input and state the gate keeps sigmoid(1) ≈ 73 % of the cell, not about half of it
+    assert torch.sigmoid(total[h:2 * h]).detach().allclose(torch.full((h,), 0.7311), atol=1e-4)
+
+
+def test_the_learning_rate_was_chosen_on_items_that_are_not_the_test_items():
+    validation = data.long_range_set(10, experiments.LR_TEST_ITEMS, seed=experiments.LR_VALIDATION_SEED)
+    test = data.long_range_set(10, experiments.LR_TEST_ITEMS, seed=experiments.LR_TEST_SEED)
+    assert experiments.LR_VALIDATION_SEED != experiments.LR_TEST_SEED and validation != test
+    scores = experiments.long_range_validation("lstm", 1e-2, distance=3, steps=5, seeds=2)
+    assert len(scores) == 2 and all(0 <= s <= 1 for s in scores)
+
+
 def test_the_copy_task_never_trains_on_a_held_out_sequence():
     rng = random.Random(0)
     train = {s for n in (2, 3, 6) for s in data.seq_batch(rng, n, 300, heldout=False)}

@@ -6,8 +6,9 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from playground.tasks.lab.finetune import ULMFIT, FinetunePoint, FinetuneResult
-from playground.tasks.lab.study_results import RESULTS_PATH, headline, load_study
+from playground.tasks.lab.corpus import corpus_reviews
+from playground.tasks.lab.finetune import REMEDY, ULMFIT, FinetunePoint, FinetuneResult, split_examples, validation_split
+from playground.tasks.lab.study_results import RESULTS_PATH, headline, load_study, markdown_tables
 from playground.ui.tabs.lab import finetune_rows, study_note
 
 
@@ -61,4 +62,31 @@ def test_the_shipped_study_loads_and_is_small():
     assert view is not None, f"{RESULTS_PATH} is missing or unreadable: run python -m playground.tasks.lab.study"
     assert RESULTS_PATH.stat().st_size < 200_000
     assert view.result.repeats >= 5 and all(len(p.accuracies) == view.result.repeats for p in view.result.points)
-    assert {p.init for p in view.result.points} >= {"pre-trained", "from scratch", ULMFIT}
+    assert {p.init for p in view.result.points} >= {"pre-trained", "from scratch", ULMFIT, REMEDY}
+    assert view.remedy_rows and all(len(row) == 2 + len(view.validation_sizes) for row in view.remedy_rows)
+
+
+def test_the_transfer_anyway_curve_joins_the_figure_and_its_validation_table_the_tab(tmp_path):
+    result = _result()
+    remedy = [_point("lab-bert", REMEDY, 8, [0.9, 1.0, 0.5]), _point("lab-bert", REMEDY, 16, [0.95, 1.0, 0.6])]
+    study = {"validation": {"rows": [{"recipe": "full", "learning_rate": 1e-3, "pooling": "mean", "model": "lab-bert",
+                                      "init": "pre-trained", "examples": 8, "mean": 0.6, "sd": 0.05,
+                                      "accuracies": [0.55, 0.65]}], "choice": {"recipe": "full"}},
+             "test": {"full": dataclasses.asdict(result)},
+             "remedy": {"validation": [{"lm_steps": 400, "lm_learning_rate": 1e-3, **dataclasses.asdict(p)}
+                                       for p in remedy[:1]],
+                        "test": [dataclasses.asdict(p) for p in remedy]}}
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(study))
+    view = load_study(path)
+    assert view.result.points == result.points + tuple(remedy)  # the repeats stored, spread recomputed from them
+    assert view.remedy_rows == ((400, "0.001", "0.800 ± 0.265"),)
+    assert "more masked-LM pre-training" in view.headline and "80% ± 26%" in view.headline
+    assert "| 400 | 0.001 | 0.800 ± 0.265 |" in markdown_tables(study)
+
+
+def test_the_remedy_pre_trains_on_no_held_out_sentence():
+    texts = {r.text for r in corpus_reviews(600)}
+    assert len(texts) == 600
+    for _, held in (split_examples(), validation_split()):
+        assert not texts & {e.text for e in held}

@@ -48,6 +48,7 @@ POOLINGS = ("first", "mean", "last")  # first = BERT's [CLS]
 AUTO = "auto"  # each model's default pooling (POOLING)
 # ULMFiT's three stages: pre-training → unsupervised (language-model) fine-tuning → supervised fine-tuning.
 ULMFIT = "pre-trained + LM fine-tuned"
+REMEDY = "pre-trained + more MLM on cued reviews"  # the study's "transfer anyway" curve (lab-bert; study.py)
 DEFAULT_LM_STEPS = 200
 MAX_LM_STEPS = 2000
 LM_LEARNING_RATE = 1e-4  # one rate, not validated: picked after a single smoke run at 1e-3 (docs/lab.md says so)

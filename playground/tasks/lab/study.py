@@ -12,6 +12,8 @@ About 700 fine-tuning runs of ~1.75 s on one quiet core (~20 minutes; one thread
 2. **Test** (training frames → the held-out frames, never used for a choice): each recipe at its chosen
    learning rate and pooling, 8/16/32/64 examples, 5 repeats; the default recipe also with ULMFiT's curve.
    The default recipe's result is what the tab draws before any run.
+3. **Transfer anyway** (`--phase remedy`, ~15 minutes under load): lab-bert's masked-LM pre-training continued
+   on cued reviews, its step count chosen on the validation split, then its test curve (one more curve).
 """
 
 from __future__ import annotations
@@ -25,8 +27,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from playground.tasks.lab.finetune import (DEFAULT_LM_STEPS, DEFAULT_SIZES, DEFAULT_STEPS, INITS, POOLINGS, ULMFIT,
-                                           FinetuneResult, finetune_curve, validation_split)
+from playground.tasks import lab
+from playground.tasks.lab.corpus import corpus_reviews
+from playground.tasks.lab.finetune import (DEFAULT_LM_STEPS, DEFAULT_SIZES, DEFAULT_STEPS, INITS, LEARNING_RATES,
+                                           POOLING, POOLINGS, REMEDY, ULMFIT, FinetunePoint, FinetuneResult,
+                                           draw_examples, finetune_curve, split_examples, spread, validation_split)
 from playground.tasks.lab.runs import LAB_BERT, LAB_GPT, LAB_LSTM, SHIPPED_DIR
 from playground.tasks.lab.slots import embedding_geometry, slot_polarity
 from playground.tasks.lab.study_results import RESULTS_PATH, markdown_tables
@@ -111,9 +116,51 @@ def test(choice: dict, models=MODELS, log=print) -> FinetuneResult:
                                seconds=sum(r.seconds for r in results))
 
 
+# ---- transfer anyway: more masked-LM pre-training where the sentiment is predictable ------------------------
+# lab-bert's masked slot does not tell antonyms apart (the probe). The remedy measured: continue its masked-LM
+# pre-training on review sentences whose sentiment another word gives away (the verb or the reaction: "The movie
+# was ___, and Anna asked for a refund."), then the lab's default fine-tuning. Its LM steps and learning rate are
+# chosen on the validation split; the test frames' sentences never appear in these texts.
+REMEDY_TEXTS = 600  # corpus_reviews(600): unlabelled here, labels unused
+REMEDY_CANDIDATES = ((400, 1e-3), (1000, 1e-3), (2000, 1e-3))  # (masked-LM steps, learning rate)
+
+
+def remedy_curve(sizes, lm_steps: int, lm_learning_rate: float, split=None, repeats: int = REPEATS,
+                 log=print) -> list[FinetunePoint]:
+    """lab-bert after `lm_steps` more masked-LM steps on the cued reviews, then full fine-tuning (the default
+    recipe, rate and pooling); seeded like `finetune_curve` (same example draws per repeat and size)."""
+    pool, held = split or split_examples()
+    texts = [r.text for r in corpus_reviews(REMEDY_TEXTS)]
+    if set(texts) & {e.text for e in held}:
+        raise ValueError("a held-out sentence is among the remedy's pre-training texts")
+    scores: dict[int, list[float]] = {n: [] for n in sizes}
+    for repeat in range(repeats):
+        body, tokenizer, hidden = lab.transfer.lm_finetune(SHIPPED_DIR, LAB_BERT, texts, lm_steps, lm_learning_rate,
+                                                           repeat)
+        for n in sizes:
+            examples = draw_examples(pool, n, 1000 * repeat + n)
+            scores[n].append(lab.transfer.train_and_score(lab.transfer.copied(body), tokenizer, hidden,
+                                                          POOLING[LAB_BERT], examples, held, DEFAULT_STEPS,
+                                                          LEARNING_RATES["full"], repeat, recipe="full"))
+        log(f"remedy {lm_steps}@{lm_learning_rate:g}: repeat {repeat + 1}/{repeats}")
+    return [FinetunePoint(LAB_BERT, REMEDY, n, statistics.fmean(v), tuple(v), spread(v)) for n, v in scores.items()]
+
+
+def remedy(log=print) -> dict:
+    """Validation over REMEDY_CANDIDATES (best mean over the validation sizes), then the test curve."""
+    split = validation_split()
+    rows = [{"lm_steps": steps, "lm_learning_rate": lr, **dataclasses.asdict(p)}
+            for steps, lr in REMEDY_CANDIDATES for p in remedy_curve(VALIDATION_SIZES, steps, lr, split, log=log)]
+    best = max(REMEDY_CANDIDATES, key=lambda c: statistics.fmean(
+        r["accuracy"] for r in rows if (r["lm_steps"], r["lm_learning_rate"]) == c))
+    test_points = remedy_curve(DEFAULT_SIZES, *best, log=log)
+    return {"texts": REMEDY_TEXTS, "validation": rows, "choice": {"lm_steps": best[0], "lm_learning_rate": best[1]},
+            "test": [dataclasses.asdict(p) for p in test_points]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m playground.tasks.lab.study", description=__doc__.split("\n")[0])
-    parser.add_argument("--phase", choices=("all", "validation", "test"), default="all")
+    parser.add_argument("--phase", choices=("all", "validation", "test", "remedy"), default="all")
     parser.add_argument("--out", type=Path, default=RESULTS_PATH)
     parser.add_argument("--markdown", action="store_true", help="only print the saved study as Markdown tables")
     args = parser.parse_args(argv)
@@ -121,12 +168,14 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown_tables(json.loads(args.out.read_text())))
         return 0
     started = time.perf_counter()
-    study = json.loads(args.out.read_text()) if args.out.exists() and args.phase == "test" else {}
+    study = json.loads(args.out.read_text()) if args.out.exists() and args.phase in ("test", "remedy") else {}
     if args.phase in ("all", "validation"):
         study["validation"] = validation(lambda line: print(line, flush=True))
     if args.phase in ("all", "test"):
         choice = study["validation"]["choice"]
         study["test"] = {choice["recipe"]: dataclasses.asdict(test(choice, log=lambda line: print(line, flush=True)))}
+    if args.phase in ("all", "remedy"):
+        study["remedy"] = remedy(lambda line: print(line, flush=True))
     study["seconds"] = study.get("seconds", 0) + time.perf_counter() - started
     study["diagnosis"] = {"slot_polarity": [dataclasses.asdict(r) for r in slot_polarity(SHIPPED_DIR)],
                           "embedding_geometry": [dataclasses.asdict(r) for r in embedding_geometry(SHIPPED_DIR)]}

@@ -5,12 +5,13 @@ table that chose the defaults, the slot-polarity probe, and a headline computed 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playground.tasks.lab.finetune import INITS, RECIPES, ULMFIT, FinetunePoint, FinetuneResult
+from playground.tasks.lab.finetune import INITS, RECIPES, REMEDY, ULMFIT, FinetunePoint, FinetuneResult
 
 RESULTS_PATH = Path(__file__).with_name("finetune_study.json")
 REGENERATE = "python -m playground.tasks.lab.study"
@@ -25,12 +26,31 @@ class StudyView:
     probe_rows: list[list[Any]]
     headline: str
     evidence: str  # the slot-polarity probe in one sentence
+    remedy_rows: tuple[tuple[Any, ...], ...] = ()  # the "transfer anyway" candidates on validation
 
 
 def result_from_json(data: dict) -> FinetuneResult:
     points = tuple(FinetunePoint(**{**p, "accuracies": tuple(p["accuracies"])}) for p in data["points"])
     return FinetuneResult(**{**data, "sizes": tuple(data["sizes"]), "points": points,
                              "notices": tuple(data.get("notices", ()))})
+
+
+def study_result(study: dict) -> FinetuneResult:
+    """The default recipe's test curves, with the "transfer anyway" curve (lab-bert, `REMEDY`) when measured:
+    the same recipe, sizes, repeats and example draws, so it is one more curve of the same figure."""
+    result = result_from_json(study["test"][study["validation"]["choice"]["recipe"]])
+    extra = tuple(FinetunePoint(**{**p, "accuracies": tuple(p["accuracies"])})
+                  for p in study.get("remedy", {}).get("test", []))
+    return dataclasses.replace(result, points=result.points + extra) if extra else result
+
+
+def remedy_rows(study: dict) -> tuple[tuple[Any, ...], ...]:
+    """One row per candidate (masked-LM steps, learning rate): lab-bert's validation accuracy at each size."""
+    groups: dict[tuple, dict[int, str]] = {}
+    for r in study.get("remedy", {}).get("validation", []):
+        groups.setdefault((r["lm_steps"], f"{r['lm_learning_rate']:g}"), {})[r["examples"]] = mean_sd(r["accuracy"],
+                                                                                                       r["sd"])
+    return tuple(key + tuple(cells[n] for n in sorted(cells)) for key, cells in groups.items())
 
 
 def mean_sd(mean: float, sd: float) -> str:
@@ -89,6 +109,9 @@ def headline(result: FinetuneResult) -> str:
                    else "pre-training does **not** clearly help (the bands overlap)")
         ulmfit = _curve(result, name, ULMFIT)[:SMALL_SIZES]
         extra = ("; ULMFiT's three stages: " + ", ".join(f"{u.accuracy:.0%} ± {u.sd:.0%}" for u in ulmfit)) if ulmfit else ""
+        remedy = _curve(result, name, REMEDY)[:SMALL_SIZES]
+        extra += ("; with more masked-LM pre-training on reviews whose sentiment another word gives away: "
+                  + ", ".join(f"{u.accuracy:.0%} ± {u.sd:.0%}" for u in remedy)) if remedy else ""
         lines.append(f"- **{name}**: {verdict} — pre-trained vs from scratch, {cells}{extra}.")
     return "\n".join(lines)
 
@@ -97,13 +120,13 @@ def load_study(path: Path = RESULTS_PATH) -> StudyView | None:
     """The shipped study, or None when there is none (the tab then waits for a run)."""
     try:
         study = json.loads(Path(path).read_text())
-        result = result_from_json(study["test"][study["validation"]["choice"]["recipe"]])
+        result = study_result(study)
     except (OSError, ValueError, KeyError, TypeError):
         return None
     sizes = tuple(sorted({r["examples"] for r in study["validation"]["rows"]}))
     return StudyView(result=result, validation_rows=validation_rows(study), validation_sizes=sizes,
                      probe_rows=probe_rows(study), evidence=evidence(study),
-                     headline=headline(result))
+                     headline=headline(result), remedy_rows=remedy_rows(study))
 
 
 def markdown_tables(study: dict) -> str:
@@ -114,8 +137,7 @@ def markdown_tables(study: dict) -> str:
                f"{n} examples" for n in sorted({r['examples'] for r in study['validation']['rows']})) + " |",
            "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in {r['examples'] for r in study['validation']['rows']}) + " |"]
     out += ["| " + " | ".join(map(str, row)) + " |" for row in validation_rows(study)]
-    choice = study["validation"]["choice"]
-    result = result_from_json(study["test"][choice["recipe"]])
+    result = study_result(study)
     out += ["", f"Test (held-out frames; {RECIPES.get(result.recipe, result.recipe)}, learning rate "
                 f"{result.learning_rate:g}, pooling {result.pooling}, {result.steps} steps; mean ± sd of "
                 f"{result.repeats} repeats):", "",
@@ -128,4 +150,11 @@ def markdown_tables(study: dict) -> str:
             "| model | slot | share on the cue's polarity (mean ± sd) | contexts | cosine within | cosine across |",
             "| --- | --- | --- | --- | --- | --- |"]
     out += ["| " + " | ".join(map(str, row)) + " |" for row in probe_rows(study)]
+    if remedy_rows(study):
+        out += ["", "Transfer anyway — lab-bert's extra masked-LM steps on cued reviews, chosen on validation "
+                    "(default fine-tuning after it; mean ± sd of the repeats):", "",
+                "| masked-LM steps | learning rate | " + " | ".join(
+                    f"{n} examples" for n in sorted({r["examples"] for r in study["remedy"]["validation"]})) + " |",
+                "| --- | --- | " + " | ".join("---" for _ in remedy_rows(study)[0][2:]) + " |"]
+        out += ["| " + " | ".join(map(str, row)) + " |" for row in remedy_rows(study)]
     return "\n".join(out)

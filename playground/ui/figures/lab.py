@@ -47,7 +47,8 @@ def loss_curves_figure(curves: dict, title: str = ""):
     return fig
 
 
-INIT_STYLES = {"pre-trained": "-", "from scratch": "--", "pre-trained + LM fine-tuned": "-."}
+INIT_STYLES = {"pre-trained": "-", "from scratch": "--", "pre-trained + LM fine-tuned": "-.",
+               "pre-trained + more MLM on cued reviews": ":"}
 
 
 def finetune_figure(result):

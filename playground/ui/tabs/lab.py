@@ -42,6 +42,10 @@ PROBE_TEXT = ("The issue's hypothesis, *antonyms fill the same slots*, probed on
               "another word gives the sentiment away, how much of the model's probability on the 20 review "
               "adjectives goes to the right polarity (0.5 = antonyms interchangeable; mean ± sd over contexts), "
               "and how close the adjectives' input vectors are within a polarity and across.")
+REMEDY_TEXT = ("Transfer anyway: lab-bert's masked-LM pre-training continued on 600 review sentences whose "
+               "sentiment another word gives away (*The movie was ___, and Anna asked for a refund.*), then the "
+               "default fine-tuning — its dotted curve in the figure. The number of extra steps was chosen here, "
+               "on the validation frame (lab-bert, 5 repeats, mean ± sd):")
 INTRO = (
     "Train three language models **side by side on the same text with the same budget**: a small **BERT** "
     "(masked LM: 15 % of the tokens, 80/10/10), a small **GPT** (next token, causal attention) and a small "
@@ -287,6 +291,11 @@ def _layout_study(study: StudyView | None) -> None:
                      + [f"{n} examples" for n in study.validation_sizes])
         gr.Markdown(PROBE_TEXT)
         gr.Dataframe(value=study.probe_rows, interactive=False, elem_id="lab-ft-probe", headers=PROBE_HEADERS)
+        if study.remedy_rows:
+            gr.Markdown(REMEDY_TEXT)
+            gr.Dataframe(value=[list(r) for r in study.remedy_rows], interactive=False, elem_id="lab-ft-remedy",
+                         headers=["masked-LM steps", "learning rate"]
+                         + [f"{n} examples" for n in study.validation_sizes])
 
 
 def _layout_finetune(ctx: AppContext) -> SimpleNamespace:

@@ -160,9 +160,12 @@ def _layout_lm(ctx: AppContext, shipped) -> None:
 def _layout_long_range(ctx: AppContext, shipped) -> None:
     gr.Markdown("#### 2 · Long-range dependencies: the word decided d positions back\nEach item is an animal, then "
                 "d − 1 everyday words, then *made*; the answer is the animal's sound (*dog … made* → *barked*). "
-                "Nothing else in the sequence says which animal it was. The default 200 steps are short for the "
-                "recurrent nets: with 400 (5 seeds, measured) the GRU learns d = 10 in every seed, the LSTM and the "
-                "vanilla RNN in some, and none learns d = 20 — the transformer learns every d (docs/road.md).")
+                "Nothing else in the sequence says which animal it was. Every net trains at one learning rate "
+                "(10⁻², chosen on validation items, never the test items) and the LSTM's forget gate starts open "
+                "(bias 1, the standard practice). Measured, 5 seeds: at d = 10 the LSTM learns the dependency in "
+                "every seed (95 % ± 7 %), the vanilla RNN in 2 of 5 (45 % ± 45 %); the same LSTM with PyTorch's "
+                "default start (bias ≈ 0) reaches 38 % ± 26 %. At d = 20 every recurrent net stays near chance; "
+                "the transformer learns every d (docs/road.md).")
     with gr.Row():
         inputs = [gr.Textbox(", ".join(map(str, DEFAULT_DISTANCES)), label="Distances d (1–64, up to 6)"), _seeds(),
                   gr.Slider(10, MAX_LR_STEPS, value=DEFAULT_LR_STEPS, step=10, label="Steps")]
@@ -173,7 +176,8 @@ def _layout_long_range(ctx: AppContext, shipped) -> None:
 def _layout_gradients(ctx: AppContext, shipped) -> None:
     gr.Markdown("#### 3 · Vanishing gradients\nThe size of the gradient that the loss at the last position sends "
                 "back to the input d positions earlier, at initialisation (dashed) and after training on the "
-                "long-range set at the full length (solid).")
+                "long-range set at the full length (solid). The LSTM's cell, its forget gate starting open, carries "
+                "far more of the gradient back than the vanilla RNN's tanh state: the reason it learns at distance.")
     with gr.Row():
         inputs = [gr.Slider(MIN_GRAD_LENGTH, MAX_GRAD_LENGTH, value=DEFAULT_GRAD_LENGTH, step=1,
                             label="Sequence length"), _seeds()]
