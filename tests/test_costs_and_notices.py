@@ -5,7 +5,7 @@ import time
 import pytest
 
 import playground.tasks.measure as measure
-import playground.tasks.summarization as summarization
+import playground.tasks.summary_settings as summary_settings
 from playground.core.errors import PlaygroundError
 from playground.core.text_input import MAX_CHARS
 from playground.tasks.measure import measure_models, within_work_budget
@@ -29,7 +29,7 @@ def test_beam_search_has_a_budget_with_a_clear_message():
 
 @pytest.mark.parametrize("beams", [1, 3])
 def test_a_summary_stops_at_its_time_limit_and_says_so(store, monkeypatch, beams):
-    monkeypatch.setattr(summarization, "MAX_SECONDS", 0.0)
+    monkeypatch.setattr(summary_settings, "MAX_SECONDS", 0.0)  # the decoding reads it there
     result = summarize(store.get("tiny-pegasus", "summarization"), TEXT,
                        SummarySettings(max_new_tokens=40, min_new_tokens=40, num_beams=beams))
     assert result.finished and len(result.tokens) < 40

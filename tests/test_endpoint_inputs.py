@@ -15,6 +15,19 @@ VALID = {"text": "Tesla is an American [MASK] company.", "sentence_a": "The cat 
          # the lab's endpoints train: the smallest valid run, so each bad value costs a moment, not a real run
          "preset": "tiny", "steps": 2, "time_budget_s": 2, "seq_len": 16, "sizes": "8", "repeats": 1,
          "length": 3, "rounds": 1}
+# Endpoints whose smallest valid run needs other values (their bounds differ) — each bad value still costs a moment.
+VALID_FOR = {
+    "road_lm": {"steps": 10, "seeds": 1, "time_budget_s": 1},
+    "road_long_range": {"steps": 10, "seeds": 1, "distances": "2"},
+    "road_gradients": {"seeds": 1, "length": 4},
+    "road_seq2seq": {"steps": 20, "seeds": 1, "max_length": 3},
+    "assistant_sft": {"epochs": 1},
+    "assistant_reward": {"epochs": 1, "best_of": 0},
+    "assistant_dpo": {"epochs": 1, "seeds": 1},
+    "assistant_lora": {"model_name": "tiny-gpt2", "budget_s": 5, "epochs": 1},
+    "inside_probes": {"repeats": 2},
+    "finetune": {"lm_steps": 1},
+}
 BAD_NUMBERS = [math.nan, math.inf, "abc", [1], True, {"a": 1}, 10**30]
 BAD_TEXTS = [42, [1], True, "\ud800", "\u200b\u200b", "<img src=x onerror=alert(1)>" * 50]
 BAD_LISTS = ["x", 5, [[1]], [math.nan]]
@@ -42,8 +55,11 @@ def test_every_endpoint_explains_every_bad_value_in_its_own_words(endpoints):
     try:
         for api_name, fn in endpoints.items():
             parameters = inspect.signature(fn).parameters
-            valid = {name: VALID.get(name, p.default) for name, p in parameters.items()}
+            valid = {name: VALID_FOR.get(api_name, {}).get(name, VALID.get(name, p.default))
+                     for name, p in parameters.items()}
             for name, p in parameters.items():
+                if "Request" in str(p.annotation):  # Gradio fills it in; the API cannot send one
+                    continue
                 for bad in _bad_values(p.annotation):
                     calls += 1
                     try:

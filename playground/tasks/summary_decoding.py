@@ -21,7 +21,8 @@ from playground.core.errors import PlaygroundError
 from playground.core.predictions import rank_of, top_predictions
 from playground.core.tokens import TokenizedText, display_piece
 from playground.core.types import LoadedModel
-from playground.tasks.summary_settings import (CANDIDATES, MAX_SECONDS, DecodedToken, ProgressFn, SummaryResult,
+from playground.tasks import summary_settings
+from playground.tasks.summary_settings import (CANDIDATES, DecodedToken, ProgressFn, SummaryResult,
                                                SummarySettings, check_settings, encode_text)
 
 
@@ -46,7 +47,7 @@ def _generate_kwargs(settings: SummarySettings) -> dict:
     """Arguments that make `model.generate` follow exactly these settings (not the checkpoint's defaults)."""
     return dict(max_new_tokens=settings.max_new_tokens, min_new_tokens=settings.min_new_tokens or None,
                 min_length=0, num_beams=settings.num_beams, length_penalty=settings.length_penalty,
-                do_sample=False, num_return_sequences=1, max_time=MAX_SECONDS)
+                do_sample=False, num_return_sequences=1, max_time=summary_settings.MAX_SECONDS)
 
 
 def _result(lm: LoadedModel, text: str, tokens: TokenizedText, settings: SummarySettings,
@@ -92,7 +93,7 @@ def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings,
     sequence = torch.tensor([[lm.model.config.decoder_start_token_id]])
     step_input, cache = sequence, None
     generated: list[DecodedToken] = []
-    deadline = time.monotonic() + MAX_SECONDS
+    deadline = time.monotonic() + summary_settings.MAX_SECONDS
     for step in range(1, settings.max_new_tokens + 1):
         # inference_mode per step, never across `yield`: grad mode is thread-local and gradio may resume this
         # generator on another worker thread (see generation.stream_generate).
@@ -118,7 +119,7 @@ def stream_summary(lm: LoadedModel, text: str, settings: SummarySettings,
              "Done" if last else f"Decoder step {step} of at most {settings.max_new_tokens}")
         reason = _stop_reason(generated[-1], eos, settings, lm) if last else ""
         if out_of_time and step < settings.max_new_tokens:
-            reason = f"stopped after {step} tokens: a summary may take at most {MAX_SECONDS:.0f} seconds"
+            reason = f"stopped after {step} tokens: a summary may take at most {summary_settings.MAX_SECONDS:.0f} seconds"
         yield _result(lm, cleaned, tokens, settings, generated, decoding, True, last, reason, notices)
         if done or out_of_time:
             return
@@ -177,6 +178,6 @@ def _beam_summary(lm: LoadedModel, text: str, tokens: TokenizedText, settings: S
             rank=rank_of(probs[step - 1], token_id),
         ))
     reason = _stop_reason(generated[-1], eos, settings, lm) if generated else "the search produced no tokens"
-    if time.monotonic() - started >= MAX_SECONDS and generated and generated[-1].token_id != eos:
-        reason = f"stopped after {len(generated)} tokens: a summary may take at most {MAX_SECONDS:.0f} seconds"
+    if time.monotonic() - started >= summary_settings.MAX_SECONDS and generated and generated[-1].token_id != eos:
+        reason = f"stopped after {len(generated)} tokens: a summary may take at most {summary_settings.MAX_SECONDS:.0f} seconds"
     yield _result(lm, text, tokens, settings, generated, decoding, False, True, reason, notices)

@@ -7,7 +7,6 @@ into one), so nothing here imports Gradio or torch: the training modules are rea
 
 from __future__ import annotations
 
-import math
 import random
 import secrets
 import shutil
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from playground.core.errors import ModelUnavailable, PlaygroundError
+from playground.core.text_input import check_float, check_int
 from playground.core.types import LoadedModel
 from playground.tasks import assistant
 from playground.tasks.assistant.data import MAX_USER_PAIRS, instruction_split, parse_choices, parse_user_pairs
@@ -49,14 +49,8 @@ MAX_SEED = 2**31 - 1
 
 
 def _number(value: Any, name: str, low: float, high: float, integer: bool = False) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise PlaygroundError(f"{name} must be a number between {low:g} and {high:g}.") from None
-    if not math.isfinite(number) or not low <= number <= high or (integer and number != int(number)):
-        kind = "a whole number" if integer else "a number"
-        raise PlaygroundError(f"{name} must be {kind} between {low:g} and {high:g} (got {value!r}).")
-    return int(number) if integer else number
+    """The project's number checks (core/text_input.py): finite, in range, never a yes/no or a list."""
+    return check_int(value, name, int(low), int(high)) if integer else check_float(value, name, low, high)
 
 
 def _learning_rate(value: Any) -> float:

@@ -247,7 +247,7 @@ def validation_split() -> tuple[list[LabelledSentence], list[LabelledSentence]]:
 def check_recipe(recipe: object) -> str:
     if recipe in ("", None, "default"):
         return DEFAULT_RECIPE
-    if recipe not in RECIPES:
+    if not isinstance(recipe, str) or recipe not in RECIPES:
         raise PlaygroundError(f"Unknown fine-tuning recipe {shown(str(recipe), 30)}. Choose one of: "
                               f"{', '.join(RECIPES)} ({'; '.join(f'{k}: {v}' for k, v in RECIPES.items())}).")
     return str(recipe)
@@ -256,7 +256,7 @@ def check_recipe(recipe: object) -> str:
 def check_pooling(pooling: object) -> str:
     if pooling in ("", None, AUTO):
         return AUTO
-    if pooling not in POOLINGS:
+    if not isinstance(pooling, str) or pooling not in POOLINGS:
         raise PlaygroundError(f"Unknown pooling {shown(str(pooling), 30)}. Choose one of: {AUTO}, "
                               f"{', '.join(POOLINGS)}.")
     return str(pooling)

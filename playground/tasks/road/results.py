@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from playground.core.errors import PlaygroundError
+from playground.core.text_input import check_float, check_int
 from playground.tasks.road.data import SEQ_TASKS
 
 SHIPPED = Path(__file__).resolve().parent / "shipped.json"
@@ -36,23 +37,11 @@ DEFAULT_SEQ_STEPS, MAX_SEQ_STEPS = 300, 3000
 
 
 def _whole(value: Any, name: str, low: int, high: int) -> int:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise PlaygroundError(f"{name} must be a whole number from {low} to {high}.") from None
-    if not math.isfinite(number) or number != int(number) or not low <= number <= high:
-        raise PlaygroundError(f"{name} must be a whole number from {low} to {high} (got {value}).")
-    return int(number)
+    return check_int(value, name, low, high)  # the project's checks: finite, in range, no yes/no or list
 
 
 def _number(value: Any, name: str, low: float, high: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise PlaygroundError(f"{name} must be a number from {low:g} to {high:g}.") from None
-    if not math.isfinite(number) or not low <= number <= high:
-        raise PlaygroundError(f"{name} must be a number from {low:g} to {high:g} (got {value}).")
-    return number
+    return check_float(value, name, low, high)
 
 
 def check_seeds(seeds: Any) -> int:
