@@ -4,6 +4,7 @@ grows, win rates with their spread), bad input, and two sessions that never see 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 import tempfile
@@ -15,15 +16,19 @@ from datasets import Dataset
 from trl import DPOConfig, DPOTrainer
 
 from playground.core.errors import PlaygroundError
+from playground.core.jobs import JobGate
+from playground.models import loader
 from playground.models.cards import load_catalog
 from playground.models.construction import constructing
 from playground.models.loader import ModelStore
 from playground.models.profiles import lab_profile
 from playground.tasks.assistant import dpo, handlers, sft, shipped
+from playground.tasks.assistant.sessions import AssistantSessions
 from playground.tasks.assistant.data import (MAX_USER_PAIRS, PreferencePair, exact_match, instruction_split,
                                              parse_choices, parse_user_pairs, token_f1)
 from playground.tasks.context import AppContext, AppOptions, make_context
 from playground.tasks.lab import runs
+from playground.tasks.session_models import model_choices
 
 
 @pytest.fixture(scope="module")
@@ -254,17 +259,56 @@ def test_without_shipped_checkpoints_a_fresh_session_is_told_to_run_sft_first(la
 
 # ---- LoRA on a real checkpoint ----------------------------------------------------------------------------------
 
-def test_lora_offline_says_what_to_download(ctx):
-    with pytest.raises(PlaygroundError, match="python -m playground download gpt2"):
-        handlers.run_lora_stage(ctx, "lora-offline", "gpt2", budget_s=5)
+@pytest.fixture
+def lora_ctx(ctx, tmp_path):
+    """The tiny models' context with a lab folder, sessions and job queue of its own."""
+    return dataclasses.replace(ctx, lab_dir=tmp_path / "lab", assistant_sessions=AssistantSessions(),
+                               lab_jobs=JobGate())
 
 
-def test_lora_sft_on_the_tiny_gpt2_trains_only_the_adapter_and_saves_it(ctx):
-    result = handlers.run_lora_stage(ctx, "lora-tiny", "tiny-gpt2", budget_s=10, epochs=1)
+def test_lora_offline_says_what_to_download(lora_ctx, monkeypatch):
+    monkeypatch.setattr(loader, "hub_is_cached", lambda name: False)  # as on a machine that never downloaded gpt2
+    for with_dpo in (False, True):
+        with pytest.raises(PlaygroundError, match="python -m playground download gpt2") as refused:
+            handlers.run_lora_stage(lora_ctx, "lora-offline", "gpt2", budget_s=5, with_dpo=with_dpo)
+        assert "HF_HUB_OFFLINE" in str(refused.value) and "the lab's SFT above needs no download" in str(refused.value)
+    assert lora_ctx.assistant_sessions.get("lora-offline").served == {}
+
+
+def test_lora_sft_then_dpo_on_the_tiny_gpt2_saves_both_adapters_served_to_this_session_only(lora_ctx):
+    owner = "lora-tiny"
+    result = handlers.run_lora_stage(lora_ctx, owner, "tiny-gpt2", budget_s=6, epochs=1, with_dpo=True)
     assert result.steps >= 1 and len(result.losses) == result.steps and result.seconds < 60
+    assert result.dpo_steps >= 1 and len(result.dpo_losses) == result.dpo_steps and result.dpo_beta == 0.1
     assert 0 < result.trainable_parameters < result.total_parameters
-    assert (Path(result.saved_to) / "adapter_config.json").is_file()
-    assert ctx.model("tiny-gpt2", "text-generation").model.training is False  # the served model is untouched
+    # DPO's reference is the SFT adapter (not the base model): the held-out margin starts at exactly 0
+    assert result.dpo_heldout_margin[0] == pytest.approx(0.0, abs=1e-4)
+    assert result.dpo_exact is not None and 0 <= result.dpo_f1 <= 1
+    for folder in (result.saved_to, result.dpo_saved_to):
+        assert (Path(folder) / "adapter_config.json").is_file() and (Path(folder) / "tokenizer.json").is_file()
+    sft_name, dpo_name = result.served_as
+    assert sft_name.startswith("tiny-gpt2-lora-sft@") and dpo_name.startswith("tiny-gpt2-lora-dpo@")
+    # selectable: every model field loads them (base + adapter), and only this session's menus list them
+    base = lora_ctx.model("tiny-gpt2", "text-generation")
+    assert base.model.training is False  # the served base model is untouched
+    ids = base.tokenizer("Question: Which animal barked at the mailman?\nAnswer:", return_tensors="pt")
+    with torch.no_grad():
+        logits = [lora_ctx.model(n, "text-generation").model(**ids).logits for n in ("tiny-gpt2", sft_name, dpo_name)]
+    assert not torch.allclose(logits[0], logits[1]) and not torch.allclose(logits[1], logits[2])
+    assert {sft_name, dpo_name} <= set(model_choices(lora_ctx, owner, "text-generation"))
+    assert not {sft_name, dpo_name} & set(model_choices(lora_ctx, "another-session", "text-generation"))
+    # an SFT-only run replaces the SFT adapter and drops the DPO adapter trained from the old one
+    again = handlers.run_lora_stage(lora_ctx, owner, "tiny-gpt2", budget_s=5, epochs=1)
+    assert again.served_as == (sft_name,) and again.dpo_steps == 0 and again.dpo_saved_to == ""
+    assert dpo_name not in lora_ctx.store.local_models and not Path(result.dpo_saved_to).exists()
+    assert not Path(result.saved_to).exists() and lora_ctx.store.local_models[sft_name] == Path(again.saved_to)
+
+
+def test_lora_refuses_bad_dpo_settings(lora_ctx):
+    with pytest.raises(PlaygroundError, match="β"):
+        handlers.run_lora_stage(lora_ctx, "lora-bad", "tiny-gpt2", with_dpo=True, beta=0)
+    with pytest.raises(PlaygroundError, match="true or false"):
+        handlers.run_lora_stage(lora_ctx, "lora-bad", "tiny-gpt2", with_dpo="yes")
 
 
 # ---- the shipped checkpoints --------------------------------------------------------------------------------

@@ -196,3 +196,13 @@ class LoraResult:
     saved_to: str  # the adapter's folder (peft's save_pretrained)
     seconds: float
     notices: tuple[str, ...] = ()
+    # DPO after SFT, as a second adapter (when asked for): steps and losses within the rest of the budget, held-out
+    # exact match / token F1, the held-out log-ratio margin (β ×) at the start and the end, and where it is saved.
+    dpo_steps: int = 0
+    dpo_losses: tuple[float, ...] = ()
+    dpo_exact: float | None = None
+    dpo_f1: float | None = None
+    dpo_heldout_margin: tuple[float, float] | None = None
+    dpo_beta: float | None = None
+    dpo_saved_to: str = ""
+    served_as: tuple[str, ...] = ()  # the names every model field serves the adapters under (this session only)
