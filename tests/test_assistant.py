@@ -8,6 +8,7 @@ import dataclasses
 import math
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,9 @@ from playground.models.construction import constructing
 from playground.models.loader import ModelStore
 from playground.models.profiles import lab_profile
 from playground.tasks.assistant import dpo, handlers, sft, shipped
-from playground.tasks.assistant.sessions import AssistantSessions
 from playground.tasks.assistant.data import (MAX_USER_PAIRS, PreferencePair, exact_match, instruction_split,
                                              parse_choices, parse_user_pairs, token_f1)
+from playground.tasks.assistant.sessions import AssistantSessions
 from playground.tasks.context import AppContext, AppOptions, make_context
 from playground.tasks.lab import runs
 from playground.tasks.session_models import model_choices
@@ -173,6 +174,9 @@ def test_dpo_loss_equals_trls_on_the_same_batch(gpt):
 
 # ---- the stages on the shipped lab models, through the handlers ------------------------------------------------
 
+TASTE = ("Which animal do you like best? => The owl. | The dog.", "Who would you call first? => The baker. | The nurse.",
+         "Which city would you visit? => Paris. | Rome.", "What should she bring to the party? => The cake. | The lamp.")
+
 @pytest.mark.slow
 def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     owner, other = "session-a", "session-b"
@@ -189,9 +193,17 @@ def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     assert rm.heldout_accuracy > rm.chance + 0.05  # seed 0: 68 %; over 5 seeds 64 % ± 6 (min 53 %), docs/assistant.md
     assert len(rm.best_of_n.answers) == 3 and rm.best_of_n.scores[rm.best_of_n.pick] == max(rm.best_of_n.scores)
     pair = handlers.comparison_pair(lab_ctx, owner, seed=1)
-    choice = f"{pair.question} => {pair.first} | {pair.second}"
-    out = handlers.run_dpo_stage(lab_ctx, owner, seeds=3, epochs=1, your_choices=choice)
-    assert out.your_choices == 1 and len(out.seeds) == 3
+    # the user's picks: the pair shown, and taste the world has no rule for (which answer SFT prefers is chance)
+    picks = [f"{pair.question} => {pair.first} | {pair.second}", *TASTE]
+    out = handlers.run_dpo_stage(lab_ctx, owner, seeds=3, epochs=1, your_choices="\n".join(picks))
+    assert out.your_choices == len(picks) and len(out.seeds) == 3
+    moves = out.your_moves
+    assert [(m.better, m.worse) for m in moves][0] == (pair.first, pair.second)
+    # the model moves toward the user's taste: on average, and strongly where SFT preferred the other answer
+    # (seed 0: +4.8 and +4.1 nats where SFT disagreed, −0.3 and −0.01 where it agreed; docs/assistant.md)
+    taste = moves[1:]
+    assert sum(m.margin for m in taste) / len(taste) > 1.0
+    assert all(m.margin > 1.0 for m in taste if not m.sft_prefers)
     assert out.served_as.startswith("lab-gpt-dpo@") and lab_ctx.model(out.served_as, "text-generation")
     # DPO pushes the chosen-minus-rejected log-ratio up on held-out pairs (0 at the start: policy = reference)
     assert all(o.heldout_margin > 0 for o in out.seeds)
@@ -212,6 +224,35 @@ def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     again = handlers.run_sft_stage(lab_ctx, owner, seed=1, epochs=1)
     assert again.served_as == result.served_as and out.served_as not in lab_ctx.store.local_models
     assert lab_ctx.assistant_sessions.get(owner).dpo is None
+
+
+@pytest.mark.slow
+def test_two_sessions_training_at_once_each_get_their_own_models_and_menus(lab_ctx):
+    """Two visitors press SFT at the same moment: the lab's queue runs them one after the other, and each session
+    is served and offered its own model only."""
+    owners, results, errors = ("twin-a", "twin-b"), {}, []
+
+    def train(owner: str, seed: int) -> None:
+        try:
+            results[owner] = handlers.run_sft_stage(lab_ctx, owner, seed=seed, epochs=1)
+        except Exception as exc:  # surfaced below: a thread's exception would otherwise vanish
+            errors.append(exc)
+
+    threads = [threading.Thread(target=train, args=(owner, seed)) for seed, owner in enumerate(owners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors and set(results) == set(owners)
+    a, b = (results[o].served_as for o in owners)
+    assert a != b and a.startswith("lab-gpt-sft@") and b.startswith("lab-gpt-sft@")
+    menus = {o: model_choices(lab_ctx, o, "text-generation") for o in owners}
+    assert a in menus["twin-a"] and b not in menus["twin-a"] and b in menus["twin-b"] and a not in menus["twin-b"]
+    assert lab_ctx.assistant_sessions.get("twin-a").sft is not lab_ctx.assistant_sessions.get("twin-b").sft
+    ids = lab_ctx.model(a, "text-generation").tokenizer("Question: Who baked the bread?\nAnswer:", return_tensors="pt")
+    with torch.no_grad():
+        logits = [lab_ctx.model(name, "text-generation").model(**ids).logits for name in (a, b)]
+    assert not torch.allclose(logits[0], logits[1])  # two different models (seeds 0 and 1), each served by name
 
 
 def test_bad_input_gets_a_clear_message_before_any_training(lab_ctx):

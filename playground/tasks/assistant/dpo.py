@@ -129,6 +129,17 @@ def train_dpo(policy: Any, reference: Any, tokenizer: Any, pairs: Sequence[Prefe
 
 
 @torch.no_grad()
+def pair_logps(model: Any, tokenizer: Any, pairs: Sequence[PreferencePair]) -> list[tuple[float, float]]:
+    """(log p(chosen), log p(rejected)) of each pair's completions under `model`."""
+    out: list[tuple[float, float]] = []
+    for start in range(0, len(pairs), 64):
+        chosen, rejected = sequence_logps(model, _pair_batch(tokenizer, pairs[start:start + 64],
+                                                             position_limit(model))).chunk(2)
+        out += list(zip(chosen.tolist(), rejected.tolist()))
+    return out
+
+
+@torch.no_grad()
 def kl_from_reference(policy: Any, reference: Any, tokenizer: Any, prompts: Sequence[str]) -> float:
     """Mean over prompts of KL(π ‖ π_ref) summed over the tokens of the policy's own greedy answer (exact over the
     vocabulary at each position): how far the tuned model's answers moved from the SFT model's."""

@@ -110,6 +110,18 @@ def spread(values: list[float] | tuple[float, ...]) -> Spread:
 
 
 @dataclass(frozen=True)
+class ChoiceMove:
+    """One of the user's choices before and after DPO: did the model move toward it?"""
+
+    prompt: str
+    better: str
+    worse: str
+    sft_prefers: bool  # the SFT model gave the better answer the higher log-probability
+    dpo_prefers: bool  # the DPO model does
+    margin: float  # (log π − log π_sft)(better) − (log π − log π_sft)(worse): > 0 = moved toward your choice
+
+
+@dataclass(frozen=True)
 class DpoResult:
     beta: float
     learning_rate: float
@@ -129,6 +141,7 @@ class DpoResult:
     stopped: bool = False
     notices: tuple[str, ...] = ()
     served_as: str = ""  # the name every tab's model field accepts for this session's DPO model (lab-gpt-dpo@…)
+    your_moves: tuple[ChoiceMove, ...] = ()  # each of your choices under the kept (first seed's) DPO model
 
 
 @dataclass(frozen=True)

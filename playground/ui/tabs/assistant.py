@@ -94,7 +94,19 @@ def dpo_summary(result: DpoResult) -> str:
             "Ties count ½. A larger β keeps the model closer to SFT; a high learning rate or many epochs "
             "over-optimise: the margin keeps growing while the answers drift (watch the KL and the side-by-side)."
             + (f" This session's DPO model is served as **{result.served_as}**." if result.served_as else ""))
-    return text + ("\n\n" + notices_markdown(result.notices) if result.notices else "")
+    return text + _moves_text(result) + ("\n\n" + notices_markdown(result.notices) if result.notices else "")
+
+
+def _moves_text(result: DpoResult) -> str:
+    """Your choices before and after: did the model move toward them?"""
+    moves = result.your_moves
+    if not moves:
+        return ""
+    toward = sum(m.margin > 0 for m in moves)
+    return (f"\n\n**Your {len(moves)} choice(s)**: the SFT model preferred your better answer in "
+            f"{sum(m.sft_prefers for m in moves)}, the DPO model in {sum(m.dpo_prefers for m in moves)}; DPO moved "
+            f"toward your choice (log-ratio margin > 0) in {toward} of {len(moves)} (mean margin "
+            f"{sum(m.margin for m in moves) / len(moves):+.2f} nats).")
 
 
 def seed_rows(result: DpoResult) -> list[list[Any]]:
