@@ -226,7 +226,6 @@ def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     assert lab_ctx.assistant_sessions.get(owner).dpo is None
 
 
-@pytest.mark.slow
 def test_two_sessions_training_at_once_each_get_their_own_models_and_menus(lab_ctx):
     """Two visitors press SFT at the same moment: the lab's queue runs them one after the other, and each session
     is served and offered its own model only."""
