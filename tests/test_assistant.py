@@ -311,7 +311,7 @@ def test_lora_offline_says_what_to_download(lora_ctx, monkeypatch):
     for with_dpo in (False, True):
         with pytest.raises(PlaygroundError, match="python -m playground download gpt2") as refused:
             handlers.run_lora_stage(lora_ctx, "lora-offline", "gpt2", budget_s=5, with_dpo=with_dpo)
-        assert "HF_HUB_OFFLINE" in str(refused.value) and "the lab's SFT above needs no download" in str(refused.value)
+        assert "HF_HUB_OFFLINE" in str(refused.value) and "The lab's SFT above needs no download" in str(refused.value)
     assert lora_ctx.assistant_sessions.get("lora-offline").served == {}
 
 

@@ -249,10 +249,10 @@ def run_lora_stage(ctx: AppContext, owner: str, model_name: str = LORA_MODEL, bu
     try:
         loaded = ctx.model(name, "text-generation")
     except ModelUnavailable as exc:
-        raise PlaygroundError(
-            f"LoRA fine-tuning needs {name} on this machine, and it cannot be loaded here ({exc}). Download it once "
-            f"with `python -m playground download {name}` (gpt2: about 550 MB), then start the app with the default "
-            "models (`python app.py`); the lab's SFT above needs no download.") from None
+        fix = (f" Download it once with `python -m playground download {name}` (gpt2: about 550 MB), then start the "
+               "app with the default models (`python app.py`)." if exc.download_hint else "")
+        raise PlaygroundError(f"LoRA fine-tuning needs {name} on this machine, and it cannot be loaded here: "
+                              f"{exc.reason}{fix} The lab's SFT above needs no download.") from None
     split = instruction_split()
     token = ctx.assistant_sessions.get(owner).token or secrets.token_hex(8)
     folder = Path(ctx.lab_dir) / SESSION_FOLDER / token / f"lora-{secrets.token_hex(4)}"
