@@ -1,5 +1,6 @@
-"""A real browser trains LoRA adapters in the GPT → Assistant tab, then finds them in the Compare tab's GPT menu
-(this session's own models) and runs Compare with one; a second browser session's menu does not list them."""
+"""A real browser runs base → SFT → reward model → (your pick) → DPO in the GPT → Assistant tab and trains LoRA
+adapters there, then finds this session's own models in the Compare tab's GPT menu and runs Compare with one; a
+second browser session's menu does not list them."""
 
 import pytest
 
@@ -43,3 +44,31 @@ def test_a_sessions_lora_adapters_appear_in_its_compare_menu_only(page, browser,
     other.goto(live_app)
     assert not [o for o in _open_gpt_menu(other) if "lora" in o]
     other.context.close()
+
+
+def _set_number(page, label: str, value: str) -> None:
+    box = page.get_by_role("spinbutton", name=f"number input for {label}")
+    box.fill(value)
+    box.press("Tab")
+    expect(box).to_have_value(value)
+
+
+def test_sft_reward_model_your_pick_and_dpo_in_the_browser_then_served_in_compare(page):
+    page.get_by_role("tab", name="GPT → Assistant").click()
+    _set_number(page, "SFT epochs", "2")
+    page.get_by_role("button", name="1. Run SFT").click()
+    expect(page.locator("#assistant-sft-summary")).to_contain_text("lab-gpt-sft@", timeout=TIMEOUT)
+    expect(page.locator("#assistant-sft-table")).to_contain_text("Name the animal")  # held-out frames, side by side
+    page.get_by_role("button", name="2. Train the reward model").click()
+    expect(page.locator("#assistant-reward-summary")).to_contain_text("Held-out pair accuracy", timeout=TIMEOUT)
+    page.get_by_role("button", name="Show two answers").click()
+    expect(page.locator("#assistant-question")).not_to_be_empty(timeout=TIMEOUT)
+    page.get_by_role("button", name="A is better").click()
+    _set_number(page, "Seeds", "1")
+    page.get_by_role("button", name="4. Run DPO").click()
+    summary = page.locator("#assistant-dpo-summary")
+    expect(summary).to_contain_text("lab-gpt-dpo@", timeout=TIMEOUT)
+    expect(summary).to_contain_text("Your 1 choice(s)")
+    page.get_by_role("tab", name="Compare").click()
+    options = _open_gpt_menu(page)
+    assert [o for o in options if o.startswith("lab-gpt-sft@")] and [o for o in options if o.startswith("lab-gpt-dpo@")]
