@@ -341,7 +341,7 @@ def test_lora_sft_then_dpo_on_the_tiny_gpt2_saves_both_adapters_served_to_this_s
     again = handlers.run_lora_stage(lora_ctx, owner, "tiny-gpt2", budget_s=5, epochs=1)
     assert again.served_as == (sft_name,) and again.dpo_steps == 0 and again.dpo_saved_to == ""
     assert dpo_name not in lora_ctx.store.local_models and not Path(result.dpo_saved_to).exists()
-    assert not Path(result.saved_to).exists() and lora_ctx.store.local_models[sft_name] == Path(again.saved_to)
+    assert not Path(result.saved_to).parent.exists() and lora_ctx.store.local_models[sft_name] == Path(again.saved_to)
 
 
 def test_lora_refuses_bad_dpo_settings(lora_ctx):

@@ -271,6 +271,9 @@ def run_lora_stage(ctx: AppContext, owner: str, model_name: str = LORA_MODEL, bu
         shutil.rmtree(old, ignore_errors=True)
     for names in (forgotten, *pushed):
         _unserve(ctx, names)
+    for parent in {Path(f).parent for f in (*replaced.values(), *forgotten.values())}:
+        if parent.is_dir() and not any(parent.iterdir()):  # the old run's folder, now empty
+            parent.rmdir()
     return replace(result, notices=notices, served_as=tuple(served))
 
 
