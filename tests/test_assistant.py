@@ -4,9 +4,11 @@ grows, win rates with their spread), bad input, and two sessions that never see 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ from datasets import Dataset
 from trl import DPOConfig, DPOTrainer
 
 from playground.core.errors import PlaygroundError
+from playground.core.jobs import JobGate
+from playground.models import loader
 from playground.models.cards import load_catalog
 from playground.models.construction import constructing
 from playground.models.loader import ModelStore
@@ -22,8 +26,10 @@ from playground.models.profiles import lab_profile
 from playground.tasks.assistant import dpo, handlers, sft, shipped
 from playground.tasks.assistant.data import (MAX_USER_PAIRS, PreferencePair, exact_match, instruction_split,
                                              parse_choices, parse_user_pairs, token_f1)
+from playground.tasks.assistant.sessions import AssistantSessions
 from playground.tasks.context import AppContext, AppOptions, make_context
 from playground.tasks.lab import runs
+from playground.tasks.session_models import model_choices
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +174,9 @@ def test_dpo_loss_equals_trls_on_the_same_batch(gpt):
 
 # ---- the stages on the shipped lab models, through the handlers ------------------------------------------------
 
+TASTE = ("Which animal do you like best? => The owl. | The dog.", "Who would you call first? => The baker. | The nurse.",
+         "Which city would you visit? => Paris. | Rome.", "What should she bring to the party? => The cake. | The lamp.")
+
 @pytest.mark.slow
 def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     owner, other = "session-a", "session-b"
@@ -184,9 +193,17 @@ def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     assert rm.heldout_accuracy > rm.chance + 0.05  # seed 0: 68 %; over 5 seeds 64 % ± 6 (min 53 %), docs/assistant.md
     assert len(rm.best_of_n.answers) == 3 and rm.best_of_n.scores[rm.best_of_n.pick] == max(rm.best_of_n.scores)
     pair = handlers.comparison_pair(lab_ctx, owner, seed=1)
-    choice = f"{pair.question} => {pair.first} | {pair.second}"
-    out = handlers.run_dpo_stage(lab_ctx, owner, seeds=3, epochs=1, your_choices=choice)
-    assert out.your_choices == 1 and len(out.seeds) == 3
+    # the user's picks: the pair shown, and taste the world has no rule for (which answer SFT prefers is chance)
+    picks = [f"{pair.question} => {pair.first} | {pair.second}", *TASTE]
+    out = handlers.run_dpo_stage(lab_ctx, owner, seeds=3, epochs=1, your_choices="\n".join(picks))
+    assert out.your_choices == len(picks) and len(out.seeds) == 3
+    moves = out.your_moves
+    assert [(m.better, m.worse) for m in moves][0] == (pair.first, pair.second)
+    # the model moves toward the user's taste: on average, and strongly where SFT preferred the other answer
+    # (seed 0: +4.8 and +4.1 nats where SFT disagreed, −0.3 and −0.01 where it agreed; docs/assistant.md)
+    taste = moves[1:]
+    assert sum(m.margin for m in taste) / len(taste) > 1.0
+    assert all(m.margin > 1.0 for m in taste if not m.sft_prefers)
     assert out.served_as.startswith("lab-gpt-dpo@") and lab_ctx.model(out.served_as, "text-generation")
     # DPO pushes the chosen-minus-rejected log-ratio up on held-out pairs (0 at the start: policy = reference)
     assert all(o.heldout_margin > 0 for o in out.seeds)
@@ -207,6 +224,34 @@ def test_seeded_stages_sft_beats_base_rm_beats_chance_dpo_margin_grows(lab_ctx):
     again = handlers.run_sft_stage(lab_ctx, owner, seed=1, epochs=1)
     assert again.served_as == result.served_as and out.served_as not in lab_ctx.store.local_models
     assert lab_ctx.assistant_sessions.get(owner).dpo is None
+
+
+def test_two_sessions_training_at_once_each_get_their_own_models_and_menus(lab_ctx):
+    """Two visitors press SFT at the same moment: the lab's queue runs them one after the other, and each session
+    is served and offered its own model only."""
+    owners, results, errors = ("twin-a", "twin-b"), {}, []
+
+    def train(owner: str, seed: int) -> None:
+        try:
+            results[owner] = handlers.run_sft_stage(lab_ctx, owner, seed=seed, epochs=1)
+        except Exception as exc:  # surfaced below: a thread's exception would otherwise vanish
+            errors.append(exc)
+
+    threads = [threading.Thread(target=train, args=(owner, seed)) for seed, owner in enumerate(owners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors and set(results) == set(owners)
+    a, b = (results[o].served_as for o in owners)
+    assert a != b and a.startswith("lab-gpt-sft@") and b.startswith("lab-gpt-sft@")
+    menus = {o: model_choices(lab_ctx, o, "text-generation") for o in owners}
+    assert a in menus["twin-a"] and b not in menus["twin-a"] and b in menus["twin-b"] and a not in menus["twin-b"]
+    assert lab_ctx.assistant_sessions.get("twin-a").sft is not lab_ctx.assistant_sessions.get("twin-b").sft
+    ids = lab_ctx.model(a, "text-generation").tokenizer("Question: Who baked the bread?\nAnswer:", return_tensors="pt")
+    with torch.no_grad():
+        logits = [lab_ctx.model(name, "text-generation").model(**ids).logits for name in (a, b)]
+    assert not torch.allclose(logits[0], logits[1])  # two different models (seeds 0 and 1), each served by name
 
 
 def test_bad_input_gets_a_clear_message_before_any_training(lab_ctx):
@@ -254,17 +299,56 @@ def test_without_shipped_checkpoints_a_fresh_session_is_told_to_run_sft_first(la
 
 # ---- LoRA on a real checkpoint ----------------------------------------------------------------------------------
 
-def test_lora_offline_says_what_to_download(ctx):
-    with pytest.raises(PlaygroundError, match="python -m playground download gpt2"):
-        handlers.run_lora_stage(ctx, "lora-offline", "gpt2", budget_s=5)
+@pytest.fixture
+def lora_ctx(ctx, tmp_path):
+    """The tiny models' context with a lab folder, sessions and job queue of its own."""
+    return dataclasses.replace(ctx, lab_dir=tmp_path / "lab", assistant_sessions=AssistantSessions(),
+                               lab_jobs=JobGate())
 
 
-def test_lora_sft_on_the_tiny_gpt2_trains_only_the_adapter_and_saves_it(ctx):
-    result = handlers.run_lora_stage(ctx, "lora-tiny", "tiny-gpt2", budget_s=10, epochs=1)
+def test_lora_offline_says_what_to_download(lora_ctx, monkeypatch):
+    monkeypatch.setattr(loader, "hub_is_cached", lambda name: False)  # as on a machine that never downloaded gpt2
+    for with_dpo in (False, True):
+        with pytest.raises(PlaygroundError, match="python -m playground download gpt2") as refused:
+            handlers.run_lora_stage(lora_ctx, "lora-offline", "gpt2", budget_s=5, with_dpo=with_dpo)
+        assert "HF_HUB_OFFLINE" in str(refused.value) and "The lab's SFT above needs no download" in str(refused.value)
+    assert lora_ctx.assistant_sessions.get("lora-offline").served == {}
+
+
+def test_lora_sft_then_dpo_on_the_tiny_gpt2_saves_both_adapters_served_to_this_session_only(lora_ctx):
+    owner = "lora-tiny"
+    result = handlers.run_lora_stage(lora_ctx, owner, "tiny-gpt2", budget_s=6, epochs=1, with_dpo=True)
     assert result.steps >= 1 and len(result.losses) == result.steps and result.seconds < 60
+    assert result.dpo_steps >= 1 and len(result.dpo_losses) == result.dpo_steps and result.dpo_beta == 0.1
     assert 0 < result.trainable_parameters < result.total_parameters
-    assert (Path(result.saved_to) / "adapter_config.json").is_file()
-    assert ctx.model("tiny-gpt2", "text-generation").model.training is False  # the served model is untouched
+    # DPO's reference is the SFT adapter (not the base model): the held-out margin starts at exactly 0
+    assert result.dpo_heldout_margin[0] == pytest.approx(0.0, abs=1e-4)
+    assert result.dpo_exact is not None and 0 <= result.dpo_f1 <= 1
+    for folder in (result.saved_to, result.dpo_saved_to):
+        assert (Path(folder) / "adapter_config.json").is_file() and (Path(folder) / "tokenizer.json").is_file()
+    sft_name, dpo_name = result.served_as
+    assert sft_name.startswith("tiny-gpt2-lora-sft@") and dpo_name.startswith("tiny-gpt2-lora-dpo@")
+    # selectable: every model field loads them (base + adapter), and only this session's menus list them
+    base = lora_ctx.model("tiny-gpt2", "text-generation")
+    assert base.model.training is False  # the served base model is untouched
+    ids = base.tokenizer("Question: Which animal barked at the mailman?\nAnswer:", return_tensors="pt")
+    with torch.no_grad():
+        logits = [lora_ctx.model(n, "text-generation").model(**ids).logits for n in ("tiny-gpt2", sft_name, dpo_name)]
+    assert not torch.allclose(logits[0], logits[1]) and not torch.allclose(logits[1], logits[2])
+    assert {sft_name, dpo_name} <= set(model_choices(lora_ctx, owner, "text-generation"))
+    assert not {sft_name, dpo_name} & set(model_choices(lora_ctx, "another-session", "text-generation"))
+    # an SFT-only run replaces the SFT adapter and drops the DPO adapter trained from the old one
+    again = handlers.run_lora_stage(lora_ctx, owner, "tiny-gpt2", budget_s=5, epochs=1)
+    assert again.served_as == (sft_name,) and again.dpo_steps == 0 and again.dpo_saved_to == ""
+    assert dpo_name not in lora_ctx.store.local_models and not Path(result.dpo_saved_to).exists()
+    assert not Path(result.saved_to).parent.exists() and lora_ctx.store.local_models[sft_name] == Path(again.saved_to)
+
+
+def test_lora_refuses_bad_dpo_settings(lora_ctx):
+    with pytest.raises(PlaygroundError, match="β"):
+        handlers.run_lora_stage(lora_ctx, "lora-bad", "tiny-gpt2", with_dpo=True, beta=0)
+    with pytest.raises(PlaygroundError, match="true or false"):
+        handlers.run_lora_stage(lora_ctx, "lora-bad", "tiny-gpt2", with_dpo="yes")
 
 
 # ---- the shipped checkpoints --------------------------------------------------------------------------------

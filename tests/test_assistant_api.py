@@ -32,3 +32,14 @@ def test_bad_input_gets_a_clear_message_and_the_app_stays_up(client, kwargs, say
     with pytest.raises(AppError, match=says):
         client.predict(**kwargs)
     assert client.predict(api_name="/assistant_report")["markdown"]
+
+
+def test_lora_sft_and_dpo_adapters_are_served_by_name_to_the_other_endpoints(client):
+    result = client.predict(model_name="tiny-gpt2", budget_s=6, epochs=1, with_dpo=True, api_name="/assistant_lora")
+    assert isinstance(result, dict) and result["dpo_steps"] >= 1 and len(result["served_as"]) == 2
+    sft_name, dpo_name = result["served_as"]
+    assert sft_name.startswith("tiny-gpt2-lora-sft@") and dpo_name.startswith("tiny-gpt2-lora-dpo@")
+    for name in (sft_name, dpo_name):  # the same names every `model` field takes
+        step = client.predict(text="Question: Which animal barked at the mailman?\nAnswer: [MASK]", top_k=3,
+                              model=name, fast=False, api_name="/next_token")
+        assert isinstance(step, dict) and step["model_name"] == name and len(step["predictions"]) == 3

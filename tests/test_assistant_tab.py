@@ -1,8 +1,10 @@
 """GPT → Assistant tab views (pure: result → component values) and the recording of the user's choices."""
 
 from playground.tasks.assistant.data import MAX_CHOICES, parse_choices
-from playground.tasks.assistant.results import (BestOfN, MaskSlot, RewardResult, SftResult, SideBySide, spread)
-from playground.ui.tabs.assistant import _choose, best_rows, mask_strip, side_rows, sft_summary
+from playground.tasks.assistant.results import (BestOfN, ChoiceMove, DpoResult, LoraResult, MaskSlot, RewardResult,
+                                                SftResult, SideBySide, spread)
+from playground.ui.tabs.assistant import (_choose, best_rows, dpo_summary, lora_summary, mask_strip, side_rows,
+                                         sft_summary)
 
 ROW = SideBySide("Name the animal that barked.", "The dog.", "the capital of Italy.", "The dog.", False, True)
 
@@ -38,3 +40,26 @@ def test_choices_accumulate_per_session_bounded_and_parse_back_as_preferences():
 def test_spread():
     s = spread([0.4, 0.5, 0.6])
     assert (s.mean, s.low, s.high) == (0.5, 0.4, 0.6) and abs(s.std - 0.1) < 1e-9
+
+
+def test_dpo_summary_says_how_far_the_model_moved_toward_your_choices():
+    moves = (ChoiceMove("Question: Pet?\nAnswer:", "The owl.", "The dog.", False, False, 9.2),
+             ChoiceMove("Question: City?\nAnswer:", "Paris.", "Rome.", True, True, -0.2))
+    s = spread([0.5])
+    result = DpoResult(0.1, 1e-4, 2, 1.0, 330, 2, (), s, s, s, 0.74, s, (), (), 10.0, your_moves=moves)
+    text = dpo_summary(result)
+    assert "**Your 2 choice(s)**: the SFT model preferred your better answer in 1, the DPO model in 1" in text
+    assert "moved toward your choice (log-ratio margin > 0) in 1 of 2 (mean margin +4.50 nats)" in text
+    assert "Your" not in dpo_summary(DpoResult(0.1, 1e-4, 2, 1.0, 330, 0, (), s, s, s, 0.74, s, (), (), 10.0))
+
+
+def test_lora_summary_shows_sft_and_dpo_and_where_the_adapters_are_served():
+    result = LoraResult("gpt2", 8, 811_008, 125_250_816, 12, (3.0, 2.0), 180.0, 0.01, 0.40, 0.05, 0.45, "/x/sft", 170.0,
+                        dpo_steps=9, dpo_losses=(0.69, 0.6), dpo_exact=0.42, dpo_f1=0.47,
+                        dpo_heldout_margin=(0.0, 0.31), dpo_beta=0.1, dpo_saved_to="/x/dpo",
+                        served_as=("gpt2-lora-sft@t", "gpt2-lora-dpo@t"))
+    text = lora_summary(result)
+    assert "| LoRA SFT | 40% | 0.45 |" in text and "| LoRA DPO (β 0.1, 9 steps) | 42% | 0.47 |" in text
+    assert "0.000 → 0.310" in text and "**gpt2-lora-sft@t**, **gpt2-lora-dpo@t**" in text
+    sft_only = lora_summary(LoraResult("gpt2", 8, 1, 2, 1, (1.0,), 5.0, 0.0, 0.0, 0.0, 0.0, "/x/sft", 5.0))
+    assert "LoRA DPO" not in sft_only and "`/x/sft`" in sft_only

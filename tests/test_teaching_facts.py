@@ -14,6 +14,8 @@ from playground.tasks.fact_sheet import FACT_ROWS, TIMELINE, fact_sheet, sizes_r
 from playground.tasks.lab.pretrain import CurvePoint
 from playground.tasks.nsp import ROBERTA_FINDING, next_sentence
 from playground.ui.figures.lab import loss_curves_figure
+from playground.ui.page import SEE_IT_LIVE
+from playground.ui.tabs.models import fact_sheet_markdown, tab_js
 from playground.ui.tabs.pretraining.next_sentence import NSP_INTRO
 from playground.ui.tabs.pretraining.tokenizers import TOKENIZERS_INTRO
 from playground.ui.tabs.sentiment import INTRO as SENTIMENT_INTRO
@@ -251,6 +253,19 @@ def test_the_lecture_names_its_stages_and_sentencepiece():
     assert "SFT → reward model → preference tuning (RLHF/DPO)" in row.gpt
     assert "computer-vision analogy" in row.bert and "computer-vision analogy" in SENTIMENT_INTRO
     assert "not a third algorithm but a toolkit" in TOKENIZERS_INTRO
+
+
+def test_the_chatgpt_entry_names_the_alignment_stages_and_links_to_the_assistant_tab():
+    row = next(r for r in FACT_ROWS if "ChatGPT" in r.aspect)
+    assert "SFT → reward model → preference tuning (RLHF/DPO)" in row.gpt
+    assert "Ouyang et al. 2022" in row.gpt and "Rafailov et al. 2023" in row.gpt
+    stages = next(r for r in FACT_ROWS if r.aspect == "Training stages")
+    assert "assistant" in row.topics and "assistant" in stages.topics
+    link = SEE_IT_LIVE["assistant"]
+    assert link.label == "GPT → Assistant" and 'data-tab-id="assistant"' in tab_js(link)
+    assert "**GPT → Assistant** — run base → SFT" in fact_sheet_markdown(FACT_ROWS, SEE_IT_LIVE)
+    instructgpt = next(e for e in TIMELINE if "RLHF" in e.title and e.year == 2022)
+    assert "GPT → Assistant" in instructgpt.note
 
 
 def test_masked_and_next_token_losses_are_drawn_on_separate_axes():

@@ -13,7 +13,7 @@ from playground.models.cards import CardCatalog
 
 # Topics the playground demonstrates live, in the order a reader meets them.
 TOPICS = ("compare", "masked-lm", "next-sentence", "next-token-steps", "tokenizers", "sentiment",
-          "question-answering", "summarization")
+          "question-answering", "summarization", "assistant")
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,19 @@ FACT_ROWS: tuple[FactRow, ...] = (
             "Pre-training (next token) → optionally unsupervised (language-model) fine-tuning on the task's own "
             "text (ULMFiT's second stage) → supervised fine-tuning (GPT-1 kept the LM loss as an auxiliary "
             "objective); for assistants: SFT → reward model → preference tuning (RLHF/DPO)",
-            ("sentiment",), "a supervised fine-tuned encoder in Sentiment; pre-trained vs from scratch in the lab"),
+            ("sentiment", "assistant"), "a supervised fine-tuned encoder in Sentiment; pre-trained vs from scratch in "
+            "the lab; the lab GPT taken through SFT → reward model → DPO in GPT → Assistant"),
+    FactRow("From GPT to ChatGPT (RLHF)",
+            "The judge: a reward model reads a question with an answer and gives one score, trained on "
+            "chosen / rejected answer pairs (Bradley–Terry). InstructGPT's was a 6B GPT; here lab-bert with a "
+            "scalar head plays it — an encoder reads the whole answer at once",
+            "Alignment after pre-training: SFT → reward model → preference tuning (RLHF/DPO). Supervised "
+            "fine-tuning on demonstrations (SFT), a reward model from people's comparisons, then the policy "
+            "optimised against it with PPO (InstructGPT, Ouyang et al. 2022: labellers preferred the 1.3B "
+            "InstructGPT to the 175B GPT-3) — or DPO (Rafailov et al. 2023), which tunes on the preference pairs "
+            "directly, with no separate reward model at training time",
+            ("assistant",), "run base → SFT → reward model → DPO on the lab GPT, judge answers yourself, read the "
+            "report card"),
     FactRow("Encoder + decoder together",
             "An encoder reads the whole document in both directions…",
             "…and a decoder writes the output left to right, attending to it (Pegasus, T5, BART)",
@@ -159,7 +171,8 @@ TIMELINE: tuple[TimelineEvent, ...] = (
                   "Brown et al. 2020", "decoder", "history--gpt-3"),
     TimelineEvent(2022, "Instruction tuning + RLHF", "RLHF (from 2017) applied to following instructions: SFT on "
                   "demonstrations, then a reward model and PPO (InstructGPT, 1.3B–175B; the published method "
-                  "behind ChatGPT-style assistants)", "Ouyang et al. 2022", "alignment", "history--instructgpt-rlhf"),
+                  "behind ChatGPT-style assistants; run the same stages on the lab GPT in GPT → Assistant)",
+                  "Ouyang et al. 2022", "alignment", "history--instructgpt-rlhf"),
 )
 
 # Which timeline colours an architecture kind may take (cards.ARCHITECTURE_KINDS -> TimelineEvent.kind).

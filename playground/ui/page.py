@@ -58,6 +58,7 @@ SEE_IT_LIVE = {
     "sentiment": TabLink("Sentiment", "sentiment"),
     "question-answering": TabLink("Question answering", "question-answering"),
     "summarization": TabLink("Summarization", "summarization"),
+    "assistant": TabLink("GPT → Assistant", "assistant"),
 }
 
 

@@ -49,7 +49,8 @@ LIGHT_HANDLERS = frozenset({"models", "list_models", "show_table", "show_card", 
                             "open_link_view", "share_link", "start_tour", "tour_step", "end_tour",
                             "road_results", "_road_stop_event",  # the road's shipped results; its Stop
                             # GPT → Assistant: recording a choice, the report card, Stop (no model work)
-                            "choose_first", "choose_second", "_report_event", "assistant_report", "_stop_assistant"})
+                            "choose_first", "choose_second", "_report_event", "assistant_report", "_stop_assistant",
+                            "session_models"})  # a model dropdown's list, with this session's own models
 # Handlers that build and time models (`tasks/measure.py`).
 MEASURE_HANDLERS = frozenset({"measure", "choose_variant", "show_choice", "show_measurement"})
 # The lab's training and fine-tuning (`core/jobs.py` queues them, one at a time per app): in the model group a run

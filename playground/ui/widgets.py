@@ -19,6 +19,7 @@ import gradio as gr
 from playground.core.errors import PlaygroundError
 from playground.core.predictions import percent  # noqa: F401  (the tabs' one probability format)
 from playground.tasks.context import AppContext
+from playground.tasks.session_models import model_choices
 
 log = logging.getLogger("playground")
 
@@ -303,8 +304,16 @@ def notices_markdown(*groups) -> str:
 
 
 def model_dropdown(ctx: AppContext, task: str, label: str) -> gr.Dropdown:
+    """The profile's models for `task`; opening the list adds the models this session trained itself (the
+    Pretraining lab's lab-gpt@…, the Assistant tab's lab-gpt-sft@… / lab-gpt-dpo@…), for this session only."""
     choices = ctx.profile.choices(task)
-    return gr.Dropdown(choices=choices, value=choices[0], label=label, allow_custom_value=ctx.store.allow_unlisted)
+    dropdown = gr.Dropdown(choices=choices, value=choices[0], label=label, allow_custom_value=ctx.store.allow_unlisted)
+
+    def session_models(request: gr.Request) -> dict:
+        return gr.update(choices=model_choices(ctx, getattr(request, "session_hash", None) or "", task))
+
+    dropdown.focus(session_models, None, dropdown, api_visibility="private", show_progress="hidden")
+    return dropdown
 
 
 def duration(seconds: float) -> str:

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from playground.models.construction import constructs
 from playground.tasks.assistant.data import PreferencePair
-from playground.tasks.assistant.sft import collate, encode, generate, sequence_logps
+from playground.tasks.assistant.sft import collate, encode, generate, position_limit, sequence_logps
 
 
 @dataclass(frozen=True)
@@ -61,10 +61,12 @@ def copy_model(model: Any) -> Any:
     return clone
 
 
-def _pair_batch(tokenizer: Any, pairs: Sequence[PreferencePair]) -> dict[str, torch.Tensor]:
-    """One batch of [every chosen, then every rejected] (as TRL's DPO collator orders it)."""
-    rows = [encode(tokenizer, p.prompt, p.chosen) for p in pairs] + [encode(tokenizer, p.prompt, p.rejected)
-                                                                    for p in pairs]
+def _pair_batch(tokenizer: Any, pairs: Sequence[PreferencePair],
+                max_length: int | None = None) -> dict[str, torch.Tensor]:
+    """One batch of [every chosen, then every rejected] (as TRL's DPO collator orders it); a row over `max_length`
+    (the model's positions) loses its prompt's first tokens, as in SFT."""
+    rows = [encode(tokenizer, p.prompt, p.chosen, max_length) for p in pairs] + [
+        encode(tokenizer, p.prompt, p.rejected, max_length) for p in pairs]
     return collate(rows, tokenizer.eos_token_id)
 
 
@@ -74,7 +76,7 @@ def margins(policy: Any, reference: Any, tokenizer: Any, pairs: Sequence[Prefere
     """β × chosen-minus-rejected log-ratio of each pair (β = 1: the raw log-ratio margin)."""
     out: list[float] = []
     for start in range(0, len(pairs), 64):
-        batch = _pair_batch(tokenizer, pairs[start:start + 64])
+        batch = _pair_batch(tokenizer, pairs[start:start + 64], position_limit(policy))
         pc, pr = sequence_logps(policy, batch).chunk(2)
         rc, rr = sequence_logps(reference, batch).chunk(2)
         out += dpo_loss(pc, pr, rc, rr, beta)[1].tolist()
@@ -102,7 +104,8 @@ def train_dpo(policy: Any, reference: Any, tokenizer: Any, pairs: Sequence[Prefe
                 policy.eval()
                 return curve
             policy.train()
-            batch = _pair_batch(tokenizer, [pairs[i] for i in order[start:start + settings.batch_size]])
+            batch = _pair_batch(tokenizer, [pairs[i] for i in order[start:start + settings.batch_size]],
+                                position_limit(policy))
             with torch.no_grad():
                 ref_chosen, ref_rejected = sequence_logps(reference, batch).chunk(2)
             chosen, rejected = sequence_logps(policy, batch).chunk(2)
@@ -126,11 +129,23 @@ def train_dpo(policy: Any, reference: Any, tokenizer: Any, pairs: Sequence[Prefe
 
 
 @torch.no_grad()
+def pair_logps(model: Any, tokenizer: Any, pairs: Sequence[PreferencePair]) -> list[tuple[float, float]]:
+    """(log p(chosen), log p(rejected)) of each pair's completions under `model`."""
+    out: list[tuple[float, float]] = []
+    for start in range(0, len(pairs), 64):
+        chosen, rejected = sequence_logps(model, _pair_batch(tokenizer, pairs[start:start + 64],
+                                                             position_limit(model))).chunk(2)
+        out += list(zip(chosen.tolist(), rejected.tolist()))
+    return out
+
+
+@torch.no_grad()
 def kl_from_reference(policy: Any, reference: Any, tokenizer: Any, prompts: Sequence[str]) -> float:
     """Mean over prompts of KL(π ‖ π_ref) summed over the tokens of the policy's own greedy answer (exact over the
     vocabulary at each position): how far the tuned model's answers moved from the SFT model's."""
     answers = generate(policy, tokenizer, prompts)
-    batch = collate([encode(tokenizer, p, " " + a) for p, a in zip(prompts, answers)], tokenizer.eos_token_id)
+    limit = position_limit(policy)
+    batch = collate([encode(tokenizer, p, " " + a, limit) for p, a in zip(prompts, answers)], tokenizer.eos_token_id)
     mask = batch["labels"][:, 1:] != -100
     inputs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
     log_p = F.log_softmax(policy(**inputs).logits[:, :-1].float(), dim=-1)

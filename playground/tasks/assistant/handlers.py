@@ -43,7 +43,6 @@ DPO_NLL, MAX_NLL = 1.0, 10.0
 DPO_SEEDS, MAX_SEEDS = 3, 5
 MAX_LR = 1e-2
 LORA_MODEL, LORA_BUDGET_S, MAX_LORA_BUDGET_S = "gpt2", 180.0, 900.0
-KEEP_ADAPTERS = 8  # LoRA adapters kept in the lab folder (the oldest go first)
 SESSION_FOLDER = "assistant-sessions"  # the sessions' SFT / DPO models, served as lab-gpt-sft@… / lab-gpt-dpo@…
 MAX_SEED = 2**31 - 1
 
@@ -220,41 +219,61 @@ def run_dpo_stage(ctx: AppContext, owner: str, beta: float = DPO_BETA, learning_
 
 def run_lora_stage(ctx: AppContext, owner: str, model_name: str = LORA_MODEL, budget_s: float = LORA_BUDGET_S,
                    epochs: int = SFT_EPOCHS, learning_rate: float = SFT_LR, seed: int = 0,
-                   progress: Any = None) -> LoraResult:
-    """SFT of a real causal LM (gpt2 by default) as a LoRA adapter within `budget_s`; held-out base vs LoRA. Offline
-    without the checkpoint, a message says what to download."""
+                   progress: Any = None, with_dpo: bool = False, beta: float = DPO_BETA) -> LoraResult:
+    """SFT of a real causal LM (gpt2 by default) as a LoRA adapter within `budget_s` — and, `with_dpo`, DPO after it
+    as a second adapter in the same budget; held-out base vs SFT (vs DPO). Both adapters are saved and served to
+    this session as `<model>-lora-sft@<token>` / `<model>-lora-dpo@<token>`. Offline without the checkpoint, a
+    message says what to download."""
     if not isinstance(model_name, str) or not model_name.strip():
         raise PlaygroundError(f"Name the model to fine-tune with LoRA, e.g. {LORA_MODEL}.")
     budget = _number(budget_s, "The time budget (s)", 5, MAX_LORA_BUDGET_S)
     settings = assistant.sft.SftSettings(epochs=_number(epochs, "Epochs", 1, MAX_SFT_EPOCHS, integer=True),
                                          learning_rate=_learning_rate(learning_rate),
                                          seed=_number(seed, "The seed", 0, MAX_SEED, integer=True))
+    if not isinstance(with_dpo, bool):
+        raise PlaygroundError(f"with_dpo must be true or false (got {with_dpo!r}).")
+    dpo_settings = None
+    if with_dpo:
+        beta = _number(beta, "β", 0.0, MAX_BETA)
+        if beta <= 0:
+            raise PlaygroundError(f"β must be above 0 (and at most {MAX_BETA:g}).")
+        dpo_settings = assistant.dpo.DpoSettings(beta=beta, learning_rate=DPO_LR, epochs=DPO_EPOCHS,
+                                                 nll_weight=DPO_NLL, seed=settings.seed, eval_every=10)
     name = model_name.strip()
     try:
         loaded = ctx.model(name, "text-generation")
     except ModelUnavailable as exc:
-        raise PlaygroundError(
-            f"LoRA fine-tuning needs {name} on this machine, and it cannot be loaded here ({exc}). Download it once "
-            f"with `python -m playground download {name}` (gpt2: about 550 MB), then start the app with the default "
-            "models (`python app.py`); the lab's SFT above needs no download.") from None
+        fix = (f" Download it once with `python -m playground download {name}` (gpt2: about 550 MB), then start the "
+               "app with the default models (`python app.py`)." if exc.download_hint else "")
+        raise PlaygroundError(f"LoRA fine-tuning needs {name} on this machine, and it cannot be loaded here: "
+                              f"{exc.reason}{fix} The lab's SFT above needs no download.") from None
     split = instruction_split()
-    folder = Path(ctx.lab_dir) / "lora"
+    token = ctx.assistant_sessions.get(owner).token or secrets.token_hex(8)
+    folder = Path(ctx.lab_dir) / SESSION_FOLDER / token / f"lora-{secrets.token_hex(4)}"
     with ctx.lab_jobs.turn(owner, WAIT_S) as ticket:
-        _prune(folder)
         result = assistant.lora.run_lora_sft(loaded.model, loaded.tokenizer, loaded.name, split.train, split.heldout,
-                                             budget, folder / secrets.token_hex(8), settings, ticket.stop,
-                                             _progress(progress))
-    notices = ("Stopped before the budget: the adapter holds what it learned so far.",) if ticket.stop.is_set() else ()
-    return replace(result, notices=notices)
-
-
-def _prune(folder: Path) -> None:
-    """Keep the newest KEEP_ADAPTERS - 1 adapters (a new one is about to be written)."""
-    if not folder.is_dir():
-        return
-    adapters = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime_ns)
-    for old in adapters[: max(0, len(adapters) - KEEP_ADAPTERS + 1)]:
+                                             budget, folder, settings, ticket.stop, _progress(progress),
+                                             dpo_settings)
+    stopped = ticket.stop.is_set()
+    notices = ("Stopped before the budget: the adapters hold what they learned so far.",) if stopped else ()
+    sft_name, dpo_name = (f"{_served_stem(name)}-lora-{kind}{SESSION_SEPARATOR}{token}" for kind in ("sft", "dpo"))
+    served = {sft_name: Path(result.saved_to)} | ({dpo_name: Path(result.dpo_saved_to)} if result.dpo_saved_to else {})
+    replaced, forgotten, pushed = ctx.assistant_sessions.serve(
+        owner, token, served, register=lambda names: [ctx.store.set_local(n, f) for n, f in names.items()],
+        forget=(dpo_name,))  # an SFT-only run: the older DPO adapter came from the SFT adapter it replaces
+    for old in replaced.values():  # the names now point at the new folders
         shutil.rmtree(old, ignore_errors=True)
+    for names in (forgotten, *pushed):
+        _unserve(ctx, names)
+    for parent in {Path(f).parent for f in (*replaced.values(), *forgotten.values())}:
+        if parent.is_dir() and not any(parent.iterdir()):  # the old run's folder, now empty
+            parent.rmdir()
+    return replace(result, notices=notices, served_as=tuple(served))
+
+
+def _served_stem(model_name: str) -> str:
+    """gpt2 → gpt2; owner/name → name: the adapters' served names stay one plain word before `-lora-…@`."""
+    return model_name.rsplit("/", 1)[-1].replace(SESSION_SEPARATOR, "-")
 
 
 def report_card(ctx: AppContext, owner: str) -> ReportCard:

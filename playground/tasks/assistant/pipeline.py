@@ -15,8 +15,8 @@ import torch
 
 from playground.tasks.assistant import dpo, reward, sft
 from playground.tasks.assistant.data import Instruction, PreferencePair, exact_match, preference_pairs
-from playground.tasks.assistant.results import (BestOfN, ComparisonPair, DpoResult, MarginCurvePoint, MaskSlot,
-                                                RewardResult, SeedOutcome, SftResult, SideBySide, spread)
+from playground.tasks.assistant.results import (BestOfN, ChoiceMove, ComparisonPair, DpoResult, MarginCurvePoint,
+                                                MaskSlot, RewardResult, SeedOutcome, SftResult, SideBySide, spread)
 
 Progress = Callable[[float, str], None]
 SIDE_BY_SIDE = 12  # rows shown: a spread over the held-out kinds
@@ -135,6 +135,15 @@ def _outcome(seed: int, policy: Any, sft_model: Any, tokenizer: Any, judge: rewa
     return outcome, answers
 
 
+def _moves(policy: Any, sft_model: Any, tokenizer: Any, yours: Sequence[PreferencePair]) -> tuple[ChoiceMove, ...]:
+    """The user's choices under the SFT and the DPO model: which answer each prefers, and the log-ratio margin."""
+    if policy is None or not yours:
+        return ()
+    before, after = dpo.pair_logps(sft_model, tokenizer, yours), dpo.pair_logps(policy, tokenizer, yours)
+    return tuple(ChoiceMove(p.prompt, p.chosen.strip(), p.rejected.strip(), b[0] > b[1], a[0] > a[1],
+                            round((a[0] - b[0]) - (a[1] - b[1]), 4)) for p, b, a in zip(yours, before, after))
+
+
 @single_threaded
 def run_dpo(sft_model: Any, tokenizer: Any, judge: reward.RewardModel, train: Sequence[Instruction],
             heldout: Sequence[Instruction], yours: Sequence[PreferencePair], settings: dpo.DpoSettings, seeds: int,
@@ -176,5 +185,5 @@ def run_dpo(sft_model: Any, tokenizer: Any, judge: reward.RewardModel, train: Se
         sft_exact=sum(exact_match(a, i.answer) for a, i in zip(sft_answers, heldout)) / n,
         dpo_exact=spread([o.exact for o in outcomes]), curve=tuple(curve),
         side_by_side=_side_by_side(heldout, sft_answers, kept_answers), seconds=sft.seconds_since(start),
-        stopped=bool(stop is not None and stop.is_set()))
+        stopped=bool(stop is not None and stop.is_set()), your_moves=_moves(kept, sft_model, tokenizer, yours))
     return kept, result

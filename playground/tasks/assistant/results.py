@@ -110,6 +110,18 @@ def spread(values: list[float] | tuple[float, ...]) -> Spread:
 
 
 @dataclass(frozen=True)
+class ChoiceMove:
+    """One of the user's choices before and after DPO: did the model move toward it?"""
+
+    prompt: str
+    better: str
+    worse: str
+    sft_prefers: bool  # the SFT model gave the better answer the higher log-probability
+    dpo_prefers: bool  # the DPO model does
+    margin: float  # (log π − log π_sft)(better) − (log π − log π_sft)(worse): > 0 = moved toward your choice
+
+
+@dataclass(frozen=True)
 class DpoResult:
     beta: float
     learning_rate: float
@@ -129,6 +141,7 @@ class DpoResult:
     stopped: bool = False
     notices: tuple[str, ...] = ()
     served_as: str = ""  # the name every tab's model field accepts for this session's DPO model (lab-gpt-dpo@…)
+    your_moves: tuple[ChoiceMove, ...] = ()  # each of your choices under the kept (first seed's) DPO model
 
 
 @dataclass(frozen=True)
@@ -196,3 +209,13 @@ class LoraResult:
     saved_to: str  # the adapter's folder (peft's save_pretrained)
     seconds: float
     notices: tuple[str, ...] = ()
+    # DPO after SFT, as a second adapter (when asked for): steps and losses within the rest of the budget, held-out
+    # exact match / token F1, the held-out log-ratio margin (β ×) at the start and the end, and where it is saved.
+    dpo_steps: int = 0
+    dpo_losses: tuple[float, ...] = ()
+    dpo_exact: float | None = None
+    dpo_f1: float | None = None
+    dpo_heldout_margin: tuple[float, float] | None = None
+    dpo_beta: float | None = None
+    dpo_saved_to: str = ""
+    served_as: tuple[str, ...] = ()  # the names every model field serves the adapters under (this session only)

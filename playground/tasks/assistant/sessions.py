@@ -57,6 +57,25 @@ class AssistantSessions:
                     drop(dropped.served)
             return updated
 
+    def serve(self, owner: str, token: str, served: dict, register: Callable[[dict], Any],
+              forget: tuple[str, ...] = ()) -> tuple[dict, dict, list]:
+        """Serve new models of this owner (name → folder, e.g. its LoRA adapters) under its token, in one step
+        (`register` makes the store serve them), and stop listing the names in `forget` (e.g. a DPO adapter trained
+        from the SFT adapter just replaced). Returns the folders replaced (name → old folder), the forgotten names
+        (name → folder) and the served names of the sessions pushed out by the bound: the caller deletes those and
+        un-serves the last two."""
+        with self._lock:
+            current = self._by_owner.pop(owner, None) or AssistantModels()
+            replaced = {n: f for n, f in current.served.items() if n in served and f != served[n]}
+            forgotten = {n: f for n, f in current.served.items() if n in forget and n not in served}
+            register(served)
+            kept = {n: f for n, f in current.served.items() if n not in forgotten}
+            self._by_owner[owner] = replace(current, token=current.token or token, served={**kept, **served})
+            pushed = []
+            while len(self._by_owner) > self._limit:
+                pushed.append(self._by_owner.popitem(last=False)[1].served)
+        return replaced, forgotten, [names for names in pushed if names]
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._by_owner)

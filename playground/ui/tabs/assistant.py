@@ -94,7 +94,19 @@ def dpo_summary(result: DpoResult) -> str:
             "Ties count ½. A larger β keeps the model closer to SFT; a high learning rate or many epochs "
             "over-optimise: the margin keeps growing while the answers drift (watch the KL and the side-by-side)."
             + (f" This session's DPO model is served as **{result.served_as}**." if result.served_as else ""))
-    return text + ("\n\n" + notices_markdown(result.notices) if result.notices else "")
+    return text + _moves_text(result) + ("\n\n" + notices_markdown(result.notices) if result.notices else "")
+
+
+def _moves_text(result: DpoResult) -> str:
+    """Your choices before and after: did the model move toward them?"""
+    moves = result.your_moves
+    if not moves:
+        return ""
+    toward = sum(m.margin > 0 for m in moves)
+    return (f"\n\n**Your {len(moves)} choice(s)**: the SFT model preferred your better answer in "
+            f"{sum(m.sft_prefers for m in moves)}, the DPO model in {sum(m.dpo_prefers for m in moves)}; DPO moved "
+            f"toward your choice (log-ratio margin > 0) in {toward} of {len(moves)} (mean margin "
+            f"{sum(m.margin for m in moves) / len(moves):+.2f} nats).")
 
 
 def seed_rows(result: DpoResult) -> list[list[Any]]:
@@ -107,7 +119,16 @@ def lora_summary(result: LoraResult) -> str:
             f"{result.total_parameters:,} parameters; {result.steps} steps in {result.seconds:.0f} s (budget "
             f"{result.budget_s:.0f} s).\n\n| held-out | exact match | token F1 |\n| --- | --- | --- |\n"
             f"| base | {result.base_exact:.0%} | {result.base_f1:.2f} |\n"
-            f"| LoRA SFT | {result.lora_exact:.0%} | {result.lora_f1:.2f} |\n\nAdapter saved in `{result.saved_to}`.")
+            f"| LoRA SFT | {result.lora_exact:.0%} | {result.lora_f1:.2f} |\n")
+    if result.dpo_exact is not None:
+        start, end = result.dpo_heldout_margin or (0.0, 0.0)
+        text += (f"| LoRA DPO (β {result.dpo_beta:g}, {result.dpo_steps} steps) | {result.dpo_exact:.0%} | "
+                 f"{result.dpo_f1:.2f} |\n\nHeld-out reward margin (β × chosen − rejected log-ratio, the SFT "
+                 f"adapter as reference): {start:.3f} → {end:.3f}.\n")
+    names = ", ".join(f"**{n}**" for n in result.served_as)
+    text += (f"\nAdapters saved in `{result.saved_to}`" + (f" and `{result.dpo_saved_to}`" if result.dpo_saved_to
+                                                          else "") +
+             f"; this session's model menus (Compare, Inside, step by step) now list {names}.")
     return text + ("\n\n" + notices_markdown(result.notices) if result.notices else "")
 
 
@@ -164,8 +185,9 @@ def _dpo_event(ctx: AppContext, beta: float, learning_rate: float, epochs: int, 
             to_json(result))
 
 
-def _lora_event(ctx: AppContext, model_name: str, budget_s: float, request: gr.Request, progress=gr.Progress()):
-    result = run_lora_stage(ctx, owner_of(request), model_name, budget_s, progress=progress)
+def _lora_event(ctx: AppContext, model_name: str, budget_s: float, with_dpo: bool, request: gr.Request,
+                progress=gr.Progress()):
+    result = run_lora_stage(ctx, owner_of(request), model_name, budget_s, progress=progress, with_dpo=with_dpo)
     return lora_summary(result), to_json(result)
 
 
@@ -265,17 +287,21 @@ def _layout_dpo() -> SimpleNamespace:
 
 
 def _layout_lora() -> SimpleNamespace:
-    with gr.Accordion("5. A real checkpoint: the same SFT as a LoRA adapter (peft)", open=False):
+    with gr.Accordion("5. A real checkpoint: the same SFT and DPO as LoRA adapters (peft)", open=False):
         gr.Markdown("The base weights stay frozen; rank-8 matrices beside GPT-2's attention and MLP layers learn the "
-                    "instructions within the time budget. Needs the checkpoint downloaded "
+                    "instructions within the time budget — half for SFT, then DPO continues that adapter against "
+                    "the frozen SFT model for the rest. Both adapters are saved and offered in this session's model "
+                    "menus. Needs the checkpoint downloaded "
                     f"(`python -m playground download {LORA_MODEL}`).")
         with gr.Row():
             model_name = gr.Textbox(value=LORA_MODEL, label="Causal LM")
             budget = gr.Number(value=LORA_BUDGET_S, minimum=5, maximum=MAX_LORA_BUDGET_S, label="Time budget (s)")
+            with_dpo = gr.Checkbox(value=True, label="Then DPO (a second adapter)")
             run = gr.Button("Fine-tune with LoRA")
         summary = gr.Markdown(elem_id="assistant-lora-summary")
         result = gr.JSON(visible=False)
-    return SimpleNamespace(inputs=[model_name, budget], run=run, outputs=[summary, result], message=summary)
+    return SimpleNamespace(inputs=[model_name, budget, with_dpo], run=run, outputs=[summary, result],
+                           message=summary)
 
 
 def _layout_report() -> SimpleNamespace:
@@ -327,9 +353,11 @@ def _publish_api(ctx: AppContext) -> None:
                                      your_choices, seed))
 
     def assistant_lora(model_name: str = LORA_MODEL, budget_s: float = LORA_BUDGET_S, epochs: int = SFT_EPOCHS,
-                       learning_rate: float = SFT_LR, seed: int = 0, request: gr.Request = None) -> dict:
-        """SFT of a downloaded causal LM (gpt2) as a LoRA adapter within a time budget; held-out base vs LoRA."""
-        return to_json(run_lora_stage(ctx, owner_of(request), model_name, budget_s, epochs, learning_rate, seed))
+                       learning_rate: float = SFT_LR, seed: int = 0, with_dpo: bool = False, beta: float = DPO_BETA,
+                       request: gr.Request = None) -> dict:
+        """SFT (then, `with_dpo`, DPO) of a downloaded causal LM (gpt2) as LoRA adapters within a time budget."""
+        return to_json(run_lora_stage(ctx, owner_of(request), model_name, budget_s, epochs, learning_rate, seed,
+                                      with_dpo=with_dpo, beta=beta))
 
     def assistant_report(request: gr.Request = None) -> dict:
         """This session's report card (Markdown and the stages' JSON)."""
