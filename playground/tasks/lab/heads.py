@@ -37,13 +37,14 @@ from playground.lm.training import TrainSettings
 from playground.models.construction import constructing
 from playground.tasks.lab.corpus import (DAYS, NAMES, PLACES, LabelledSentence, builtin_corpus, builtin_heldout,
                                          corpus_reviews)
-from playground.tasks.lab.finetune import DEFAULT_LEARNING_RATE, split_examples
+from playground.tasks.lab.finetune import LEARNING_RATES, split_examples
 from playground.tasks.lab.paragraphs import NSP_TRAIN_PAIRS, nsp_pairs
 from playground.tasks.lab.qa_data import QAExample, qa_examples
 from playground.tasks.lab.runs import LAB_BERT, LAB_ELECTRA, LAB_HEADS, LAB_NSP, LAB_QA, LAB_SENTIMENT, add_heads
 from playground.tasks.question_answering import answer_question
 
 BATCH_SIZE = 32
+SENTIMENT_LEARNING_RATE = LEARNING_RATES["full"]  # the fine-tuning lab's full fine-tuning rate (1e-3)
 SENTIMENT_STEPS = 200
 NSP_STEPS = 400
 NSP_LEARNING_RATE = 5e-4
@@ -188,7 +189,7 @@ def train_sentiment(bert_dir: Path, seed: int = 0, steps: int = SENTIMENT_STEPS)
         rows = _draw(len(pool), generator)
         return model(**_batch(tokenizer, [pool[i].text for i in rows]), labels=labels[rows]).loss
 
-    _fit(model, loss_of, steps, DEFAULT_LEARNING_RATE, seed)
+    _fit(model, loss_of, steps, SENTIMENT_LEARNING_RATE, seed)
     score = HeadScore("accuracy", sentiment_accuracy(model, tokenizer, test), 0.5, len(test), len(pool),
                       "lab reviews in sentence frames never used in training",
                       extra={"training_accuracy": sentiment_accuracy(model, tokenizer, frames)})

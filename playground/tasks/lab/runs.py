@@ -42,7 +42,7 @@ from typing import Any
 from playground.core.errors import PlaygroundError
 # Named in profiles (which offers them to every tab); re-exported for the lab's own modules.
 from playground.models.profiles import (LAB_BERT, LAB_ELECTRA, LAB_GPT, LAB_HEADS, LAB_NSP, LAB_QA,  # noqa: F401
-                                        LAB_SENTIMENT)
+                                        LAB_SENTIMENT, LAB_SUMMARIZER)
 
 LAB_VERSION = 1
 LAB_LSTM = "lab-lstm"  # the lab's own: not a transformers model, the ModelStore does not serve it
