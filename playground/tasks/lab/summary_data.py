@@ -53,7 +53,7 @@ def _drink(rng: random.Random, place: str) -> tuple[str, str, tuple[str, ...]]:
 
 def _show(rng: random.Random, place: str) -> tuple[str, str, tuple[str, ...]]:
     thing, adjective = rng.choice(THINGS), rng.choice(POSITIVE + NEGATIVE)
-    return (f"Later {{N}} saw a {thing} and said it was {adjective}.", f"The {thing} was {adjective}.",
+    return (f"Later {{N}} saw the {thing} and said it was {adjective}.", f"The {thing} was {adjective}.",
             (thing, adjective))
 
 
