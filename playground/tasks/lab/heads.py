@@ -416,7 +416,7 @@ def train_summary_head(bert_dir: Path, seed: int = 0, steps: int = SUMMARY_STEPS
     numbers = trained.numbers
     score = HeadScore("fact recall", numbers["fact_recall"], numbers["guessing_fact_recall"], int(numbers["paragraphs"]),
                       int(numbers["trained_on"]), "held-out lab paragraphs (another seed, none trained on), greedy summaries",
-                      extra={"rouge_l": numbers["rouge_l"], "all_facts": numbers["all_facts"]})
+                      extra={k: numbers[k] for k in ("rouge_l", "all_facts", "validation_fact_recall")})
     return TrainedHead(LAB_SUMMARIZER, trained.model, trained.tokenizer, score, trained.seconds, trained.steps, seed,
                        trained_from="scratch")
 

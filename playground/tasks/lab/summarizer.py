@@ -144,10 +144,12 @@ class TrainedSummarizer:
     steps: int  # gap-sentence steps + summary steps
 
 
-def train_summarizer(seed: int = 0, steps: int = SUMMARY_STEPS, gap_steps: int = GAP_STEPS,
+def train_summarizer(seed: int = 0, steps: int | None = None, gap_steps: int | None = None,
                      split: str = "heldout") -> TrainedSummarizer:
     """Tokenizer, gap-sentence pre-training, fine-tuning on summaries (one CPU thread, seeded); scored on
     `split` ("heldout", or "validation" while choosing a recipe)."""
+    steps = SUMMARY_STEPS if steps is None else steps
+    gap_steps = GAP_STEPS if gap_steps is None else gap_steps
     started = time.perf_counter()
     threads_before = torch.get_num_threads()
     torch.set_num_threads(TrainSettings().cpu_threads)
@@ -162,6 +164,9 @@ def train_summarizer(seed: int = 0, steps: int = SUMMARY_STEPS, gap_steps: int =
         seconds = time.perf_counter() - started
         test = summary_examples(SUMMARY_HELDOUT_EXAMPLES, split, SUMMARY_TRAIN_EXAMPLES)
         numbers = summary_scores(model, tokenizer, test, guesses=train[:len(test)])
+        if split != "validation":  # what the recipe was chosen on, recorded next to the held-out numbers
+            validation = summary_examples(SUMMARY_HELDOUT_EXAMPLES, "validation", SUMMARY_TRAIN_EXAMPLES)
+            numbers["validation_fact_recall"] = summary_scores(model, tokenizer, validation)["fact_recall"]
     finally:
         torch.set_num_threads(threads_before)
     return TrainedSummarizer(model, tokenizer, {**numbers, "trained_on": float(len(train))}, seconds,
