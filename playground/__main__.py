@@ -120,14 +120,17 @@ def add_pretrain_parser(commands) -> None:
                                                          "curve on the new models and print them")
     p.add_argument("--heads", action="store_true",
                    help="afterwards, train the lab heads (lab-sentiment, lab-nsp, lab-electra, lab-qa: lab-bert "
-                        "fine-tuned on the lab world, 0.5–2.5 min each) and add them to the run with their held-out "
-                        "scores")
+                        "fine-tuned on the lab world, 0.5–2.5 min each; lab-summarizer: a small Pegasus of its own) and "
+                        "add them to the run with their held-out scores")
     p.add_argument("--run", default=None,
                    help="with --heads: skip pre-training and add the heads to this finished run folder instead "
                         "(e.g. playground/models/lab_pretrained to refresh the shipped heads)")
+    p.add_argument("--only", nargs="+", default=None, metavar="HEAD",
+                   help="with --heads: train only these heads (e.g. lab-summarizer: a small Pegasus of its own, "
+                        "~2 min); the others in the run are kept")
 
 
-def heads_command(run_dir, seed: int) -> int:
+def heads_command(run_dir, seed: int, only=None) -> int:
     """Train the lab heads on `run_dir`'s lab-bert and add them to that run (one line per head)."""
     def report(head) -> None:
         s = head.score
@@ -135,7 +138,7 @@ def heads_command(run_dir, seed: int) -> int:
               f"{head.steps} steps, {head.seconds:.0f} s", flush=True)
 
     try:
-        saved = lab_package.heads.train_heads(run_dir, seed=seed, report=report)
+        saved = lab_package.heads.train_heads(run_dir, seed=seed, report=report, **({"names": only} if only else {}))
     except (PlaygroundError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -148,7 +151,7 @@ def pretrain_command(args) -> int:
         if not args.heads:
             print("error: --run is for --heads (add the lab heads to a finished run).", file=sys.stderr)
             return 2
-        return heads_command(Path(args.run), args.seed)
+        return heads_command(Path(args.run), args.seed, args.only)
     try:
         settings = lab.check_settings(args.preset, args.steps, args.time_budget, args.seq_len, args.lr, args.seed)
         corpus = choose_corpus(upload=Path(args.corpus).read_bytes() if args.corpus else None,
@@ -172,7 +175,7 @@ def pretrain_command(args) -> int:
         for line in lab.report_lines(Path(final.saved_to)):
             print(line, flush=True)
     if args.heads:
-        return heads_command(Path(final.saved_to), args.seed)
+        return heads_command(Path(final.saved_to), args.seed, args.only)
     return 0
 
 

@@ -17,7 +17,7 @@ from playground.tasks.lab.paragraphs import NSP_TRAIN_PAIRS, nsp_pairs
 from playground.tasks.lab.qa_data import qa_examples
 
 HEAD_TASKS = {"lab-sentiment": "sentiment", "lab-nsp": "nsp", "lab-electra": "replaced-token-detection",
-              "lab-qa": "question-answering"}
+              "lab-qa": "question-answering", "lab-summarizer": "summarization"}
 MAX_HEAD_BYTES = 1.2e6
 MAX_SHIPPED_BYTES = 10e6
 
@@ -55,7 +55,7 @@ def test_the_shipped_heads_are_whole_small_and_listed_with_their_hashes():
 
 def test_every_head_reads_lab_berts_vocabulary():
     bert = (runs.SHIPPED_DIR / "lab-bert" / "tokenizer.json").read_text()
-    for name in HEAD_TASKS:
+    for name in set(HEAD_TASKS) - {"lab-summarizer"}:  # a Pegasus with its own SentencePiece vocabulary
         assert json.loads((runs.SHIPPED_DIR / name / "tokenizer.json").read_text())["model"]["vocab"] == \
             json.loads(bert)["model"]["vocab"], name
 

@@ -15,7 +15,8 @@ from playground.models.tiny import TINY_LABEL
 LAB_BERT, LAB_GPT = "lab-bert", "lab-gpt"
 # The lab heads (`playground/tasks/lab/heads.py`): lab-bert fine-tuned on the lab world, served where a run has them.
 LAB_SENTIMENT, LAB_NSP, LAB_ELECTRA, LAB_QA = "lab-sentiment", "lab-nsp", "lab-electra", "lab-qa"
-LAB_HEADS = (LAB_SENTIMENT, LAB_NSP, LAB_ELECTRA, LAB_QA)
+LAB_SUMMARIZER = "lab-summarizer"  # a small Pegasus of its own (`playground/tasks/lab/summarizer.py`)
+LAB_HEADS = (LAB_SENTIMENT, LAB_NSP, LAB_ELECTRA, LAB_QA, LAB_SUMMARIZER)
 LAB_LABEL = ("lab models — a small BERT and GPT trained on the playground's built-in corpus (they know its "
              "small world, not the internet's); tabs without a lab model use tiny untrained models")
 # The lab models in every task that can use them: lab-bert is a masked LM only (no next-sentence head, so
@@ -23,7 +24,7 @@ LAB_LABEL = ("lab models — a small BERT and GPT trained on the playground's bu
 LAB_TASKS = {"fill-mask": LAB_BERT, "text-generation": LAB_GPT}
 # …and the lab heads, for the tasks they were trained for (offered only when the run in use holds them).
 LAB_HEAD_TASKS = {"sentiment": LAB_SENTIMENT, "nsp": LAB_NSP, "replaced-token-detection": LAB_ELECTRA,
-                  "question-answering": LAB_QA}
+                  "question-answering": LAB_QA, "summarization": LAB_SUMMARIZER}
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ LAB_STAND_INS = {
     "lab-nsp": "bert-base-uncased",
     "lab-electra": "google/electra-small-discriminator",
     "lab-qa": "deepset/roberta-base-squad2",  # SQuAD 2.0: it also says "no answer"
+    "lab-summarizer": "google/pegasus-xsum",  # a Pegasus too: SentencePiece, gap-sentence pre-training
 }
 
 

@@ -88,11 +88,12 @@ def byte_level_bpe_tokenizer(roberta: bool, corpus: Sequence[str], vocab_size: i
                              eos_token="<|endoftext|>", unk_token="<|endoftext|>")
 
 
-def pegasus_sentencepiece(directory: Path, corpus: Sequence[str]) -> Path:
-    """A unigram SentencePiece model trained on `corpus`, written as `spiece.model` like the Hub's google/pegasus-*."""
+def pegasus_sentencepiece(directory: Path, corpus: Sequence[str], vocab_size: int = 300) -> Path:
+    """A unigram SentencePiece model trained on `corpus`, written as `spiece.model` like the Hub's google/pegasus-*
+    (`vocab_size` pieces at most: fewer when the corpus has fewer)."""
     buffer = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(list(corpus) * 4), model_writer=buffer, vocab_size=300, model_type="unigram",
+        sentence_iterator=iter(list(corpus) * 4), model_writer=buffer, vocab_size=vocab_size, model_type="unigram",
         pad_id=0, eos_id=1, unk_id=2, bos_id=-1, character_coverage=1.0, minloglevel=2,
         hard_vocab_limit=False,
     )

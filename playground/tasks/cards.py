@@ -25,6 +25,8 @@ LAB_HEAD_WHAT = {
     "lab-nsp": "lab-bert with its next-sentence head trained on sentence pairs from lab paragraphs",
     "lab-electra": "an ELECTRA discriminator with lab-bert's vocabulary, trained on sentences lab-bert corrupted",
     "lab-qa": "lab-bert with a span head trained on questions about lab paragraphs, some of them unanswerable",
+    "lab-summarizer": ("a small Pegasus (2 + 2 layers, its own SentencePiece vocabulary) pre-trained on gap sentences "
+                       "of lab paragraphs, then fine-tuned to restate a paragraph's facts"),
 }
 
 
@@ -57,6 +59,8 @@ def lab_head_score(ctx: AppContext, name: str) -> dict[str, Any] | None:
 def _score_text(score: dict[str, Any]) -> str:
     if score["metric"] == "exact match":  # chance: always saying "no answer"
         return f"{score['metric']} {score['value']:.1%} (always \"no answer\": {score['chance']:.0%})"
+    if score["metric"] == "fact recall":  # chance: a summary of another paragraph, written without reading this one
+        return f"{score['metric']} {score['value']:.0%} (a summary written without reading: {score['chance']:.0%})"
     if score["metric"] == "accuracy":
         return f"{score['metric']} {score['value']:.1%} (chance {score['chance']:.0%})"
     return f"{score['metric']} {score['value']:.2f} (chance {score['chance']:.2f})"
@@ -73,6 +77,7 @@ def lab_head_note(ctx: AppContext, name: str) -> str:
                      if key in ("precision", "recall"))
     detail += "".join(f", {value:.0%} of the {key.split('_')[0]} questions right" for key, value in extra.items()
                       if key in ("answerable_exact_match", "unanswerable_exact_match"))
+    detail += "".join(f", ROUGE-L {value:.2f}" for key, value in extra.items() if key == "rouge_l")
     return (f"{name} is {LAB_HEAD_WHAT[name]}: trained here on the lab world, not downloaded. Held-out "
             f"{_score_text(score)}{detail} on {score['heldout']:,} {score['measured_on']}. It does the job of "
             f"{LAB_STAND_INS[name]}, whose published numbers (on real text, a far harder world) its card gives.")

@@ -62,6 +62,10 @@ QUESTION_ANSWERING = (
     (QA_CONTEXT, "What is the capital of Japan?"),  # not in the paragraph: a SQuAD 2.0-style head should say so
 )
 SUMMARIZATION = (
+    # A paragraph of lab facts as lab-summarizer was trained on (`lab/summary_data.py`), but none of its training
+    # paragraphs: its summary restates the facts (Anna, market, Sunday, bread, tea, sunny) and drops the filler.
+    "On Sunday, Anna went to the market. At the market, Anna bought some bread. Nobody else came along. Then Anna "
+    "drank a cup of tea. The weather was sunny all day.",
     "On Sunday, Anna went to the park with Ben. It was sunny, so they stayed until noon and played chess. Later "
     "Anna bought some bread and cheese at the market. Ben drinks a cup of tea every morning before work.",
     QA_CONTEXT,

@@ -40,7 +40,9 @@ from playground.tasks.lab.corpus import (DAYS, NAMES, PLACES, LabelledSentence, 
 from playground.tasks.lab.finetune import LEARNING_RATES, split_examples
 from playground.tasks.lab.paragraphs import NSP_TRAIN_PAIRS, nsp_pairs
 from playground.tasks.lab.qa_data import QAExample, qa_examples
-from playground.tasks.lab.runs import LAB_BERT, LAB_ELECTRA, LAB_HEADS, LAB_NSP, LAB_QA, LAB_SENTIMENT, add_heads
+from playground.tasks.lab.runs import (LAB_BERT, LAB_ELECTRA, LAB_HEADS, LAB_NSP, LAB_QA, LAB_SENTIMENT, LAB_SUMMARIZER,
+                                      add_heads)
+from playground.tasks.lab.summarizer import SUMMARY_STEPS, train_summarizer
 from playground.tasks.question_answering import answer_question
 
 BATCH_SIZE = 32
@@ -83,11 +85,12 @@ class TrainedHead:
     seconds: float
     steps: int
     seed: int
+    trained_from: str = LAB_BERT  # lab-summarizer: "scratch" (a Pegasus of its own)
 
     def info(self) -> dict[str, Any]:
         """The head's entry in the run's manifest (`heads`)."""
         return {"score": asdict(self.score), "seconds": round(self.seconds, 1), "steps": self.steps,
-                "seed": self.seed, "trained_from": LAB_BERT}
+                "seed": self.seed, "trained_from": self.trained_from}
 
 
 # ---- shared pieces -----------------------------------------------------------------------------------------
@@ -404,10 +407,25 @@ def train_qa(bert_dir: Path, seed: int = 0, steps: int = QA_STEPS) -> TrainedHea
     return TrainedHead(LAB_QA, model, tokenizer, score, time.perf_counter() - started, steps, seed)
 
 
+# ---- summarization: a small Pegasus of its own (`summarizer.py`) ------------------------------------------------
+
+def train_summary_head(bert_dir: Path, seed: int = 0, steps: int = SUMMARY_STEPS) -> TrainedHead:
+    """lab-summarizer: gap-sentence pre-training, then summaries of lab paragraphs; `bert_dir` is not used (it has
+    its own SentencePiece tokenizer and weights), only the run folder it is added to."""
+    trained = train_summarizer(seed=seed, steps=steps)
+    numbers = trained.numbers
+    score = HeadScore("fact recall", numbers["fact_recall"], numbers["guessing_fact_recall"], int(numbers["paragraphs"]),
+                      int(numbers["trained_on"]), "held-out lab paragraphs (another seed, none trained on), greedy summaries",
+                      extra={k: numbers[k] for k in ("rouge_l", "all_facts", "validation_fact_recall")})
+    return TrainedHead(LAB_SUMMARIZER, trained.model, trained.tokenizer, score, trained.seconds, trained.steps, seed,
+                       trained_from="scratch")
+
+
 # ---- all of them, into a run folder ---------------------------------------------------------------------------
 
 TRAINERS: dict[str, Callable[..., TrainedHead]] = {LAB_SENTIMENT: train_sentiment, LAB_NSP: train_nsp,
-                                                   LAB_ELECTRA: train_electra, LAB_QA: train_qa}
+                                                   LAB_ELECTRA: train_electra, LAB_QA: train_qa,
+                                                   LAB_SUMMARIZER: train_summary_head}
 
 
 def train_heads(run_dir: Path, names: Sequence[str] = LAB_HEADS, seed: int = 0,

@@ -8,6 +8,8 @@ Folder layout (`default_lab_dir()`, or `$PLAYGROUND_LAB_DIR`):
     runs/<run id>/lab-lstm/   LstmLanguageModel + the same BPE tokenizer
     runs/<run id>/lab-sentiment/, lab-nsp/, lab-electra/, lab-qa/   the lab heads, when trained (`heads.py`,
                               `pretrain --heads`): lab-bert fine-tuned, each with lab-bert's tokenizer
+    runs/<run id>/lab-summarizer/   the summarization head: a small Pegasus of its own (`summarizer.py`), with its
+                              own SentencePiece tokenizer
     runs/<run id>/manifest.json   settings, seed, final numbers (`heads`: each head's held-out score), and every file
                               with its size and sha256
     CURRENT                   the run id in use, replaced atomically (os.replace) after a run is complete
@@ -42,7 +44,7 @@ from typing import Any
 from playground.core.errors import PlaygroundError
 # Named in profiles (which offers them to every tab); re-exported for the lab's own modules.
 from playground.models.profiles import (LAB_BERT, LAB_ELECTRA, LAB_GPT, LAB_HEADS, LAB_NSP, LAB_QA,  # noqa: F401
-                                        LAB_SENTIMENT)
+                                        LAB_SENTIMENT, LAB_SUMMARIZER)
 
 LAB_VERSION = 1
 LAB_LSTM = "lab-lstm"  # the lab's own: not a transformers model, the ModelStore does not serve it
