@@ -84,6 +84,8 @@ def test_the_electra_view_defaults_to_a_generator_with_the_discriminators_vocabu
     assert set(fits) <= set(ctx.profile.choices("fill-mask"))
     if mode == "default":
         assert fits == ["bert-base-uncased", "bert-large-uncased", "distilbert-base-uncased"]
+    elif discriminator == "lab-electra":  # the lab's own discriminator, trained with lab-bert as its generator
+        assert fits[0] == "lab-bert" and "tiny-xlm-roberta" not in fits
     else:
         assert "lab-bert" not in fits and "tiny-xlm-roberta" not in fits
 
@@ -95,8 +97,11 @@ def test_the_electra_default_runs_in_lab_mode(lab_ctx):
 
 
 def test_a_mismatched_generator_is_refused_naming_only_this_modes_fitting_models(lab_ctx):
+    discriminator = lab_ctx.profile.default(RTD_TASK)
+    fits = generator_choices(lab_ctx, discriminator)
+    mismatched = next(n for n in lab_ctx.profile.choices("fill-mask") if n not in fits)
     with pytest.raises(PlaygroundError) as error:
-        replaced_tokens_api(lab_ctx, "The dog barked.", True, 0.15, 0, lab_ctx.profile.default(RTD_TASK), "lab-bert")
+        replaced_tokens_api(lab_ctx, "The dog barked.", True, 0.15, 0, discriminator, mismatched)
     message = str(error.value)
     assert "different vocabularies" in message
     assert " or ".join(generator_choices(lab_ctx, lab_ctx.profile.default(RTD_TASK))) in message
