@@ -176,7 +176,7 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         if ctx.warm is not None:
             _layout_warm_status(ctx, demo)
         share = _layout_share_and_tour()
-        with gr.Tabs() as tabs:
+        with gr.Tabs(overflow_behavior="wrap") as tabs:  # ten tabs: all in sight, none behind a menu
             with gr.Tab("Compare", id="compare"):
                 views = [build_compare_tab(ctx)]
             with gr.Tab("Inside", id="inside"):
