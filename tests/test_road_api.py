@@ -15,7 +15,7 @@ def test_road_endpoints_answer_with_json_and_refuse_what_is_out_of_bounds(client
     out = client.predict(distances="3", seeds=2, steps=10, api_name="/road_long_range")
     assert {p["series"] for p in out["points"]} == {"vanilla RNN", "GRU", "LSTM", "transformer"}
     assert all(len(p["values"]) == 2 for p in out["points"])
-    with pytest.raises(AppError, match="Each distance must be a whole number from 1 to 64"):
+    with pytest.raises(AppError, match="Each distance must be a whole number between 1 and 64"):
         client.predict(distances="100", api_name="/road_long_range")
     with pytest.raises(AppError, match="The task must be one of reverse, copy"):
         client.predict(task="sort", api_name="/road_seq2seq")
