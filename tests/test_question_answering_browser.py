@@ -17,10 +17,11 @@ def test_qa_tab_renders_answer_candidates_plot_and_segments(page):
     page.locator("#qa-decision").get_by_text("answer", exact=False).first.wait_for(timeout=TIMEOUT)
     expect(page.locator("#qa-answer")).to_contain_text("Texas", timeout=TIMEOUT)  # outputs render independently
     context = " ".join(page.locator("#qa-answer").inner_text().split())  # one chip per word: join them
-    # A highlighted span carries its label after it (wherever the tiny model's random span falls): drop the labels.
+    # A highlighted span carries its label after it, and a span edge splits a word from its punctuation ("Texas ."),
+    # wherever the tiny model's span falls: drop the labels and compare without spaces.
     for label in ("best span (rejected: no answer)", "other candidate", "answer"):
         context = context.replace(f" {label} ", " ")
-    assert "headquartered in Austin, Texas." in context  # the whole context, with the span highlighted
+    assert "headquarteredinAustin,Texas." in context.replace(" ", "")  # the whole context, the span highlighted
     assert "rank" in page.locator("#qa-candidates").inner_text()
     page.locator("#qa-plot img[src^='data:image']").first.wait_for(timeout=TIMEOUT)
     segments = page.locator("#qa-segments").inner_text()
