@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from playground.core.errors import PlaygroundError
-from playground.core.tokens import encode_pair, longest_first, overflow_spans, pair_rows, tokenize
+from playground.core.tokens import encode_pair, longest_first, overflow_spans, pair_batch, pair_rows, tokenize
 from playground.lm.causal_lm import next_token_distribution
 from playground.lm.masked_lm import fill_mask
 from playground.tasks.nsp import next_sentence
@@ -124,3 +124,40 @@ def test_many_threads_at_once_give_exactly_the_sequential_answers(store):
     assert sum(isinstance(b, str) for b in baseline) < len(calls) // 10  # nearly all are real answers
     differences = [(kind, i) for i, ((kind, _), want, got) in enumerate(zip(calls, baseline, results)) if want != got]
     assert differences == []
+
+
+@pytest.mark.parametrize("name", PAIR_MODELS)
+def test_pair_batches_equal_the_tokenizers_own_padding_and_truncation(store, name):
+    own = copy.deepcopy(store.get(name, "tokenizer-only").tokenizer)
+    rng = random.Random(name + "batch")
+    for _ in range(10):
+        firsts = [_text(rng, 1, 40) for _ in range(5)]
+        seconds = [_text(rng, 0, 60) for _ in range(5)]  # an empty answer too: a policy may write nothing
+        length = rng.randint(16, 64)
+        reference = own(firsts, seconds, padding=True, truncation="longest_first", max_length=length,
+                        return_tensors="pt")
+        batch = pair_batch(store.get(name, "tokenizer-only").tokenizer, firsts, seconds, length)
+        for key in ("input_ids", "attention_mask") + (("token_type_ids",) if "token_type_ids" in reference else ()):
+            assert torch.equal(batch[key], reference[key]), key
+
+
+def test_reward_scores_leave_the_shared_tokenizer_untouched_and_agree_across_threads():
+    """The shipped reward model (one cached copy for every session) scores answers; its tokenizer's settings stay
+    off, and many threads at once get exactly the sequential scores."""
+    from playground.tasks.assistant import checkpoints, reward
+
+    model = checkpoints.load_shipped().reward
+    rng = random.Random(3)
+    prompts = [f"Question: {_text(rng, 1, 12)}?\nAnswer:" for _ in range(48)]
+    answers = [_text(rng, 0, 90) for _ in range(48)]  # some over the 128-token cut
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        baseline = [reward.score(model, [p], [a]) for p, a in zip(prompts, answers)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(lambda pa: reward.score(model, [pa[0]], [pa[1]]), zip(prompts, answers)))
+    finally:
+        torch.set_num_threads(threads)
+    backend = model.tokenizer.backend_tokenizer
+    assert (backend.truncation, backend.padding) == (None, None)
+    assert results == baseline

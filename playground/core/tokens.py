@@ -231,6 +231,30 @@ def encode_pair(tokenizer, first: str, second: str):
     return tokenizer(first, second, truncation=False, verbose=False).encodings[0]
 
 
+def pair_batch(tokenizer, firsts: Sequence[str], seconds: Sequence[str], max_length: int):
+    """Sentence pairs as one right-padded batch, each pair cut per call to `max_length` tokens by the
+    "longest_first" rule (an empty text is allowed): input_ids, token_type_ids and attention_mask LongTensors.
+    The shared tokenizer's truncation and padding settings are never touched."""
+    if len(firsts) != len(seconds):
+        raise ValueError(f"{len(firsts)} first texts but {len(seconds)} second texts")
+    rows, types = [], []
+    # one call for the batch (an empty second text stays a pair, as in the tokenizer's own batch call)
+    for full in tokenizer(list(firsts), list(seconds), truncation=False, verbose=False).encodings:
+        count = {0: full.sequence_ids.count(0), 1: full.sequence_ids.count(1)}
+        keep = dict(enumerate(longest_first(count[0], count[1], max_length - (len(full.ids) - count[0] - count[1]))))
+        kept = []
+        for position, which in enumerate(full.sequence_ids):
+            if which is None or keep[which] > 0:  # every special token; each text's first `keep` tokens
+                kept.append(position)
+                if which is not None:
+                    keep[which] -= 1
+        rows.append([full.ids[i] for i in kept])
+        types.append([full.type_ids[i] for i in kept])
+    ids, mask = padded_batch(rows, tokenizer.pad_token_id)
+    type_ids, _ = padded_batch(types, 0)
+    return {"input_ids": ids, "token_type_ids": type_ids, "attention_mask": mask}
+
+
 def longest_first(n_first: int, n_second: int, room: int) -> tuple[int, int]:
     """How many tokens of each text fit in `room`: the "longest_first" rule of Hugging Face tokenizers
     (cut the longer text first; when both are too long, each gets half)."""

@@ -19,9 +19,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from playground.core.tokens import pair_batch
 from playground.models.construction import constructs
 from playground.tasks.assistant.data import PreferencePair
 from playground.tasks.assistant.sft import generate
+
+MAX_TOKENS = 128  # question + answer, cut longest-first (BERT's pair rule)
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,9 @@ class RewardModel(nn.Module):
         self.head = nn.Linear(encoder.config.hidden_size, 1)
 
     def forward(self, questions: Sequence[str], answers: Sequence[str]) -> torch.Tensor:
-        batch = self.tokenizer(list(questions), [a.strip() for a in answers], padding=True, truncation=True,
-                               max_length=128, return_tensors="pt")
-        hidden = self.encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                              token_type_ids=batch.get("token_type_ids")).last_hidden_state
+        # cut and padded per call: the (shared, cached) lab tokenizer's own settings are never switched on
+        batch = pair_batch(self.tokenizer, list(questions), [a.strip() for a in answers], MAX_TOKENS)
+        hidden = self.encoder(**batch).last_hidden_state
         return self.head(hidden[:, 0]).squeeze(-1)
 
 

@@ -16,6 +16,7 @@ from typing import Sequence
 import torch
 
 from playground.core.errors import PlaygroundError
+from playground.core.tokens import padded_batch
 from playground.core.types import LoadedModel
 from playground.tasks.lab.corpus import GAP, GapItem, direction_items
 from playground.tasks.lab.scoring import (SIDES, DirectionTestResult, ItemResult, ModelRow, chance_levels,
@@ -46,7 +47,8 @@ def masked_predictions(lm: LoadedModel, items: Sequence[GapItem]) -> list[str | 
     for start in range(0, len(items), BATCH):
         chunk = items[start:start + BATCH]
         texts = [i.text.replace(GAP, tok.mask_token) for i in chunk]
-        enc = tok(texts, return_tensors="pt", padding=True)
+        ids, mask = padded_batch([tok(t)["input_ids"] for t in texts], tok.pad_token_id)  # padded per call
+        enc = {"input_ids": ids, "attention_mask": mask}
         with torch.inference_mode():
             logits = lm.model(**enc).logits
         for row, item in enumerate(chunk):
