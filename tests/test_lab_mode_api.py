@@ -2,8 +2,9 @@
 inputs (the lab world's, `playground/tasks/world_examples.py`) without an error, and Compare's default gap is
 filled correctly by lab-bert.
 
-Where a tab's answer depends on a head that lab mode does not have yet (sentiment, QA, summarization, NSP,
-ELECTRA run tiny untrained heads unless lab heads are registered), the walk asserts only "no error, not empty".
+The heads' answers to their defaults and examples (lab-sentiment, lab-qa, lab-nsp, lab-summarizer) are checked in
+process by tests/test_world_examples.py; here the walk asserts "no error, not empty" for every endpoint, and the
+answers of Compare and Summarization through the API.
 """
 
 import socket
@@ -115,3 +116,9 @@ def test_the_electra_default_pair_fits_in_lab_mode(lab_client, endpoints):
     defaults = {p["parameter_name"]: p["parameter_default"] for p in endpoints["/replaced_tokens"]["parameters"]}
     result = lab_client.predict(world_examples.REPLACED_TOKENS, api_name="/replaced_tokens")
     assert result["generator"] == defaults["generator"] and result["corrupted"]
+
+
+def test_the_summarization_default_is_summarized_with_every_fact(lab_client):
+    result = lab_client.predict(world_examples.SUMMARIZATION[0], api_name="/summarize")
+    assert result["model_name"] == "lab-summarizer"
+    assert result["summary"] == "Anna went to the market on Sunday. Anna bought bread. Anna drank tea. It was sunny."

@@ -1,9 +1,8 @@
 """`--models lab` in a real browser: the main button of every tab, clicked on its defaults, gives a result and no
 error; a warning toast does not follow the user to another tab.
 
-Tabs whose models lab mode does not train yet (sentiment, QA, summarization, NSP, ELECTRA use tiny untrained heads
-unless lab heads are registered) are checked for "no error, not empty" only; Compare is checked for the lab
-world's answer. The lab's Train and Fine-tune and the Models tab's Measure run for minutes on their defaults: the
+Every tab is checked for "no error, not empty"; Compare for the lab world's answer (the heads' answers to their
+defaults are tests/test_world_examples.py's). The lab's Train and Fine-tune and the Models tab's Measure run for minutes on their defaults: the
 lab tab is clicked on its direction test, the Models tab on the variant chooser (the API walk in
 tests/test_lab_mode_api.py runs the long ones shortened)."""
 

@@ -19,9 +19,7 @@ from playground.tasks.lab.summary_data import (MASK_SENTENCE, fact_recall, gap_s
 
 NAME = "lab-summarizer"
 TRAIN = 4000  # summarizer.SUMMARY_TRAIN_EXAMPLES (not imported: that module imports torch)
-# The issue's target is 0.70 held-out fact recall; the shipped recipe does NOT reach it (docs/lab.md gives the
-# numbers). This floor guards what it does reach: a summary that reads the paragraph, far above guessing.
-MIN_FACT_RECALL = 0.35
+MIN_FACT_RECALL = 0.70  # the issue's target: a held-out paragraph's summary states >= 70 % of its facts
 
 
 def _shipped() -> dict:
@@ -111,12 +109,38 @@ def test_the_tab_summarizes_its_lab_default_quickly_in_the_summary_form(lab_ctx)
     started = time.perf_counter()
     *_, result = run_summarize(lab_ctx, world_examples.SUMMARIZATION[0], model_name=NAME)
     seconds = time.perf_counter() - started
-    # The form is learned: the person, one short sentence per fact, the filler dropped, an end-of-sequence token
-    # well before the 60-token cap. Which place, day or food it names is right only as often as its held-out
-    # fact recall says (below the issue's target: docs/lab.md), so this default is not asserted fact by fact.
-    assert result.summary.startswith("Anna went to the ") and "Nobody" not in result.summary, result.summary
+    # Every fact of the default paragraph, one short sentence each, the filler dropped, an end-of-sequence token
+    # well before the 60-token cap.
+    assert result.summary == "Anna went to the market on Sunday. Anna bought bread. Anna drank tea. It was sunny."
     assert result.finished and "end-of-sequence" in result.stop_reason and len(result.tokens) < 40
     assert seconds < 5, seconds  # the tiny random Pegasus took 23 s here
+
+
+@shipped
+def test_every_lab_example_of_the_tab_is_a_held_out_paragraph_summarized_with_all_its_facts(lab_ctx):
+    from playground.tasks.lab import summarizer
+
+    heldout = {e.paragraph: e for e in summary_examples(summarizer.SUMMARY_HELDOUT_EXAMPLES, "heldout", TRAIN)}
+    loaded = lab_ctx.model(NAME, "summarization")
+    # the default (first) is written by hand, its summary checked above; the others are held-out paragraphs
+    examples = [heldout[p] for p in world_examples.SUMMARIZATION[1:]]  # KeyError: an example not held out
+    said = summarizer.summarize_greedy(loaded.model, loaded.tokenizer, [e.paragraph for e in examples])
+    assert [fact_recall(s, e.facts) for s, e in zip(said, examples)] == [1.0] * len(examples), said
+
+
+@shipped
+def test_the_fact_words_outweigh_the_positions_in_what_the_encoder_reads(lab_ctx):
+    """Why the recipe sets Pegasus's `scale_embedding` (word embeddings × sqrt(d_model)): without it the trained
+    model's fact words entered the encoder ~5× smaller than the sinusoidal positions (norm 1.2 against 5.7), and
+    it guessed places and days; with it they are larger than the positions, and it copies them."""
+    loaded = lab_ctx.model(NAME, "summarization")
+    config = loaded.model.config
+    assert config.scale_embedding is True and config.init_std == 0.02  # Pegasus's own settings
+    ids = loaded.tokenizer("market station Sunday Monday bread tea", add_special_tokens=False)["input_ids"]
+    assert len(ids) == 6  # each fact word is one piece
+    words = loaded.model.get_input_embeddings().weight[ids].norm(dim=-1).mean().item() * config.d_model ** 0.5
+    positions = (config.d_model / 2) ** 0.5  # a sinusoidal position vector: d/2 (sin, cos) pairs of norm 1
+    assert words > positions, (words, positions)
 
 
 @shipped
@@ -138,7 +162,7 @@ def test_retraining_reproduces_the_shipped_held_out_score():
     head = heads.train_summary_head(runs.SHIPPED_DIR / "lab-bert", seed=0)
     assert head.score.metric == "fact recall" and head.score.value >= MIN_FACT_RECALL
     assert head.score.value == pytest.approx(_shipped()["score"]["value"], abs=0.02)  # seeded: the same recipe
-    assert head.score.extra["rouge_l"] > 0.7 and head.score.heldout == 200
+    assert head.score.extra["rouge_l"] > 0.9 and head.score.heldout == 200
 
 
 def test_pretrain_heads_only_refuses_an_unknown_head(tmp_path, capsys):

@@ -71,6 +71,55 @@ def test_the_step_by_step_default_prompt_is_answered_by_lab_gpt(lab_ctx):
     assert result.steps[0].token.replace("␣", "").strip() == "frog"
 
 
+# ---- the lab heads' defaults and examples (sentiment, QA, NSP, summarization) ------------------------------------
+
+def test_the_sentiment_examples_are_classified_right_by_lab_sentiment(lab_ctx):
+    from playground.tasks.sentiment import run_sentiment
+
+    model = lab_ctx.profile.default("sentiment")
+    assert model == "lab-sentiment"
+    (default, _), (lines, per_line) = world_examples.SENTIMENT
+    assert [r.label for r in run_sentiment(lab_ctx, default, False, model_name=model).results] == ["POSITIVE"]
+    labels = [r.label for r in run_sentiment(lab_ctx, lines, per_line, model_name=model).results]
+    assert labels == ["NEGATIVE", "POSITIVE", "NEGATIVE"]
+
+
+def test_every_qa_example_is_answered_right_by_lab_qa(lab_ctx):
+    from playground.tasks.question_answering import run_answer
+
+    model = lab_ctx.profile.default("question-answering")
+    assert model == "lab-qa"
+    said = []
+    for (context, question), _ in zip(world_examples.QUESTION_ANSWERING, world_examples.QA_ANSWERS, strict=True):
+        answer = run_answer(lab_ctx, context, question, model_name=model).answer
+        said.append(answer.text.strip() if answer else None)
+    assert said == list(world_examples.QA_ANSWERS)
+
+
+def test_the_nsp_presets_are_judged_right_by_lab_nsp(lab_ctx):
+    from playground.tasks.lab.paragraphs import NSP_TRAIN_PAIRS, nsp_pairs
+    from playground.tasks.nsp import nsp_api
+
+    model = lab_ctx.profile.default("nsp")
+    assert model == "lab-nsp"
+    trained = {(p.first, p.second) for p in nsp_pairs(NSP_TRAIN_PAIRS)}
+    verdicts = {}
+    for name, (first, second) in world_examples.NEXT_SENTENCE.items():
+        assert (first, second) not in trained
+        result = nsp_api(lab_ctx, first, second, model=model)
+        verdicts[name] = result.verdict
+        assert max(result.probabilities.values()) > 0.8
+    assert verdicts == {"true continuation": "IsNext", "random sentence": "NotNext"}
+
+
+def test_the_summarization_default_states_every_fact(lab_ctx):
+    from playground.tasks.summarization import run_summarize
+
+    model = lab_ctx.profile.default("summarization")
+    *_, result = run_summarize(lab_ctx, world_examples.SUMMARIZATION[0], model_name=model)
+    assert result.summary == "Anna went to the market on Sunday. Anna bought bread. Anna drank tea. It was sunny."
+
+
 # ---- model pairs that fit ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mode", ["default", "tiny", "lab"])

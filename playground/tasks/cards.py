@@ -26,7 +26,8 @@ LAB_HEAD_WHAT = {
     "lab-electra": "an ELECTRA discriminator with lab-bert's vocabulary, trained on sentences lab-bert corrupted",
     "lab-qa": "lab-bert with a span head trained on questions about lab paragraphs, some of them unanswerable",
     "lab-summarizer": ("a small Pegasus (2 + 2 layers, its own SentencePiece vocabulary) pre-trained on gap sentences "
-                       "of lab paragraphs, then fine-tuned to restate a paragraph's facts"),
+                       "of lab paragraphs, then fine-tuned to restate the facts of one kind of paragraph (a person's "
+                       "day: where, when, what they bought, drank, saw, did); on other text it invents facts"),
 }
 
 

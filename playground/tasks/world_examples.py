@@ -37,10 +37,11 @@ COMPARE = (
 # The masked-LM simulator: on seed 0 and 15 %, lab-bert recovers every selected slot of the first text.
 MASKED_LM = ("After school, the dog barked at the mailman. After school, the chef cooked a delicious meal.",
              "On Sunday she opened the window and let the fresh air in.")
+# Next-sentence prediction: pairs of the kind lab-nsp was trained on (sentences of one lab paragraph, or one from
+# another paragraph), neither of them a training pair.
 NEXT_SENTENCE = {
-    "true continuation": ("On Sunday, Anna went to the market with Ben.",
-                          "Anna bought some bread and apples at the market."),
-    "random sentence": ("On Sunday, Anna went to the market with Ben.", "The capital of Japan is Tokyo."),
+    "true continuation": ("On Sunday, Anna went to the market.", "At the market, Anna bought some bread."),
+    "random sentence": ("On Sunday, Anna went to the market.", "Tokyo is the capital of Japan."),
 }
 REPLACED_TOKENS = "On Sunday the chef tasted the soup in the kitchen."
 STEP_PROMPTS = ("Who croaked all night on Sunday? It was the", "Every morning the dog", "Anna loved the movie; it was")
@@ -52,23 +53,28 @@ SENTIMENT = (
     ("The concert was dreadful, and Ben asked for a refund.\nIt was a charming hotel, so Rosa wanted to go back "
      "again.\nSam said the album was boring and left early.", True),
 )
-QA_CONTEXT = ("On Sunday, Anna went to the market with Ben. It was rainy, so Ben stayed at home and baked a cake. "
-              "The capital of France is Paris. Every morning the dog barked at the mailman. Anna drinks a cup of "
-              "tea every morning before work.")
+# Question answering: a paragraph of three lab facts as lab-qa was trained on, questions in its held-out frames.
+# The last is not answered by the paragraph (Ben is not in it): lab-qa recognises about 58 % of such questions
+# (its card note says so); this one it recognises, "What city is the capital of Japan?" it answers "Paris".
+QA_CONTEXT = ("Paris is the capital of France. On Sunday, Anna went to the market. There Anna bought some bread. "
+              "Then Anna drank tea. The dog barked at the mailman.")
 QUESTION_ANSWERING = (
-    (QA_CONTEXT, "What is the capital of France?"),
-    (QA_CONTEXT, "What does Anna drink every morning?"),
-    (QA_CONTEXT, "Who went to the market with Ben?"),
-    (QA_CONTEXT, "What is the capital of Japan?"),  # not in the paragraph: a SQuAD 2.0-style head should say so
+    (QA_CONTEXT, "Tell me the capital of France."),
+    (QA_CONTEXT, "What drink did Anna have?"),
+    (QA_CONTEXT, "Tell me which animal barked at the mailman."),
+    (QA_CONTEXT, "Tell me what Ben drank."),  # not in the paragraph: a SQuAD 2.0-style head should say so
 )
+QA_ANSWERS = ("Paris", "tea", "dog", None)  # None: "no answer in the context"
 SUMMARIZATION = (
     # A paragraph of lab facts as lab-summarizer was trained on (`lab/summary_data.py`), but none of its training
     # paragraphs: its summary restates the facts (Anna, market, Sunday, bread, tea, sunny) and drops the filler.
     "On Sunday, Anna went to the market. At the market, Anna bought some bread. Nobody else came along. Then Anna "
     "drank a cup of tea. The weather was sunny all day.",
-    "On Sunday, Anna went to the park with Ben. It was sunny, so they stayed until noon and played chess. Later "
-    "Anna bought some bread and cheese at the market. Ben drinks a cup of tea every morning before work.",
-    QA_CONTEXT,
+    # two held-out paragraphs (`summary_examples(…, "heldout", …)`): a show and an evening, fillers to drop
+    "On Saturday, Sam went to the school. Everyone was busy. Later Sam saw the album and said it was excellent. The "
+    "weather was cold all day. In the evening Sam called a friend. The streets were quiet.",
+    "On Wednesday, Oscar went to the beach. At the beach, Oscar bought some eggs. In the evening Oscar cleaned the "
+    "kitchen. Nobody else came along.",
 )
 
 

@@ -78,8 +78,12 @@ def _sha256(path: Path) -> str:
 
 
 def _file_list(run_dir: Path) -> dict[str, dict[str, Any]]:
+    """Every file of the run with its size and hash, except those of a nested folder with a manifest of its own
+    (the shipped folder's assistant/ models are hashed in theirs)."""
+    nested = [p.parent for p in run_dir.rglob(MANIFEST) if p.parent != run_dir]
     return {str(p.relative_to(run_dir)): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
-            for p in sorted(run_dir.rglob("*")) if p.is_file() and p.name != MANIFEST}
+            for p in sorted(run_dir.rglob("*"))
+            if p.is_file() and p.name != MANIFEST and not any(p.is_relative_to(n) for n in nested)}
 
 
 def write_run(models: dict[str, Any], tokenizers: dict[str, Any], info: dict[str, Any], target: Path) -> Path:
