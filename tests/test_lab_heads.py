@@ -156,12 +156,12 @@ def test_qa_head_answers_held_out_question_frames_and_knows_when_it_cannot(lab_c
     assert not {e.question for e in test} & {e.question for e in qa_examples(heads.QA_TRAIN_EXAMPLES)}
     numbers = heads.qa_scores(loaded, test)
     assert numbers["exact_match"] >= 0.7  # always saying "no answer" gets a third
-    assert numbers["answerable_exact_match"] >= 0.8 and numbers["unanswerable_exact_match"] >= 0.5
+    assert numbers["answerable_exact_match"] >= 0.8 and numbers["unanswerable_exact_match"] >= 0.7
     assert numbers["exact_match"] == pytest.approx(_shipped_heads()["lab-qa"]["score"]["value"])
     context = "On Monday, Anna went to the park. There Anna bought some bread. Paris is the capital of France."
     found = run_answer(lab_ctx, context, "To which place did Anna go?", model_name="lab-qa")
     assert found.answer is not None and found.answer.text.lower() == "park" and found.squad_version == "2"
-    # (unanswerable ones are measured above, in aggregate: it recognises about 58 % of them, not all)
+    # (unanswerable ones are measured above, in aggregate: it recognises about 80 % of them, not all)
 
 
 def test_the_card_shows_the_lab_heads_score_next_to_the_real_checkpoints_numbers(lab_ctx):

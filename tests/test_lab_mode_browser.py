@@ -26,6 +26,7 @@ RESULT_TIMEOUT_S = 180  # a first click loads its models; 2 shared cores
 # (top tab, sub-tab or None, the main button, where its result shows)
 CLICKS = [
     ("Compare", None, "role:Compare", "#bert-predictions"),
+    ("Inside", "KV cache", "role:Append and compare", "#inside-cache-summary"),
     ("Pre-training", "Masked LM (BERT)", "#mlm-run", "#mlm-recovery"),
     ("Pre-training", "Next sentence (BERT)", "#nsp-run", "#nsp-label"),
     ("Pre-training", "Next token, step by step (GPT-2)", "#steps-run", "#steps-text"),
@@ -33,6 +34,7 @@ CLICKS = [
     ("Pre-training", "Replaced-token detection (ELECTRA)", "#rtd-run", "#rtd-summary"),
     ("Pre-training", "Can BERT write?", "#write-run", "#write-lesson"),
     ("Pretraining lab", None, "role:Run the direction test", "#lab-direction"),
+    ("GPT → Assistant", None, "role:Show the report card", "#assistant-report"),
     ("Sentiment", None, "role:Classify", "#sentiment-label"),
     ("Question answering", None, "role:Answer", "#qa-decision"),
     ("Summarization", None, "role:Summarize", "#summary-text"),
@@ -110,6 +112,10 @@ def test_every_tabs_main_button_gives_a_result_and_no_error(lab_page):
         if tab == "Compare":  # the lab world's answer, not only some answer
             assert world_examples.COMPARE[0].answer in shown
     expect(page.get_by_text("Error", exact=True)).to_have_count(0)  # no red error badge on any output
+    # RNN → Transformer opens on its shipped measurements (each Run trains for a while: the API walk runs one short)
+    _open(page, "RNN → Transformer", None)
+    for section in ("lm", "long-range", "gradients", "seq2seq"):
+        expect(page.locator(f"#road-{section}-note")).not_to_be_empty()
 
 
 def test_a_warning_toast_does_not_stay_when_the_user_moves_to_another_tab(lab_page):

@@ -54,15 +54,16 @@ SENTIMENT = (
      "again.\nSam said the album was boring and left early.", True),
 )
 # Question answering: a paragraph of three lab facts as lab-qa was trained on, questions in its held-out frames.
-# The last is not answered by the paragraph (Ben is not in it): lab-qa recognises about 58 % of such questions
-# (its card note says so); this one it recognises, "What city is the capital of Japan?" it answers "Paris".
-QA_CONTEXT = ("Paris is the capital of France. On Sunday, Anna went to the market. There Anna bought some bread. "
-              "Then Anna drank tea. The dog barked at the mailman.")
+# The last is not answered by the paragraph (it names no capital of Japan): lab-qa recognises about 80 % of such
+# held-out questions (its card note says so); it still misses some that ask about another person ("What drink did
+# Tom have?" → "tea").
+QA_CONTEXT = ("On Sunday, Anna went to the market. There Anna bought some bread. Then Anna drank tea. Paris is the "
+              "capital of France. The dog barked at the mailman.")
 QUESTION_ANSWERING = (
     (QA_CONTEXT, "Tell me the capital of France."),
     (QA_CONTEXT, "What drink did Anna have?"),
     (QA_CONTEXT, "Tell me which animal barked at the mailman."),
-    (QA_CONTEXT, "Tell me what Ben drank."),  # not in the paragraph: a SQuAD 2.0-style head should say so
+    (QA_CONTEXT, "What city is the capital of Japan?"),  # not in the paragraph: a SQuAD 2.0-style head says so
 )
 QA_ANSWERS = ("Paris", "tea", "dog", None)  # None: "no answer in the context"
 SUMMARIZATION = (

@@ -60,7 +60,9 @@ ELECTRA_MASK_RATE = 0.15
 ELECTRA_HELDOUT_SENTENCES = 400
 QA_TRAIN_EXAMPLES = 6000
 QA_HELDOUT_EXAMPLES = 300
-QA_STEPS = 600
+# 1 200, not 600: on validation questions (held-out frames, seed 24; the test is seed 22) 5 seeds each gave
+# unanswerable questions recognised 0.84 ± 0.08 vs 0.63 ± 0.04, exact match higher in every seed (docs/lab.md)
+QA_STEPS = 1200
 QA_LEARNING_RATE = 2e-3
 SENTIMENT_LABELS = {0: "NEGATIVE", 1: "POSITIVE"}
 
