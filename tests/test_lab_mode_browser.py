@@ -34,7 +34,7 @@ CLICKS = [
     ("Pre-training", "Replaced-token detection (ELECTRA)", "#rtd-run", "#rtd-summary"),
     ("Pre-training", "Can BERT write?", "#write-run", "#write-lesson"),
     ("Pretraining lab", None, "role:Run the direction test", "#lab-direction"),
-    ("GPT → Assistant", None, "role:Show the report card", "#assistant-report"),
+    ("GPT → Assistant", None, "role:1. Run SFT", "#assistant-sft-summary"),
     ("Sentiment", None, "role:Classify", "#sentiment-label"),
     ("Question answering", None, "role:Answer", "#qa-decision"),
     ("Summarization", None, "role:Summarize", "#summary-text"),

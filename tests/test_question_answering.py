@@ -198,6 +198,12 @@ def test_long_context_reports_windows_and_clamped_stride(squad):
     assert result.settings.stride < 128 and result.settings.max_length == 64
 
 
+def test_a_context_in_one_window_gets_no_stride_notice(squad):
+    """The stride only matters between windows: a short context (the lab default) is not told about it."""
+    result = answer_question(squad, "Who founded Tesla?", "Tesla was founded by Martin.", QASettings(stride=128), "1.1")
+    assert result.window_count == 1 and not any("stride" in n.lower() for n in result.notices)
+
+
 @pytest.mark.parametrize("question, context, settings, message", [
     ("", TESLA, QASettings(), "question is empty"),
     ("Who founded Tesla?", "", QASettings(), "context is empty"),

@@ -91,6 +91,7 @@ def encode_windows(lm: LoadedModel, question: str, context: str, settings: QASet
     stride = settings.stride
     if stride > room // 2:
         stride = room // 2
+    if stride != settings.stride and len(c_ids) > room:  # only worth saying when the context needs windows
         notices.append(f"A stride of {settings.stride} tokens is more than half of the {room} context tokens per "
                        f"window, so windows overlap by {stride} tokens instead.")
     # The whole pair, cut into windows per call (never via the shared tokenizer's truncation and stride
