@@ -24,8 +24,9 @@ from playground.models.construction import constructing
 from playground.models.loader import ModelStore
 from playground.models.profiles import lab_profile
 from playground.tasks.assistant import dpo, handlers, sft, shipped
-from playground.tasks.assistant.data import (MAX_USER_PAIRS, PreferencePair, exact_match, instruction_split,
-                                             parse_choices, parse_user_pairs, token_f1)
+from playground.core.answer_scores import exact_match, token_f1
+from playground.tasks.assistant.data import (MAX_USER_PAIRS, PreferencePair, instruction_split, parse_choices,
+                                             parse_user_pairs)
 from playground.tasks.assistant.sessions import AssistantSessions
 from playground.tasks.context import AppContext, AppOptions, make_context
 from playground.tasks.lab import runs

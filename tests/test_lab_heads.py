@@ -158,6 +158,7 @@ def test_qa_head_answers_held_out_question_frames_and_knows_when_it_cannot(lab_c
     assert numbers["exact_match"] >= 0.7  # always saying "no answer" gets a third
     assert numbers["answerable_exact_match"] >= 0.8 and numbers["unanswerable_exact_match"] >= 0.7
     assert numbers["exact_match"] == pytest.approx(_shipped_heads()["lab-qa"]["score"]["value"])
+    assert numbers["exact_match"] <= numbers["f1"] == pytest.approx(_shipped_heads()["lab-qa"]["score"]["extra"]["f1"])
     context = "On Monday, Anna went to the park. There Anna bought some bread. Paris is the capital of France."
     found = run_answer(lab_ctx, context, "To which place did Anna go?", model_name="lab-qa")
     assert found.answer is not None and found.answer.text.lower() == "park" and found.squad_version == "2"

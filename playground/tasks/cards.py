@@ -79,6 +79,7 @@ def lab_head_note(ctx: AppContext, name: str) -> str:
     detail += "".join(f", {value:.0%} of the {key.split('_')[0]} questions right" for key, value in extra.items()
                       if key in ("answerable_exact_match", "unanswerable_exact_match"))
     detail += "".join(f", ROUGE-L {value:.2f}" for key, value in extra.items() if key == "rouge_l")
+    detail += "".join(f", F1 {value:.2f}" for key, value in extra.items() if key == "f1")
     return (f"{name} is {LAB_HEAD_WHAT[name]}: trained here on the lab world, not downloaded. Held-out "
             f"{_score_text(score)}{detail} on {score['heldout']:,} {score['measured_on']}. It does the job of "
             f"{LAB_STAND_INS[name]}, whose published numbers (on real text, a far harder world) its card gives.")

@@ -12,7 +12,6 @@ Nothing here imports torch.
 from __future__ import annotations
 
 import random
-import re
 from dataclasses import dataclass
 
 from playground.core.errors import PlaygroundError
@@ -139,28 +138,7 @@ def preference_pairs(items: tuple[Instruction, ...] | list[Instruction], seed: i
 
 # ---- scoring answers -----------------------------------------------------------------------------------------
 
-_WORD = re.compile(r"[a-z0-9']+")
-_ARTICLES = {"the", "a", "an"}
-
-
-def answer_words(text: str) -> list[str]:
-    """The words of an answer, lower-cased, without articles or punctuation (SQuAD-style normalisation)."""
-    return [w for w in _WORD.findall(text.lower()) if w not in _ARTICLES]
-
-
-def exact_match(prediction: str, answer: str) -> bool:
-    return answer_words(prediction) == answer_words(answer)
-
-
-def token_f1(prediction: str, answer: str) -> float:
-    predicted, gold = answer_words(prediction), answer_words(answer)
-    if not predicted or not gold:
-        return float(predicted == gold)
-    common = sum(min(predicted.count(w), gold.count(w)) for w in set(gold))
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(predicted), common / len(gold)
-    return 2 * precision * recall / (precision + recall)
+# exact match and token F1: `playground.core.answer_scores` (shared with the QA head's score)
 
 
 # ---- the user's own pairs ------------------------------------------------------------------------------------

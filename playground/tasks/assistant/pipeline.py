@@ -14,7 +14,8 @@ from typing import Any, Callable, Iterator, Sequence
 import torch
 
 from playground.tasks.assistant import dpo, reward, sft
-from playground.tasks.assistant.data import Instruction, PreferencePair, exact_match, preference_pairs
+from playground.core.answer_scores import exact_match
+from playground.tasks.assistant.data import Instruction, PreferencePair, preference_pairs
 from playground.tasks.assistant.results import (BestOfN, ChoiceMove, ComparisonPair, DpoResult, MarginCurvePoint,
                                                 MaskSlot, RewardResult, SeedOutcome, SftResult, SideBySide, spread)
 

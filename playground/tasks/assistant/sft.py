@@ -19,7 +19,8 @@ from typing import Any, Callable, Sequence
 import torch
 import torch.nn.functional as F
 
-from playground.tasks.assistant.data import Instruction, exact_match, token_f1
+from playground.core.answer_scores import exact_match, token_f1
+from playground.tasks.assistant.data import Instruction
 
 IGNORE = -100
 MAX_ANSWER_TOKENS = 12

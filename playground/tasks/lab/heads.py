@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 import torch
 import transformers as tf
 
+from playground.core.answer_scores import token_f1
 from playground.core.errors import PlaygroundError
 from playground.core.tokens import padded_batch
 from playground.core.types import LoadedModel
@@ -377,14 +378,16 @@ def _qa_batch(tokenizer, examples: Sequence[QAExample]) -> dict[str, torch.Tenso
 
 def qa_scores(loaded: LoadedModel, examples: Sequence[QAExample]) -> dict[str, float]:
     """Exact match through the QA tab's own span selection (SQuAD 2.0: the null score can win), overall and on
-    the answerable and the unanswerable questions apart."""
+    the answerable and the unanswerable questions apart, and SQuAD's token F1 overall."""
     right = {"answerable": [], "unanswerable": []}
+    f1 = []
     for e in examples:
         answer = answer_question(loaded, e.question, e.context, version="2").answer
         said = answer.text.strip().lower() if answer else ""
         right["answerable" if e.answer else "unanswerable"].append(said == e.answer.lower())
+        f1.append(token_f1(said, e.answer))  # SQuAD's F1: partial credit for a span that overlaps the answer
     every = right["answerable"] + right["unanswerable"]
-    return {"exact_match": sum(every) / len(every),
+    return {"exact_match": sum(every) / len(every), "f1": sum(f1) / len(f1),
             **{f"{k}_exact_match": sum(v) / max(1, len(v)) for k, v in right.items()},
             "unanswerable_share": len(right["unanswerable"]) / len(every)}
 
