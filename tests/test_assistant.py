@@ -24,6 +24,7 @@ from playground.models.construction import constructing
 from playground.models.loader import ModelStore
 from playground.models.profiles import lab_profile
 from playground.tasks.assistant import dpo, handlers, sft, shipped
+from playground.tasks.assistant.results import ComparisonPair
 from playground.core.answer_scores import exact_match, token_f1
 from playground.tasks.assistant.data import (MAX_USER_PAIRS, PreferencePair, instruction_split, parse_choices,
                                              parse_user_pairs)
@@ -374,3 +375,14 @@ def test_shipped_checkpoints_are_small_hashed_and_served_where_lab_gpt_is(tmp_pa
     data[-1] ^= 1
     weights.write_bytes(bytes(data))
     assert shipped.assistant_models(copy) == {} and shipped.assistant_models() != {}
+
+
+def test_the_pair_to_judge_has_two_different_answers_or_says_why(lab_ctx, monkeypatch):
+    pair = handlers.comparison_pair(lab_ctx, "pair-session", seed=0)  # the shipped SFT model answers
+    assert pair.first != pair.second and not pair.note
+    same = ComparisonPair("Q?", "Question: Q?\nAnswer:", " A", " A")
+    calls = []
+    monkeypatch.setattr(handlers.assistant.pipeline, "sample_pair", lambda *args: calls.append(args) or same)
+    pair = handlers.comparison_pair(lab_ctx, "pair-session", seed=0)
+    assert len(calls) == handlers.PAIR_QUESTIONS and len({c[2].question for c in calls}) > 1  # other questions
+    assert "Draw again" in pair.note

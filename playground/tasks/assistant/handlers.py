@@ -45,6 +45,7 @@ MAX_LR = 1e-2
 LORA_MODEL, LORA_BUDGET_S, MAX_LORA_BUDGET_S = "gpt2", 180.0, 900.0
 SESSION_FOLDER = "assistant-sessions"  # the sessions' SFT / DPO models, served as lab-gpt-sft@… / lab-gpt-dpo@…
 MAX_SEED = 2**31 - 1
+PAIR_QUESTIONS = 5  # questions tried for two different answers before saying the model is sure of them
 
 
 def _number(value: Any, name: str, low: float, high: float, integer: bool = False) -> float:
@@ -181,8 +182,14 @@ def comparison_pair(ctx: AppContext, owner: str, seed: int = 0) -> ComparisonPai
     """Two answers of this session's SFT model to a random training question: the user says which is better."""
     seed = _number(seed, "The seed", 0, MAX_SEED, integer=True)
     models, _ = _with_sft(ctx, owner, "Judging answers")
-    item = random.Random(seed).choice(instruction_split().train)
-    return assistant.pipeline.sample_pair(models.sft, models.tokenizer, item, seed)
+    rng = random.Random(seed)
+    for _ in range(PAIR_QUESTIONS):  # a sure model samples one answer every time: then ask another question
+        pair = assistant.pipeline.sample_pair(models.sft, models.tokenizer, rng.choice(instruction_split().train),
+                                              seed)
+        if pair.first != pair.second:
+            return pair
+    return replace(pair, note=f"The SFT model gave one answer to every draw of {PAIR_QUESTIONS} questions: it is "
+                              "sure of them, and a pair of identical answers teaches DPO nothing. Draw again.")
 
 
 def run_dpo_stage(ctx: AppContext, owner: str, beta: float = DPO_BETA, learning_rate: float = DPO_LR,

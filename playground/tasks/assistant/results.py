@@ -74,6 +74,7 @@ class ComparisonPair:
     prompt: str
     first: str
     second: str
+    note: str = ""  # said when no question gave two different answers (an identical pair teaches DPO nothing)
 
 
 @dataclass(frozen=True)

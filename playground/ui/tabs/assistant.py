@@ -156,7 +156,8 @@ def _reward_event(ctx: AppContext, epochs: int, learning_rate: float, seed: int,
 
 def _pair_event(ctx: AppContext, seed: int, request: gr.Request):
     pair = comparison_pair(ctx, owner_of(request), seed)
-    return f"**{pair.question}**", pair.first, pair.second, to_json(pair), int(seed) + 1
+    question = f"**{pair.question}**" + (f"\n\n{pair.note}" if pair.note else "")
+    return question, pair.first, pair.second, to_json(pair), int(seed) + 1
 
 
 def _choose(pair: dict | None, better: str, choices: list[str] | None) -> tuple[list[str], str]:
