@@ -5,7 +5,8 @@ import pytest
 
 from playground.ui.widgets import stop_disabled, stop_enabled
 
-STOPS = ("lab-stop", "measure-stop")
+STOPS = ("lab-stop", "measure-stop", "assistant-stop", "road-lm-stop", "road-long-range-stop", "road-gradients-stop",
+         "road-seq2seq-stop")
 
 
 def _component(demo, elem_id):

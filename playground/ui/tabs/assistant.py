@@ -21,7 +21,8 @@ from playground.tasks.context import AppContext
 from playground.ui.exports import ExportFile, json_file, write_exports
 from playground.ui.figures.assistant import loss_figure, margin_figure
 from playground.ui.tabs.lab import owner_of
-from playground.ui.widgets import inline_errors, notices_markdown, publish_endpoint, to_json
+from playground.ui.widgets import (inline_errors, notices_markdown, publish_endpoint, stop_only_while_running,
+                                   to_json)
 
 INTRO = (
     "How a next-word predictor becomes an assistant, live on the lab's own small GPT and BERT. "
@@ -217,7 +218,7 @@ def _layout_sft() -> SimpleNamespace:
                 seed = gr.Number(value=0, precision=0, label="Seed")
     with gr.Row():
         run = gr.Button("1. Run SFT", variant="primary")
-        stop = gr.Button("Stop", variant="stop")
+        stop = gr.Button("Stop", variant="stop", interactive=False, elem_id="assistant-stop")  # stops any stage
     summary = gr.Markdown(elem_id="assistant-sft-summary")
     strip = gr.HighlightedText(label="Loss mask: question tokens plain (label −100), answer tokens counted",
                                color_map=STRIP_COLOURS, show_legend=True, elem_id="assistant-mask")
@@ -317,8 +318,10 @@ def _wire(ctx: AppContext, sft: SimpleNamespace, rm: SimpleNamespace, you: Simpl
           report: SimpleNamespace) -> None:
     for stage, event in ((sft, _sft_event), (rm, _reward_event), (dpo, _dpo_event), (report.lora, _lora_event)):
         inputs = stage.inputs + ([you.choices] if stage is dpo else [])
-        stage.run.click(inline_errors(MethodType(event, ctx), stage.outputs, stage.message), inputs, stage.outputs,
-                        api_visibility="private")
+        # the one Stop (it stops whatever stage this session runs) is offered while any stage runs
+        stop_only_while_running(stage.run, sft.stop, lambda stage=stage, event=event, inputs=inputs: stage.run.click(
+            inline_errors(MethodType(event, ctx), stage.outputs, stage.message), inputs, stage.outputs,
+            api_visibility="private"))
     sft.stop.click(inline_errors(MethodType(_stop_assistant, ctx), [sft.message], sft.message), None,
                    sft.message, api_visibility="private", concurrency_limit=None)
     pair_outputs = [you.question, you.first, you.second, you.pair, you.seed]

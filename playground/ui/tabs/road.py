@@ -26,7 +26,8 @@ from playground.tasks.road.results import (COMMAND, DEFAULT_DISTANCES, DEFAULT_G
 from playground.ui.figures.road import (alignment_figure, gradient_figure, lm_figure, long_range_figure,
                                         seq2seq_figure)
 from playground.ui.tabs.lab import owner_of
-from playground.ui.widgets import inline_errors, notices_markdown, publish_endpoint, to_json
+from playground.ui.widgets import (inline_errors, notices_markdown, publish_endpoint, stop_only_while_running,
+                                   to_json)
 
 INTRO = (
     "### The road from RNNs to transformers, measured\n"
@@ -119,10 +120,11 @@ def _road_stop_event(ctx: AppContext, request: gr.Request) -> str:
 
 # ---- layout and wiring --------------------------------------------------------------------------------------
 
-def _run_row() -> tuple[gr.Button, gr.Button]:
+def _run_row(name: str) -> tuple[gr.Button, gr.Button]:
     with gr.Row():
-        return gr.Button("Run", variant="primary", scale=0, min_width=120), gr.Button("Stop", variant="stop", scale=0,
-                                                                                      min_width=120)
+        return (gr.Button("Run", variant="primary", scale=0, min_width=120),
+                gr.Button("Stop", variant="stop", scale=0, min_width=120, interactive=False,  # only while it runs
+                          elem_id=f"road-{name}-stop"))
 
 
 def _seeds() -> gr.Slider:
@@ -132,14 +134,15 @@ def _seeds() -> gr.Slider:
 def _section(ctx: AppContext, title: str, inputs: list, plots: list, figure_values: list, note_value: str,
              event, name: str) -> None:
     """A section's shared part: its Run / Stop, the plots (shipped figures first), the note and the JSON."""
-    run, stop = _run_row()
+    run, stop = _run_row(name)
     shown_plots = [gr.Plot(value=v, label=label, elem_id=f"road-{name}-{i}")
                    for i, (v, label) in enumerate(zip(figure_values, plots))]
     note = gr.Markdown(note_value, elem_id=f"road-{name}-note")
     with gr.Accordion(f"{title} (JSON)", open=False):
         result_json = gr.JSON(show_label=False)
     outputs = [*shown_plots, note, result_json]
-    run.click(inline_errors(MethodType(event, ctx), outputs, note), inputs, outputs, api_visibility="private")
+    stop_only_while_running(run, stop, lambda: run.click(inline_errors(MethodType(event, ctx), outputs, note), inputs,
+                                                         outputs, api_visibility="private"))
     stop.click(inline_errors(MethodType(_road_stop_event, ctx), [note], note), None, note, api_visibility="private",
                concurrency_limit=None)
 
