@@ -3,6 +3,9 @@
     python app.py --models lab --port 7861 --no-browser &
     python docs/screenshot.py http://127.0.0.1:7861/ docs
 
+It also takes `lab-mode-walk.jpg`: the main button of every tab clicked on its defaults (the clicks of
+tests/test_lab_mode_browser.py, so the picture shows what that test checks), one tile per tab.
+
 `--models lab` serves the small BERT and GPT the Pretraining lab trained on its own corpus (shipped in the repo),
 so the predictions in the pictures are learned, not noise. Compare is taken in the light and the dark theme.
 """
@@ -27,7 +30,7 @@ def _compare(page, url: str, path: Path) -> None:
     page.get_by_label("Sentence", exact=True).fill(COMPARE_TEXT)
     page.get_by_role("button", name="Compare", exact=True).click()
     expect(page.locator("#bert-predictions")).to_contain_text("%", timeout=TIMEOUT)
-    expect(page.locator("#attention-masks img")).to_have_count(1, timeout=TIMEOUT)
+    expect(page.locator("#attention-masks .js-plotly-plot")).to_have_count(1, timeout=TIMEOUT)
     page.wait_for_timeout(1500)
     page.screenshot(path=path, full_page=True, clip={"x": 0, "y": 0, "width": 1400, "height": 2300})
 
@@ -57,7 +60,37 @@ def main(url: str, out_dir: str) -> None:
         expect(tour.locator("#bert-predictions")).to_contain_text("%", timeout=TIMEOUT)
         tour.wait_for_timeout(2000)
         tour.screenshot(path=out / "tour.png")
+        _lab_walk(browser.new_page(viewport={"width": 1400, "height": 1000}), url, out / "lab-mode-walk.jpg")
         browser.close()
+
+
+def _lab_walk(page, url: str, path: Path) -> None:
+    """Every tab's main button on its defaults, each result screenshotted, then one contact sheet (2 per row)."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.test_lab_mode_browser import CLICKS, _button, _open, _text, _wait_for_result
+
+    page.goto(url)
+    shots = []
+    for tab, subtab, button, result in CLICKS:
+        _open(page, tab, subtab)
+        before = _text(page.locator(result))
+        _button(page, button).click()
+        _wait_for_result(page.locator(result), before, TIMEOUT / 1000)
+        page.locator(result).scroll_into_view_if_needed()
+        shots.append((f"{tab} › {subtab}" if subtab else tab, Image.open(io.BytesIO(page.screenshot()))))
+    width, height, label = 700, 500, 28
+    sheet = Image.new("RGB", (2 * width, (len(shots) + 1) // 2 * (height + label)), "white")
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 18)
+    for i, (name, shot) in enumerate(shots):
+        x, y = i % 2 * width, i // 2 * (height + label)
+        draw.text((x + 8, y + 4), f"{i + 1}. {name}", fill="black", font=font)
+        sheet.paste(shot.convert("RGB").resize((width, height), Image.LANCZOS), (x, y + label))
+    sheet.save(path, quality=72, optimize=True)
 
 
 if __name__ == "__main__":
