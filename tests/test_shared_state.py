@@ -161,3 +161,41 @@ def test_reward_scores_leave_the_shared_tokenizer_untouched_and_agree_across_thr
     backend = model.tokenizer.backend_tokenizer
     assert (backend.truncation, backend.padding) == (None, None)
     assert results == baseline
+
+
+def test_a_training_that_ends_leaves_another_ones_thread_count_alone():
+    """torch's thread count is one process-wide setting: two trainings at once hold it together, and only the
+    last one to end gives it back (a run switched to another count mid-run would lose its reproducible bits)."""
+    import threading
+
+    from playground.lm.training import training_threads
+
+    outside = torch.get_num_threads()
+    first_in, first_out, second_done = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def first():
+        with training_threads(1):
+            first_in.set()
+            second_done.wait(5)  # the second starts and its own run is under way
+        first_out.set()
+
+    def second():
+        first_in.wait(5)
+        with training_threads(1):
+            seen["start"] = torch.get_num_threads()
+            second_done.set()
+            first_out.wait(5)  # the first run has ended while this one still trains
+            seen["after the first ended"] = torch.get_num_threads()
+
+    torch.set_num_threads(2)
+    try:
+        runs = [threading.Thread(target=first), threading.Thread(target=second)]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join(10)
+        assert seen == {"start": 1, "after the first ended": 1}
+        assert torch.get_num_threads() == 2  # given back once neither trains
+    finally:
+        torch.set_num_threads(outside)

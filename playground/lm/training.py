@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -183,12 +184,46 @@ def evaluate(objective: Objective, model, device, seed: int) -> dict[str, float]
 
 # ---- the loop -----------------------------------------------------------------------------------------------
 
-def set_cpu_threads(accelerator, threads: int) -> int:
-    """Use `threads` intra-op threads when training on the CPU; returns the previous count (to restore)."""
-    before = torch.get_num_threads()
-    if accelerator.device.type == "cpu":
-        torch.set_num_threads(threads)
-    return before
+# torch's intra-op thread count is one process-wide setting. Trainings hold it together: the first to start sets
+# it, the last to end restores it, so one run ending never changes the count under another mid-run (a run on
+# one thread gives the same bits on any machine; a count switched mid-run would not).
+_THREADS_LOCK = threading.Lock()
+_threads_held = 0
+_threads_outside = 0
+
+
+def hold_training_threads(threads: int, device_type: str = "cpu") -> bool:
+    """Train on `threads` intra-op threads (CPU only; the first holder's count while others hold it too).
+    Returns whether it was held: pass that to `release_training_threads` when the training ends."""
+    global _threads_held, _threads_outside
+    if device_type != "cpu":
+        return False
+    with _THREADS_LOCK:
+        if _threads_held == 0:
+            _threads_outside = torch.get_num_threads()
+            torch.set_num_threads(threads)
+        _threads_held += 1
+    return True
+
+
+def release_training_threads(held: bool) -> None:
+    """The end of a training: the count goes back to what it was once no training holds it."""
+    global _threads_held
+    if not held:
+        return
+    with _THREADS_LOCK:
+        _threads_held -= 1
+        if _threads_held == 0:
+            torch.set_num_threads(_threads_outside)
+
+
+@contextmanager
+def training_threads(threads: int = 1, device_type: str = "cpu") -> Iterator[None]:
+    held = hold_training_threads(threads, device_type)
+    try:
+        yield
+    finally:
+        release_training_threads(held)
 
 
 @dataclass
@@ -233,7 +268,7 @@ def train(objectives: Sequence[Objective], settings: TrainSettings, stop: thread
     after every step. The models are trained in place (unwrapped from accelerate at the end)."""
     stop = stop or threading.Event()
     accelerator = Accelerator()
-    threads_before = set_cpu_threads(accelerator, settings.cpu_threads)
+    threads = hold_training_threads(settings.cpu_threads, accelerator.device.type)
     set_seed(settings.seed)
     running: list[_Running] = []
     for index, objective in enumerate(objectives):
@@ -295,7 +330,7 @@ def train(objectives: Sequence[Objective], settings: TrainSettings, stop: thread
             run.objective.model = model.masked_lm if isinstance(model, SparseMaskedLM) else model
             run.objective.model.eval()
         accelerator.free_memory()
-        torch.set_num_threads(threads_before)
+        release_training_threads(threads)
 
 
 def _update(running: list[_Running], step: int, total: int, elapsed: float, evaluated: bool, status: str,

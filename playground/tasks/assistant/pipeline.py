@@ -8,13 +8,13 @@ from __future__ import annotations
 import functools
 import threading
 import time
-from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 
-from playground.tasks.assistant import dpo, reward, sft
 from playground.core.answer_scores import exact_match
+from playground.lm.training import training_threads
+from playground.tasks.assistant import dpo, reward, sft
 from playground.tasks.assistant.data import Instruction, PreferencePair, preference_pairs
 from playground.tasks.assistant.results import (BestOfN, ChoiceMove, ComparisonPair, DpoResult, MarginCurvePoint,
                                                 MaskSlot, RewardResult, SeedOutcome, SftResult, SideBySide, spread)
@@ -23,16 +23,10 @@ Progress = Callable[[float, str], None]
 SIDE_BY_SIDE = 12  # rows shown: a spread over the held-out kinds
 
 
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """One intra-op thread while a stage runs (as the lab's training): models this small gain little from more and
-    lose a lot when the cores are shared; restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+def one_thread():
+    """One intra-op thread while a stage runs, held with every other training (`training_threads`): models this
+    small gain little from more and lose a lot when the cores are shared."""
+    return training_threads(1)
 
 
 def single_threaded(function: Callable) -> Callable:

@@ -34,7 +34,7 @@ from playground.core.answer_scores import token_f1
 from playground.core.errors import PlaygroundError
 from playground.core.tokens import padded_batch
 from playground.core.types import LoadedModel
-from playground.lm.training import TrainSettings
+from playground.lm.training import TrainSettings, training_threads
 from playground.models.construction import constructing
 from playground.tasks.lab.corpus import (DAYS, NAMES, PLACES, LabelledSentence, builtin_corpus, builtin_heldout,
                                          corpus_reviews)
@@ -121,12 +121,8 @@ def _fit(model, loss_of: Callable[[torch.Generator], torch.Tensor], steps: int, 
          seed: int) -> None:
     """AdamW with a linear decay over `steps`; `loss_of(generator)` draws its own batch. One CPU thread, as the
     lab's runs (on 2 shared cores a second thread costs more than it brings)."""
-    threads_before = torch.get_num_threads()
-    torch.set_num_threads(TrainSettings().cpu_threads)
-    try:
+    with training_threads(TrainSettings().cpu_threads):
         _steps(model, loss_of, steps, learning_rate, seed)
-    finally:
-        torch.set_num_threads(threads_before)
     model.eval()
 
 

@@ -33,7 +33,7 @@ import torch
 import transformers as tf
 
 from playground.core.tokens import padded_batch
-from playground.lm.training import TrainSettings
+from playground.lm.training import TrainSettings, training_threads
 from playground.models.construction import constructing
 from playground.models.tokenizer_training import pegasus_sentencepiece
 from playground.tasks.lab.paragraphs import lab_paragraph
@@ -155,9 +155,7 @@ def train_summarizer(seed: int = 0, steps: int | None = None, gap_steps: int | N
     steps = SUMMARY_STEPS if steps is None else steps
     gap_steps = GAP_STEPS if gap_steps is None else gap_steps
     started = time.perf_counter()
-    threads_before = torch.get_num_threads()
-    torch.set_num_threads(TrainSettings().cpu_threads)
-    try:
+    with training_threads(TrainSettings().cpu_threads):
         with tempfile.TemporaryDirectory() as folder:
             tokenizer = build_tokenizer(Path(folder))
         model = build_model(tokenizer, seed)
@@ -171,7 +169,5 @@ def train_summarizer(seed: int = 0, steps: int | None = None, gap_steps: int | N
         if split != "validation":  # what the recipe was chosen on, recorded next to the held-out numbers
             validation = summary_examples(SUMMARY_HELDOUT_EXAMPLES, "validation", SUMMARY_TRAIN_EXAMPLES)
             numbers["validation_fact_recall"] = summary_scores(model, tokenizer, validation)["fact_recall"]
-    finally:
-        torch.set_num_threads(threads_before)
     return TrainedSummarizer(model, tokenizer, {**numbers, "trained_on": float(len(train))}, seconds,
                              gap_steps + steps)

@@ -29,7 +29,8 @@ from torch import nn
 from playground.core.errors import PlaygroundError
 from playground.core.tokens import padded_batch
 from playground.lm.objectives import PooledClassifier
-from playground.lm.training import MASKED, Objective, TrainSettings, mask_for_mlm, set_cpu_threads
+from playground.lm.training import (MASKED, Objective, TrainSettings, hold_training_threads, mask_for_mlm,
+                                     release_training_threads)
 from playground.models.construction import constructing, constructs
 from playground.tasks.lab.corpus import LabelledSentence
 from playground.tasks.lab.lstm import LstmLanguageModel
@@ -151,7 +152,7 @@ def train_and_score(body, tokenizer, hidden: int, pooling: str, train: Sequence[
         model = PooledClassifier(body, hidden, pooling=pooling)
     limit = max_tokens(body)
     accelerator = Accelerator()
-    threads_before = set_cpu_threads(accelerator, TrainSettings().cpu_threads)
+    threads = hold_training_threads(TrainSettings().cpu_threads, accelerator.device.type)
     try:
         groups, top_down = _param_groups(model, recipe, learning_rate)
         starts = unfreeze_steps(len(top_down) - 1, steps) if recipe == "gradual" else [0]
@@ -182,7 +183,7 @@ def train_and_score(body, tokenizer, hidden: int, pooling: str, train: Sequence[
         # for an accelerator's cache and for a large checkpoint's copy, so those get it.
         if release or accelerator.device.type != "cpu":
             accelerator.free_memory()
-        torch.set_num_threads(threads_before)
+        release_training_threads(threads)
 
 
 def accuracy(model, tokenizer, test: Sequence[LabelledSentence], device, limit: int = 512) -> float:
@@ -220,7 +221,7 @@ def lm_finetune(run_dir: Path, name: str, texts: Sequence[str], steps: int, lear
                           replacement_ids=tuple(sorted(set(range(len(tokenizer))) - set(tokenizer.all_special_ids))),
                           ) if masked else None
     accelerator = Accelerator()
-    threads_before = set_cpu_threads(accelerator, TrainSettings().cpu_threads)
+    threads = hold_training_threads(TrainSettings().cpu_threads, accelerator.device.type)
     try:
         optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
         model, optimizer = accelerator.prepare(model, optimizer)
@@ -239,7 +240,7 @@ def lm_finetune(run_dir: Path, name: str, texts: Sequence[str], steps: int, lear
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
     finally:
-        torch.set_num_threads(threads_before)
+        release_training_threads(threads)
     model = accelerator.unwrap_model(model).eval()
     if name == LAB_LSTM:
         with constructing():

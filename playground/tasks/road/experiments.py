@@ -9,13 +9,13 @@ from __future__ import annotations
 import math
 import random
 import time
-from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable
 
 import torch
 from torch import nn
 
 from playground.core.errors import PlaygroundError
+from playground.lm.training import training_threads
 from playground.tasks.road import data
 from playground.tasks.road.nets import (FORGET_BIAS, KINDS, LABELS, build_seq2seq, build_sequence_model,
                                        count_parameters, hidden_for_budget)
@@ -61,16 +61,10 @@ def _train_step(model: nn.Module, optimiser: torch.optim.Optimizer, loss: torch.
     return float(loss.detach())
 
 
-@contextmanager
-def one_thread() -> Iterator[None]:
-    """Train these tiny models on one intra-op thread (then restore the count): on 2 busy cores, measured, a
-    long-range step took ~10 ms on one thread and 0.5–1.3 s on two, the threads waiting on each other."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+def one_thread():
+    """Train these tiny models on one intra-op thread, held with every other training (`training_threads`): on 2
+    busy cores, measured, a long-range step took ~10 ms on one thread and 0.5–1.3 s on two."""
+    return training_threads(1)
 
 
 # ---- vanishing gradients ----------------------------------------------------------------------------------
