@@ -268,7 +268,6 @@ def train(objectives: Sequence[Objective], settings: TrainSettings, stop: thread
     after every step. The models are trained in place (unwrapped from accelerate at the end)."""
     stop = stop or threading.Event()
     accelerator = Accelerator()
-    threads = hold_training_threads(settings.cpu_threads, accelerator.device.type)
     set_seed(settings.seed)
     running: list[_Running] = []
     for index, objective in enumerate(objectives):
@@ -291,6 +290,7 @@ def train(objectives: Sequence[Objective], settings: TrainSettings, stop: thread
     start = clock()
     status = "running"
     step = 0
+    threads = hold_training_threads(settings.cpu_threads, accelerator.device.type)  # released in `finally`
     try:
         while step < settings.steps:
             if stop.is_set():
